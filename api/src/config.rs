@@ -1,0 +1,74 @@
+//! Configuration: command-line flags, each with an environment twin. Only `main` reads the environment.
+
+use std::{net::SocketAddr, time::Duration};
+
+/// Everything a `docket` process needs to serve. Doc comments double as `--help`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "DOCKET_LISTEN", default_value = "127.0.0.1:8000", global = true)]
+    pub listen: SocketAddr,
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://docket.db?mode=rwc", global = true, hide_env_values = true)]
+    pub database_url: String,
+    /// Most pooled PostgreSQL connections. SQLite always uses one connection: it has one writer.
+    #[arg(long, env = "DOCKET_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    pub db_max_connections: u32,
+    /// Seconds to wait when opening a database connection.
+    #[arg(long, env = "DOCKET_DB_CONNECT_TIMEOUT", default_value_t = 10, global = true)]
+    pub db_connect_timeout_secs: u64,
+    /// Seconds a request waits for a free pooled connection before it fails.
+    #[arg(long, env = "DOCKET_DB_ACQUIRE_TIMEOUT", default_value_t = 10, global = true)]
+    pub db_acquire_timeout_secs: u64,
+    /// Seconds between background sweeps that expire sessions past `expiresAt` and reclaim lapsed leases.
+    #[arg(long, env = "DOCKET_EXPIRY_INTERVAL", default_value_t = 60, global = true)]
+    pub expiry_interval_secs: u64,
+    /// Deepest query nesting accepted (GraphiQL's introspection query needs about 13).
+    #[arg(long, env = "DOCKET_MAX_DEPTH", default_value_t = 16, global = true)]
+    pub max_depth: usize,
+    /// Largest query complexity accepted (one per field selected).
+    #[arg(long, env = "DOCKET_MAX_COMPLEXITY", default_value_t = 1000, global = true)]
+    pub max_complexity: usize,
+    /// Largest request body in bytes; larger requests get HTTP 413.
+    #[arg(long, env = "DOCKET_BODY_LIMIT", default_value_t = 1024 * 1024, global = true)]
+    pub body_limit_bytes: usize,
+    /// Events buffered per watched session; a subscriber further behind is dropped with its cursor.
+    #[arg(long, env = "DOCKET_SUBSCRIBER_BUFFER", default_value_t = 1024, global = true)]
+    pub subscriber_buffer: usize,
+    /// Seconds between re-reads of watched sessions, in case a wake-up signal was lost.
+    #[arg(long, env = "DOCKET_EVENT_POLL_INTERVAL", default_value_t = 5, global = true)]
+    pub event_poll_interval_secs: u64,
+    /// Seconds that graceful shutdown waits for in-flight requests before exiting.
+    #[arg(long, env = "DOCKET_SHUTDOWN_TIMEOUT", default_value_t = 30, global = true)]
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Config {
+    /// A configuration with every default and the given database, as tests and tools use it.
+    pub fn with_database(database_url: impl Into<String>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.into(),
+            db_max_connections: 10,
+            db_connect_timeout_secs: 10,
+            db_acquire_timeout_secs: 10,
+            expiry_interval_secs: 60,
+            max_depth: 16,
+            max_complexity: 1000,
+            body_limit_bytes: 1024 * 1024,
+            subscriber_buffer: 1024,
+            event_poll_interval_secs: 5,
+            shutdown_timeout_secs: 30,
+        }
+    }
+
+    /// [`Config::expiry_interval_secs`] as a duration.
+    pub fn expiry_interval(&self) -> Duration {
+        Duration::from_secs(self.expiry_interval_secs.max(1))
+    }
+
+    /// [`Config::event_poll_interval_secs`] as a duration.
+    pub fn event_poll_interval(&self) -> Duration {
+        Duration::from_secs(self.event_poll_interval_secs.max(1))
+    }
+}

@@ -1,0 +1,84 @@
+//! Opening the database: pool settings per backend, SQLite pragmas, and the SQL statement counter.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+/// Counts the SQL statements a connection has run; read by `/metrics` and the batching tests.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Pool and timeout settings for [`connect`].
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    /// Most pooled connections (PostgreSQL only; SQLite uses one).
+    pub max_connections: u32,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Time a caller waits for a free connection.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL schema to use instead of `public` (tests isolate themselves this way).
+    pub schema: Option<String>,
+}
+
+/// Opens a pool on `url` and counts its statements.
+///
+/// SQLite gets a single connection (it has one writer, so one connection never meets `SQLITE_BUSY`
+/// and an in-memory database stays one database), WAL journaling and enforced foreign keys.
+pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    let sqlite = url.starts_with("sqlite:");
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(if sqlite { 1 } else { settings.max_connections.max(1) })
+        .min_connections(if sqlite { 1 } else { 0 })
+        .connect_timeout(settings.connect_timeout)
+        .acquire_timeout(settings.acquire_timeout)
+        .sqlx_logging(false);
+    if sqlite {
+        // An in-memory database must never be closed by the pool, or its data is gone.
+        options.idle_timeout(None::<Duration>).max_lifetime(None::<Duration>);
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.foreign_keys(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    }
+    if let Some(schema) = &settings.schema {
+        options.set_schema_search_path(schema.clone());
+    }
+    let mut db = Database::connect(options)
+        .await
+        .with_context(|| format!("cannot open the database ({})", redact(url)))?;
+    let counter = StatementCounter::default();
+    let count = counter.0.clone();
+    db.set_metric_callback(move |_info| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,84 @@
+//! The one error type of Docket's services and resolvers.
+//!
+//! Each variant maps to a stable `extensions.code` (Apollo's names where they exist), set in one place:
+//! `graphql::errors`. Internal errors are logged there with their cause chain and masked for clients.
+
+use std::sync::Arc;
+
+use sea_orm::{DbErr, SqlErr};
+
+/// What can go wrong in a request, with the GraphQL error code it carries.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The named record does not exist (`NOT_FOUND`).
+    #[error("{entity} not found")]
+    NotFound {
+        /// Which kind of record, e.g. `workspace`.
+        entity: &'static str,
+    },
+    /// The input breaks a rule; the message says which (`BAD_USER_INPUT`).
+    #[error("{0}")]
+    BadUserInput(String),
+    /// No credentials were given (`UNAUTHENTICATED`). Reserved for authentication.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The viewer may not do this (`FORBIDDEN`). Reserved for authorization.
+    #[error("not allowed")]
+    Forbidden,
+    /// A uniqueness rule or a concurrent change stands in the way (`CONFLICT`).
+    #[error("{0}")]
+    Conflict(String),
+    /// A subscriber fell more than its buffer behind and was dropped (`SUBSCRIBER_LAGGED`);
+    /// it may resubscribe with `afterSequence` set to `last_sequence`.
+    #[error("subscriber fell behind; resubscribe with afterSequence = {last_sequence}")]
+    Lagged {
+        /// Sequence of the last event delivered to the subscriber (its resume cursor).
+        last_sequence: i64,
+    },
+    /// Anything else; logged, never shown to clients (`INTERNAL_SERVER_ERROR`).
+    #[error("internal server error: {0:#}")]
+    Internal(Arc<anyhow::Error>),
+}
+
+impl ApiError {
+    /// The stable code clients see in `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "NOT_FOUND",
+            Self::BadUserInput(_) => "BAD_USER_INPUT",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Lagged { .. } => "SUBSCRIBER_LAGGED",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// Shorthand for [`ApiError::BadUserInput`].
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::BadUserInput(message.into())
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Internal(Arc::new(err))
+    }
+}
+
+impl From<DbErr> for ApiError {
+    /// `RecordNotFound` becomes `NOT_FOUND`, a unique violation `CONFLICT`, the rest `Internal`.
+    /// Services that know which constraint they hit map the error themselves with a better message.
+    fn from(err: DbErr) -> Self {
+        if let DbErr::RecordNotFound(_) = err {
+            return Self::NotFound { entity: "record" };
+        }
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict("a unique value is already taken".into()),
+            _ => Self::from(anyhow::Error::new(err).context("database error")),
+        }
+    }
+}
+
+/// Result of every service function.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,305 @@
+//! The event bus: a wake-up signal, never the data. The database is the truth.
+//!
+//! After a commit the writer calls [`EventBus::wake`] for the session; on PostgreSQL the transaction
+//! also sent `NOTIFY`, which [`listen_postgres`] turns into the same wake-up in every process that
+//! shares the database. One fan-out task per watched session reads new rows once and hands them to all
+//! local subscribers through a bounded broadcast buffer. A missed or coalesced signal costs latency
+//! (a slow poll re-reads watched sessions), never data. A subscriber that falls a whole buffer behind
+//! is dropped with an error carrying its last sequence, and never stalls the others.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, Weak,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
+
+use entity::session_event;
+use futures_util::Stream;
+use sea_orm::DatabaseConnection;
+use tokio::sync::{Notify, broadcast, watch};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    service::{event, session},
+};
+
+/// Rows read per statement when replaying or fanning out.
+const READ_BATCH: u64 = 500;
+
+/// Shared handle to the bus; cheap to clone.
+#[derive(Clone)]
+pub struct EventBus {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    feeds: Mutex<HashMap<Uuid, Weak<Feed>>>,
+    buffer: usize,
+    poll: Duration,
+    subscribers: AtomicI64,
+}
+
+/// The fan-out of one watched session.
+struct Feed {
+    session_id: Uuid,
+    notify: Arc<Notify>,
+    tx: broadcast::Sender<Arc<session_event::Model>>,
+    ready: watch::Receiver<bool>,
+    task: tokio::task::AbortHandle,
+    bus: Weak<Inner>,
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.task.abort();
+        if let Some(bus) = self.bus.upgrade() {
+            let mut feeds = bus.feeds.lock().unwrap_or_else(|e| e.into_inner());
+            if feeds.get(&self.session_id).is_some_and(|w| w.strong_count() == 0) {
+                feeds.remove(&self.session_id);
+            }
+        }
+    }
+}
+
+/// Live figures of the bus, for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct BusStats {
+    /// Sessions with a running fan-out task.
+    pub feeds: usize,
+    /// Open subscriptions.
+    pub subscribers: i64,
+}
+
+impl EventBus {
+    /// A bus reading from `db`, buffering `buffer` events per session and re-reading watched sessions
+    /// every `poll` in case a wake-up was lost.
+    pub fn new(db: DatabaseConnection, buffer: usize, poll: Duration) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                feeds: Mutex::new(HashMap::new()),
+                buffer: buffer.max(1),
+                poll,
+                subscribers: AtomicI64::new(0),
+            }),
+        }
+    }
+
+    /// Signals that session `session_id` has new committed events (or changed). Cheap; coalesces.
+    pub fn wake(&self, session_id: Uuid) {
+        let feed = self.feeds().get(&session_id).and_then(Weak::upgrade);
+        if let Some(feed) = feed {
+            feed.notify.notify_one();
+        }
+    }
+
+    /// Wakes every watched session, e.g. after the PostgreSQL listener reconnected.
+    pub fn wake_all(&self) {
+        let feeds: Vec<Arc<Feed>> = self.feeds().values().filter_map(Weak::upgrade).collect();
+        for feed in feeds {
+            feed.notify.notify_one();
+        }
+    }
+
+    /// Current figures.
+    pub fn stats(&self) -> BusStats {
+        let feeds = self.feeds().values().filter(|w| w.strong_count() > 0).count();
+        BusStats { feeds, subscribers: self.inner.subscribers.load(Ordering::Relaxed) }
+    }
+
+    fn feeds(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Weak<Feed>>> {
+        self.inner.feeds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Joins (or starts) the fan-out of a session and returns it with a receiver subscribed before
+    /// the caller reads anything, so that nothing committed later can be missed.
+    fn attach(&self, session_id: Uuid) -> (Arc<Feed>, broadcast::Receiver<Arc<session_event::Model>>) {
+        let mut feeds = self.feeds();
+        if let Some(feed) = feeds.get(&session_id).and_then(Weak::upgrade) {
+            let rx = feed.tx.subscribe();
+            return (feed, rx);
+        }
+        let (tx, rx) = broadcast::channel(self.inner.buffer);
+        let notify = Arc::new(Notify::new());
+        let (ready_tx, ready) = watch::channel(false);
+        let task = tokio::spawn(run_feed(
+            self.inner.db.clone(),
+            session_id,
+            notify.clone(),
+            tx.clone(),
+            ready_tx,
+            self.inner.poll,
+        ))
+        .abort_handle();
+        let feed = Arc::new(Feed { session_id, notify, tx, ready, task, bus: Arc::downgrade(&self.inner) });
+        feeds.insert(session_id, Arc::downgrade(&feed));
+        (feed, rx)
+    }
+
+    /// The events of session `session_id` with `sequence > after`: first those stored, then live ones
+    /// as they commit; in order, each once. Ends with `SUBSCRIBER_LAGGED` (carrying the last delivered
+    /// sequence) when the subscriber falls more than the buffer behind.
+    pub fn subscribe(&self, session_id: Uuid, after: i64) -> impl Stream<Item = ApiResult<session_event::Model>> + Send + use<> {
+        let bus = self.clone();
+        async_stream::stream! {
+            let (feed, mut rx) = bus.attach(session_id);
+            let _count = SubscriberCount::new(&bus.inner.subscribers);
+            let mut ready = feed.ready.clone();
+            // The fan-out task must know where it starts before we replay, or an event committed in
+            // between could be neither replayed nor broadcast.
+            while !*ready.borrow_and_update() {
+                if ready.changed().await.is_err() {
+                    break;
+                }
+            }
+            let db = &bus.inner.db;
+            let mut last = after;
+            loop {
+                let rows = match event::list_after(db, session_id, last, READ_BATCH).await {
+                    Ok(rows) => rows,
+                    Err(err) => { yield Err(err); return; }
+                };
+                let done = (rows.len() as u64) < READ_BATCH;
+                for row in rows {
+                    last = row.sequence;
+                    yield Ok(row);
+                }
+                if done {
+                    break;
+                }
+            }
+            loop {
+                match rx.recv().await {
+                    Ok(row) => {
+                        if row.sequence <= last {
+                            continue;
+                        }
+                        if row.sequence > last + 1 {
+                            // Not expected (the feed sends every row in order), but never skip a row.
+                            let gap = (row.sequence - last - 1) as u64;
+                            match event::list_after(db, session_id, last, gap).await {
+                                Ok(rows) => for missing in rows {
+                                    yield Ok(missing);
+                                },
+                                Err(err) => { yield Err(err); return; }
+                            }
+                        }
+                        last = row.sequence;
+                        yield Ok((*row).clone());
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        yield Err(ApiError::Lagged { last_sequence: last });
+                        return;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        }
+    }
+}
+
+/// Counts an open subscription for as long as it lives.
+struct SubscriberCount<'a>(&'a AtomicI64);
+
+impl<'a> SubscriberCount<'a> {
+    fn new(counter: &'a AtomicI64) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for SubscriberCount<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The fan-out task of one session: learns the current sequence, then on every wake-up (or poll)
+/// reads the rows past it once and broadcasts them.
+async fn run_feed(
+    db: DatabaseConnection,
+    session_id: Uuid,
+    notify: Arc<Notify>,
+    tx: broadcast::Sender<Arc<session_event::Model>>,
+    ready: watch::Sender<bool>,
+    poll: Duration,
+) {
+    let mut last = loop {
+        match session::get(&db, session_id).await {
+            Ok(session) => break session.last_event_sequence,
+            Err(ApiError::NotFound { .. }) => break 0,
+            Err(err) => {
+                tracing::warn!(%session_id, error = %err, "event feed cannot read its session; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    ready.send_replace(true);
+    loop {
+        tokio::select! {
+            _ = notify.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+        loop {
+            match event::list_after(&db, session_id, last, READ_BATCH).await {
+                Ok(rows) => {
+                    let done = (rows.len() as u64) < READ_BATCH;
+                    for row in rows {
+                        last = row.sequence;
+                        let _ = tx.send(Arc::new(row));
+                    }
+                    if done {
+                        break;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(%session_id, error = %err, "event feed read failed; will retry");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// On PostgreSQL: listens on [`event::NOTIFY_CHANNEL`] and wakes the local feeds of every session
+/// another process (or this one) committed events to. Reconnects forever; after each (re)connect it
+/// wakes every feed, since notifications sent while disconnected are lost.
+pub async fn listen_postgres(bus: EventBus) {
+    let pool = bus.inner.db.get_postgres_connection_pool().clone();
+    loop {
+        match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if let Err(err) = listener.listen(event::NOTIFY_CHANNEL).await {
+                    tracing::warn!(error = %err, "LISTEN failed");
+                } else {
+                    tracing::debug!("listening for event notifications");
+                    bus.wake_all();
+                    loop {
+                        match listener.try_recv().await {
+                            Ok(Some(notification)) => {
+                                let payload = notification.payload();
+                                let id = payload.split(':').next().and_then(|s| Uuid::parse_str(s).ok());
+                                if let Some(id) = id {
+                                    bus.wake(id);
+                                }
+                            }
+                            // The connection dropped and will be re-established: catch up on wake-ups.
+                            Ok(None) => bus.wake_all(),
+                            Err(err) => {
+                                tracing::warn!(error = %err, "event listener failed; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "event listener cannot connect; retrying"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

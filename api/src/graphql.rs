@@ -1,0 +1,73 @@
+//! The GraphQL schema: root objects, types, loaders, error shaping.
+//!
+//! Resolvers parse input, call one service function and convert the result; relations resolved per
+//! parent go through the DataLoaders of [`loaders`], so a nested query costs one statement per level.
+
+pub mod connection;
+pub mod errors;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod subscription;
+pub mod types;
+
+use async_graphql::{Context, ID, MergedObject, Schema};
+use uuid::Uuid;
+
+use crate::{
+    error::ApiError,
+    service::{Ctx, RequestContext},
+    state::AppState,
+};
+
+/// The root query type.
+#[derive(MergedObject, Default)]
+pub struct Query(query::WorkspaceQuery, query::SessionQuery);
+
+/// The root mutation type.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    mutation::workspace::WorkspaceMutation,
+    mutation::session::SessionMutation,
+    mutation::todo::TodoMutation,
+    mutation::event::EventMutation,
+);
+
+/// Docket's executable schema.
+pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
+
+/// Builds the schema over `state`: data, loaders, depth and complexity limits, error shaping.
+pub fn build_schema(state: &AppState) -> AppSchema {
+    let builder = Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
+        .data(state.clone())
+        .limit_depth(state.config.max_depth)
+        .limit_complexity(state.config.max_complexity)
+        .extension(errors::ErrorShaping);
+    loaders::register(builder, &state.db).finish()
+}
+
+/// The schema's SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
+        .finish()
+        .sdl()
+}
+
+static ANONYMOUS: RequestContext = RequestContext { actor: None, request_id: None };
+
+/// The service context of a resolver: pool, bus and who is asking.
+pub fn service_ctx<'a>(ctx: &Context<'a>) -> Ctx<'a> {
+    let state = ctx.data_unchecked::<AppState>(); // always set by build_schema
+    let request = ctx.data_opt::<RequestContext>().unwrap_or(&ANONYMOUS);
+    state.ctx(request)
+}
+
+/// Parses a GraphQL `ID` into a UUID. Errors: `BAD_USER_INPUT` naming `field`.
+pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id.as_str()).map_err(|_| ApiError::bad_input(format!("`{field}` is not a valid id: `{}`", id.as_str())))
+}
+
+/// A UUID as a GraphQL `ID`.
+pub fn to_id(id: Uuid) -> ID {
+    ID(id.to_string())
+}

@@ -1,0 +1,70 @@
+//! Relay connections (<https://relay.dev/graphql/connections.htm>): opaque cursors, page arguments,
+//! and the `totalCount` field, computed only when selected.
+
+use async_graphql::{
+    Context, OutputType, SimpleObject,
+    connection::{Connection, Edge, EmptyFields},
+};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    service::page::{CursorKey, Listed, Page, PageArgs},
+};
+
+/// Extra fields of every connection.
+#[derive(SimpleObject)]
+pub struct ConnectionTotal {
+    /// How many items the whole list holds, ignoring pagination (filters apply). Counted only when
+    /// selected.
+    pub total_count: i64,
+}
+
+/// A Relay connection of `T`, named `{T}Connection` with `{T}Edge` edges.
+pub type Conn<T> = Connection<String, T, ConnectionTotal, EmptyFields>;
+
+/// Encodes a cursor: opaque to clients, stable across requests.
+pub fn encode_cursor(key: &CursorKey) -> String {
+    let raw = match key {
+        CursorKey::Id(id) => format!("id:{id}"),
+        CursorKey::Seq(seq) => format!("seq:{seq}"),
+    };
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Decodes a cursor made by [`encode_cursor`]. Errors: `BAD_USER_INPUT` naming `field`.
+pub fn decode_cursor(field: &str, cursor: &str) -> ApiResult<CursorKey> {
+    let bad = || ApiError::bad_input(format!("`{field}` is not a valid cursor"));
+    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    match raw.split_once(':') {
+        Some(("id", id)) => Uuid::parse_str(id).map(CursorKey::Id).map_err(|_| bad()),
+        Some(("seq", seq)) => seq.parse().map(CursorKey::Seq).map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+/// Validates Relay's `first`, `after`, `last`, `before`. Errors: `BAD_USER_INPUT`.
+pub fn page_args(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> ApiResult<PageArgs> {
+    let after = after.map(|c| decode_cursor("after", &c)).transpose()?;
+    let before = before.map(|c| decode_cursor("before", &c)).transpose()?;
+    PageArgs::new(first, last, after, before)
+}
+
+/// Whether the selection of the connection field being resolved asks for `totalCount`.
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// Turns a page of rows into a connection of `T`.
+pub fn connection<M: Listed, T: OutputType>(page: Page<M>, total: Option<i64>, node: impl Fn(M) -> T) -> Conn<T> {
+    let mut conn = Connection::with_additional_fields(
+        page.has_previous_page,
+        page.has_next_page,
+        ConnectionTotal { total_count: total.unwrap_or(0) },
+    );
+    conn.edges
+        .extend(page.items.into_iter().map(|row| Edge::new(encode_cursor(&row.cursor_key()), node(row))));
+    conn
+}

@@ -1,0 +1,6 @@
+//! Root mutation fields, one file per domain.
+
+pub mod event;
+pub mod session;
+pub mod todo;
+pub mod workspace;

@@ -1,0 +1,240 @@
+//! `DocumentationSession`, `SessionStatus`, and the session inputs and payloads.
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject, dataloader::DataLoader};
+use chrono::{DateTime, Utc};
+use entity::{documentation_session, session_todo::TodoStatus as StoredTodoStatus, workspace};
+use serde_json::Value;
+
+use super::{SessionEvent, SessionTodo, TodoStatus, Workspace};
+use crate::{
+    error::ApiError,
+    graphql::{
+        connection::{Conn, page_args},
+        loaders::{ById, EventCounts, EventsOfSession, TodoCounts as TodoCountsLoader, TodosOfSession, child_connection},
+        to_id,
+    },
+    service::page::Filter,
+};
+
+/// Lifecycle of a documentation session. `COMPLETED`, `FAILED` and `EXPIRED` are final.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::documentation_session::SessionStatus")]
+pub enum SessionStatus {
+    /// Created; no todo claimed yet.
+    Pending,
+    /// Work under way (set by the first claim, or by `updateDocumentationSession`).
+    InProgress,
+    /// Finished successfully.
+    Completed,
+    /// Finished unsuccessfully.
+    Failed,
+    /// Passed `expiresAt` before finishing.
+    Expired,
+}
+
+impl SessionStatus {
+    /// The value as stored, e.g. `in_progress`.
+    pub fn stored(self) -> String {
+        crate::service::session::status_name(self.into())
+    }
+}
+
+/// One run of documenting a module: a set of files (each a todo) and an append-only event stream.
+pub struct DocumentationSession(pub documentation_session::Model);
+
+#[Object]
+impl DocumentationSession {
+    /// Server-generated id (a UUIDv7).
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    /// Id of the owning workspace.
+    async fn workspace_id(&self) -> ID {
+        to_id(self.0.workspace_id)
+    }
+    /// The owning workspace.
+    async fn workspace(&self, ctx: &Context<'_>) -> async_graphql::Result<Workspace> {
+        let loader = ctx.data_unchecked::<DataLoader<ById<workspace::Entity>>>();
+        let row = loader.load_one(self.0.workspace_id).await?;
+        Ok(Workspace(row.ok_or(ApiError::NotFound { entity: "workspace" })?))
+    }
+    /// Name of the module being documented.
+    async fn module_name(&self) -> &str {
+        &self.0.module_name
+    }
+    /// Current lifecycle state.
+    async fn status(&self) -> SessionStatus {
+        self.0.status.into()
+    }
+    /// The files the session was started with.
+    async fn file_paths(&self) -> Vec<String> {
+        serde_json::from_value(self.0.file_paths.clone()).unwrap_or_default()
+    }
+    /// Free-form metadata object.
+    async fn metadata(&self) -> Json<&Value> {
+        Json(&self.0.metadata)
+    }
+    /// When the expiry sweep will expire the session unless it has finished.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    /// Sequence of the newest event (0 when none): resume a subscription from here.
+    async fn last_event_sequence(&self) -> i64 {
+        self.0.last_event_sequence
+    }
+    /// When the session was started.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the session last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The session's todos, oldest first, optionally only those in `status`.
+    /// Pages hold 50 items by default and 100 at most.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn todos(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<Vec<TodoStatus>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<SessionTodo>> {
+        let args = page_args(first, after, last, before)?;
+        let statuses = status.map(|s| s.into_iter().map(TodoStatus::stored).collect::<Vec<_>>());
+        let filter = Filter::default().is_in("t.status", statuses.as_deref());
+        child_connection::<TodosOfSession, _>(ctx, self.0.id, filter, args, SessionTodo).await
+    }
+    /// The session's events in sequence order. `afterSequence` starts the list after that event's
+    /// `sequence`; `eventTypes` keeps only those types. Pages hold 50 items by default and 100 at most.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        after_sequence: Option<i64>,
+        event_types: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<SessionEvent>> {
+        let args = page_args(first, after, last, before)?;
+        let filter = Filter::default()
+            .gt("t.sequence", after_sequence)
+            .is_in("t.event_type", event_types.as_deref());
+        child_connection::<EventsOfSession, _>(ctx, self.0.id, filter, args, SessionEvent).await
+    }
+    /// How many events the session holds of each type, by type name.
+    async fn event_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EventTypeCount>> {
+        let loader = ctx.data_unchecked::<DataLoader<EventCounts>>();
+        let counts = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(counts.into_iter().map(|(event_type, count)| EventTypeCount { event_type, count }).collect())
+    }
+    /// How many todos the session holds in each status.
+    async fn todo_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<TodoCounts> {
+        let loader = ctx.data_unchecked::<DataLoader<TodoCountsLoader>>();
+        let counts = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(TodoCounts::from_counts(&counts))
+    }
+}
+
+/// Number of events of one type (the seed's CountByType).
+#[derive(SimpleObject)]
+pub struct EventTypeCount {
+    /// The event type.
+    pub event_type: String,
+    /// Events of that type.
+    pub count: i64,
+}
+
+/// Number of a session's todos in each status.
+#[derive(SimpleObject)]
+pub struct TodoCounts {
+    /// Waiting to be claimed.
+    pub pending: i64,
+    /// Claimed and leased.
+    pub in_progress: i64,
+    /// Done.
+    pub completed: i64,
+    /// Out of attempts.
+    pub failed: i64,
+    /// Skipped.
+    pub skipped: i64,
+    /// All todos.
+    pub total: i64,
+}
+
+impl TodoCounts {
+    fn from_counts(counts: &[(StoredTodoStatus, i64)]) -> Self {
+        let get = |status| counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n);
+        Self {
+            pending: get(StoredTodoStatus::Pending),
+            in_progress: get(StoredTodoStatus::InProgress),
+            completed: get(StoredTodoStatus::Completed),
+            failed: get(StoredTodoStatus::Failed),
+            skipped: get(StoredTodoStatus::Skipped),
+            total: counts.iter().map(|(_, n)| n).sum(),
+        }
+    }
+}
+
+/// Input of `startDocumentationSession`.
+#[derive(InputObject)]
+pub struct StartDocumentationSessionInput {
+    /// The workspace to document.
+    pub workspace_id: ID,
+    /// Name of the module, 1 to 255 characters.
+    pub module_name: String,
+    /// Files to document (distinct, at most 10,000); each becomes a pending todo.
+    pub file_paths: Vec<String>,
+    /// When the session expires; 24 hours from now when omitted. Must be in the future.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Metadata object; `{}` when omitted.
+    pub metadata: Option<Json<Value>>,
+}
+
+/// Input of `updateDocumentationSession`; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateDocumentationSessionInput {
+    /// The session to change.
+    pub id: ID,
+    /// New status. `PENDING` may go anywhere, `IN_PROGRESS` to a final state; final states never change.
+    pub status: Option<SessionStatus>,
+    /// New module name.
+    pub module_name: Option<String>,
+    /// New metadata object (replaces the old one).
+    pub metadata: Option<Json<Value>>,
+    /// New expiry time.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Input of `deleteDocumentationSession`.
+#[derive(InputObject)]
+pub struct DeleteDocumentationSessionInput {
+    /// The session to delete, with its todos and events.
+    pub id: ID,
+}
+
+/// Result of `startDocumentationSession`.
+#[derive(SimpleObject)]
+pub struct StartDocumentationSessionPayload {
+    /// The new session; its todos are in `session.todos`.
+    pub session: DocumentationSession,
+}
+
+/// Result of `updateDocumentationSession`.
+#[derive(SimpleObject)]
+pub struct UpdateDocumentationSessionPayload {
+    /// The session as it is now.
+    pub session: DocumentationSession,
+}
+
+/// Result of `deleteDocumentationSession`.
+#[derive(SimpleObject)]
+pub struct DeleteDocumentationSessionPayload {
+    /// Id of the deleted session.
+    pub deleted_id: ID,
+}

@@ -1,0 +1,116 @@
+//! `Workspace` and its inputs and payloads.
+
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::workspace;
+use serde_json::Value;
+
+use super::{DocumentationSession, SessionStatus};
+use crate::{
+    graphql::{
+        connection::{Conn, page_args},
+        loaders::{SessionsOfWorkspace, child_connection},
+        to_id,
+    },
+    service::page::Filter,
+};
+
+/// A source tree that documentation sessions work on, identified by its unique `path`.
+pub struct Workspace(pub workspace::Model);
+
+#[Object]
+impl Workspace {
+    /// Server-generated id (a UUIDv7).
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    /// Display name, 1 to 255 characters.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Filesystem path or URL of the tree; unique among workspaces.
+    async fn path(&self) -> &str {
+        &self.0.path
+    }
+    /// Free-form configuration object.
+    async fn config(&self) -> Json<&Value> {
+        Json(&self.0.config)
+    }
+    /// When the workspace was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the workspace last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The workspace's documentation sessions, oldest first, optionally only those in `status`.
+    /// Pages hold 50 items by default and 100 at most.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<Vec<SessionStatus>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<DocumentationSession>> {
+        let args = page_args(first, after, last, before)?;
+        let statuses = status.map(|s| s.into_iter().map(SessionStatus::stored).collect::<Vec<_>>());
+        let filter = Filter::default().is_in("t.status", statuses.as_deref());
+        child_connection::<SessionsOfWorkspace, _>(ctx, self.0.id, filter, args, DocumentationSession).await
+    }
+}
+
+/// Input of `createWorkspace`.
+#[derive(InputObject)]
+pub struct CreateWorkspaceInput {
+    /// Display name, 1 to 255 characters.
+    pub name: String,
+    /// Unique path of the tree.
+    pub path: String,
+    /// Configuration object; `{}` when omitted.
+    pub config: Option<Json<Value>>,
+}
+
+/// Input of `updateWorkspace`; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateWorkspaceInput {
+    /// The workspace to change.
+    pub id: ID,
+    /// New display name.
+    pub name: Option<String>,
+    /// New unique path.
+    pub path: Option<String>,
+    /// New configuration object (replaces the old one).
+    pub config: Option<Json<Value>>,
+}
+
+/// Input of `deleteWorkspace`.
+#[derive(InputObject)]
+pub struct DeleteWorkspaceInput {
+    /// The workspace to delete, with all its sessions.
+    pub id: ID,
+}
+
+/// Result of `createWorkspace`.
+#[derive(SimpleObject)]
+pub struct CreateWorkspacePayload {
+    /// The new workspace.
+    pub workspace: Workspace,
+}
+
+/// Result of `updateWorkspace`.
+#[derive(SimpleObject)]
+pub struct UpdateWorkspacePayload {
+    /// The workspace as it is now.
+    pub workspace: Workspace,
+}
+
+/// Result of `deleteWorkspace`.
+#[derive(SimpleObject)]
+pub struct DeleteWorkspacePayload {
+    /// Id of the deleted workspace.
+    pub deleted_id: ID,
+}

@@ -1,0 +1,20 @@
+//! Docket's API: the GraphQL schema and its resolvers, the services that own every rule and query,
+//! the event bus, and the HTTP/websocket server.
+//!
+//! A request travels router → async-graphql schema → resolver → (DataLoader →) service → SeaORM →
+//! SQLite or PostgreSQL; writes that append events wake the event bus after commit.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use cli::run;
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,73 @@
+//! Business rules and database access. Services never see GraphQL types: resolvers convert.
+//!
+//! Every service function takes a [`Ctx`]: the pool, the event bus and who is asking. Functions that
+//! write several rows open one transaction and commit it, then wake the event bus.
+
+pub mod event;
+pub mod page;
+pub mod session;
+pub mod sql;
+pub mod todo;
+pub mod workspace;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use uuid::Uuid;
+
+use crate::{error::ApiResult, events::EventBus};
+
+/// Who is asking and which request this is; flows from the router into every service call so that
+/// authorization and the audit log can use it.
+#[derive(Clone, Debug, Default)]
+pub struct RequestContext {
+    /// Caller as given by the `X-Docket-Actor` header, else the client's address.
+    pub actor: Option<String>,
+    /// The request's id (`X-Request-Id`, generated when absent).
+    pub request_id: Option<String>,
+}
+
+/// What every service call gets.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The connection pool.
+    pub db: &'a DatabaseConnection,
+    /// Where committed events are announced.
+    pub bus: &'a EventBus,
+    /// Who is asking.
+    pub request: &'a RequestContext,
+}
+
+/// A new UUIDv7: time-ordered, so ids sort in creation order.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// Takes the row lock of a session for the rest of the transaction (PostgreSQL), so that changes
+/// to one session's todo graph are serialized. SQLite has a single writer and needs none.
+pub async fn lock_session(txn: &impl ConnectionTrait, session_id: Uuid) -> ApiResult<bool> {
+    let mut sql = sql::Sql::new("SELECT id FROM documentation_sessions WHERE id = ");
+    sql.bind(session_id);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        sql.push(" FOR UPDATE");
+    }
+    Ok(txn.query_one_raw(sql.build(txn.get_database_backend())).await?.is_some())
+}
+
+/// Rejects text that is empty (after trimming) or longer than `max` characters.
+pub fn require_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.trim().is_empty() {
+        return Err(crate::error::ApiError::bad_input(format!("`{field}` must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(crate::error::ApiError::bad_input(format!("`{field}` must be at most {max} characters")));
+    }
+    Ok(())
+}
+
+/// Rejects JSON that is not an object (configs and metadata are objects).
+pub fn require_object(field: &str, value: &serde_json::Value) -> ApiResult<()> {
+    if value.is_object() {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::bad_input(format!("`{field}` must be a JSON object")))
+    }
+}

@@ -1,0 +1,138 @@
+//! The append-only event stream of a session.
+//!
+//! Appending increments the session's `last_event_sequence` and inserts the event with that number in
+//! the caller's transaction: the session's row lock makes sequences gapless and commit order equal to
+//! sequence order on PostgreSQL (SQLite has one writer). On PostgreSQL the same transaction issues
+//! `NOTIFY docket_events, '<session>:<sequence>'`, delivered to every process at commit.
+
+use chrono::Utc;
+use entity::session_event;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    Ctx, new_id,
+    page::{CursorKey, ListSpec, Listed},
+    require_object, require_text,
+    sql::Sql,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// PostgreSQL channel on which committed events are announced.
+pub const NOTIFY_CHANNEL: &str = "docket_events";
+
+/// A session's events, in sequence order.
+pub const EVENTS_OF_SESSION: ListSpec = ListSpec { from: "session_events t", parent: "t.session_id", key: "t.sequence" };
+
+impl Listed for session_event::Model {
+    fn cursor_key(&self) -> CursorKey {
+        CursorKey::Seq(self.sequence)
+    }
+}
+
+/// Event types Docket appends itself.
+pub mod types {
+    /// A session was started with its todos.
+    pub const SESSION_STARTED: &str = "session_started";
+    /// A session's status changed (`from`, `to`).
+    pub const SESSION_STATUS_CHANGED: &str = "session_status_changed";
+    /// The expiry sweep expired a session.
+    pub const SESSION_EXPIRED: &str = "session_expired";
+    /// Todos were added to a session.
+    pub const TODOS_CREATED: &str = "todos_created";
+    /// A todo's priority, attempts limit, path or metadata changed.
+    pub const TODO_UPDATED: &str = "todo_updated";
+    /// A dependency edge was added.
+    pub const TODO_DEPENDENCY_ADDED: &str = "todo_dependency_added";
+    /// A worker claimed a todo.
+    pub const TODO_CLAIMED: &str = "todo_claimed";
+    /// A worker completed a todo.
+    pub const TODO_COMPLETED: &str = "todo_completed";
+    /// A worker failed a todo (it retries while attempts remain).
+    pub const TODO_FAILED: &str = "todo_failed";
+    /// A todo was skipped.
+    pub const TODO_SKIPPED: &str = "todo_skipped";
+    /// A worker's lease lapsed; the todo went back to `pending` or, out of attempts, to `failed`.
+    pub const TODO_LEASE_EXPIRED: &str = "todo_lease_expired";
+}
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Kind of event, 1 to 100 characters.
+    pub event_type: String,
+    /// Payload; `{}` when absent.
+    pub event_data: Value,
+    /// Error text, for failure events.
+    pub error: Option<String>,
+    /// Metadata object; `{}` when absent.
+    pub metadata: Value,
+}
+
+impl NewEvent {
+    /// An event Docket appends itself.
+    pub fn system(event_type: &str, event_data: Value) -> Self {
+        Self { event_type: event_type.to_owned(), event_data, error: None, metadata: json!({}) }
+    }
+
+    /// Adds error text.
+    pub fn with_error(mut self, error: Option<String>) -> Self {
+        self.error = error;
+        self
+    }
+}
+
+/// Appends `event` to session `session_id` inside `txn`. Errors: `NOT_FOUND` (no such session).
+pub async fn append(txn: &impl ConnectionTrait, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
+    let backend = txn.get_database_backend();
+    let now = Utc::now();
+    let mut sql = Sql::new("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ");
+    sql.bind(now).push(" WHERE id = ").bind(session_id).push(" RETURNING last_event_sequence");
+    let row = txn
+        .query_one_raw(sql.build(backend))
+        .await?
+        .ok_or(ApiError::NotFound { entity: "documentation session" })?;
+    let sequence: i64 = row.try_get("", "last_event_sequence")?;
+    let model = session_event::ActiveModel {
+        id: Set(new_id()),
+        session_id: Set(session_id),
+        sequence: Set(sequence),
+        event_type: Set(event.event_type),
+        event_data: Set(event.event_data),
+        error: Set(event.error),
+        metadata: Set(event.metadata),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    if backend == DbBackend::Postgres {
+        let mut notify = Sql::new("SELECT pg_notify(");
+        notify.bind(NOTIFY_CHANNEL).push(", ").bind(format!("{session_id}:{sequence}")).push(")");
+        txn.execute_raw(notify.build(backend)).await?;
+    }
+    Ok(model)
+}
+
+/// Appends a client's event in its own transaction and wakes the session's subscribers.
+/// Errors: `BAD_USER_INPUT` (empty or long type, metadata not an object), `NOT_FOUND`.
+pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
+    require_text("eventType", &event.event_type, 100)?;
+    require_object("metadata", &event.metadata)?;
+    let txn = cx.db.begin().await?;
+    let model = append(&txn, session_id, event).await?;
+    txn.commit().await?;
+    cx.bus.wake(session_id);
+    Ok(model)
+}
+
+/// Up to `limit` events of a session with `sequence > after`, in order.
+pub async fn list_after(db: &impl ConnectionTrait, session_id: Uuid, after: i64, limit: u64) -> ApiResult<Vec<session_event::Model>> {
+    Ok(session_event::Entity::find()
+        .filter(session_event::Column::SessionId.eq(session_id))
+        .filter(session_event::Column::Sequence.gt(after))
+        .order_by_asc(session_event::Column::Sequence)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

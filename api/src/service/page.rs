@@ -1,0 +1,333 @@
+//! Keyset pagination shared by every list, for one parent or for many parents in one statement.
+//!
+//! Lists are ordered by a unique key (a UUIDv7 id, which is creation order, or an event's sequence).
+//! A page asks for `limit + 1` rows past the cursor so that `has_next_page` (or `has_previous_page`
+//! when paging backwards) costs nothing extra. Per DESIGN, many parents' pages come from one
+//! statement: `VALUES (...) CROSS JOIN LATERAL (... LIMIT n)` on PostgreSQL, which walks the index
+//! once per parent, and `ROW_NUMBER() OVER (PARTITION BY parent ...)` on SQLite, which has no LATERAL.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Value};
+use uuid::Uuid;
+
+use super::sql::Sql;
+use crate::error::{ApiError, ApiResult};
+
+/// Rows per page when the client gives neither `first` nor `last`.
+pub const DEFAULT_PAGE_SIZE: u64 = 50;
+/// Largest `first` or `last` accepted.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// The position of a row in its list: what a cursor encodes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CursorKey {
+    /// Lists ordered by id.
+    Id(Uuid),
+    /// Lists ordered by sequence (events).
+    Seq(i64),
+}
+
+impl CursorKey {
+    fn value(&self) -> Value {
+        match self {
+            Self::Id(id) => (*id).into(),
+            Self::Seq(seq) => (*seq).into(),
+        }
+    }
+}
+
+/// A validated page request: which slice of the ordered list to return.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PageArgs {
+    /// Rows wanted (0 to [`MAX_PAGE_SIZE`]).
+    pub limit: u64,
+    /// Only rows after this key.
+    pub after: Option<CursorKey>,
+    /// Only rows before this key.
+    pub before: Option<CursorKey>,
+    /// `true` for `last`: the rows nearest `before` (or the end).
+    pub backward: bool,
+}
+
+impl PageArgs {
+    /// Validates Relay's `first`/`last` (at most [`MAX_PAGE_SIZE`], not negative, not both).
+    ///
+    /// Errors: `BAD_USER_INPUT` naming the offending argument.
+    pub fn new(
+        first: Option<i32>,
+        last: Option<i32>,
+        after: Option<CursorKey>,
+        before: Option<CursorKey>,
+    ) -> ApiResult<Self> {
+        let check = |name: &str, n: i32| -> ApiResult<u64> {
+            if n < 0 {
+                return Err(ApiError::bad_input(format!("`{name}` must not be negative")));
+            }
+            let n = n as u64;
+            if n > MAX_PAGE_SIZE {
+                return Err(ApiError::bad_input(format!("`{name}` must be at most {MAX_PAGE_SIZE}, got {n}")));
+            }
+            Ok(n)
+        };
+        let (limit, backward) = match (first, last) {
+            (Some(_), Some(_)) => return Err(ApiError::bad_input("give `first` or `last`, not both")),
+            (Some(n), None) => (check("first", n)?, false),
+            (None, Some(n)) => (check("last", n)?, true),
+            (None, None) => (DEFAULT_PAGE_SIZE, false),
+        };
+        Ok(Self { limit, after, before, backward })
+    }
+}
+
+/// One page of rows plus Relay's page flags.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    /// Rows in list order.
+    pub items: Vec<T>,
+    /// Whether rows exist before the first item (known when paging backwards).
+    pub has_previous_page: bool,
+    /// Whether rows exist after the last item (known when paging forwards).
+    pub has_next_page: bool,
+}
+
+impl<T> Page<T> {
+    fn empty() -> Self {
+        Self { items: Vec::new(), has_previous_page: false, has_next_page: false }
+    }
+
+    /// Cuts `rows` (in list order, up to `limit + 1` of them) to the page.
+    fn from_rows(mut rows: Vec<T>, args: &PageArgs) -> Self {
+        let limit = args.limit as usize;
+        let more = rows.len() > limit;
+        if args.backward {
+            if more {
+                rows.drain(..rows.len() - limit);
+            }
+            Self { items: rows, has_previous_page: more, has_next_page: false }
+        } else {
+            rows.truncate(limit);
+            Self { items: rows, has_previous_page: false, has_next_page: more }
+        }
+    }
+}
+
+/// One condition of a list filter. Column names are fixed by the code, never by clients.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Cond {
+    /// `column IN (values)`; an empty list matches nothing.
+    In(&'static str, Vec<String>),
+    /// `column > value`.
+    Gt(&'static str, i64),
+}
+
+/// The conditions of a list, ANDed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Filter(pub Vec<Cond>);
+
+impl Filter {
+    /// Adds `column IN (values)` when `values` is given.
+    pub fn is_in<S: ToString>(mut self, column: &'static str, values: Option<&[S]>) -> Self {
+        if let Some(values) = values {
+            self.0.push(Cond::In(column, values.iter().map(ToString::to_string).collect()));
+        }
+        self
+    }
+
+    /// Adds `column > value` when `value` is given.
+    pub fn gt(mut self, column: &'static str, value: Option<i64>) -> Self {
+        if let Some(value) = value {
+            self.0.push(Cond::Gt(column, value));
+        }
+        self
+    }
+
+    fn push_to(&self, sql: &mut Sql) {
+        for cond in &self.0 {
+            match cond {
+                Cond::In(column, values) => {
+                    sql.push(" AND ").push(column).push(" IN ").bind_list(values.iter().cloned());
+                }
+                Cond::Gt(column, value) => {
+                    sql.push(" AND ").push(column).push(" > ").bind(*value);
+                }
+            }
+        }
+    }
+}
+
+/// Where a list's rows come from. `from` names the row table as `t`; `parent` is the SQL
+/// expression of the parent id; `key` is the ordering column.
+#[derive(Clone, Copy, Debug)]
+pub struct ListSpec {
+    /// `FROM` clause, with the listed table aliased `t`.
+    pub from: &'static str,
+    /// Parent id expression, e.g. `t.session_id`.
+    pub parent: &'static str,
+    /// Unique ordering column, e.g. `t.id` or `t.sequence`.
+    pub key: &'static str,
+}
+
+/// A row that can sit in a list: it knows its cursor.
+pub trait Listed: FromQueryResult + Clone + Send + Sync + 'static {
+    /// The row's position in its list.
+    fn cursor_key(&self) -> CursorKey;
+}
+
+fn push_range(sql: &mut Sql, spec: &ListSpec, args: &PageArgs) {
+    if let Some(after) = &args.after {
+        sql.push(" AND ").push(spec.key).push(" > ").bind(after.value());
+    }
+    if let Some(before) = &args.before {
+        sql.push(" AND ").push(spec.key).push(" < ").bind(before.value());
+    }
+}
+
+fn direction(args: &PageArgs) -> &'static str {
+    if args.backward { " DESC" } else { " ASC" }
+}
+
+/// One page of a list that has no parent (e.g. all workspaces): one statement.
+pub async fn page<M: Listed>(db: &impl ConnectionTrait, spec: &ListSpec, filter: &Filter, args: &PageArgs) -> ApiResult<Page<M>> {
+    if args.limit == 0 {
+        return Ok(Page::empty());
+    }
+    let mut sql = Sql::new("SELECT t.* FROM ");
+    sql.push(spec.from).push(" WHERE 1 = 1");
+    filter.push_to(&mut sql);
+    push_range(&mut sql, spec, args);
+    sql.push(" ORDER BY ").push(spec.key).push(direction(args));
+    sql.push(" LIMIT ").bind((args.limit + 1) as i64);
+    let mut rows = M::find_by_statement(sql.build(db.get_database_backend())).all(db).await?;
+    if args.backward {
+        rows.reverse();
+    }
+    Ok(Page::from_rows(rows, args))
+}
+
+/// The same page of a list for each of `parents`, in one statement whatever their number.
+pub async fn pages_by_parent<M: Listed>(
+    db: &impl ConnectionTrait,
+    spec: &ListSpec,
+    parents: &[Uuid],
+    filter: &Filter,
+    args: &PageArgs,
+) -> ApiResult<HashMap<Uuid, Page<M>>> {
+    let mut pages: HashMap<Uuid, Page<M>> = parents.iter().map(|p| (*p, Page::empty())).collect();
+    if args.limit == 0 || parents.is_empty() {
+        return Ok(pages);
+    }
+    let backend = db.get_database_backend();
+    let take = (args.limit + 1) as i64;
+    let mut sql;
+    if backend == DbBackend::Postgres {
+        sql = Sql::new("SELECT p.parent_id AS parent_id, c.* FROM (VALUES ");
+        for (i, parent) in parents.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" }).bind(*parent).push("::uuid)");
+        }
+        sql.push(") AS p(parent_id) CROSS JOIN LATERAL (SELECT t.* FROM ").push(spec.from);
+        sql.push(" WHERE ").push(spec.parent).push(" = p.parent_id");
+        filter.push_to(&mut sql);
+        push_range(&mut sql, spec, args);
+        sql.push(" ORDER BY ").push(spec.key).push(direction(args));
+        sql.push(" LIMIT ").bind(take).push(") AS c");
+    } else {
+        sql = Sql::new("SELECT * FROM (SELECT t.*, ");
+        sql.push(spec.parent).push(" AS parent_id, ROW_NUMBER() OVER (PARTITION BY ").push(spec.parent);
+        sql.push(" ORDER BY ").push(spec.key).push(direction(args)).push(") AS page_row FROM ").push(spec.from);
+        sql.push(" WHERE ").push(spec.parent).push(" IN ").bind_list(parents.iter().copied());
+        filter.push_to(&mut sql);
+        push_range(&mut sql, spec, args);
+        sql.push(") AS ranked WHERE page_row <= ").bind(take);
+    }
+    let rows = db.query_all_raw(sql.build(backend)).await?;
+    let mut grouped: HashMap<Uuid, Vec<M>> = HashMap::new();
+    for row in rows {
+        let (parent, item) = decode_with_parent::<M>(&row)?;
+        grouped.entry(parent).or_default().push(item);
+    }
+    for (parent, mut items) in grouped {
+        // Rows come back grouped but not necessarily ordered; put each page in list order.
+        items.sort_by_key(Listed::cursor_key);
+        pages.insert(parent, Page::from_rows(items, args));
+    }
+    Ok(pages)
+}
+
+fn decode_with_parent<M: FromQueryResult>(row: &QueryResult) -> ApiResult<(Uuid, M)> {
+    let parent: Uuid = row.try_get("", "parent_id")?;
+    Ok((parent, M::from_query_result(row, "")?))
+}
+
+/// How many rows the list holds for each of `parents` (0 when none), in one statement.
+pub async fn counts_by_parent(
+    db: &impl ConnectionTrait,
+    spec: &ListSpec,
+    parents: &[Uuid],
+    filter: &Filter,
+) -> ApiResult<HashMap<Uuid, i64>> {
+    let mut counts: HashMap<Uuid, i64> = parents.iter().map(|p| (*p, 0)).collect();
+    for (parent, _, n) in grouped_counts(db, spec, parents, filter, None).await? {
+        counts.insert(parent, n);
+    }
+    Ok(counts)
+}
+
+/// For each of `parents`, how many rows have each value of `column` (e.g. events per type).
+pub async fn counts_by_parent_and(
+    db: &impl ConnectionTrait,
+    spec: &ListSpec,
+    parents: &[Uuid],
+    column: &'static str,
+) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
+    let mut counts: HashMap<Uuid, Vec<(String, i64)>> = parents.iter().map(|p| (*p, Vec::new())).collect();
+    for (parent, key, n) in grouped_counts(db, spec, parents, &Filter::default(), Some(column)).await? {
+        counts.entry(parent).or_default().push((key.unwrap_or_default(), n));
+    }
+    for list in counts.values_mut() {
+        list.sort();
+    }
+    Ok(counts)
+}
+
+async fn grouped_counts(
+    db: &impl ConnectionTrait,
+    spec: &ListSpec,
+    parents: &[Uuid],
+    filter: &Filter,
+    column: Option<&'static str>,
+) -> ApiResult<Vec<(Uuid, Option<String>, i64)>> {
+    if parents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT ");
+    sql.push(spec.parent).push(" AS parent_id, ");
+    if let Some(column) = column {
+        sql.push(column).push(" AS group_key, ");
+    }
+    sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" IN ");
+    sql.bind_list(parents.iter().copied());
+    filter.push_to(&mut sql);
+    sql.push(" GROUP BY ").push(spec.parent);
+    if let Some(column) = column {
+        sql.push(", ").push(column);
+    }
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    rows.iter()
+        .map(|row| {
+            let parent: Uuid = row.try_get("", "parent_id")?;
+            let key: Option<String> = if column.is_some() { Some(row.try_get("", "group_key")?) } else { None };
+            let n: i64 = row.try_get("", "n")?;
+            Ok((parent, key, n))
+        })
+        .collect()
+}
+
+/// How many rows a list without parent holds.
+pub async fn count(db: &impl ConnectionTrait, spec: &ListSpec, filter: &Filter) -> ApiResult<i64> {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM ");
+    sql.push(spec.from).push(" WHERE 1 = 1");
+    filter.push_to(&mut sql);
+    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}

@@ -1,0 +1,339 @@
+//! Documentation sessions: start (with one todo per file), status state machine, expiry, counts.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    documentation_session::{self, SessionStatus},
+    session_todo::TodoStatus,
+    workspace,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    sea_query::Expr,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    Ctx,
+    event::{self, NewEvent, types},
+    new_id,
+    page::{CursorKey, ListSpec, Listed},
+    require_object, require_text, todo,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// A workspace's sessions, oldest first.
+pub const SESSIONS_OF_WORKSPACE: ListSpec =
+    ListSpec { from: "documentation_sessions t", parent: "t.workspace_id", key: "t.id" };
+
+/// Most files one session may start with.
+pub const MAX_FILES: usize = 10_000;
+
+/// How long a session lives when `expiresAt` is not given.
+pub const DEFAULT_LIFETIME_HOURS: i64 = 24;
+
+impl Listed for documentation_session::Model {
+    fn cursor_key(&self) -> CursorKey {
+        CursorKey::Id(self.id)
+    }
+}
+
+/// What `start` needs.
+#[derive(Debug)]
+pub struct StartSession {
+    /// Workspace the session belongs to.
+    pub workspace_id: Uuid,
+    /// Module being documented, 1 to 255 characters.
+    pub module_name: String,
+    /// Files to document; one pending todo is created per path. Distinct, non-empty.
+    pub file_paths: Vec<String>,
+    /// When the session expires; now + 24 hours when absent; must be in the future.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Metadata object; `{}` when absent.
+    pub metadata: Option<Value>,
+}
+
+/// Changes to a session; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct SessionChanges {
+    /// New status, subject to [`check_transition`].
+    pub status: Option<SessionStatus>,
+    /// New module name.
+    pub module_name: Option<String>,
+    /// New metadata object (replaces the old one).
+    pub metadata: Option<Value>,
+    /// New expiry time.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Checks that text paths are non-empty and distinct.
+pub fn check_paths(paths: &[String]) -> ApiResult<()> {
+    let mut seen = HashSet::new();
+    for path in paths {
+        require_text("filePaths", path, 4096)?;
+        if !seen.insert(path.as_str()) {
+            return Err(ApiError::bad_input(format!("`filePaths` lists `{path}` twice")));
+        }
+    }
+    Ok(())
+}
+
+/// Starts a session and one pending todo per file, in one transaction, and appends `session_started`.
+/// Errors: `NOT_FOUND` (workspace), `BAD_USER_INPUT` (bad name, paths, expiry or metadata).
+pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_session::Model> {
+    require_text("moduleName", &input.module_name, 255)?;
+    if input.file_paths.len() > MAX_FILES {
+        return Err(ApiError::bad_input(format!("a session takes at most {MAX_FILES} files")));
+    }
+    check_paths(&input.file_paths)?;
+    let now = Utc::now();
+    let expires_at = input.expires_at.unwrap_or(now + Duration::hours(DEFAULT_LIFETIME_HOURS));
+    if expires_at <= now {
+        return Err(ApiError::bad_input("`expiresAt` must be in the future"));
+    }
+    let metadata = input.metadata.unwrap_or_else(|| json!({}));
+    require_object("metadata", &metadata)?;
+
+    let txn = cx.db.begin().await?;
+    if workspace::Entity::find_by_id(input.workspace_id).one(&txn).await?.is_none() {
+        return Err(ApiError::NotFound { entity: "workspace" });
+    }
+    let session_id = new_id();
+    documentation_session::ActiveModel {
+        id: Set(session_id),
+        workspace_id: Set(input.workspace_id),
+        module_name: Set(input.module_name),
+        status: Set(SessionStatus::Pending),
+        file_paths: Set(json!(input.file_paths)),
+        metadata: Set(metadata),
+        expires_at: Set(expires_at),
+        last_event_sequence: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let todos = input
+        .file_paths
+        .iter()
+        .map(|path| todo::NewTodo { file_path: path.clone(), ..todo::NewTodo::default() })
+        .collect();
+    todo::insert_all(&txn, session_id, todos).await?;
+    event::append(
+        &txn,
+        session_id,
+        NewEvent::system(types::SESSION_STARTED, json!({ "fileCount": input.file_paths.len() })),
+    )
+    .await?;
+    let session = get(&txn, session_id).await?;
+    txn.commit().await?;
+    cx.bus.wake(session_id);
+    Ok(session)
+}
+
+/// The session `id`. Errors: `NOT_FOUND`.
+pub async fn get(db: &impl sea_orm::ConnectionTrait, id: Uuid) -> ApiResult<documentation_session::Model> {
+    documentation_session::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "documentation session" })
+}
+
+/// The state machine of session status. Staying put is allowed; `completed`, `failed` and `expired`
+/// have no way out; `in_progress` does not go back to `pending`.
+/// Errors: `BAD_USER_INPUT` naming both states.
+pub fn check_transition(from: SessionStatus, to: SessionStatus) -> ApiResult<()> {
+    use SessionStatus::*;
+    let allowed = from == to
+        || matches!(
+            (from, to),
+            (Pending, InProgress | Completed | Failed | Expired) | (InProgress, Completed | Failed | Expired)
+        );
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input(format!(
+            "a session cannot go from `{}` to `{}`",
+            status_name(from),
+            status_name(to)
+        )))
+    }
+}
+
+/// The status as stored, e.g. `in_progress`.
+pub fn status_name(status: SessionStatus) -> String {
+    use sea_orm::ActiveEnum;
+    status.to_value()
+}
+
+/// Applies `changes` to session `id`; a status change appends `session_status_changed`.
+/// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (forbidden transition, bad fields), `CONFLICT` (the status
+/// changed concurrently).
+pub async fn update(cx: Ctx<'_>, id: Uuid, changes: SessionChanges) -> ApiResult<documentation_session::Model> {
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    let from = current.status;
+    let to = changes.status.unwrap_or(from);
+    check_transition(from, to)?;
+    let mut update = documentation_session::Entity::update_many()
+        .col_expr(documentation_session::Column::Status, Expr::value(status_name(to)))
+        .col_expr(documentation_session::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(documentation_session::Column::Id.eq(id))
+        .filter(documentation_session::Column::Status.eq(status_name(from)));
+    if let Some(name) = changes.module_name {
+        require_text("moduleName", &name, 255)?;
+        update = update.col_expr(documentation_session::Column::ModuleName, Expr::value(name));
+    }
+    if let Some(metadata) = changes.metadata {
+        require_object("metadata", &metadata)?;
+        update = update.col_expr(documentation_session::Column::Metadata, Expr::value(metadata));
+    }
+    if let Some(expires_at) = changes.expires_at {
+        update = update.col_expr(documentation_session::Column::ExpiresAt, Expr::value(expires_at));
+    }
+    if update.exec(&txn).await?.rows_affected == 0 {
+        return Err(ApiError::Conflict("the session's status changed meanwhile; read it again".into()));
+    }
+    if from != to {
+        event::append(
+            &txn,
+            id,
+            NewEvent::system(
+                types::SESSION_STATUS_CHANGED,
+                json!({ "from": status_name(from), "to": status_name(to) }),
+            ),
+        )
+        .await?;
+    }
+    let session = get(&txn, id).await?;
+    txn.commit().await?;
+    if from != to {
+        cx.bus.wake(id);
+    }
+    Ok(session)
+}
+
+/// Moves a pending session to `in_progress` inside `txn` (when its first todo is claimed).
+/// Returns whether it moved.
+pub async fn mark_in_progress(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> ApiResult<bool> {
+    let moved = documentation_session::Entity::update_many()
+        .col_expr(documentation_session::Column::Status, Expr::value(status_name(SessionStatus::InProgress)))
+        .col_expr(documentation_session::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(documentation_session::Column::Id.eq(id))
+        .filter(documentation_session::Column::Status.eq(status_name(SessionStatus::Pending)))
+        .exec(txn)
+        .await?
+        .rows_affected
+        == 1;
+    if moved {
+        event::append(
+            txn,
+            id,
+            NewEvent::system(types::SESSION_STATUS_CHANGED, json!({ "from": "pending", "to": "in_progress" })),
+        )
+        .await?;
+    }
+    Ok(moved)
+}
+
+/// Deletes session `id` with its todos and events (cascade). Errors: `NOT_FOUND`.
+pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
+    let result = documentation_session::Entity::delete_by_id(id).exec(cx.db).await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::NotFound { entity: "documentation session" });
+    }
+    cx.bus.wake(id);
+    Ok(())
+}
+
+/// The expiry sweep: every session past `expires_at` that is still pending or in progress becomes
+/// `expired`, each in its own transaction with a `session_expired` event; lapsed todo leases are
+/// released too. Returns how many sessions expired.
+pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
+    let now = Utc::now();
+    let due: Vec<Uuid> = documentation_session::Entity::find()
+        .select_only()
+        .column(documentation_session::Column::Id)
+        .filter(documentation_session::Column::ExpiresAt.lt(now))
+        .filter(documentation_session::Column::Status.is_in([
+            status_name(SessionStatus::Pending),
+            status_name(SessionStatus::InProgress),
+        ]))
+        .into_tuple()
+        .all(cx.db)
+        .await?;
+    let mut expired = 0;
+    for id in due {
+        let txn = cx.db.begin().await?;
+        let changed = documentation_session::Entity::update_many()
+            .col_expr(documentation_session::Column::Status, Expr::value(status_name(SessionStatus::Expired)))
+            .col_expr(documentation_session::Column::UpdatedAt, Expr::value(now))
+            .filter(documentation_session::Column::Id.eq(id))
+            .filter(documentation_session::Column::Status.is_in([
+                status_name(SessionStatus::Pending),
+                status_name(SessionStatus::InProgress),
+            ]))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if changed == 1 {
+            event::append(&txn, id, NewEvent::system(types::SESSION_EXPIRED, json!({ "expiredAt": now }))).await?;
+            expired += 1;
+        }
+        txn.commit().await?;
+        cx.bus.wake(id);
+    }
+    todo::release_lapsed(cx, None).await?;
+    Ok(expired)
+}
+
+/// Todos per status for each of `sessions`, every status present (zero when none).
+pub async fn todo_counts(
+    db: &impl sea_orm::ConnectionTrait,
+    sessions: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<(TodoStatus, i64)>>> {
+    use sea_orm::{ActiveEnum, Iterable};
+    let raw = super::page::counts_by_parent_and(db, &todo::TODOS_OF_SESSION, sessions, "t.status").await?;
+    Ok(raw
+        .into_iter()
+        .map(|(session, counts)| {
+            let by_status: HashMap<String, i64> = counts.into_iter().collect();
+            let all = TodoStatus::iter()
+                .map(|s| (s, by_status.get(&s.to_value()).copied().unwrap_or(0)))
+                .collect();
+            (session, all)
+        })
+        .collect())
+}
+
+/// Events per type for each of `sessions`, by type name.
+pub async fn event_counts(
+    db: &impl sea_orm::ConnectionTrait,
+    sessions: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
+    super::page::counts_by_parent_and(db, &event::EVENTS_OF_SESSION, sessions, "t.event_type").await
+}
+
+/// Sessions by id, for loaders.
+pub async fn get_many(
+    db: &impl sea_orm::ConnectionTrait,
+    ids: &[Uuid],
+) -> ApiResult<Vec<documentation_session::Model>> {
+    Ok(documentation_session::Entity::find()
+        .filter(documentation_session::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Rejects work on a session that has finished. Errors: `BAD_USER_INPUT`.
+pub fn require_open(session: &documentation_session::Model) -> ApiResult<()> {
+    if session.status.is_terminal() {
+        return Err(ApiError::bad_input(format!(
+            "the session is `{}`; a finished session takes no more work",
+            status_name(session.status)
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,449 @@
+//! Session todos: batch creation, updates, the dependency graph, and the worker actions
+//! (claim with a lease, complete, fail, skip) with their events.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, Utc};
+use entity::{
+    session_todo::{self, TodoStatus},
+    session_todo_dependency,
+};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend,
+    EntityTrait, FromQueryResult, QueryFilter, TransactionTrait,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    Ctx,
+    event::{self, NewEvent, types},
+    lock_session, new_id,
+    page::{CursorKey, ListSpec, Listed},
+    require_object, require_text, session,
+    sql::Sql,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// A session's todos, oldest first.
+pub const TODOS_OF_SESSION: ListSpec = ListSpec { from: "session_todos t", parent: "t.session_id", key: "t.id" };
+
+/// The todos a todo depends on.
+pub const DEPENDENCIES_OF_TODO: ListSpec = ListSpec {
+    from: "session_todos t JOIN session_todo_dependencies d ON d.depends_on_id = t.id",
+    parent: "d.todo_id",
+    key: "t.id",
+};
+
+/// Lease given by `claim_next` when the caller names none, in seconds.
+pub const DEFAULT_LEASE_SECONDS: i64 = 300;
+/// Longest lease accepted, in seconds (one day).
+pub const MAX_LEASE_SECONDS: i64 = 86_400;
+/// Most todos one `create_batch` call may add.
+pub const MAX_BATCH: usize = 10_000;
+
+impl Listed for session_todo::Model {
+    fn cursor_key(&self) -> CursorKey {
+        CursorKey::Id(self.id)
+    }
+}
+
+/// Fields of a new todo.
+#[derive(Debug, Clone)]
+pub struct NewTodo {
+    /// File to document.
+    pub file_path: String,
+    /// 0 to 3, 3 most urgent; default 1.
+    pub priority: i32,
+    /// Claims allowed, at least 1; default 3.
+    pub max_attempts: i32,
+    /// Metadata object.
+    pub metadata: Value,
+}
+
+impl Default for NewTodo {
+    fn default() -> Self {
+        Self { file_path: String::new(), priority: 1, max_attempts: 3, metadata: json!({}) }
+    }
+}
+
+/// Changes to a todo; `None` leaves a field as it is. Status changes go through the worker actions.
+#[derive(Debug, Default)]
+pub struct TodoChanges {
+    /// New path.
+    pub file_path: Option<String>,
+    /// New priority, 0 to 3.
+    pub priority: Option<i32>,
+    /// New attempts limit, at least 1.
+    pub max_attempts: Option<i32>,
+    /// New metadata object (replaces the old one).
+    pub metadata: Option<Value>,
+}
+
+fn check_priority(priority: i32) -> ApiResult<()> {
+    if (0..=3).contains(&priority) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input(format!("`priority` must be between 0 and 3, got {priority}")))
+    }
+}
+
+fn check_max_attempts(max_attempts: i32) -> ApiResult<()> {
+    if (1..=100).contains(&max_attempts) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input(format!("`maxAttempts` must be between 1 and 100, got {max_attempts}")))
+    }
+}
+
+fn check_new(todo: &NewTodo) -> ApiResult<()> {
+    require_text("filePath", &todo.file_path, 4096)?;
+    check_priority(todo.priority)?;
+    check_max_attempts(todo.max_attempts)?;
+    require_object("metadata", &todo.metadata)
+}
+
+/// The status as stored, e.g. `in_progress`.
+pub fn status_name(status: TodoStatus) -> String {
+    status.to_value()
+}
+
+/// Inserts `todos` into session `session_id` inside `txn`, in chunks that stay under both databases'
+/// parameter limits. Returns the new ids in input order.
+pub async fn insert_all(txn: &DatabaseTransaction, session_id: Uuid, todos: Vec<NewTodo>) -> ApiResult<Vec<Uuid>> {
+    let now = Utc::now();
+    let mut ids = Vec::with_capacity(todos.len());
+    let rows: Vec<session_todo::ActiveModel> = todos
+        .into_iter()
+        .map(|todo| {
+            let id = new_id();
+            ids.push(id);
+            session_todo::ActiveModel {
+                id: Set(id),
+                session_id: Set(session_id),
+                file_path: Set(todo.file_path),
+                priority: Set(todo.priority),
+                status: Set(TodoStatus::Pending),
+                attempts: Set(0),
+                max_attempts: Set(todo.max_attempts),
+                error: Set(None),
+                metadata: Set(todo.metadata),
+                lease_expires_at: Set(None),
+                started_at: Set(None),
+                completed_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        session_todo::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    }
+    Ok(ids)
+}
+
+/// Adds `todos` to session `session_id` in one transaction and appends `todos_created`.
+/// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (bad fields, finished session, too many).
+pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) -> ApiResult<Vec<session_todo::Model>> {
+    if todos.is_empty() || todos.len() > MAX_BATCH {
+        return Err(ApiError::bad_input(format!("give between 1 and {MAX_BATCH} todos")));
+    }
+    for todo in &todos {
+        check_new(todo)?;
+    }
+    let txn = cx.db.begin().await?;
+    lock_session(&txn, session_id).await?;
+    session::require_open(&session::get(&txn, session_id).await?)?;
+    let count = todos.len();
+    let ids = insert_all(&txn, session_id, todos).await?;
+    event::append(&txn, session_id, NewEvent::system(types::TODOS_CREATED, json!({ "count": count }))).await?;
+    let created = get_many(&txn, &ids).await?;
+    txn.commit().await?;
+    cx.bus.wake(session_id);
+    let mut by_id: HashMap<Uuid, session_todo::Model> = created.into_iter().map(|t| (t.id, t)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// The todo `id`. Errors: `NOT_FOUND`.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<session_todo::Model> {
+    session_todo::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "session todo" })
+}
+
+/// Todos by id, in no particular order.
+pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<session_todo::Model>> {
+    Ok(session_todo::Entity::find()
+        .filter(session_todo::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Applies `changes` to todo `id` and appends `todo_updated`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
+pub async fn update(cx: Ctx<'_>, id: Uuid, changes: TodoChanges) -> ApiResult<session_todo::Model> {
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    let session_id = current.session_id;
+    let mut model: session_todo::ActiveModel = current.into();
+    let mut changed = Vec::new();
+    if let Some(path) = changes.file_path {
+        require_text("filePath", &path, 4096)?;
+        model.file_path = Set(path);
+        changed.push("filePath");
+    }
+    if let Some(priority) = changes.priority {
+        check_priority(priority)?;
+        model.priority = Set(priority);
+        changed.push("priority");
+    }
+    if let Some(max_attempts) = changes.max_attempts {
+        check_max_attempts(max_attempts)?;
+        model.max_attempts = Set(max_attempts);
+        changed.push("maxAttempts");
+    }
+    if let Some(metadata) = changes.metadata {
+        require_object("metadata", &metadata)?;
+        model.metadata = Set(metadata);
+        changed.push("metadata");
+    }
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(&txn).await?;
+    event::append(&txn, session_id, NewEvent::system(types::TODO_UPDATED, json!({ "todoId": id, "fields": changed })))
+        .await?;
+    txn.commit().await?;
+    cx.bus.wake(session_id);
+    Ok(updated)
+}
+
+/// Makes todo `todo_id` wait for `depends_on_id`. Adding an edge that exists changes nothing.
+/// Errors: `NOT_FOUND` (either todo), `BAD_USER_INPUT` (self-dependency, different sessions, or a
+/// cycle, which the message spells out).
+pub async fn add_dependency(cx: Ctx<'_>, todo_id: Uuid, depends_on_id: Uuid) -> ApiResult<session_todo::Model> {
+    if todo_id == depends_on_id {
+        return Err(ApiError::bad_input("a todo cannot depend on itself"));
+    }
+    let txn = cx.db.begin().await?;
+    let todo = get(&txn, todo_id).await?;
+    let depends_on = get(&txn, depends_on_id).await?;
+    if todo.session_id != depends_on.session_id {
+        return Err(ApiError::bad_input("a todo can only depend on a todo of the same session"));
+    }
+    // Serialize graph changes per session, so two concurrent edges cannot close a cycle together.
+    lock_session(&txn, todo.session_id).await?;
+    let edges = session_edges(&txn, todo.session_id).await?;
+    if edges.get(&todo_id).is_some_and(|deps| deps.contains(&depends_on_id)) {
+        return Ok(todo);
+    }
+    if let Some(path) = find_path(&edges, depends_on_id, todo_id) {
+        let cycle: Vec<String> = std::iter::once(todo_id).chain(path).map(|id| id.to_string()).collect();
+        return Err(ApiError::bad_input(format!("this dependency would close a cycle: {}", cycle.join(" -> "))));
+    }
+    session_todo_dependency::ActiveModel {
+        todo_id: Set(todo_id),
+        depends_on_id: Set(depends_on_id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    event::append(
+        &txn,
+        todo.session_id,
+        NewEvent::system(types::TODO_DEPENDENCY_ADDED, json!({ "todoId": todo_id, "dependsOnId": depends_on_id })),
+    )
+    .await?;
+    txn.commit().await?;
+    cx.bus.wake(todo.session_id);
+    Ok(todo)
+}
+
+/// Every dependency edge of a session: todo -> the todos it depends on.
+async fn session_edges(db: &impl ConnectionTrait, session_id: Uuid) -> ApiResult<HashMap<Uuid, Vec<Uuid>>> {
+    let mut sql = Sql::new(
+        "SELECT d.todo_id, d.depends_on_id, d.created_at FROM session_todo_dependencies d \
+         JOIN session_todos t ON t.id = d.todo_id WHERE t.session_id = ",
+    );
+    sql.bind(session_id);
+    let rows = session_todo_dependency::Model::find_by_statement(sql.build(db.get_database_backend()))
+        .all(db)
+        .await?;
+    let mut edges: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for row in rows {
+        edges.entry(row.todo_id).or_default().push(row.depends_on_id);
+    }
+    Ok(edges)
+}
+
+/// A path `from -> ... -> to` along dependency edges, if one exists (depth-first).
+fn find_path(edges: &HashMap<Uuid, Vec<Uuid>>, from: Uuid, to: Uuid) -> Option<Vec<Uuid>> {
+    let mut stack = vec![(from, vec![from])];
+    let mut seen = HashSet::new();
+    while let Some((node, path)) = stack.pop() {
+        if node == to {
+            return Some(path);
+        }
+        if !seen.insert(node) {
+            continue;
+        }
+        for next in edges.get(&node).into_iter().flatten() {
+            let mut longer = path.clone();
+            longer.push(*next);
+            stack.push((*next, longer));
+        }
+    }
+    None
+}
+
+/// Claims the most urgent pending todo of a session whose dependencies are all completed: marks it
+/// `in_progress`, counts the attempt and leases it for `lease_seconds` (default 300). Returns `None`
+/// when nothing is ready. Lapsed leases of the session are released first. On PostgreSQL the pick
+/// uses `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same todo nor wait on each other.
+/// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (finished session, bad lease).
+pub async fn claim_next(cx: Ctx<'_>, session_id: Uuid, lease_seconds: Option<i64>) -> ApiResult<Option<session_todo::Model>> {
+    let lease_seconds = lease_seconds.unwrap_or(DEFAULT_LEASE_SECONDS);
+    if !(1..=MAX_LEASE_SECONDS).contains(&lease_seconds) {
+        return Err(ApiError::bad_input(format!("`leaseSeconds` must be between 1 and {MAX_LEASE_SECONDS}")));
+    }
+    session::require_open(&session::get(cx.db, session_id).await?)?;
+    release_lapsed(cx, Some(session_id)).await?;
+
+    let txn = cx.db.begin().await?;
+    let backend = txn.get_database_backend();
+    let now = Utc::now();
+    let mut sql = Sql::new("UPDATE session_todos SET status = 'in_progress', attempts = attempts + 1, error = NULL, started_at = ");
+    sql.bind(now).push(", lease_expires_at = ").bind(now + Duration::seconds(lease_seconds));
+    sql.push(", updated_at = ").bind(now);
+    sql.push(
+        " WHERE id = (SELECT t.id FROM session_todos t WHERE t.status = 'pending' AND NOT EXISTS \
+         (SELECT 1 FROM session_todo_dependencies d JOIN session_todos dt ON dt.id = d.depends_on_id \
+         WHERE d.todo_id = t.id AND dt.status <> 'completed') AND t.session_id = ",
+    );
+    sql.bind(session_id).push(" ORDER BY t.priority DESC, t.id ASC LIMIT 1");
+    if backend == DbBackend::Postgres {
+        sql.push(" FOR UPDATE SKIP LOCKED");
+    }
+    sql.push(") RETURNING *");
+    let Some(todo) = session_todo::Model::find_by_statement(sql.build(backend)).one(&txn).await? else {
+        return Ok(None);
+    };
+    session::mark_in_progress(&txn, session_id).await?;
+    event::append(
+        &txn,
+        session_id,
+        NewEvent::system(
+            types::TODO_CLAIMED,
+            json!({ "todoId": todo.id, "filePath": todo.file_path, "attempt": todo.attempts, "leaseExpiresAt": todo.lease_expires_at }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    cx.bus.wake(session_id);
+    Ok(Some(todo))
+}
+
+/// Returns every `in_progress` todo whose lease has lapsed (of one session, or all) to `pending`, or
+/// to `failed` when out of attempts, with a `todo_lease_expired` event each. Returns how many.
+pub async fn release_lapsed(cx: Ctx<'_>, session_id: Option<Uuid>) -> ApiResult<u64> {
+    let txn = cx.db.begin().await?;
+    let backend = txn.get_database_backend();
+    let now = Utc::now();
+    let mut sql = Sql::new(
+        "UPDATE session_todos SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END, \
+         completed_at = CASE WHEN attempts >= max_attempts THEN ",
+    );
+    sql.bind(now).push(" ELSE NULL END, error = 'lease expired', lease_expires_at = NULL, updated_at = ").bind(now);
+    sql.push(" WHERE id IN (SELECT id FROM session_todos WHERE status = 'in_progress' AND lease_expires_at < ").bind(now);
+    if let Some(session_id) = session_id {
+        sql.push(" AND session_id = ").bind(session_id);
+    }
+    if backend == DbBackend::Postgres {
+        sql.push(" FOR UPDATE SKIP LOCKED");
+    }
+    sql.push(") RETURNING *");
+    let released = session_todo::Model::find_by_statement(sql.build(backend)).all(&txn).await?;
+    for todo in &released {
+        event::append(
+            &txn,
+            todo.session_id,
+            NewEvent::system(
+                types::TODO_LEASE_EXPIRED,
+                json!({ "todoId": todo.id, "attempts": todo.attempts, "status": status_name(todo.status) }),
+            ),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    for todo in &released {
+        cx.bus.wake(todo.session_id);
+    }
+    Ok(released.len() as u64)
+}
+
+/// What a worker reports about a todo it holds.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The work is done: `completed`.
+    Complete,
+    /// The work failed with this error: back to `pending` while attempts remain, else `failed`.
+    Fail(String),
+    /// The todo will not be done: `skipped` (also allowed from `pending`).
+    Skip,
+}
+
+/// Records a worker's outcome for todo `id` and appends the matching event.
+/// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (the todo is not in a state the outcome applies to),
+/// `CONFLICT` (its status changed meanwhile).
+pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<session_todo::Model> {
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    let allowed: &[TodoStatus] = match outcome {
+        Outcome::Complete | Outcome::Fail(_) => &[TodoStatus::InProgress],
+        Outcome::Skip => &[TodoStatus::Pending, TodoStatus::InProgress],
+    };
+    if !allowed.contains(&current.status) {
+        return Err(ApiError::bad_input(format!(
+            "the todo is `{}`; this action needs it {}",
+            status_name(current.status),
+            allowed.iter().map(|s| format!("`{}`", status_name(*s))).collect::<Vec<_>>().join(" or ")
+        )));
+    }
+    let now = Utc::now();
+    let (status, error, event_type, data) = match &outcome {
+        Outcome::Complete => (TodoStatus::Completed, current.error.clone(), types::TODO_COMPLETED, json!({})),
+        Outcome::Fail(error) => {
+            require_text("error", error, 10_000)?;
+            let retry = current.attempts < current.max_attempts;
+            let status = if retry { TodoStatus::Pending } else { TodoStatus::Failed };
+            let data = json!({ "attempts": current.attempts, "maxAttempts": current.max_attempts, "willRetry": retry });
+            (status, Some(error.clone()), types::TODO_FAILED, data)
+        }
+        Outcome::Skip => (TodoStatus::Skipped, current.error.clone(), types::TODO_SKIPPED, json!({})),
+    };
+    let changed = session_todo::Entity::update_many()
+        .set(session_todo::ActiveModel {
+            status: Set(status),
+            error: Set(error.clone()),
+            lease_expires_at: Set(None),
+            completed_at: Set(status.is_terminal().then_some(now)),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(session_todo::Column::Id.eq(id))
+        .filter(session_todo::Column::Status.eq(status_name(current.status)))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Err(ApiError::Conflict("the todo's status changed meanwhile; read it again".into()));
+    }
+    let mut data = data;
+    data["todoId"] = json!(id);
+    data["filePath"] = json!(current.file_path);
+    data["status"] = json!(status_name(status));
+    let error_text = if let Outcome::Fail(_) = outcome { error } else { None };
+    event::append(&txn, current.session_id, NewEvent::system(event_type, data).with_error(error_text)).await?;
+    let todo = get(&txn, id).await?;
+    txn.commit().await?;
+    cx.bus.wake(current.session_id);
+    Ok(todo)
+}

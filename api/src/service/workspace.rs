@@ -1,0 +1,127 @@
+//! Workspaces: create, read, update, delete, list.
+
+use chrono::Utc;
+use entity::workspace;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, SqlErr};
+use uuid::Uuid;
+
+use super::{
+    Ctx, new_id,
+    page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+    require_object, require_text,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// All workspaces, oldest first.
+pub const WORKSPACES: ListSpec = ListSpec { from: "workspaces t", parent: "NULL", key: "t.id" };
+
+impl Listed for workspace::Model {
+    fn cursor_key(&self) -> CursorKey {
+        CursorKey::Id(self.id)
+    }
+}
+
+/// Fields of a new workspace.
+#[derive(Debug)]
+pub struct NewWorkspace {
+    /// Display name, 1 to 255 characters.
+    pub name: String,
+    /// Unique path of the source tree.
+    pub path: String,
+    /// Configuration object; `{}` when absent.
+    pub config: Option<serde_json::Value>,
+}
+
+/// Changes to a workspace; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct WorkspaceChanges {
+    /// New display name.
+    pub name: Option<String>,
+    /// New unique path.
+    pub path: Option<String>,
+    /// New configuration object (replaces the old one).
+    pub config: Option<serde_json::Value>,
+}
+
+fn path_taken(err: DbErr) -> ApiError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict("a workspace with this `path` already exists".into()),
+        _ => err.into(),
+    }
+}
+
+/// Creates a workspace. Errors: `BAD_USER_INPUT` (empty name or path, config not an object),
+/// `CONFLICT` (path taken).
+pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Model> {
+    require_text("name", &input.name, 255)?;
+    require_text("path", &input.path, 4096)?;
+    let config = input.config.unwrap_or_else(|| serde_json::json!({}));
+    require_object("config", &config)?;
+    let now = Utc::now();
+    workspace::ActiveModel {
+        id: Set(new_id()),
+        name: Set(input.name),
+        path: Set(input.path),
+        config: Set(config),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(cx.db)
+    .await
+    .map_err(path_taken)
+}
+
+/// The workspace `id`. Errors: `NOT_FOUND`.
+pub async fn get(cx: Ctx<'_>, id: Uuid) -> ApiResult<workspace::Model> {
+    workspace::Entity::find_by_id(id)
+        .one(cx.db)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "workspace" })
+}
+
+/// The workspace at `path`, if any.
+pub async fn find_by_path(cx: Ctx<'_>, path: &str) -> ApiResult<Option<workspace::Model>> {
+    Ok(workspace::Entity::find()
+        .filter(workspace::Column::Path.eq(path))
+        .one(cx.db)
+        .await?)
+}
+
+/// Applies `changes` to workspace `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (path taken).
+pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResult<workspace::Model> {
+    let current = get(cx, id).await?;
+    let mut model: workspace::ActiveModel = current.into();
+    if let Some(name) = changes.name {
+        require_text("name", &name, 255)?;
+        model.name = Set(name);
+    }
+    if let Some(path) = changes.path {
+        require_text("path", &path, 4096)?;
+        model.path = Set(path);
+    }
+    if let Some(config) = changes.config {
+        require_object("config", &config)?;
+        model.config = Set(config);
+    }
+    model.updated_at = Set(Utc::now());
+    model.update(cx.db).await.map_err(path_taken)
+}
+
+/// Deletes workspace `id` with its sessions, todos and events (cascade). Errors: `NOT_FOUND`.
+pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
+    let result = workspace::Entity::delete_by_id(id).exec(cx.db).await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::NotFound { entity: "workspace" });
+    }
+    Ok(())
+}
+
+/// One page of all workspaces.
+pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<workspace::Model>> {
+    page::page(cx.db, &WORKSPACES, &Filter::default(), args).await
+}
+
+/// How many workspaces exist.
+pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
+    page::count(cx.db, &WORKSPACES, &Filter::default()).await
+}

@@ -1,0 +1,309 @@
+//! Building and running the server: connect, migrate, route, serve, shut down gracefully.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use async_graphql::http::{GraphQLPlaygroundConfig, GraphiQLSource, playground_source};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::{
+    Json, Router,
+    extract::{ConnectInfo, FromRequestParts, Request, State, WebSocketUpgrade},
+    http::{HeaderMap, HeaderName, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use tokio::net::TcpListener;
+use tower_http::{
+    cors::CorsLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::{
+    config::Config,
+    db::{self, PoolSettings},
+    events::{self, EventBus},
+    graphql::{AppSchema, build_schema},
+    service::{self, RequestContext},
+    state::AppState,
+};
+
+/// Header a client may use to name itself in the audit trail until authentication exists.
+pub const ACTOR_HEADER: &str = "x-docket-actor";
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Opens the database described by `config` and applies pending migrations.
+pub async fn open_database(config: &Config, schema: Option<String>) -> anyhow::Result<(DatabaseConnection, db::StatementCounter)> {
+    let settings = PoolSettings {
+        max_connections: config.db_max_connections,
+        connect_timeout: Duration::from_secs(config.db_connect_timeout_secs),
+        acquire_timeout: Duration::from_secs(config.db_acquire_timeout_secs),
+        schema,
+    };
+    let (db, counter) = db::connect(&config.database_url, &settings).await?;
+    Migrator::up(&db, None).await.context("applying migrations")?;
+    Ok((db, counter))
+}
+
+/// A bound, migrated server that has not started serving yet.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    port: u16,
+}
+
+impl Application {
+    /// Connects to the database, applies pending migrations and binds `config.listen`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let (db, statements) = open_database(&config, None).await?;
+        Self::build_with(config, db, statements).await
+    }
+
+    /// Like [`Application::build`] on an already opened and migrated database (tests use their own).
+    pub async fn build_with(config: Config, db: DatabaseConnection, statements: db::StatementCounter) -> anyhow::Result<Self> {
+        let bus = EventBus::new(db.clone(), config.subscriber_buffer, config.event_poll_interval());
+        let state = AppState { db, bus, config: Arc::new(config), statements };
+        let listener = TcpListener::bind(state.config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", state.config.listen))?;
+        let port = listener.local_addr()?.port();
+        let router = app(state.clone());
+        Ok(Self { listener, router, state, port })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish within
+    /// the configured timeout, and returns. Background tasks (expiry sweep, PostgreSQL listener) stop too.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let mut background = tokio::task::JoinSet::new();
+        background.spawn(expiry_sweep(self.state.clone()));
+        if self.state.db.get_database_backend() == DbBackend::Postgres {
+            background.spawn(events::listen_postgres(self.state.bus.clone()));
+        }
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let grace = Duration::from_secs(self.state.config.shutdown_timeout_secs);
+        let server = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            });
+        let mut stopped = stop_rx.clone();
+        tokio::select! {
+            result = server => result.context("server failed")?,
+            _ = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+                tokio::time::sleep(grace).await;
+            } => tracing::warn!("shutdown timeout reached; closing remaining connections"),
+        }
+        background.shutdown().await;
+        tracing::info!("server stopped");
+        Ok(())
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutdown signal received");
+}
+
+/// Expires due sessions and releases lapsed leases at the configured interval.
+async fn expiry_sweep(state: AppState) {
+    let request = RequestContext { actor: Some("docket:expiry-sweep".into()), request_id: None };
+    let mut tick = tokio::time::interval(state.config.expiry_interval());
+    loop {
+        tick.tick().await;
+        match service::session::expire_due(state.ctx(&request)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "sessions expired"),
+            Err(err) => tracing::warn!(error = %err, "expiry sweep failed"),
+        }
+    }
+}
+
+/// The router: `/graphql` (POST, GET, websocket, GraphiQL), `/playground`, health and metrics.
+pub fn app(state: AppState) -> Router {
+    let schema = build_schema(&state);
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/playground", get(playground))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .with_state((state.clone(), schema))
+        .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(CorsLayer::permissive())
+}
+
+type AppStateWithSchema = (AppState, AppSchema);
+
+/// The request context from the headers and peer address.
+fn request_context(headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestContext {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    RequestContext {
+        actor: header(ACTOR_HEADER).or_else(|| peer.map(|p| p.ip().to_string())),
+        request_id: header(REQUEST_ID_HEADER),
+    }
+}
+
+async fn graphql_post(
+    State((_, schema)): State<AppStateWithSchema>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let request = request.into_inner().data(request_context(&headers, Some(peer)));
+    schema.execute(request).await.into()
+}
+
+/// GET `/graphql`: a websocket upgrade (both protocols), GraphiQL for a browser, or a query in the
+/// URL per GraphQL over HTTP (queries only: a mutation over GET is refused with 405).
+async fn graphql_get(State((_, schema)): State<AppStateWithSchema>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let context = request_context(&parts.headers, peer);
+    if parts.headers.contains_key(header::UPGRADE) {
+        let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+            Ok(protocol) => protocol,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+            Ok(upgrade) => upgrade,
+            Err(rejection) => return rejection.into_response(),
+        };
+        return upgrade
+            .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+            .on_upgrade(move |stream| async move {
+                GraphQLWebSocket::new(stream, schema, protocol)
+                    .with_data({
+                        let mut data = async_graphql::Data::default();
+                        data.insert(context);
+                        data
+                    })
+                    .keepalive_timeout(Some(Duration::from_secs(30)))
+                    .serve()
+                    .await
+            });
+    }
+    let wants_html = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && parts.uri.query().is_none_or(|q| !q.contains("query=")) {
+        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish()).into_response();
+    }
+    let request = match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
+        Request::from_parts(parts, body),
+        &(),
+    )
+    .await
+    {
+        Ok(request) => request.into_inner(),
+        Err(rejection) => return rejection.into_response(),
+    };
+    if is_mutation(&request) {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "POST")],
+            "mutations must be sent with POST",
+        )
+            .into_response();
+    }
+    GraphQLResponse::from(schema.execute(request.data(context)).await).into_response()
+}
+
+/// Whether the operation a request would run is a mutation (GraphQL over HTTP forbids them over GET).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match (&request.operation_name, document.operations) {
+        (_, async_graphql::parser::types::DocumentOperations::Single(op)) => Some(op.node.ty),
+        (Some(name), async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
+            ops.get(name.as_str()).map(|op| op.node.ty)
+        }
+        (None, async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+    };
+    operation == Some(async_graphql::parser::types::OperationType::Mutation)
+}
+
+use axum::extract::FromRequest;
+
+async fn playground() -> Html<String> {
+    Html(playground_source(GraphQLPlaygroundConfig::new("/graphql").subscription_endpoint("/graphql")))
+}
+
+async fn live() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "live" }))
+}
+
+/// Ready when the database answers and no migration is pending; 503 otherwise.
+async fn ready(State((state, _)): State<AppStateWithSchema>) -> Response {
+    let reachable = state.db.execute_unprepared("SELECT 1").await.is_ok();
+    let pending = if reachable {
+        Migrator::get_pending_migrations(&state.db).await.map(|p| p.len()).ok()
+    } else {
+        None
+    };
+    let body = serde_json::json!({
+        "status": if reachable && pending == Some(0) { "ready" } else { "unavailable" },
+        "database": if reachable { "reachable" } else { "unreachable" },
+        "pendingMigrations": pending,
+    });
+    let status = if reachable && pending == Some(0) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body)).into_response()
+}
+
+/// Prometheus text: SQL statements run, watched sessions, open subscriptions.
+async fn metrics(State((state, _)): State<AppStateWithSchema>) -> impl IntoResponse {
+    let bus = state.bus.stats();
+    let body = format!(
+        "# HELP docket_sql_statements_total SQL statements run since start.\n\
+         # TYPE docket_sql_statements_total counter\n\
+         docket_sql_statements_total {}\n\
+         # HELP docket_event_feeds Sessions with a running event fan-out task.\n\
+         # TYPE docket_event_feeds gauge\n\
+         docket_event_feeds {}\n\
+         # HELP docket_event_subscribers Open event subscriptions.\n\
+         # TYPE docket_event_subscribers gauge\n\
+         docket_event_subscribers {}\n",
+        state.statements.get(),
+        bus.feeds,
+        bus.subscribers
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}

@@ -1,0 +1,32 @@
+//! What every handler and resolver shares.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    config::Config,
+    db::StatementCounter,
+    events::EventBus,
+    service::{Ctx, RequestContext},
+};
+
+/// Shared application state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The event bus.
+    pub bus: EventBus,
+    /// The configuration the process started with.
+    pub config: Arc<Config>,
+    /// SQL statements run so far.
+    pub statements: StatementCounter,
+}
+
+impl AppState {
+    /// A service context for `request`.
+    pub fn ctx<'a>(&'a self, request: &'a RequestContext) -> Ctx<'a> {
+        Ctx { db: &self.db, bus: &self.bus, request }
+    }
+}

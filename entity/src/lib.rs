@@ -1,0 +1,11 @@
+//! SeaORM entities of Docket's tables: one module per table.
+//!
+//! Ids are server-generated UUIDv7s, timestamps are UTC with time zone and JSON columns are `jsonb`
+//! on PostgreSQL and JSON text on SQLite (see the `migration` crate for the DDL).
+
+pub mod documentation_session;
+pub mod prelude;
+pub mod session_event;
+pub mod session_todo;
+pub mod session_todo_dependency;
+pub mod workspace;

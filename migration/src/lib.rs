@@ -1,0 +1,30 @@
+//! Docket's schema migrations: one per table, each with a working `down`.
+//!
+//! The same code runs on SQLite and PostgreSQL through SeaORM's schema manager. JSON columns are
+//! `jsonb` on PostgreSQL and JSON text on SQLite; timestamps carry a time zone; enum columns carry
+//! CHECK constraints; child rows cascade with their parent.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261121_000001_create_workspaces;
+mod m20261121_000002_create_documentation_sessions;
+mod m20261121_000003_create_session_todos;
+mod m20261121_000004_create_session_todo_dependencies;
+mod m20261121_000005_create_session_events;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_create_workspaces::Migration),
+            Box::new(m20261121_000002_create_documentation_sessions::Migration),
+            Box::new(m20261121_000003_create_session_todos::Migration),
+            Box::new(m20261121_000004_create_session_todo_dependencies::Migration),
+            Box::new(m20261121_000005_create_session_events::Migration),
+        ]
+    }
+}
