@@ -26,8 +26,8 @@ pub struct Config {
     /// Deepest query nesting accepted (GraphiQL's introspection query needs about 13).
     #[arg(long, env = "DOCKET_MAX_DEPTH", default_value_t = 16, global = true)]
     pub max_depth: usize,
-    /// Largest query complexity accepted (one per field selected).
-    #[arg(long, env = "DOCKET_MAX_COMPLEXITY", default_value_t = 1000, global = true)]
+    /// Largest query complexity accepted: one per field, times the page size for lists.
+    #[arg(long, env = "DOCKET_MAX_COMPLEXITY", default_value_t = 100_000, global = true)]
     pub max_complexity: usize,
     /// Largest request body in bytes; larger requests get HTTP 413.
     #[arg(long, env = "DOCKET_BODY_LIMIT", default_value_t = 1024 * 1024, global = true)]
@@ -54,7 +54,7 @@ impl Config {
             db_acquire_timeout_secs: 10,
             expiry_interval_secs: 60,
             max_depth: 16,
-            max_complexity: 1000,
+            max_complexity: 100_000,
             body_limit_bytes: 1024 * 1024,
             subscriber_buffer: 1024,
             event_poll_interval_secs: 5,

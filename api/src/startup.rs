@@ -211,7 +211,6 @@ async fn graphql_get(State((_, schema)): State<AppStateWithSchema>, request: Req
                         data.insert(context);
                         data
                     })
-                    .keepalive_timeout(Some(Duration::from_secs(30)))
                     .serve()
                     .await
             });

@@ -1,1 +1,15 @@
-//! tests
+//! Black-box tests: each drives a real server over HTTP and websockets.
+//!
+//! `cargo test` runs them on SQLite (an in-memory database per test); with
+//! `TEST_DATABASE_URL=postgres://...` the same tests run on PostgreSQL, each in its own schema.
+
+mod batching;
+mod events;
+mod health;
+mod helpers;
+mod migrations;
+mod schema;
+mod sessions;
+mod subscriptions;
+mod todos;
+mod workspaces;

@@ -10,6 +10,7 @@ use crate::graphql::to_id;
 /// One entry of a session's append-only event stream. `(sessionId, sequence)` is its cursor.
 pub struct SessionEvent(pub session_event::Model);
 
+/// One entry of a session's append-only event stream. `(sessionId, sequence)` is its cursor.
 #[Object]
 impl SessionEvent {
     /// Server-generated id (a UUIDv7).

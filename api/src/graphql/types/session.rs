@@ -42,6 +42,7 @@ impl SessionStatus {
 /// One run of documenting a module: a set of files (each a todo) and an append-only event stream.
 pub struct DocumentationSession(pub documentation_session::Model);
 
+/// One run of documenting a module: a set of files (each a todo) and an append-only event stream.
 #[Object]
 impl DocumentationSession {
     /// Server-generated id (a UUIDv7).

@@ -42,6 +42,7 @@ impl TodoStatus {
 /// One file to document within a session, claimed and worked by one worker at a time.
 pub struct SessionTodo(pub session_todo::Model);
 
+/// One file to document within a session, claimed and worked by one worker at a time.
 #[Object]
 impl SessionTodo {
     /// Server-generated id (a UUIDv7).

@@ -18,6 +18,7 @@ use crate::{
 /// A source tree that documentation sessions work on, identified by its unique `path`.
 pub struct Workspace(pub workspace::Model);
 
+/// A source tree that documentation sessions work on, identified by its unique `path`.
 #[Object]
 impl Workspace {
     /// Server-generated id (a UUIDv7).

@@ -1,0 +1,425 @@
+//! `spawn_app` and a GraphQL client that speaks HTTP and both websocket protocols.
+
+use std::{path::PathBuf, time::Duration};
+
+use api::{Application, Config, db::PoolSettings};
+use futures_util::{SinkExt, StreamExt};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+
+/// How long any single read from the server may take before a test fails.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where a test's data lives; dropped with the test.
+pub struct TestDb {
+    /// URL the app connects to.
+    pub url: String,
+    /// PostgreSQL schema (isolates the test), if any.
+    pub schema: Option<String>,
+    file: Option<PathBuf>,
+}
+
+static SWEEP: OnceCell<()> = OnceCell::const_new();
+
+impl TestDb {
+    /// A fresh database: in-memory SQLite, or a new schema on `TEST_DATABASE_URL`.
+    /// With `shareable`, SQLite uses a temporary file so that a second app can open it.
+    pub async fn new(shareable: bool) -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => {
+                SWEEP.get_or_init(|| sweep_leftover_schemas(url.clone())).await;
+                let schema = format!("test_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
+                let admin = sea_orm::Database::connect(&url).await.expect("TEST_DATABASE_URL must be reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+                    .await
+                    .expect("create test schema");
+                admin.close().await.ok();
+                Self { url, schema: Some(schema), file: None }
+            }
+            _ if shareable => {
+                let file = std::env::temp_dir().join(format!("docket-test-{}.db", uuid::Uuid::new_v4().simple()));
+                Self { url: format!("sqlite://{}?mode=rwc", file.display()), schema: None, file: Some(file) }
+            }
+            _ => Self { url: "sqlite::memory:".into(), schema: None, file: None },
+        }
+    }
+
+    /// A migrated pool on this database and its statement counter.
+    pub async fn connect(&self) -> (DatabaseConnection, api::db::StatementCounter) {
+        let settings = PoolSettings {
+            max_connections: 5,
+            connect_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(10),
+            schema: self.schema.clone(),
+        };
+        let (db, counter) = api::db::connect(&self.url, &settings).await.expect("connect to test database");
+        Migrator::up(&db, None).await.expect("migrate test database");
+        (db, counter)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(schema) = self.schema.take() {
+            let url = self.url.clone();
+            // Drop runs inside (or after) the test's runtime: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = sea_orm::Database::connect(&url).await {
+                        let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+        if let Some(file) = self.file.take() {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+/// Drops `test_<pid>_*` schemas left by test processes that no longer run.
+async fn sweep_leftover_schemas(url: String) {
+    let Ok(admin) = sea_orm::Database::connect(&url).await else { return };
+    let rows = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'test\\_%'",
+        ))
+        .await
+        .unwrap_or_default();
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "nspname") else { continue };
+        let pid = name.split('_').nth(1).and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).await;
+        }
+    }
+    let _ = admin.close().await;
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The bound port.
+    pub port: u16,
+    /// The app's pool (for migration tests and direct checks).
+    pub db: DatabaseConnection,
+    client: reqwest::Client,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Starts a server on a fresh database, on port 0.
+pub async fn spawn_app() -> (TestApp, TestDb) {
+    let db = TestDb::new(false).await;
+    let app = spawn_app_on(&db, |_| {}).await;
+    (app, db)
+}
+
+/// Starts a server on `db` (possibly shared with other apps), with `tune` applied to its config.
+pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        api::telemetry::init(false);
+    }
+    let mut config = Config::with_database(db.url.clone());
+    tune(&mut config);
+    let (pool, counter) = db.connect().await;
+    let app = Application::build_with(config, pool.clone(), counter).await.expect("build app");
+    let port = app.port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db: pool,
+        client: reqwest::Client::new(),
+        _shutdown: tx,
+    }
+}
+
+/// The first error's `extensions.code` of a GraphQL response.
+pub fn error_code(response: &Value) -> String {
+    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {response}")).to_owned()
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request and returns the whole response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// Like [`TestApp::gql`] but fails the test on errors and returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.gql(query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response}");
+        response["data"].clone()
+    }
+
+    /// GETs a path and returns status and body.
+    pub async fn get(&self, path: &str, accept: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("request");
+        (response.status().as_u16(), response.text().await.unwrap_or_default())
+    }
+
+    /// SQL statements the server has run so far (from `/metrics`).
+    pub async fn statements(&self) -> u64 {
+        self.metric("docket_sql_statements_total").await as u64
+    }
+
+    /// A figure from `/metrics`.
+    pub async fn metric(&self, name: &str) -> i64 {
+        let (_, body) = self.get("/metrics", "text/plain").await;
+        body.lines()
+            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("metric {name} missing"))
+    }
+
+    /// Creates a workspace at `path` and returns its id.
+    pub async fn create_workspace(&self, path: &str) -> String {
+        let data = self
+            .data(
+                "mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { workspace { id } } }",
+                json!({ "input": { "name": format!("ws {path}"), "path": path } }),
+            )
+            .await;
+        data["createWorkspace"]["workspace"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Starts a session over `files` in a new workspace; returns the session id and todo ids in file order.
+    pub async fn start_session(&self, files: &[&str]) -> (String, Vec<String>) {
+        let workspace = self.create_workspace(&format!("/src/{}", uuid::Uuid::new_v4())).await;
+        self.start_session_in(&workspace, files).await
+    }
+
+    /// Starts a session over `files` in `workspace`.
+    pub async fn start_session_in(&self, workspace: &str, files: &[&str]) -> (String, Vec<String>) {
+        let data = self
+            .data(
+                "mutation($input: StartDocumentationSessionInput!) {
+                    startDocumentationSession(input: $input) { session { id todos(first: 100) { nodes { id filePath } } } }
+                }",
+                json!({ "input": { "workspaceId": workspace, "moduleName": "api", "filePaths": files } }),
+            )
+            .await;
+        let session = &data["startDocumentationSession"]["session"];
+        let todos = session["todos"]["nodes"].as_array().unwrap();
+        let ids = files
+            .iter()
+            .map(|f| todos.iter().find(|t| t["filePath"] == *f).unwrap()["id"].as_str().unwrap().to_owned())
+            .collect();
+        (session["id"].as_str().unwrap().to_owned(), ids)
+    }
+
+    /// Claims the next todo of `session`; `Null` when none is ready.
+    pub async fn claim(&self, session: &str) -> Value {
+        self.data(
+            "mutation($s: ID!) { claimNextTodo(sessionId: $s) { id filePath status attempts } }",
+            json!({ "s": session }),
+        )
+        .await["claimNextTodo"]
+            .clone()
+    }
+
+    /// Runs a todo action (`completeTodo`, `skipTodo`) and returns the whole response.
+    pub async fn todo_action(&self, action: &str, todo: &str) -> Value {
+        self.gql(&format!("mutation($id: ID!) {{ {action}(id: $id) {{ id status attempts error }} }}"), json!({ "id": todo }))
+            .await
+    }
+
+    /// Makes `todo` depend on `depends_on`; returns the whole response.
+    pub async fn add_dependency(&self, todo: &str, depends_on: &str) -> Value {
+        self.gql(
+            "mutation($input: AddTodoDependencyInput!) { addTodoDependency(input: $input) { todo { id } } }",
+            json!({ "input": { "todoId": todo, "dependsOnId": depends_on } }),
+        )
+        .await
+    }
+
+    /// Appends an event of `event_type`; returns its sequence.
+    pub async fn append_event(&self, session: &str, event_type: &str) -> i64 {
+        self.data(
+            "mutation($input: AppendSessionEventInput!) { appendSessionEvent(input: $input) { event { sequence } } }",
+            json!({ "input": { "sessionId": session, "eventType": event_type, "eventData": { "n": 1 } } }),
+        )
+        .await["appendSessionEvent"]["event"]["sequence"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Event types of a session in sequence order.
+    pub async fn event_types(&self, session: &str) -> Vec<String> {
+        let data = self
+            .data(
+                "query($id: ID!) { documentationSession(id: $id) { events(first: 100) { nodes { eventType } } } }",
+                json!({ "id": session }),
+            )
+            .await;
+        data["documentationSession"]["events"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["eventType"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Opens a websocket subscription in `protocol` (`graphql-transport-ws` or `graphql-ws`).
+    pub async fn subscribe(&self, protocol: Protocol, query: &str, variables: Value) -> Subscription {
+        let mut request = format!("ws://127.0.0.1:{}/graphql", self.port).into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", HeaderValue::from_static(protocol.name()));
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket connect");
+        socket
+            .send(Message::text(json!({ "type": "connection_init", "payload": {} }).to_string()))
+            .await
+            .unwrap();
+        let mut sub = Subscription { socket, protocol };
+        let ack = sub.next_message().await;
+        assert_eq!(ack["type"], "connection_ack", "expected an ack, got {ack}");
+        let start = match protocol {
+            Protocol::TransportWs => "subscribe",
+            Protocol::LegacyWs => "start",
+        };
+        sub.socket
+            .send(Message::text(
+                json!({ "id": "1", "type": start, "payload": { "query": query, "variables": variables } }).to_string(),
+            ))
+            .await
+            .unwrap();
+        sub
+    }
+
+    /// Subscribes to `sessionEvents` of `session` after `after`.
+    pub async fn subscribe_events(&self, protocol: Protocol, session: &str, after: Option<i64>) -> Subscription {
+        self.subscribe(
+            protocol,
+            "subscription($s: ID!, $after: Int) { sessionEvents(sessionId: $s, afterSequence: $after) { sequence eventType } }",
+            json!({ "s": session, "after": after }),
+        )
+        .await
+    }
+}
+
+/// The two websocket sub-protocols Docket speaks.
+#[derive(Clone, Copy, Debug)]
+pub enum Protocol {
+    /// `graphql-transport-ws` (GraphiQL, the `graphql-ws` client).
+    TransportWs,
+    /// The legacy `graphql-ws` (GraphQL Playground, subscriptions-transport-ws).
+    LegacyWs,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Self::TransportWs => "graphql-transport-ws",
+            Self::LegacyWs => "graphql-ws",
+        }
+    }
+}
+
+/// One open subscription.
+pub struct Subscription {
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    protocol: Protocol,
+}
+
+/// What a subscription delivered next.
+#[derive(Debug)]
+pub enum Delivery {
+    /// A result with data.
+    Data(Value),
+    /// GraphQL errors.
+    Errors(Value),
+    /// The server completed the subscription.
+    Complete,
+}
+
+impl Subscription {
+    async fn next_message(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(READ_TIMEOUT, self.socket.next())
+                .await
+                .expect("timed out waiting for the server")
+                .expect("socket closed")
+                .expect("socket error");
+            match message {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    // Keepalives carry nothing for the test.
+                    if value["type"] != "ka" && value["type"] != "ping" && value["type"] != "pong" {
+                        return value;
+                    }
+                }
+                Message::Close(frame) => panic!("socket closed by server: {frame:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next delivery of the subscription.
+    pub async fn next(&mut self) -> Delivery {
+        let message = self.next_message().await;
+        let payload = &message["payload"];
+        match (self.protocol, message["type"].as_str().unwrap_or_default()) {
+            (_, "complete") => Delivery::Complete,
+            (Protocol::TransportWs, "next") | (Protocol::LegacyWs, "data") => match payload.get("errors") {
+                Some(errors) if !errors.is_null() => Delivery::Errors(errors.clone()),
+                _ => Delivery::Data(payload["data"].clone()),
+            },
+            (_, "error") => Delivery::Errors(if payload.is_array() { payload.clone() } else { json!([payload]) }),
+            (_, other) => panic!("unexpected message {other}: {message}"),
+        }
+    }
+
+    /// The next `sessionEvents` item as (sequence, type); fails on anything else.
+    pub async fn next_event(&mut self) -> (i64, String) {
+        match self.next().await {
+            Delivery::Data(data) => {
+                let event = &data["sessionEvents"];
+                (event["sequence"].as_i64().unwrap(), event["eventType"].as_str().unwrap().to_owned())
+            }
+            other => panic!("expected an event, got {other:?}"),
+        }
+    }
+
+    /// The next `n` event sequences.
+    pub async fn next_sequences(&mut self, n: usize) -> Vec<i64> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.next_event().await.0);
+        }
+        out
+    }
+
+    /// Closes the socket.
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+}
