@@ -137,7 +137,9 @@ pub async fn shutdown_signal() {
 /// Expires due sessions and releases lapsed leases at the configured interval.
 async fn expiry_sweep(state: AppState) {
     let request = RequestContext { actor: Some("docket:expiry-sweep".into()), request_id: None };
-    let mut tick = tokio::time::interval(state.config.expiry_interval());
+    let every = state.config.expiry_interval();
+    // The first sweep runs one interval after start, not at once: startup stays quick and quiet.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
         match service::session::expire_due(state.ctx(&request)).await {
