@@ -9,7 +9,13 @@ pub struct Config {
     #[arg(long, env = "DOCKET_LISTEN", default_value = "127.0.0.1:8000", global = true)]
     pub listen: SocketAddr,
     /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://USER@HOST:PORT/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://docket.db?mode=rwc", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://docket.db?mode=rwc",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Most pooled PostgreSQL connections. SQLite always uses one connection: it has one writer.
     #[arg(long, env = "DOCKET_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]

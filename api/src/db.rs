@@ -60,9 +60,8 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(Data
     if let Some(schema) = &settings.schema {
         options.set_schema_search_path(schema.clone());
     }
-    let mut db = Database::connect(options)
-        .await
-        .with_context(|| format!("cannot open the database ({})", redact(url)))?;
+    let mut db =
+        Database::connect(options).await.with_context(|| format!("cannot open the database ({})", redact(url)))?;
     let counter = StatementCounter::default();
     let count = counter.0.clone();
     db.set_metric_callback(move |_info| {

@@ -144,7 +144,11 @@ impl EventBus {
     /// The events of session `session_id` with `sequence > after`: first those stored, then live ones
     /// as they commit; in order, each once. Ends with `SUBSCRIBER_LAGGED` (carrying the last delivered
     /// sequence) when the subscriber falls more than the buffer behind.
-    pub fn subscribe(&self, session_id: Uuid, after: i64) -> impl Stream<Item = ApiResult<session_event::Model>> + Send + use<> {
+    pub fn subscribe(
+        &self,
+        session_id: Uuid,
+        after: i64,
+    ) -> impl Stream<Item = ApiResult<session_event::Model>> + Send + use<> {
         let bus = self.clone();
         async_stream::stream! {
             let (feed, mut rx) = bus.attach(session_id);

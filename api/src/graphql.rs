@@ -48,9 +48,7 @@ pub fn build_schema(state: &AppState) -> AppSchema {
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
-        .finish()
-        .sdl()
+    Schema::build(Query::default(), Mutation::default(), subscription::Subscription).finish().sdl()
 }
 
 static ANONYMOUS: RequestContext = RequestContext { actor: None, request_id: None };
@@ -64,7 +62,8 @@ pub fn service_ctx<'a>(ctx: &Context<'a>) -> Ctx<'a> {
 
 /// Parses a GraphQL `ID` into a UUID. Errors: `BAD_USER_INPUT` naming `field`.
 pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id.as_str()).map_err(|_| ApiError::bad_input(format!("`{field}` is not a valid id: `{}`", id.as_str())))
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| ApiError::bad_input(format!("`{field}` is not a valid id: `{}`", id.as_str())))
 }
 
 /// A UUID as a GraphQL `ID`.

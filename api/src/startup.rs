@@ -36,7 +36,10 @@ pub const ACTOR_HEADER: &str = "x-docket-actor";
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Opens the database described by `config` and applies pending migrations.
-pub async fn open_database(config: &Config, schema: Option<String>) -> anyhow::Result<(DatabaseConnection, db::StatementCounter)> {
+pub async fn open_database(
+    config: &Config,
+    schema: Option<String>,
+) -> anyhow::Result<(DatabaseConnection, db::StatementCounter)> {
     let settings = PoolSettings {
         max_connections: config.db_max_connections,
         connect_timeout: Duration::from_secs(config.db_connect_timeout_secs),
@@ -64,7 +67,11 @@ impl Application {
     }
 
     /// Like [`Application::build`] on an already opened and migrated database (tests use their own).
-    pub async fn build_with(config: Config, db: DatabaseConnection, statements: db::StatementCounter) -> anyhow::Result<Self> {
+    pub async fn build_with(
+        config: Config,
+        db: DatabaseConnection,
+        statements: db::StatementCounter,
+    ) -> anyhow::Result<Self> {
         let bus = EventBus::new(db.clone(), config.subscriber_buffer, config.event_poll_interval());
         let state = AppState { db, bus, config: Arc::new(config), statements };
         let listener = TcpListener::bind(state.config.listen)
@@ -204,18 +211,16 @@ async fn graphql_get(State((_, schema)): State<AppStateWithSchema>, request: Req
             Ok(upgrade) => upgrade,
             Err(rejection) => return rejection.into_response(),
         };
-        return upgrade
-            .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-            .on_upgrade(move |stream| async move {
-                GraphQLWebSocket::new(stream, schema, protocol)
-                    .with_data({
-                        let mut data = async_graphql::Data::default();
-                        data.insert(context);
-                        data
-                    })
-                    .serve()
-                    .await
-            });
+        return upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| async move {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .with_data({
+                    let mut data = async_graphql::Data::default();
+                    data.insert(context);
+                    data
+                })
+                .serve()
+                .await
+        });
     }
     let wants_html = parts
         .headers
@@ -223,7 +228,8 @@ async fn graphql_get(State((_, schema)): State<AppStateWithSchema>, request: Req
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_html && parts.uri.query().is_none_or(|q| !q.contains("query=")) {
-        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish()).into_response();
+        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
+            .into_response();
     }
     let request = match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
         Request::from_parts(parts, body),
@@ -235,11 +241,7 @@ async fn graphql_get(State((_, schema)): State<AppStateWithSchema>, request: Req
         Err(rejection) => return rejection.into_response(),
     };
     if is_mutation(&request) {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "POST")],
-            "mutations must be sent with POST",
-        )
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], "mutations must be sent with POST")
             .into_response();
     }
     GraphQLResponse::from(schema.execute(request.data(context)).await).into_response()
@@ -275,11 +277,8 @@ async fn live() -> Json<serde_json::Value> {
 /// Ready when the database answers and no migration is pending; 503 otherwise.
 async fn ready(State((state, _)): State<AppStateWithSchema>) -> Response {
     let reachable = state.db.execute_unprepared("SELECT 1").await.is_ok();
-    let pending = if reachable {
-        Migrator::get_pending_migrations(&state.db).await.map(|p| p.len()).ok()
-    } else {
-        None
-    };
+    let pending =
+        if reachable { Migrator::get_pending_migrations(&state.db).await.map(|p| p.len()).ok() } else { None };
     let body = serde_json::json!({
         "status": if reachable && pending == Some(0) { "ready" } else { "unavailable" },
         "database": if reachable { "reachable" } else { "unreachable" },

@@ -14,11 +14,7 @@ pub fn uuid_ref<T: IntoIden>(name: T) -> ColumnDef {
 
 /// A non-null timestamp with time zone defaulting to now.
 pub fn timestamp_now<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .default(Expr::current_timestamp())
-        .to_owned()
+    ColumnDef::new(name).timestamp_with_time_zone().not_null().default(Expr::current_timestamp()).to_owned()
 }
 
 /// A nullable timestamp with time zone.
@@ -28,11 +24,7 @@ pub fn timestamp_null<T: IntoIden>(name: T) -> ColumnDef {
 
 /// A non-null JSON column (`jsonb` on PostgreSQL) defaulting to `default`, e.g. `{}` or `[]`.
 pub fn json<T: IntoIden>(name: T, default: &str) -> ColumnDef {
-    ColumnDef::new(name)
-        .json_binary()
-        .not_null()
-        .default(Expr::cust(format!("'{default}'")))
-        .to_owned()
+    ColumnDef::new(name).json_binary().not_null().default(Expr::cust(format!("'{default}'"))).to_owned()
 }
 
 /// A non-null status column of at most 50 characters, limited by a CHECK to `allowed`.
@@ -53,9 +45,5 @@ where
     C: IntoIden,
     D: IntoIden,
 {
-    ForeignKey::create()
-        .from(from_table, from_col)
-        .to(to_table, to_col)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
+    ForeignKey::create().from(from_table, from_col).to(to_table, to_col).on_delete(ForeignKeyAction::Cascade).to_owned()
 }

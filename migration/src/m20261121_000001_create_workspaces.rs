@@ -24,11 +24,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("idx_workspaces_name")
-                    .table(Workspaces::Table)
-                    .col(Workspaces::Name)
-                    .to_owned(),
+                Index::create().name("idx_workspaces_name").table(Workspaces::Table).col(Workspaces::Name).to_owned(),
             )
             .await
     }

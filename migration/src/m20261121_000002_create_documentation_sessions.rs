@@ -26,11 +26,7 @@ impl MigrationTrait for Migration {
                     .col(json(DocumentationSessions::Metadata, "{}"))
                     .col(timestamp_now(DocumentationSessions::CreatedAt))
                     .col(timestamp_now(DocumentationSessions::UpdatedAt))
-                    .col(
-                        ColumnDef::new(DocumentationSessions::ExpiresAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(DocumentationSessions::ExpiresAt).timestamp_with_time_zone().not_null())
                     .col(
                         ColumnDef::new(DocumentationSessions::LastEventSequence)
                             .big_integer()
@@ -61,9 +57,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(DocumentationSessions::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(DocumentationSessions::Table).to_owned()).await
     }
 }
 

@@ -18,14 +18,11 @@ impl MigrationTrait for Migration {
                     .col(uuid_ref(SessionTodoDependencies::DependsOnId))
                     .col(timestamp_now(SessionTodoDependencies::CreatedAt))
                     .primary_key(
-                        Index::create()
-                            .col(SessionTodoDependencies::TodoId)
-                            .col(SessionTodoDependencies::DependsOnId),
+                        Index::create().col(SessionTodoDependencies::TodoId).col(SessionTodoDependencies::DependsOnId),
                     )
                     .check((
                         "no_self_dependency",
-                        Expr::col(SessionTodoDependencies::TodoId)
-                            .ne(Expr::col(SessionTodoDependencies::DependsOnId)),
+                        Expr::col(SessionTodoDependencies::TodoId).ne(Expr::col(SessionTodoDependencies::DependsOnId)),
                     ))
                     .foreign_key(&mut cascade_fk(
                         SessionTodoDependencies::Table,
@@ -54,9 +51,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(SessionTodoDependencies::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(SessionTodoDependencies::Table).to_owned()).await
     }
 }
 

@@ -17,7 +17,12 @@ async fn appended_events_get_gapless_sequences_and_list_after_a_sequence() {
     let events = "query($id: ID!, $after: Int, $types: [String!], $last: Int) { documentationSession(id: $id) {
         lastEventSequence events(afterSequence: $after, eventTypes: $types, last: $last) { totalCount nodes { sequence eventType eventData } } } }";
     let after = app.data(events, json!({ "id": session, "after": 4 })).await;
-    let listed: Vec<i64> = after["documentationSession"]["events"]["nodes"].as_array().unwrap().iter().map(|e| e["sequence"].as_i64().unwrap()).collect();
+    let listed: Vec<i64> = after["documentationSession"]["events"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["sequence"].as_i64().unwrap())
+        .collect();
     assert_eq!(listed, [5, 6]);
     assert_eq!(after["documentationSession"]["lastEventSequence"], 6);
 
@@ -32,7 +37,8 @@ async fn appended_events_get_gapless_sequences_and_list_after_a_sequence() {
 async fn appending_checks_its_input() {
     let (app, _db) = spawn_app().await;
     let (session, _) = app.start_session(&["a.rs"]).await;
-    let append = "mutation($input: AppendSessionEventInput!) { appendSessionEvent(input: $input) { event { sequence } } }";
+    let append =
+        "mutation($input: AppendSessionEventInput!) { appendSessionEvent(input: $input) { event { sequence } } }";
     let long = "x".repeat(101);
     for input in [
         json!({ "sessionId": session, "eventType": "" }),
@@ -42,7 +48,9 @@ async fn appending_checks_its_input() {
     ] {
         assert_eq!(error_code(&app.gql(append, json!({ "input": input })).await), "BAD_USER_INPUT");
     }
-    let data = app.data("query($id: ID!) { documentationSession(id: $id) { lastEventSequence } }", json!({ "id": session })).await;
+    let data = app
+        .data("query($id: ID!) { documentationSession(id: $id) { lastEventSequence } }", json!({ "id": session }))
+        .await;
     assert_eq!(data["documentationSession"]["lastEventSequence"], 1, "nothing was appended");
 }
 

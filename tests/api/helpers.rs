@@ -33,10 +33,7 @@ impl TestDb {
                 SWEEP.get_or_init(|| sweep_leftover_schemas(url.clone())).await;
                 let schema = format!("test_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
                 let admin = sea_orm::Database::connect(&url).await.expect("TEST_DATABASE_URL must be reachable");
-                admin
-                    .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
-                    .await
-                    .expect("create test schema");
+                admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create test schema");
                 admin.close().await.ok();
                 Self { url, schema: Some(schema), file: None }
             }
@@ -151,7 +148,10 @@ pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestAp
 
 /// The first error's `extensions.code` of a GraphQL response.
 pub fn error_code(response: &Value) -> String {
-    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {response}")).to_owned()
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {response}"))
+        .to_owned()
 }
 
 impl TestApp {
@@ -177,13 +177,8 @@ impl TestApp {
 
     /// GETs a path and returns status and body.
     pub async fn get(&self, path: &str, accept: &str) -> (u16, String) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .header("accept", accept)
-            .send()
-            .await
-            .expect("request");
+        let response =
+            self.client.get(format!("{}{path}", self.address)).header("accept", accept).send().await.expect("request");
         (response.status().as_u16(), response.text().await.unwrap_or_default())
     }
 
@@ -248,8 +243,11 @@ impl TestApp {
 
     /// Runs a todo action (`completeTodo`, `skipTodo`) and returns the whole response.
     pub async fn todo_action(&self, action: &str, todo: &str) -> Value {
-        self.gql(&format!("mutation($id: ID!) {{ {action}(id: $id) {{ id status attempts error }} }}"), json!({ "id": todo }))
-            .await
+        self.gql(
+            &format!("mutation($id: ID!) {{ {action}(id: $id) {{ id status attempts error }} }}"),
+            json!({ "id": todo }),
+        )
+        .await
     }
 
     /// Makes `todo` depend on `depends_on`; returns the whole response.
@@ -291,14 +289,9 @@ impl TestApp {
     /// Opens a websocket subscription in `protocol` (`graphql-transport-ws` or `graphql-ws`).
     pub async fn subscribe(&self, protocol: Protocol, query: &str, variables: Value) -> Subscription {
         let mut request = format!("ws://127.0.0.1:{}/graphql", self.port).into_client_request().unwrap();
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", HeaderValue::from_static(protocol.name()));
+        request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(protocol.name()));
         let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket connect");
-        socket
-            .send(Message::text(json!({ "type": "connection_init", "payload": {} }).to_string()))
-            .await
-            .unwrap();
+        socket.send(Message::text(json!({ "type": "connection_init", "payload": {} }).to_string())).await.unwrap();
         let mut sub = Subscription { socket, protocol };
         let ack = sub.next_message().await;
         assert_eq!(ack["type"], "connection_ack", "expected an ack, got {ack}");

@@ -39,8 +39,14 @@ async fn a_session_with_bad_input_writes_nothing() {
         (json!({ "workspaceId": uuid::Uuid::now_v7(), "moduleName": "m", "filePaths": ["a"] }), "NOT_FOUND"),
         (json!({ "workspaceId": workspace, "moduleName": "m", "filePaths": ["a", "a"] }), "BAD_USER_INPUT"),
         (json!({ "workspaceId": workspace, "moduleName": "", "filePaths": ["a"] }), "BAD_USER_INPUT"),
-        (json!({ "workspaceId": workspace, "moduleName": "m", "filePaths": ["a"], "expiresAt": "2001-01-01T00:00:00Z" }), "BAD_USER_INPUT"),
-        (json!({ "workspaceId": workspace, "moduleName": "m", "filePaths": ["a"], "expiresAt": "yesterday" }), "BAD_USER_INPUT"),
+        (
+            json!({ "workspaceId": workspace, "moduleName": "m", "filePaths": ["a"], "expiresAt": "2001-01-01T00:00:00Z" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "workspaceId": workspace, "moduleName": "m", "filePaths": ["a"], "expiresAt": "yesterday" }),
+            "BAD_USER_INPUT",
+        ),
     ];
     for (input, code) in cases {
         let response = app.gql(start, json!({ "input": input })).await;
@@ -52,8 +58,7 @@ async fn a_session_with_bad_input_writes_nothing() {
     assert_eq!(data["workspace"]["sessions"]["totalCount"], 0);
 }
 
-const UPDATE_STATUS: &str =
-    "mutation($id: ID!, $status: SessionStatus!) { updateDocumentationSession(input: { id: $id, status: $status }) { session { status } } }";
+const UPDATE_STATUS: &str = "mutation($id: ID!, $status: SessionStatus!) { updateDocumentationSession(input: { id: $id, status: $status }) { session { status } } }";
 
 #[tokio::test]
 async fn session_status_follows_the_state_machine() {
@@ -127,7 +132,10 @@ async fn sessions_filter_by_status_and_count_todos_and_events() {
     assert_eq!(data["workspace"]["failed"]["nodes"], json!([{ "id": second }]));
     let open = &data["workspace"]["open"]["nodes"][0];
     assert_eq!(open["id"], first.as_str());
-    assert_eq!(open["todoCounts"], json!({ "pending": 2, "inProgress": 0, "completed": 1, "failed": 0, "skipped": 0, "total": 3 }));
+    assert_eq!(
+        open["todoCounts"],
+        json!({ "pending": 2, "inProgress": 0, "completed": 1, "failed": 0, "skipped": 0, "total": 3 })
+    );
     assert_eq!(
         open["eventCounts"],
         json!([
@@ -144,8 +152,11 @@ async fn sessions_filter_by_status_and_count_todos_and_events() {
 async fn deleting_a_session_deletes_its_todos_and_events() {
     let (app, _db) = spawn_app().await;
     let (session, todos) = app.start_session(&["a.rs"]).await;
-    app.data("mutation($id: ID!) { deleteDocumentationSession(input: { id: $id }) { deletedId } }", json!({ "id": session }))
-        .await;
+    app.data(
+        "mutation($id: ID!) { deleteDocumentationSession(input: { id: $id }) { deletedId } }",
+        json!({ "id": session }),
+    )
+    .await;
     let data = app.data("query($t: ID!) { sessionTodo(id: $t) { id } }", json!({ "t": todos[0] })).await;
     assert!(data["sessionTodo"].is_null());
     let response = app.gql("query($s: ID!) { documentationSession(id: $s) { id } }", json!({ "s": session })).await;

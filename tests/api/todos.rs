@@ -21,7 +21,8 @@ async fn claims_take_the_most_urgent_then_oldest_todo_and_null_when_none_is_read
         .collect();
     assert_eq!(order, ["urgent.rs", "low.rs", "other.rs"]);
     assert!(app.claim(&session).await.is_null());
-    let session_status = app.data("query($id: ID!) { documentationSession(id: $id) { status } }", json!({ "id": session })).await;
+    let session_status =
+        app.data("query($id: ID!) { documentationSession(id: $id) { status } }", json!({ "id": session })).await;
     assert_eq!(session_status["documentationSession"]["status"], "IN_PROGRESS");
 }
 
@@ -39,7 +40,10 @@ async fn a_todo_is_not_claimed_before_its_dependencies_complete() {
     assert_eq!(app.claim(&session).await["filePath"], "src/a.rs");
 
     let deps = app
-        .data("query($id: ID!) { sessionTodo(id: $id) { dependencies { totalCount nodes { filePath } } } }", json!({ "id": todos[0] }))
+        .data(
+            "query($id: ID!) { sessionTodo(id: $id) { dependencies { totalCount nodes { filePath } } } }",
+            json!({ "id": todos[0] }),
+        )
         .await;
     assert_eq!(deps["sessionTodo"]["dependencies"]["nodes"], json!([{ "filePath": "src/b.rs" }]));
 }
@@ -176,7 +180,14 @@ async fn todos_can_be_added_in_a_batch_but_not_to_a_finished_session() {
     .await;
     let closed = app.gql(create, json!({ "input": { "sessionId": session, "todos": [{ "filePath": "e.rs" }] } })).await;
     assert_eq!(error_code(&closed), "BAD_USER_INPUT");
-    assert_eq!(error_code(&app.gql("mutation($s: ID!) { claimNextTodo(sessionId: $s) { id } }", json!({ "s": session })).await), "BAD_USER_INPUT");
-    let count = app.data("query($id: ID!) { documentationSession(id: $id) { todoCounts { total } } }", json!({ "id": session })).await;
+    assert_eq!(
+        error_code(
+            &app.gql("mutation($s: ID!) { claimNextTodo(sessionId: $s) { id } }", json!({ "s": session })).await
+        ),
+        "BAD_USER_INPUT"
+    );
+    let count = app
+        .data("query($id: ID!) { documentationSession(id: $id) { todoCounts { total } } }", json!({ "id": session }))
+        .await;
     assert_eq!(count["documentationSession"]["todoCounts"]["total"], 3);
 }

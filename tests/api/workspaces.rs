@@ -29,7 +29,10 @@ async fn a_second_workspace_with_the_same_path_is_a_conflict() {
     let (app, _db) = spawn_app().await;
     app.create_workspace("/same").await;
     let response = app
-        .gql("mutation { createWorkspace(input: { name: \"again\", path: \"/same\" }) { workspace { id } } }", json!({}))
+        .gql(
+            "mutation { createWorkspace(input: { name: \"again\", path: \"/same\" }) { workspace { id } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&response), "CONFLICT");
     let count = app.data("{ workspaces { totalCount } }", json!({})).await;
@@ -59,7 +62,10 @@ async fn updating_a_workspace_changes_only_the_given_fields() {
         .await;
     assert_eq!(error_code(&unknown), "NOT_FOUND");
     let empty = app
-        .gql("mutation($id: ID!) { updateWorkspace(input: { id: $id, name: \"  \" }) { workspace { id } } }", json!({ "id": id }))
+        .gql(
+            "mutation($id: ID!) { updateWorkspace(input: { id: $id, name: \"  \" }) { workspace { id } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(error_code(&empty), "BAD_USER_INPUT");
 }
@@ -99,7 +105,12 @@ async fn workspaces_page_forwards_and_backwards_with_opaque_cursors() {
         }
     }";
     let paths = |data: &serde_json::Value| -> Vec<String> {
-        data["workspaces"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["path"].as_str().unwrap().to_owned()).collect()
+        data["workspaces"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["path"].as_str().unwrap().to_owned())
+            .collect()
     };
     let first = app.data(query, json!({ "first": 2 })).await;
     assert_eq!(paths(&first), ["/w0", "/w1"]);
@@ -131,7 +142,10 @@ async fn bad_page_arguments_and_malformed_ids_are_bad_user_input() {
         ("query($id: ID!) { workspace(id: $id) { id } }", json!({ "id": "not-a-uuid" })),
         ("query($id: ID!) { documentationSession(id: $id) { id } }", json!({ "id": "42" })),
         ("mutation { claimNextTodo(sessionId: \"zzz\") { id } }", json!({})),
-        ("mutation { createWorkspace(input: { name: \"x\", path: \"/p\", config: [1, 2] }) { workspace { id } } }", json!({})),
+        (
+            "mutation { createWorkspace(input: { name: \"x\", path: \"/p\", config: [1, 2] }) { workspace { id } } }",
+            json!({}),
+        ),
     ] {
         let response = app.gql(query, variables).await;
         assert_eq!(error_code(&response), "BAD_USER_INPUT", "{query}: {response}");

@@ -46,7 +46,12 @@ pub fn decode_cursor(field: &str, cursor: &str) -> ApiResult<CursorKey> {
 }
 
 /// Validates Relay's `first`, `after`, `last`, `before`. Errors: `BAD_USER_INPUT`.
-pub fn page_args(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> ApiResult<PageArgs> {
+pub fn page_args(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> ApiResult<PageArgs> {
     let after = after.map(|c| decode_cursor("after", &c)).transpose()?;
     let before = before.map(|c| decode_cursor("before", &c)).transpose()?;
     PageArgs::new(first, last, after, before)
@@ -64,7 +69,31 @@ pub fn connection<M: Listed, T: OutputType>(page: Page<M>, total: Option<i64>, n
         page.has_next_page,
         ConnectionTotal { total_count: total.unwrap_or(0) },
     );
-    conn.edges
-        .extend(page.items.into_iter().map(|row| Edge::new(encode_cursor(&row.cursor_key()), node(row))));
+    conn.edges.extend(page.items.into_iter().map(|row| Edge::new(encode_cursor(&row.cursor_key()), node(row))));
     conn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_rejected() {
+        for key in [CursorKey::Id(Uuid::now_v7()), CursorKey::Seq(42)] {
+            assert_eq!(decode_cursor("after", &encode_cursor(&key)).unwrap(), key);
+        }
+        for garbage in ["", "!!!", "aWQ6bm9wZQ", "c2VxOng"] {
+            assert!(decode_cursor("after", garbage).is_err(), "{garbage}");
+        }
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        assert_eq!(page_args(None, None, None, None).unwrap().limit, 50);
+        assert_eq!(page_args(Some(100), None, None, None).unwrap().limit, 100);
+        assert!(page_args(Some(101), None, None, None).is_err());
+        assert!(page_args(None, None, Some(-1), None).is_err());
+        assert!(page_args(Some(1), None, Some(1), None).is_err());
+        assert!(page_args(None, None, Some(3), None).unwrap().backward);
+    }
 }

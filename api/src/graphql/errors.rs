@@ -118,7 +118,12 @@ impl Extension for ErrorShapingExtension {
         })
     }
 
-    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
         let started = Instant::now();
         let mut response = next.run(ctx, operation_name).await;
         response.errors.iter_mut().for_each(shape);

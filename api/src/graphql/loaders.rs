@@ -237,7 +237,8 @@ pub async fn child_connection<L: ChildList, T: async_graphql::OutputType>(
     let (page, total) = if super::connection::wants_total(ctx) {
         let counts = ctx.data_unchecked::<DataLoader<ChildCounts<L>>>();
         // Load page and count together so that both batch with their siblings.
-        let (page, total) = futures_util::try_join!(pages.load_one(page_key), counts.load_one(CountKey { parent, filter }))?;
+        let (page, total) =
+            futures_util::try_join!(pages.load_one(page_key), counts.load_one(CountKey { parent, filter }))?;
         (page, Some(total.unwrap_or(0)))
     } else {
         (pages.load_one(page_key).await?, None)

@@ -55,7 +55,11 @@ pub struct SessionQuery;
 #[Object]
 impl SessionQuery {
     /// The documentation session with this id, or `null`.
-    async fn documentation_session(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<DocumentationSession>> {
+    async fn documentation_session(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<DocumentationSession>> {
         let id = parse_id("id", &id)?;
         let loader = ctx.data_unchecked::<DataLoader<ById<documentation_session::Entity>>>();
         Ok(loader.load_one(id).await?.map(DocumentationSession))

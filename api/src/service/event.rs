@@ -7,7 +7,10 @@
 
 use chrono::Utc;
 use entity::session_event;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -23,7 +26,8 @@ use crate::error::{ApiError, ApiResult};
 pub const NOTIFY_CHANNEL: &str = "docket_events";
 
 /// A session's events, in sequence order.
-pub const EVENTS_OF_SESSION: ListSpec = ListSpec { from: "session_events t", parent: "t.session_id", key: "t.sequence" };
+pub const EVENTS_OF_SESSION: ListSpec =
+    ListSpec { from: "session_events t", parent: "t.session_id", key: "t.sequence" };
 
 impl Listed for session_event::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -87,12 +91,11 @@ impl NewEvent {
 pub async fn append(txn: &impl ConnectionTrait, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
     let backend = txn.get_database_backend();
     let now = Utc::now();
-    let mut sql = Sql::new("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ");
+    let mut sql =
+        Sql::new("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ");
     sql.bind(now).push(" WHERE id = ").bind(session_id).push(" RETURNING last_event_sequence");
-    let row = txn
-        .query_one_raw(sql.build(backend))
-        .await?
-        .ok_or(ApiError::NotFound { entity: "documentation session" })?;
+    let row =
+        txn.query_one_raw(sql.build(backend)).await?.ok_or(ApiError::NotFound { entity: "documentation session" })?;
     let sequence: i64 = row.try_get("", "last_event_sequence")?;
     let model = session_event::ActiveModel {
         id: Set(new_id()),
@@ -127,7 +130,12 @@ pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiRe
 }
 
 /// Up to `limit` events of a session with `sequence > after`, in order.
-pub async fn list_after(db: &impl ConnectionTrait, session_id: Uuid, after: i64, limit: u64) -> ApiResult<Vec<session_event::Model>> {
+pub async fn list_after(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    after: i64,
+    limit: u64,
+) -> ApiResult<Vec<session_event::Model>> {
     Ok(session_event::Entity::find()
         .filter(session_event::Column::SessionId.eq(session_id))
         .filter(session_event::Column::Sequence.gt(after))

@@ -188,7 +188,12 @@ fn direction(args: &PageArgs) -> &'static str {
 }
 
 /// One page of a list that has no parent (e.g. all workspaces): one statement.
-pub async fn page<M: Listed>(db: &impl ConnectionTrait, spec: &ListSpec, filter: &Filter, args: &PageArgs) -> ApiResult<Page<M>> {
+pub async fn page<M: Listed>(
+    db: &impl ConnectionTrait,
+    spec: &ListSpec,
+    filter: &Filter,
+    args: &PageArgs,
+) -> ApiResult<Page<M>> {
     if args.limit == 0 {
         return Ok(Page::empty());
     }

@@ -154,11 +154,7 @@ pub fn check_transition(from: SessionStatus, to: SessionStatus) -> ApiResult<()>
     if allowed {
         Ok(())
     } else {
-        Err(ApiError::bad_input(format!(
-            "a session cannot go from `{}` to `{}`",
-            status_name(from),
-            status_name(to)
-        )))
+        Err(ApiError::bad_input(format!("a session cannot go from `{}` to `{}`", status_name(from), status_name(to))))
     }
 }
 
@@ -257,10 +253,10 @@ pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
         .select_only()
         .column(documentation_session::Column::Id)
         .filter(documentation_session::Column::ExpiresAt.lt(now))
-        .filter(documentation_session::Column::Status.is_in([
-            status_name(SessionStatus::Pending),
-            status_name(SessionStatus::InProgress),
-        ]))
+        .filter(
+            documentation_session::Column::Status
+                .is_in([status_name(SessionStatus::Pending), status_name(SessionStatus::InProgress)]),
+        )
         .into_tuple()
         .all(cx.db)
         .await?;
@@ -271,10 +267,10 @@ pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
             .col_expr(documentation_session::Column::Status, Expr::value(status_name(SessionStatus::Expired)))
             .col_expr(documentation_session::Column::UpdatedAt, Expr::value(now))
             .filter(documentation_session::Column::Id.eq(id))
-            .filter(documentation_session::Column::Status.is_in([
-                status_name(SessionStatus::Pending),
-                status_name(SessionStatus::InProgress),
-            ]))
+            .filter(
+                documentation_session::Column::Status
+                    .is_in([status_name(SessionStatus::Pending), status_name(SessionStatus::InProgress)]),
+            )
             .exec(&txn)
             .await?
             .rows_affected;
@@ -300,9 +296,7 @@ pub async fn todo_counts(
         .into_iter()
         .map(|(session, counts)| {
             let by_status: HashMap<String, i64> = counts.into_iter().collect();
-            let all = TodoStatus::iter()
-                .map(|s| (s, by_status.get(&s.to_value()).copied().unwrap_or(0)))
-                .collect();
+            let all = TodoStatus::iter().map(|s| (s, by_status.get(&s.to_value()).copied().unwrap_or(0))).collect();
             (session, all)
         })
         .collect())
@@ -336,4 +330,34 @@ pub fn require_open(session: &documentation_session::Model) -> ApiResult<()> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SessionStatus::*;
+
+    #[test]
+    fn finished_sessions_never_change_status() {
+        for from in [Completed, Failed, Expired] {
+            for to in [Pending, InProgress, Completed, Failed, Expired] {
+                assert_eq!(check_transition(from, to).is_ok(), from == to, "{from:?} -> {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn open_sessions_move_forward_only() {
+        assert!(check_transition(Pending, InProgress).is_ok());
+        assert!(check_transition(Pending, Expired).is_ok());
+        assert!(check_transition(InProgress, Completed).is_ok());
+        assert!(check_transition(InProgress, Pending).is_err());
+    }
+
+    #[test]
+    fn file_paths_must_be_distinct_and_non_empty() {
+        assert!(check_paths(&["a".into(), "b".into()]).is_ok());
+        assert!(check_paths(&["a".into(), "a".into()]).is_err());
+        assert!(check_paths(&[" ".into()]).is_err());
+    }
 }

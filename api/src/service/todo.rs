@@ -166,18 +166,12 @@ pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) ->
 
 /// The todo `id`. Errors: `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<session_todo::Model> {
-    session_todo::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound { entity: "session todo" })
+    session_todo::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "session todo" })
 }
 
 /// Todos by id, in no particular order.
 pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<session_todo::Model>> {
-    Ok(session_todo::Entity::find()
-        .filter(session_todo::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    Ok(session_todo::Entity::find().filter(session_todo::Column::Id.is_in(ids.iter().copied())).all(db).await?)
 }
 
 /// Applies `changes` to todo `id` and appends `todo_updated`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
@@ -264,9 +258,7 @@ async fn session_edges(db: &impl ConnectionTrait, session_id: Uuid) -> ApiResult
          JOIN session_todos t ON t.id = d.todo_id WHERE t.session_id = ",
     );
     sql.bind(session_id);
-    let rows = session_todo_dependency::Model::find_by_statement(sql.build(db.get_database_backend()))
-        .all(db)
-        .await?;
+    let rows = session_todo_dependency::Model::find_by_statement(sql.build(db.get_database_backend())).all(db).await?;
     let mut edges: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for row in rows {
         edges.entry(row.todo_id).or_default().push(row.depends_on_id);
@@ -299,7 +291,11 @@ fn find_path(edges: &HashMap<Uuid, Vec<Uuid>>, from: Uuid, to: Uuid) -> Option<V
 /// when nothing is ready. Lapsed leases of the session are released first. On PostgreSQL the pick
 /// uses `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same todo nor wait on each other.
 /// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (finished session, bad lease).
-pub async fn claim_next(cx: Ctx<'_>, session_id: Uuid, lease_seconds: Option<i64>) -> ApiResult<Option<session_todo::Model>> {
+pub async fn claim_next(
+    cx: Ctx<'_>,
+    session_id: Uuid,
+    lease_seconds: Option<i64>,
+) -> ApiResult<Option<session_todo::Model>> {
     let lease_seconds = lease_seconds.unwrap_or(DEFAULT_LEASE_SECONDS);
     if !(1..=MAX_LEASE_SECONDS).contains(&lease_seconds) {
         return Err(ApiError::bad_input(format!("`leaseSeconds` must be between 1 and {MAX_LEASE_SECONDS}")));
@@ -310,7 +306,9 @@ pub async fn claim_next(cx: Ctx<'_>, session_id: Uuid, lease_seconds: Option<i64
     let txn = cx.db.begin().await?;
     let backend = txn.get_database_backend();
     let now = Utc::now();
-    let mut sql = Sql::new("UPDATE session_todos SET status = 'in_progress', attempts = attempts + 1, error = NULL, started_at = ");
+    let mut sql = Sql::new(
+        "UPDATE session_todos SET status = 'in_progress', attempts = attempts + 1, error = NULL, started_at = ",
+    );
     sql.bind(now).push(", lease_expires_at = ").bind(now + Duration::seconds(lease_seconds));
     sql.push(", updated_at = ").bind(now);
     sql.push(
@@ -352,7 +350,8 @@ pub async fn release_lapsed(cx: Ctx<'_>, session_id: Option<Uuid>) -> ApiResult<
          completed_at = CASE WHEN attempts >= max_attempts THEN ",
     );
     sql.bind(now).push(" ELSE NULL END, error = 'lease expired', lease_expires_at = NULL, updated_at = ").bind(now);
-    sql.push(" WHERE id IN (SELECT id FROM session_todos WHERE status = 'in_progress' AND lease_expires_at < ").bind(now);
+    sql.push(" WHERE id IN (SELECT id FROM session_todos WHERE status = 'in_progress' AND lease_expires_at < ")
+        .bind(now);
     if let Some(session_id) = session_id {
         sql.push(" AND session_id = ").bind(session_id);
     }
@@ -446,4 +445,18 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<sessio
     txn.commit().await?;
     cx.bus.wake(current.session_id);
     Ok(todo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_found_along_dependency_edges() {
+        let [a, b, c, d] = [new_id(), new_id(), new_id(), new_id()];
+        let edges = HashMap::from([(a, vec![b]), (b, vec![c])]);
+        assert_eq!(find_path(&edges, a, c), Some(vec![a, b, c]));
+        assert_eq!(find_path(&edges, c, a), None);
+        assert_eq!(find_path(&edges, a, d), None);
+    }
 }

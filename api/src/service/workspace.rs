@@ -45,7 +45,9 @@ pub struct WorkspaceChanges {
 
 fn path_taken(err: DbErr) -> ApiError {
     match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict("a workspace with this `path` already exists".into()),
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::Conflict("a workspace with this `path` already exists".into())
+        }
         _ => err.into(),
     }
 }
@@ -73,18 +75,12 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
 
 /// The workspace `id`. Errors: `NOT_FOUND`.
 pub async fn get(cx: Ctx<'_>, id: Uuid) -> ApiResult<workspace::Model> {
-    workspace::Entity::find_by_id(id)
-        .one(cx.db)
-        .await?
-        .ok_or(ApiError::NotFound { entity: "workspace" })
+    workspace::Entity::find_by_id(id).one(cx.db).await?.ok_or(ApiError::NotFound { entity: "workspace" })
 }
 
 /// The workspace at `path`, if any.
 pub async fn find_by_path(cx: Ctx<'_>, path: &str) -> ApiResult<Option<workspace::Model>> {
-    Ok(workspace::Entity::find()
-        .filter(workspace::Column::Path.eq(path))
-        .one(cx.db)
-        .await?)
+    Ok(workspace::Entity::find().filter(workspace::Column::Path.eq(path)).one(cx.db).await?)
 }
 
 /// Applies `changes` to workspace `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (path taken).

@@ -23,7 +23,11 @@ impl EventMutation {
     /// Appends an event to a session's stream; the answer carries its gapless `sequence`, and every
     /// subscriber of the session receives it. Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (empty or
     /// over-long type, metadata not an object).
-    async fn append_session_event(&self, ctx: &Context<'_>, input: AppendSessionEventInput) -> async_graphql::Result<AppendSessionEventPayload> {
+    async fn append_session_event(
+        &self,
+        ctx: &Context<'_>,
+        input: AppendSessionEventInput,
+    ) -> async_graphql::Result<AppendSessionEventPayload> {
         let session_id = parse_id("sessionId", &input.session_id)?;
         let new = NewEvent {
             event_type: input.event_type,

@@ -25,7 +25,11 @@ pub struct TodoMutation;
 impl TodoMutation {
     /// Adds todos to a session in one transaction and appends `todos_created`.
     /// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (bad fields, finished session).
-    async fn create_session_todos(&self, ctx: &Context<'_>, input: CreateSessionTodosInput) -> async_graphql::Result<CreateSessionTodosPayload> {
+    async fn create_session_todos(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSessionTodosInput,
+    ) -> async_graphql::Result<CreateSessionTodosPayload> {
         let session_id = parse_id("sessionId", &input.session_id)?;
         let defaults = NewTodo::default();
         let todos = input
@@ -44,7 +48,11 @@ impl TodoMutation {
 
     /// Changes a todo's path, priority, attempts limit or metadata and appends `todo_updated`.
     /// Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
-    async fn update_session_todo(&self, ctx: &Context<'_>, input: UpdateSessionTodoInput) -> async_graphql::Result<UpdateSessionTodoPayload> {
+    async fn update_session_todo(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateSessionTodoInput,
+    ) -> async_graphql::Result<UpdateSessionTodoPayload> {
         let id = parse_id("id", &input.id)?;
         let changes = TodoChanges {
             file_path: input.file_path,
@@ -59,7 +67,11 @@ impl TodoMutation {
     /// Makes `todoId` wait for `dependsOnId` (adding an existing edge changes nothing).
     /// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (self-dependency, different sessions, or a cycle, which
     /// the message spells out).
-    async fn add_todo_dependency(&self, ctx: &Context<'_>, input: AddTodoDependencyInput) -> async_graphql::Result<AddTodoDependencyPayload> {
+    async fn add_todo_dependency(
+        &self,
+        ctx: &Context<'_>,
+        input: AddTodoDependencyInput,
+    ) -> async_graphql::Result<AddTodoDependencyPayload> {
         let todo_id = parse_id("todoId", &input.todo_id)?;
         let depends_on_id = parse_id("dependsOnId", &input.depends_on_id)?;
         let updated = todo::add_dependency(service_ctx(ctx), todo_id, depends_on_id).await?;
@@ -71,7 +83,12 @@ impl TodoMutation {
     /// for `leaseSeconds` (default 300, at most 86,400) and appends `todo_claimed`. `null` when none
     /// is ready. Concurrent callers never get the same todo.
     /// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (finished session, bad lease).
-    async fn claim_next_todo(&self, ctx: &Context<'_>, session_id: ID, lease_seconds: Option<i32>) -> async_graphql::Result<Option<SessionTodo>> {
+    async fn claim_next_todo(
+        &self,
+        ctx: &Context<'_>,
+        session_id: ID,
+        lease_seconds: Option<i32>,
+    ) -> async_graphql::Result<Option<SessionTodo>> {
         let session_id = parse_id("sessionId", &session_id)?;
         let claimed = todo::claim_next(service_ctx(ctx), session_id, lease_seconds.map(i64::from)).await?;
         Ok(claimed.map(SessionTodo))

@@ -10,7 +10,9 @@ use crate::{
     error::ApiError,
     graphql::{
         connection::{Conn, page_args},
-        loaders::{ById, EventCounts, EventsOfSession, TodoCounts as TodoCountsLoader, TodosOfSession, child_connection},
+        loaders::{
+            ById, EventCounts, EventsOfSession, TodoCounts as TodoCountsLoader, TodosOfSession, child_connection,
+        },
         to_id,
     },
     service::page::Filter,
@@ -123,9 +125,7 @@ impl DocumentationSession {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<SessionEvent>> {
         let args = page_args(first, after, last, before)?;
-        let filter = Filter::default()
-            .gt("t.sequence", after_sequence)
-            .is_in("t.event_type", event_types.as_deref());
+        let filter = Filter::default().gt("t.sequence", after_sequence).is_in("t.event_type", event_types.as_deref());
         child_connection::<EventsOfSession, _>(ctx, self.0.id, filter, args, SessionEvent).await
     }
     /// How many events the session holds of each type, by type name.
