@@ -81,3 +81,28 @@ pub fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// Key of the PostgreSQL advisory lock that serializes migrations across processes.
+const MIGRATION_LOCK_KEY: i64 = 0x646f_636b_6574; // "docket"
+
+/// Applies pending migrations, in one transaction that first takes a lock shared by every process on
+/// the database, so processes starting together on a fresh database migrate one after the other (the
+/// second finds nothing pending) and a failed migration leaves nothing half-applied. PostgreSQL takes
+/// an advisory lock; SQLite takes its write lock by writing to `docket_migration_lock` first.
+pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    if !postgres {
+        db.execute_unprepared("CREATE TABLE IF NOT EXISTS docket_migration_lock (id INTEGER PRIMARY KEY)").await?;
+    }
+    let txn = db.begin().await?;
+    if postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")).await?;
+    } else {
+        txn.execute_unprepared("INSERT OR REPLACE INTO docket_migration_lock (id) VALUES (1)").await?;
+    }
+    Migrator::up(&txn, None).await.context("applying migrations")?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -47,7 +47,7 @@ pub async fn open_database(
         schema,
     };
     let (db, counter) = db::connect(&config.database_url, &settings).await?;
-    Migrator::up(&db, None).await.context("applying migrations")?;
+    db::migrate_up(&db).await?;
     Ok((db, counter))
 }
 

@@ -4,7 +4,6 @@ use std::{path::PathBuf, time::Duration};
 
 use api::{Application, Config, db::PoolSettings};
 use futures_util::{SinkExt, StreamExt};
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
@@ -54,7 +53,7 @@ impl TestDb {
             schema: self.schema.clone(),
         };
         let (db, counter) = api::db::connect(&self.url, &settings).await.expect("connect to test database");
-        Migrator::up(&db, None).await.expect("migrate test database");
+        api::db::migrate_up(&db).await.expect("migrate test database");
         (db, counter)
     }
 }

@@ -17,3 +17,15 @@ async fn migrations_go_up_down_and_up_again() {
     assert_eq!(status, 200);
     app.start_session(&["b.rs"]).await;
 }
+
+#[tokio::test]
+async fn servers_starting_together_on_a_fresh_database_both_come_up() {
+    let db = crate::helpers::TestDb::new(true).await;
+    // Unserialized, the two migrations deadlock on PostgreSQL: fail instead of hanging.
+    let both =
+        tokio::time::timeout(std::time::Duration::from_secs(60), async { tokio::join!(db.connect(), db.connect()) });
+    let (first, second) = both.await.expect("both servers finish migrating");
+    for (pool, _) in [first, second] {
+        assert_eq!(Migrator::get_pending_migrations(&pool).await.unwrap().len(), 0);
+    }
+}

@@ -133,7 +133,8 @@ impl Extension for ErrorShapingExtension {
             .and_then(|e| e.extensions.as_ref())
             .and_then(|e| e.get("code"))
             .map(|c| c.to_string());
-        tracing::info!(
+        // Debug level: subscriptions run this once per delivered item.
+        tracing::debug!(
             graphql.operation_name = operation_name.unwrap_or(""),
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
             error.code = code.as_deref().unwrap_or(""),
