@@ -13,7 +13,7 @@ use crate::{
 
 /// Docket: the GraphQL system of record for AI-driven software-development work.
 #[derive(Parser, Debug)]
-#[command(name = "docket", version, about)]
+#[command(name = "docket", version)]
 pub struct Cli {
     /// What to do; `serve` when absent.
     #[command(subcommand)]

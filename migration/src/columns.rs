@@ -47,3 +47,18 @@ where
 {
     ForeignKey::create().from(from_table, from_col).to(to_table, to_col).on_delete(ForeignKeyAction::Cascade).to_owned()
 }
+
+/// `CREATE INDEX name ON table (columns...)`.
+pub fn index<T, C, I>(name: &str, table: T, columns: I) -> IndexCreateStatement
+where
+    T: IntoIden,
+    C: IntoIndexColumn,
+    I: IntoIterator<Item = C>,
+{
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(column);
+    }
+    index.to_owned()
+}

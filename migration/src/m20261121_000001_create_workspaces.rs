@@ -1,6 +1,6 @@
 //! `workspaces`.
 
-use crate::columns::{id, json, timestamp_now};
+use crate::columns::{id, index, json, timestamp_now};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -22,11 +22,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create().name("idx_workspaces_name").table(Workspaces::Table).col(Workspaces::Name).to_owned(),
-            )
-            .await
+        manager.create_index(index("idx_workspaces_name", Workspaces::Table, [Workspaces::Name])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

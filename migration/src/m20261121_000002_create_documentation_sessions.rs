@@ -1,6 +1,6 @@
 //! `documentation_sessions`.
 
-use crate::columns::{cascade_fk, id, json, status, timestamp_now, uuid_ref};
+use crate::columns::{cascade_fk, id, index, json, status, timestamp_now, uuid_ref};
 use crate::m20261121_000001_create_workspaces::Workspaces;
 use sea_orm_migration::prelude::*;
 
@@ -49,9 +49,7 @@ impl MigrationTrait for Migration {
             ("idx_sessions_expires_at", DocumentationSessions::ExpiresAt),
             ("idx_sessions_created_at", DocumentationSessions::CreatedAt),
         ] {
-            manager
-                .create_index(Index::create().name(name).table(DocumentationSessions::Table).col(col).to_owned())
-                .await?;
+            manager.create_index(index(name, DocumentationSessions::Table, [col])).await?;
         }
         Ok(())
     }

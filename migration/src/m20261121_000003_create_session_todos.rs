@@ -1,6 +1,6 @@
 //! `session_todos`.
 
-use crate::columns::{cascade_fk, id, json, status, timestamp_now, timestamp_null, uuid_ref};
+use crate::columns::{cascade_fk, id, index, json, status, timestamp_now, timestamp_null, uuid_ref};
 use crate::m20261121_000002_create_documentation_sessions::DocumentationSessions;
 use sea_orm_migration::prelude::*;
 
@@ -59,25 +59,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        let table = SessionTodos::Table;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_todos_session_id")
-                    .table(SessionTodos::Table)
-                    .col(SessionTodos::SessionId)
-                    .col(SessionTodos::Id)
-                    .to_owned(),
-            )
+            .create_index(index("idx_todos_session_id", table.clone(), [SessionTodos::SessionId, SessionTodos::Id]))
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_todos_status")
-                    .table(SessionTodos::Table)
-                    .col(SessionTodos::Status)
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_index(index("idx_todos_status", table, [SessionTodos::Status])).await?;
         // The claim query walks this index: a session's pending todos, most urgent first, then oldest (UUIDv7 ids are creation order).
         manager
             .create_index(

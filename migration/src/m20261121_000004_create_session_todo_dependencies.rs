@@ -1,6 +1,6 @@
 //! `session_todo_dependencies`: the dependency graph of a session's todos, one row per edge.
 
-use crate::columns::{cascade_fk, timestamp_now, uuid_ref};
+use crate::columns::{cascade_fk, index, timestamp_now, uuid_ref};
 use crate::m20261121_000003_create_session_todos::SessionTodos;
 use sea_orm_migration::prelude::*;
 
@@ -40,13 +40,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_todo_dependencies_depends_on")
-                    .table(SessionTodoDependencies::Table)
-                    .col(SessionTodoDependencies::DependsOnId)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_todo_dependencies_depends_on",
+                SessionTodoDependencies::Table,
+                [SessionTodoDependencies::DependsOnId],
+            ))
             .await
     }
 

@@ -1,6 +1,6 @@
 //! `session_events`: the append-only stream, numbered per session.
 
-use crate::columns::{cascade_fk, id, json, timestamp_now, uuid_ref};
+use crate::columns::{cascade_fk, id, index, json, timestamp_now, uuid_ref};
 use crate::m20261121_000002_create_documentation_sessions::DocumentationSessions;
 use sea_orm_migration::prelude::*;
 
@@ -37,36 +37,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // The event cursor: (session, sequence) is unique and is what replay and resume walk.
+        let cursor = [SessionEvents::SessionId, SessionEvents::Sequence];
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_events_session_sequence")
-                    .table(SessionEvents::Table)
-                    .col(SessionEvents::SessionId)
-                    .col(SessionEvents::Sequence)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(index("idx_events_session_sequence", SessionEvents::Table, cursor).unique().to_owned())
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_events_session_type")
-                    .table(SessionEvents::Table)
-                    .col(SessionEvents::SessionId)
-                    .col(SessionEvents::EventType)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_events_created_at")
-                    .table(SessionEvents::Table)
-                    .col(SessionEvents::CreatedAt)
-                    .to_owned(),
-            )
-            .await
+        let by_type = [SessionEvents::SessionId, SessionEvents::EventType];
+        manager.create_index(index("idx_events_session_type", SessionEvents::Table, by_type)).await?;
+        manager.create_index(index("idx_events_created_at", SessionEvents::Table, [SessionEvents::CreatedAt])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::graphql::to_id;
 
-/// One entry of a session's append-only event stream. `(sessionId, sequence)` is its cursor.
+/// The GraphQL object of a event row (described on its `impl`).
 pub struct SessionEvent(pub session_event::Model);
 
 /// One entry of a session's append-only event stream. `(sessionId, sequence)` is its cursor.

@@ -41,7 +41,7 @@ impl SessionStatus {
     }
 }
 
-/// One run of documenting a module: a set of files (each a todo) and an append-only event stream.
+/// The GraphQL object of a session row (described on its `impl`).
 pub struct DocumentationSession(pub documentation_session::Model);
 
 /// One run of documenting a module: a set of files (each a todo) and an append-only event stream.

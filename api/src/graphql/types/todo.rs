@@ -39,7 +39,7 @@ impl TodoStatus {
     }
 }
 
-/// One file to document within a session, claimed and worked by one worker at a time.
+/// The GraphQL object of a todo row (described on its `impl`).
 pub struct SessionTodo(pub session_todo::Model);
 
 /// One file to document within a session, claimed and worked by one worker at a time.

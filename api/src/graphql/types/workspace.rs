@@ -15,7 +15,7 @@ use crate::{
     service::page::Filter,
 };
 
-/// A source tree that documentation sessions work on, identified by its unique `path`.
+/// The GraphQL object of a workspace row (described on its `impl`).
 pub struct Workspace(pub workspace::Model);
 
 /// A source tree that documentation sessions work on, identified by its unique `path`.
