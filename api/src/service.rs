@@ -3,10 +3,15 @@
 //! Every service function takes a [`Ctx`]: the pool, the event bus and who is asking. Functions that
 //! write several rows open one transaction and commit it, then wake the event bus.
 
+pub mod audit;
 pub mod event;
+pub mod graph;
 pub mod page;
+pub mod project;
 pub mod session;
 pub mod sql;
+pub mod task;
+pub mod taskmaster;
 pub mod todo;
 pub mod workspace;
 

@@ -3,9 +3,14 @@
 //! Ids are server-generated UUIDv7s, timestamps are UTC with time zone and JSON columns are `jsonb`
 //! on PostgreSQL and JSON text on SQLite (see the `migration` crate for the DDL).
 
+pub mod audit_log;
 pub mod documentation_session;
 pub mod prelude;
+pub mod project;
 pub mod session_event;
 pub mod session_todo;
 pub mod session_todo_dependency;
+pub mod task;
+pub mod task_dependency;
+pub mod task_state_transition;
 pub mod workspace;

@@ -3,7 +3,8 @@
 use sea_orm::entity::prelude::*;
 
 /// Lifecycle of a todo. `completed`, `failed` and `skipped` are terminal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum TodoStatus {
     /// Waiting to be claimed.
@@ -31,7 +32,7 @@ impl TodoStatus {
 }
 
 /// One row of `session_todos`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "session_todos")]
 pub struct Model {
     /// Server-generated UUIDv7.

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One row of `workspaces`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "workspaces")]
 pub struct Model {
     /// Server-generated UUIDv7.
@@ -20,6 +20,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the row was last changed.
     pub updated_at: DateTimeUtc,
+    /// The project the workspace belongs to, if any.
+    pub project_id: Option<Uuid>,
 }
 
 /// Relations of a workspace.

@@ -12,6 +12,11 @@ mod m20261121_000002_create_documentation_sessions;
 mod m20261121_000003_create_session_todos;
 mod m20261121_000004_create_session_todo_dependencies;
 mod m20261121_000005_create_session_events;
+mod m20261121_000006_create_projects;
+mod m20261121_000007_create_tasks;
+mod m20261121_000008_create_task_dependencies;
+mod m20261121_000009_create_task_state_transitions;
+mod m20261121_000010_create_audit_log;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -25,6 +30,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_create_session_todos::Migration),
             Box::new(m20261121_000004_create_session_todo_dependencies::Migration),
             Box::new(m20261121_000005_create_session_events::Migration),
+            Box::new(m20261121_000006_create_projects::Migration),
+            Box::new(m20261121_000007_create_tasks::Migration),
+            Box::new(m20261121_000008_create_task_dependencies::Migration),
+            Box::new(m20261121_000009_create_task_state_transitions::Migration),
+            Box::new(m20261121_000010_create_audit_log::Migration),
         ]
     }
 }

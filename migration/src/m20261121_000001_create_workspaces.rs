@@ -39,4 +39,6 @@ pub(crate) enum Workspaces {
     Config,
     CreatedAt,
     UpdatedAt,
+    /// Added by the projects migration.
+    ProjectId,
 }

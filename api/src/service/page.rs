@@ -119,6 +119,18 @@ pub enum Cond {
     In(&'static str, Vec<String>),
     /// `column > value`.
     Gt(&'static str, i64),
+    /// `column = value`.
+    Eq(&'static str, String),
+    /// `column = id`, for UUID columns.
+    EqId(&'static str, Uuid),
+    /// `column IS NULL` (`true`) or `IS NOT NULL` (`false`).
+    IsNull(&'static str, bool),
+    /// `column >= time` (`true`) or `column < time` (`false`).
+    Since(&'static str, chrono::DateTime<chrono::Utc>, bool),
+    /// The JSON array in `column` holds every one of these strings.
+    JsonContainsAll(&'static str, Vec<String>),
+    /// Full-text match of the task search index (PostgreSQL `tsvector`, SQLite FTS5).
+    TaskSearch(String),
 }
 
 /// The conditions of a list, ANDed.
@@ -142,14 +154,51 @@ impl Filter {
         self
     }
 
-    fn push_to(&self, sql: &mut Sql) {
+    /// Adds a condition.
+    pub fn with(mut self, cond: Cond) -> Self {
+        self.0.push(cond);
+        self
+    }
+
+    fn push_to(&self, sql: &mut Sql, backend: DbBackend) {
+        let postgres = backend == DbBackend::Postgres;
         for cond in &self.0 {
+            sql.push(" AND ");
             match cond {
                 Cond::In(column, values) => {
-                    sql.push(" AND ").push(column).push(" IN ").bind_list(values.iter().cloned());
+                    sql.push(column).push(" IN ").bind_list(values.iter().cloned());
                 }
                 Cond::Gt(column, value) => {
-                    sql.push(" AND ").push(column).push(" > ").bind(*value);
+                    sql.push(column).push(" > ").bind(*value);
+                }
+                Cond::Eq(column, value) => {
+                    sql.push(column).push(" = ").bind(value.clone());
+                }
+                Cond::EqId(column, id) => {
+                    sql.push(column).push(" = ").bind(*id);
+                }
+                Cond::IsNull(column, null) => {
+                    sql.push(column).push(if *null { " IS NULL" } else { " IS NOT NULL" });
+                }
+                Cond::Since(column, at, since) => {
+                    sql.push(column).push(if *since { " >= " } else { " < " }).bind(*at);
+                }
+                Cond::JsonContainsAll(column, values) if postgres => {
+                    sql.push(column).push(" @> ").bind(serde_json::json!(values).to_string()).push("::jsonb");
+                }
+                Cond::JsonContainsAll(column, values) => {
+                    sql.push("(SELECT COUNT(DISTINCT value) FROM json_each(").push(column).push(") WHERE value IN ");
+                    sql.bind_list(values.iter().cloned())
+                        .push(") = ")
+                        .bind(values.iter().collect::<std::collections::HashSet<_>>().len() as i64);
+                }
+                Cond::TaskSearch(text) if postgres => {
+                    sql.push("t.search @@ plainto_tsquery('english', ").bind(text.clone()).push(")");
+                }
+                Cond::TaskSearch(text) => {
+                    sql.push("t.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ")
+                        .bind(fts5_query(text))
+                        .push(")");
                 }
             }
         }
@@ -172,6 +221,13 @@ pub struct ListSpec {
 pub trait Listed: FromQueryResult + Clone + Send + Sync + 'static {
     /// The row's position in its list.
     fn cursor_key(&self) -> CursorKey;
+}
+
+/// Turns free text into an FTS5 query that matches every word: each word is quoted, so that FTS5
+/// operators in user input are taken literally.
+fn fts5_query(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect();
+    if words.is_empty() { "\"\"".to_owned() } else { words.join(" ") }
 }
 
 fn push_range(sql: &mut Sql, spec: &ListSpec, args: &PageArgs) {
@@ -197,13 +253,14 @@ pub async fn page<M: Listed>(
     if args.limit == 0 {
         return Ok(Page::empty());
     }
+    let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT t.* FROM ");
     sql.push(spec.from).push(" WHERE 1 = 1");
-    filter.push_to(&mut sql);
+    filter.push_to(&mut sql, backend);
     push_range(&mut sql, spec, args);
     sql.push(" ORDER BY ").push(spec.key).push(direction(args));
     sql.push(" LIMIT ").bind((args.limit + 1) as i64);
-    let mut rows = M::find_by_statement(sql.build(db.get_database_backend())).all(db).await?;
+    let mut rows = M::find_by_statement(sql.build(backend)).all(db).await?;
     if args.backward {
         rows.reverse();
     }
@@ -232,7 +289,7 @@ pub async fn pages_by_parent<M: Listed>(
         }
         sql.push(") AS p(parent_id) CROSS JOIN LATERAL (SELECT t.* FROM ").push(spec.from);
         sql.push(" WHERE ").push(spec.parent).push(" = p.parent_id");
-        filter.push_to(&mut sql);
+        filter.push_to(&mut sql, backend);
         push_range(&mut sql, spec, args);
         sql.push(" ORDER BY ").push(spec.key).push(direction(args));
         sql.push(" LIMIT ").bind(take).push(") AS c");
@@ -241,7 +298,7 @@ pub async fn pages_by_parent<M: Listed>(
         sql.push(spec.parent).push(" AS parent_id, ROW_NUMBER() OVER (PARTITION BY ").push(spec.parent);
         sql.push(" ORDER BY ").push(spec.key).push(direction(args)).push(") AS page_row FROM ").push(spec.from);
         sql.push(" WHERE ").push(spec.parent).push(" IN ").bind_list(parents.iter().copied());
-        filter.push_to(&mut sql);
+        filter.push_to(&mut sql, backend);
         push_range(&mut sql, spec, args);
         sql.push(") AS ranked WHERE page_row <= ").bind(take);
     }
@@ -305,6 +362,7 @@ async fn grouped_counts(
     if parents.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT ");
     sql.push(spec.parent).push(" AS parent_id, ");
     if let Some(column) = column {
@@ -312,12 +370,12 @@ async fn grouped_counts(
     }
     sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" IN ");
     sql.bind_list(parents.iter().copied());
-    filter.push_to(&mut sql);
+    filter.push_to(&mut sql, backend);
     sql.push(" GROUP BY ").push(spec.parent);
     if let Some(column) = column {
         sql.push(", ").push(column);
     }
-    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    let rows = db.query_all_raw(sql.build(backend)).await?;
     rows.iter()
         .map(|row| {
             let parent: Uuid = row.try_get("", "parent_id")?;
@@ -330,9 +388,10 @@ async fn grouped_counts(
 
 /// How many rows a list without parent holds.
 pub async fn count(db: &impl ConnectionTrait, spec: &ListSpec, filter: &Filter) -> ApiResult<i64> {
+    let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT COUNT(*) AS n FROM ");
     sql.push(spec.from).push(" WHERE 1 = 1");
-    filter.push_to(&mut sql);
-    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
+    filter.push_to(&mut sql, backend);
+    let row = db.query_one_raw(sql.build(backend)).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }

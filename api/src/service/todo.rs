@@ -1,7 +1,7 @@
 //! Session todos: batch creation, updates, the dependency graph, and the worker actions
 //! (claim with a lease, complete, fail, skip) with their events.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
 use entity::{
@@ -229,7 +229,7 @@ pub async fn add_dependency(cx: Ctx<'_>, todo_id: Uuid, depends_on_id: Uuid) -> 
     if edges.get(&todo_id).is_some_and(|deps| deps.contains(&depends_on_id)) {
         return Ok(todo);
     }
-    if let Some(path) = find_path(&edges, depends_on_id, todo_id) {
+    if let Some(path) = super::graph::find_path(&edges, depends_on_id, todo_id) {
         let cycle: Vec<String> = std::iter::once(todo_id).chain(path).map(|id| id.to_string()).collect();
         return Err(ApiError::bad_input(format!("this dependency would close a cycle: {}", cycle.join(" -> "))));
     }
@@ -264,26 +264,6 @@ async fn session_edges(db: &impl ConnectionTrait, session_id: Uuid) -> ApiResult
         edges.entry(row.todo_id).or_default().push(row.depends_on_id);
     }
     Ok(edges)
-}
-
-/// A path `from -> ... -> to` along dependency edges, if one exists (depth-first).
-fn find_path(edges: &HashMap<Uuid, Vec<Uuid>>, from: Uuid, to: Uuid) -> Option<Vec<Uuid>> {
-    let mut stack = vec![(from, vec![from])];
-    let mut seen = HashSet::new();
-    while let Some((node, path)) = stack.pop() {
-        if node == to {
-            return Some(path);
-        }
-        if !seen.insert(node) {
-            continue;
-        }
-        for next in edges.get(&node).into_iter().flatten() {
-            let mut longer = path.clone();
-            longer.push(*next);
-            stack.push((*next, longer));
-        }
-    }
-    None
 }
 
 /// Claims the most urgent pending todo of a session whose dependencies are all completed: marks it
@@ -445,18 +425,4 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<sessio
     txn.commit().await?;
     cx.bus.wake(current.session_id);
     Ok(todo)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_path_is_found_along_dependency_edges() {
-        let [a, b, c, d] = [new_id(), new_id(), new_id(), new_id()];
-        let edges = HashMap::from([(a, vec![b]), (b, vec![c])]);
-        assert_eq!(find_path(&edges, a, c), Some(vec![a, b, c]));
-        assert_eq!(find_path(&edges, c, a), None);
-        assert_eq!(find_path(&edges, a, d), None);
-    }
 }

@@ -67,6 +67,7 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
         config: Set(config),
         created_at: Set(now),
         updated_at: Set(now),
+        project_id: Set(None),
     }
     .insert(cx.db)
     .await

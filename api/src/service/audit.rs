@@ -1,0 +1,116 @@
+//! The audit log: every write through the API, recorded in the writer's transaction.
+
+use chrono::Utc;
+use entity::audit_log::{self, AuditAction};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::{
+    Ctx, RequestContext, new_id,
+    page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+};
+use crate::error::ApiResult;
+
+/// All audit entries, oldest first.
+pub const AUDIT_LOG: ListSpec = ListSpec { from: "audit_log t", parent: "NULL", key: "t.id" };
+
+impl Listed for audit_log::Model {
+    fn cursor_key(&self) -> CursorKey {
+        CursorKey::Id(self.id)
+    }
+}
+
+/// Fields never worth an audit line: they change on every write.
+const NOISE: [&str; 2] = ["updated_at", "version"];
+
+/// The fields that differ between `old` and `new`: `{"field": {"old": ..., "new": ...}}`.
+/// With only `new` (a creation) every field is listed with `old: null`; with only `old` (a
+/// deletion), every field with `new: null`.
+pub fn changes<T: Serialize>(old: Option<&T>, new: Option<&T>) -> Value {
+    let as_map = |v: Option<&T>| match v.map(serde_json::to_value) {
+        Some(Ok(Value::Object(map))) => map,
+        _ => Map::new(),
+    };
+    let (old, new) = (as_map(old), as_map(new));
+    let mut out = Map::new();
+    for key in old.keys().chain(new.keys()) {
+        if NOISE.contains(&key.as_str()) || out.contains_key(key) {
+            continue;
+        }
+        let (before, after) = (old.get(key).unwrap_or(&Value::Null), new.get(key).unwrap_or(&Value::Null));
+        if before != after {
+            out.insert(key.clone(), json!({ "old": before, "new": after }));
+        }
+    }
+    Value::Object(out)
+}
+
+/// Writes one audit entry inside `txn`.
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    request: &RequestContext,
+    entity_type: &str,
+    entity_id: Uuid,
+    action: AuditAction,
+    changes: Value,
+) -> ApiResult<()> {
+    audit_log::ActiveModel {
+        id: Set(new_id()),
+        entity_type: Set(entity_type.to_owned()),
+        entity_id: Set(entity_id),
+        action: Set(action),
+        changes: Set(changes),
+        actor: Set(request.actor.clone()),
+        request_id: Set(request.request_id.clone()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Records the creation, change or deletion of a record, from its before and after states.
+/// A change with no changed field writes nothing.
+pub async fn record_change<T: Serialize>(
+    txn: &impl ConnectionTrait,
+    request: &RequestContext,
+    entity_type: &str,
+    entity_id: Uuid,
+    old: Option<&T>,
+    new: Option<&T>,
+) -> ApiResult<()> {
+    let action = match (old, new) {
+        (None, _) => AuditAction::Create,
+        (Some(_), None) => AuditAction::Delete,
+        (Some(_), Some(_)) => AuditAction::Update,
+    };
+    let changes = changes(old, new);
+    if action == AuditAction::Update && changes.as_object().is_some_and(Map::is_empty) {
+        return Ok(());
+    }
+    record(txn, request, entity_type, entity_id, action, changes).await
+}
+
+/// The filter of the audit log of one record and/or one kind of record.
+pub fn filter(entity_id: Option<Uuid>, entity_type: Option<String>) -> Filter {
+    let mut filter = Filter::default();
+    if let Some(id) = entity_id {
+        filter = filter.with(page::Cond::EqId("t.entity_id", id));
+    }
+    if let Some(kind) = entity_type {
+        filter = filter.with(page::Cond::Eq("t.entity_type", kind));
+    }
+    filter
+}
+
+/// One page of the audit log under `filter`, oldest first.
+pub async fn list(cx: Ctx<'_>, filter: &Filter, args: &PageArgs) -> ApiResult<Page<audit_log::Model>> {
+    page::page(cx.db, &AUDIT_LOG, filter, args).await
+}
+
+/// How many audit entries match `filter`.
+pub async fn count(cx: Ctx<'_>, filter: &Filter) -> ApiResult<i64> {
+    page::count(cx.db, &AUDIT_LOG, filter).await
+}

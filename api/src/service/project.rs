@@ -1,0 +1,162 @@
+//! Projects: create, read, update, delete, list, with audit entries.
+
+use chrono::Utc;
+use entity::{project, workspace};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, SqlErr,
+    TransactionTrait, sea_query::Expr,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    Ctx, audit, new_id,
+    page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+    require_object, require_text,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// Audit entity type of projects.
+pub const ENTITY: &str = "project";
+
+/// All projects, oldest first.
+pub const PROJECTS: ListSpec = ListSpec { from: "projects t", parent: "NULL", key: "t.id" };
+
+impl Listed for project::Model {
+    fn cursor_key(&self) -> CursorKey {
+        CursorKey::Id(self.id)
+    }
+}
+
+/// Fields of a project; on update `None` leaves a field as it is.
+#[derive(Debug, Default, Clone)]
+pub struct ProjectFields {
+    /// Unique name, 1 to 255 characters (required on create).
+    pub name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Repository URL.
+    pub repository_url: Option<String>,
+    /// Repository name.
+    pub repository_name: Option<String>,
+    /// Default branch; `main` when absent on create.
+    pub default_branch: Option<String>,
+    /// Settings object.
+    pub settings: Option<Value>,
+}
+
+fn name_taken(err: DbErr) -> ApiError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::Conflict("a project with this `name` already exists".into())
+        }
+        _ => err.into(),
+    }
+}
+
+fn apply(model: &mut project::ActiveModel, fields: ProjectFields) -> ApiResult<()> {
+    if let Some(name) = fields.name {
+        require_text("name", &name, 255)?;
+        model.name = Set(name);
+    }
+    if let Some(description) = fields.description {
+        model.description = Set(Some(description));
+    }
+    if let Some(url) = fields.repository_url {
+        require_text("repositoryUrl", &url, 500)?;
+        model.repository_url = Set(Some(url));
+    }
+    if let Some(name) = fields.repository_name {
+        require_text("repositoryName", &name, 255)?;
+        model.repository_name = Set(Some(name));
+    }
+    if let Some(branch) = fields.default_branch {
+        require_text("defaultBranch", &branch, 100)?;
+        model.default_branch = Set(branch);
+    }
+    if let Some(settings) = fields.settings {
+        require_object("settings", &settings)?;
+        model.settings = Set(settings);
+    }
+    Ok(())
+}
+
+/// Creates a project inside `txn` and audits it. Errors: `BAD_USER_INPUT`, `CONFLICT` (name taken).
+pub async fn create_in(txn: &impl ConnectionTrait, cx: Ctx<'_>, fields: ProjectFields) -> ApiResult<project::Model> {
+    let Some(name) = fields.name.clone() else {
+        return Err(ApiError::bad_input("`name` is required"));
+    };
+    let now = Utc::now();
+    let mut model = project::ActiveModel {
+        id: Set(new_id()),
+        name: Set(name),
+        description: Set(None),
+        repository_url: Set(None),
+        repository_name: Set(None),
+        default_branch: Set("main".into()),
+        settings: Set(json!({})),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    apply(&mut model, fields)?;
+    let created = model.insert(txn).await.map_err(name_taken)?;
+    audit::record_change(txn, cx.request, ENTITY, created.id, None, Some(&created)).await?;
+    Ok(created)
+}
+
+/// Creates a project. Errors: `BAD_USER_INPUT`, `CONFLICT` (name taken).
+pub async fn create(cx: Ctx<'_>, fields: ProjectFields) -> ApiResult<project::Model> {
+    let txn = cx.db.begin().await?;
+    let created = create_in(&txn, cx, fields).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The project `id`. Errors: `NOT_FOUND`.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<project::Model> {
+    project::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "project" })
+}
+
+/// The project named `name`, if any.
+pub async fn find_by_name(db: &impl ConnectionTrait, name: &str) -> ApiResult<Option<project::Model>> {
+    Ok(project::Entity::find().filter(project::Column::Name.eq(name)).one(db).await?)
+}
+
+/// Applies `fields` to project `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
+pub async fn update(cx: Ctx<'_>, id: Uuid, fields: ProjectFields) -> ApiResult<project::Model> {
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    let mut model: project::ActiveModel = current.clone().into();
+    apply(&mut model, fields)?;
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(&txn).await.map_err(name_taken)?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes project `id` with its tasks (cascade); its workspaces stay, unlinked.
+/// Errors: `NOT_FOUND`.
+pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    workspace::Entity::update_many()
+        .col_expr(workspace::Column::ProjectId, Expr::value(Option::<Uuid>::None))
+        .filter(workspace::Column::ProjectId.eq(id))
+        .exec(&txn)
+        .await?;
+    project::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One page of all projects.
+pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<project::Model>> {
+    page::page(cx.db, &PROJECTS, &Filter::default(), args).await
+}
+
+/// How many projects exist.
+pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
+    page::count(cx.db, &PROJECTS, &Filter::default()).await
+}

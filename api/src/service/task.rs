@@ -1,0 +1,501 @@
+//! Tasks: create, update (versioned), transitions with durations, delete, the dependency graph, the
+//! ready-to-run query and per-status counts. Every write is audited in its own transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    task::{self, TaskPriority, TaskStatus},
+    task_dependency::{self, DependencyKind},
+    task_state_transition,
+};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    Ctx, RequestContext, audit, graph, new_id,
+    page::{self, Cond, CursorKey, Filter, ListSpec, Listed, Page},
+    project, require_object, require_text,
+    sql::Sql,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// Audit entity type of tasks.
+pub const ENTITY: &str = "task";
+/// Audit entity type of task dependencies (keyed by the dependent task).
+pub const DEPENDENCY_ENTITY: &str = "task_dependency";
+
+/// A project's tasks, oldest first.
+pub const TASKS_OF_PROJECT: ListSpec = ListSpec { from: "tasks t", parent: "t.project_id", key: "t.id" };
+/// A task's subtasks.
+pub const SUBTASKS: ListSpec = ListSpec { from: "tasks t", parent: "t.parent_id", key: "t.id" };
+/// The tasks a task depends on.
+pub const DEPENDENCIES: ListSpec =
+    ListSpec { from: "tasks t JOIN task_dependencies d ON d.depends_on_id = t.id", parent: "d.task_id", key: "t.id" };
+/// The tasks that depend on a task.
+pub const DEPENDENTS: ListSpec =
+    ListSpec { from: "tasks t JOIN task_dependencies d ON d.task_id = t.id", parent: "d.depends_on_id", key: "t.id" };
+/// A task's status history, oldest first.
+pub const HISTORY: ListSpec = ListSpec { from: "task_state_transitions t", parent: "t.task_id", key: "t.id" };
+
+/// Statuses in which a task is finished: it no longer blocks anything.
+pub const FINISHED: [TaskStatus; 2] = [TaskStatus::Done, TaskStatus::Cancelled];
+
+impl Listed for task::Model {
+    fn cursor_key(&self) -> CursorKey {
+        CursorKey::Id(self.id)
+    }
+}
+
+impl Listed for task_state_transition::Model {
+    fn cursor_key(&self) -> CursorKey {
+        CursorKey::Id(self.id)
+    }
+}
+
+/// Editable fields of a task; `None` leaves a field as it is (or takes its default on create).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct TaskFields {
+    /// Title, 1 to 500 characters (required on create).
+    pub title: Option<String>,
+    /// Short description.
+    pub description: Option<String>,
+    /// Implementation details.
+    pub details: Option<String>,
+    /// How to test it.
+    pub test_strategy: Option<String>,
+    /// Status; `pending` on create.
+    pub status: Option<TaskStatus>,
+    /// Priority; `medium` on create.
+    pub priority: Option<TaskPriority>,
+    /// Complexity from 1 to 10.
+    pub complexity: Option<i32>,
+    /// Labels.
+    pub tags: Option<Vec<String>>,
+    /// Requirements object.
+    pub requirements: Option<Value>,
+    /// Metadata object.
+    pub metadata: Option<Value>,
+    /// Estimated effort in hours (not negative).
+    pub estimated_hours: Option<f64>,
+    /// Actual effort in hours (not negative).
+    pub actual_hours: Option<f64>,
+}
+
+/// A task to create.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    /// Owning project.
+    pub project_id: Uuid,
+    /// Parent task (same project), for a subtask.
+    pub parent_id: Option<Uuid>,
+    /// Task Master id, unique per project and tag.
+    pub external_id: Option<String>,
+    /// Task Master tag; `master` when absent.
+    pub tag: Option<String>,
+    /// The fields.
+    pub fields: TaskFields,
+}
+
+/// Status as stored, e.g. `in_progress`.
+pub fn status_name(status: TaskStatus) -> String {
+    status.to_value()
+}
+
+fn apply(model: &mut task::ActiveModel, fields: TaskFields) -> ApiResult<()> {
+    if let Some(title) = fields.title {
+        require_text("title", &title, 500)?;
+        model.title = Set(title);
+    }
+    if let Some(text) = fields.description {
+        model.description = Set(Some(text));
+    }
+    if let Some(text) = fields.details {
+        model.details = Set(Some(text));
+    }
+    if let Some(text) = fields.test_strategy {
+        model.test_strategy = Set(Some(text));
+    }
+    if let Some(status) = fields.status {
+        model.status = Set(status);
+    }
+    if let Some(priority) = fields.priority {
+        model.priority = Set(priority);
+    }
+    if let Some(complexity) = fields.complexity {
+        if !(1..=10).contains(&complexity) {
+            return Err(ApiError::bad_input(format!("`complexity` must be between 1 and 10, got {complexity}")));
+        }
+        model.complexity = Set(Some(complexity));
+    }
+    if let Some(tags) = fields.tags {
+        model.tags = Set(json!(tags));
+    }
+    if let Some(requirements) = fields.requirements {
+        require_object("requirements", &requirements)?;
+        model.requirements = Set(requirements);
+    }
+    if let Some(metadata) = fields.metadata {
+        require_object("metadata", &metadata)?;
+        model.metadata = Set(metadata);
+    }
+    for (name, hours, slot) in [
+        ("estimatedHours", fields.estimated_hours, &mut model.estimated_hours),
+        ("actualHours", fields.actual_hours, &mut model.actual_hours),
+    ] {
+        if let Some(hours) = hours {
+            if !(hours.is_finite() && hours >= 0.0) {
+                return Err(ApiError::bad_input(format!("`{name}` must be a number of hours, not negative")));
+            }
+            *slot = Set(Some(hours));
+        }
+    }
+    Ok(())
+}
+
+/// Inserts a task inside `txn` (no parent or project checks: callers made them), records its first
+/// state and audits it.
+pub async fn insert_in(
+    txn: &impl ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    new: NewTask,
+) -> ApiResult<task::Model> {
+    if new.fields.title.is_none() {
+        return Err(ApiError::bad_input("`title` is required"));
+    }
+    let tag = new.tag.unwrap_or_else(|| "master".into());
+    require_text("tag", &tag, 100)?;
+    if let Some(external) = &new.external_id {
+        require_text("externalId", external, 50)?;
+    }
+    let now = Utc::now();
+    let mut model = task::ActiveModel {
+        id: Set(id),
+        project_id: Set(new.project_id),
+        parent_id: Set(new.parent_id),
+        external_id: Set(new.external_id),
+        tag: Set(tag),
+        title: Set(String::new()),
+        description: Set(None),
+        details: Set(None),
+        test_strategy: Set(None),
+        status: Set(TaskStatus::Pending),
+        priority: Set(TaskPriority::Medium),
+        complexity: Set(None),
+        tags: Set(json!([])),
+        requirements: Set(json!({})),
+        metadata: Set(json!({})),
+        estimated_hours: Set(None),
+        actual_hours: Set(None),
+        completed_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    apply(&mut model, new.fields)?;
+    if model.status.as_ref() == &TaskStatus::Done {
+        model.completed_at = Set(Some(now));
+    }
+    let created = model.insert(txn).await.map_err(|err| match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::Conflict("a task with this `externalId` already exists in this project and tag".into())
+        }
+        _ => err.into(),
+    })?;
+    record_transition(txn, request, &created, None, None, now).await?;
+    audit::record_change(txn, request, ENTITY, created.id, None, Some(&created)).await?;
+    Ok(created)
+}
+
+async fn record_transition(
+    txn: &impl ConnectionTrait,
+    request: &RequestContext,
+    task: &task::Model,
+    from: Option<(TaskStatus, DateTime<Utc>)>,
+    note: Option<String>,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    task_state_transition::ActiveModel {
+        id: Set(new_id()),
+        task_id: Set(task.id),
+        from_status: Set(from.map(|(status, _)| status)),
+        to_status: Set(task.status),
+        duration_ms: Set(from.map(|(_, since)| (at - since).num_milliseconds().max(0))),
+        actor: Set(request.actor.clone()),
+        note: Set(note),
+        created_at: Set(at),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// When the task entered its current status: its latest transition, else its creation.
+async fn status_since(txn: &impl ConnectionTrait, task: &task::Model) -> ApiResult<DateTime<Utc>> {
+    let latest = task_state_transition::Entity::find()
+        .filter(task_state_transition::Column::TaskId.eq(task.id))
+        .order_by_desc(task_state_transition::Column::Id)
+        .one(txn)
+        .await?;
+    Ok(latest.map_or(task.created_at, |t| t.created_at))
+}
+
+/// Creates a task (a subtask when `parent_id` is given). Errors: `NOT_FOUND` (project or parent),
+/// `BAD_USER_INPUT` (bad fields, parent in another project), `CONFLICT` (external id taken).
+pub async fn create(cx: Ctx<'_>, new: NewTask) -> ApiResult<task::Model> {
+    let txn = cx.db.begin().await?;
+    project::get(&txn, new.project_id).await?;
+    if let Some(parent) = new.parent_id
+        && get(&txn, parent).await?.project_id != new.project_id
+    {
+        return Err(ApiError::bad_input("the parent task belongs to another project"));
+    }
+    let created = insert_in(&txn, cx.request, new_id(), new).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The task `id`. Errors: `NOT_FOUND`.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<task::Model> {
+    task::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "task" })
+}
+
+/// The task with Task Master id `external_id` in `tag` of project `project_id`, if any.
+pub async fn find_by_external_id(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    tag: &str,
+    external_id: &str,
+) -> ApiResult<Option<task::Model>> {
+    Ok(task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project_id))
+        .filter(task::Column::Tag.eq(tag))
+        .filter(task::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?)
+}
+
+/// Applies `fields` to `current` inside `txn`: increments `version` (only if the row still has
+/// `current.version`), records a transition when the status changes, audits the change. Returns
+/// `current` untouched when nothing differs. Errors: `BAD_USER_INPUT`, `CONFLICT` (moved on).
+pub async fn update_in(
+    txn: &impl ConnectionTrait,
+    request: &RequestContext,
+    current: task::Model,
+    fields: TaskFields,
+    note: Option<String>,
+) -> ApiResult<task::Model> {
+    let mut model: task::ActiveModel = current.clone().into();
+    apply(&mut model, fields)?;
+    let now = Utc::now();
+    let status = *model.status.as_ref();
+    if status != current.status {
+        model.completed_at = Set((status == TaskStatus::Done).then_some(now));
+    }
+    if !model.is_changed() {
+        return Ok(current);
+    }
+    model.version = Set(current.version + 1);
+    model.updated_at = Set(now);
+    let changed = task::Entity::update_many()
+        .set(model)
+        .filter(task::Column::Id.eq(current.id))
+        .filter(task::Column::Version.eq(current.version))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Err(ApiError::Conflict(format!(
+            "the task moved on from version {}; read it again and retry",
+            current.version
+        )));
+    }
+    let updated = get(txn, current.id).await?;
+    if status != current.status {
+        let since = status_since(txn, &current).await?;
+        record_transition(txn, request, &updated, Some((current.status, since)), note, now).await?;
+    }
+    audit::record_change(txn, request, ENTITY, current.id, Some(&current), Some(&updated)).await?;
+    Ok(updated)
+}
+
+/// Updates task `id`. With `expected_version`, answers `CONFLICT` when the task is no longer at that
+/// version (optimistic concurrency). Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
+pub async fn update(
+    cx: Ctx<'_>,
+    id: Uuid,
+    expected_version: Option<i32>,
+    fields: TaskFields,
+    note: Option<String>,
+) -> ApiResult<task::Model> {
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    if let Some(expected) = expected_version
+        && expected != current.version
+    {
+        return Err(ApiError::Conflict(format!(
+            "the task is at version {}, not {expected}; read it again and retry",
+            current.version
+        )));
+    }
+    let updated = update_in(&txn, cx.request, current, fields, note).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes task `id` with its subtasks, edges and history (cascade). Errors: `NOT_FOUND`.
+pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    task::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Every `blocks` edge of a project: task -> the tasks it depends on.
+pub async fn blocking_edges(db: &impl ConnectionTrait, project_id: Uuid) -> ApiResult<HashMap<Uuid, Vec<Uuid>>> {
+    let mut sql = Sql::new(
+        "SELECT d.* FROM task_dependencies d JOIN tasks t ON t.id = d.task_id WHERE d.kind = 'blocks' AND t.project_id = ",
+    );
+    sql.bind(project_id);
+    let rows = task_dependency::Model::find_by_statement(sql.build(db.get_database_backend())).all(db).await?;
+    let mut edges: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for row in rows {
+        edges.entry(row.task_id).or_default().push(row.depends_on_id);
+    }
+    Ok(edges)
+}
+
+/// Names tasks for messages: `#12 (uuid)` when they have a Task Master id, else the uuid.
+async fn describe(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<String> {
+    let rows = task::Entity::find().filter(task::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    let names: HashMap<Uuid, String> = rows
+        .into_iter()
+        .map(|t| (t.id, t.external_id.map_or_else(|| t.id.to_string(), |e| format!("#{e} ({})", t.id))))
+        .collect();
+    Ok(ids.iter().map(|id| names.get(id).cloned().unwrap_or_else(|| id.to_string())).collect::<Vec<_>>().join(" -> "))
+}
+
+/// Makes `task_id` depend on `depends_on_id` (or changes the kind of an existing edge).
+/// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (self, other project, or a `blocks` cycle, named).
+pub async fn add_dependency(
+    cx: Ctx<'_>,
+    task_id: Uuid,
+    depends_on_id: Uuid,
+    kind: DependencyKind,
+) -> ApiResult<task::Model> {
+    if task_id == depends_on_id {
+        return Err(ApiError::bad_input("a task cannot depend on itself"));
+    }
+    let txn = cx.db.begin().await?;
+    let task = get(&txn, task_id).await?;
+    let depends_on = get(&txn, depends_on_id).await?;
+    if task.project_id != depends_on.project_id {
+        return Err(ApiError::bad_input("a task can only depend on a task of the same project"));
+    }
+    let existing = task_dependency::Entity::find_by_id((task_id, depends_on_id)).one(&txn).await?;
+    if existing.as_ref().is_some_and(|e| e.kind == kind) {
+        return Ok(task);
+    }
+    if kind == DependencyKind::Blocks {
+        let edges = blocking_edges(&txn, task.project_id).await?;
+        if let Some(path) = graph::find_path(&edges, depends_on_id, task_id) {
+            let cycle: Vec<Uuid> = std::iter::once(task_id).chain(path).collect();
+            return Err(ApiError::bad_input(format!(
+                "this dependency would close a cycle: {}",
+                describe(&txn, &cycle).await?
+            )));
+        }
+    }
+    let edge = task_dependency::ActiveModel {
+        task_id: Set(task_id),
+        depends_on_id: Set(depends_on_id),
+        kind: Set(kind),
+        created_at: Set(Utc::now()),
+    };
+    let saved = if existing.is_some() { edge.update(&txn).await? } else { edge.insert(&txn).await? };
+    audit::record_change(&txn, cx.request, DEPENDENCY_ENTITY, task_id, existing.as_ref(), Some(&saved)).await?;
+    txn.commit().await?;
+    Ok(task)
+}
+
+/// Removes the edge `task_id -> depends_on_id`. Errors: `NOT_FOUND` (no such edge).
+pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) -> ApiResult<task::Model> {
+    let txn = cx.db.begin().await?;
+    let existing = task_dependency::Entity::find_by_id((task_id, depends_on_id))
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "task dependency" })?;
+    task_dependency::Entity::delete_by_id((task_id, depends_on_id)).exec(&txn).await?;
+    audit::record_change(&txn, cx.request, DEPENDENCY_ENTITY, task_id, Some(&existing), None).await?;
+    let task = get(&txn, task_id).await?;
+    txn.commit().await?;
+    Ok(task)
+}
+
+/// Unfinished statuses, as stored.
+pub fn unfinished() -> Vec<String> {
+    use sea_orm::Iterable;
+    TaskStatus::iter().filter(|s| !FINISHED.contains(s)).map(status_name).collect()
+}
+
+/// Filter of a task's unfinished `blocks` dependencies (its `blockedBy`).
+pub fn blocked_by_filter() -> Filter {
+    Filter::default().with(Cond::In("d.kind", vec!["blocks".into()])).with(Cond::In("t.status", unfinished()))
+}
+
+/// Pending tasks of a project whose `blocks` dependencies are all done, most urgent first, then
+/// oldest: the next work to hand out. Pages forward only (`first`, `after` a task id).
+pub async fn ready(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    tag: Option<&str>,
+    first: u64,
+    after: Option<Uuid>,
+) -> ApiResult<Page<task::Model>> {
+    const RANK: &str = "CASE t.priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END";
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new("SELECT t.* FROM tasks t WHERE t.status = 'pending' AND t.project_id = ");
+    sql.bind(project_id);
+    sql.push(
+        " AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id \
+         WHERE d.task_id = t.id AND d.kind = 'blocks' AND dt.status <> 'done')",
+    );
+    if let Some(tag) = tag {
+        sql.push(" AND t.tag = ").bind(tag.to_owned());
+    }
+    if let Some(after) = after {
+        // Keyset on (rank DESC, id ASC): rows after the cursor's task in that order.
+        sql.push(&format!(" AND (({RANK}) < (SELECT {} FROM tasks t WHERE t.id = ", RANK));
+        sql.bind(after).push(&format!(") OR (({RANK}) = (SELECT {RANK} FROM tasks t WHERE t.id = "));
+        sql.bind(after).push(") AND t.id > ").bind(after).push("))");
+    }
+    sql.push(&format!(" ORDER BY {RANK} DESC, t.id ASC LIMIT ")).bind((first + 1) as i64);
+    let mut rows = task::Model::find_by_statement(sql.build(backend)).all(db).await?;
+    let more = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    Ok(Page { items: rows, has_previous_page: after.is_some(), has_next_page: more })
+}
+
+/// Tasks per status for each of `projects`, every status present.
+pub async fn counts_by_status(
+    db: &impl ConnectionTrait,
+    projects: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<(TaskStatus, i64)>>> {
+    use sea_orm::Iterable;
+    let raw = page::counts_by_parent_and(db, &TASKS_OF_PROJECT, projects, "t.status").await?;
+    Ok(raw
+        .into_iter()
+        .map(|(project, counts)| {
+            let by_status: HashMap<String, i64> = counts.into_iter().collect();
+            let all = TaskStatus::iter().map(|s| (s, by_status.get(&status_name(s)).copied().unwrap_or(0))).collect();
+            (project, all)
+        })
+        .collect())
+}

@@ -1,0 +1,1 @@
+//! Task Master `tasks.json`: parsing, mapping onto Docket tasks, and writing back out.

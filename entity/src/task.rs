@@ -1,0 +1,120 @@
+//! `tasks`: a project's work items; subtasks point at their parent.
+
+use sea_orm::entity::prelude::*;
+
+/// Where a task stands. `done` and `cancelled` are finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+pub enum TaskStatus {
+    /// Not started.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// Being worked on.
+    #[sea_orm(string_value = "in_progress")]
+    InProgress,
+    /// Waiting for review.
+    #[sea_orm(string_value = "review")]
+    Review,
+    /// Finished.
+    #[sea_orm(string_value = "done")]
+    Done,
+    /// Put off.
+    #[sea_orm(string_value = "deferred")]
+    Deferred,
+    /// Dropped.
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+    /// Cannot proceed.
+    #[sea_orm(string_value = "blocked")]
+    Blocked,
+}
+
+/// How urgent a task is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+pub enum TaskPriority {
+    /// Whenever.
+    #[sea_orm(string_value = "low")]
+    Low,
+    /// The default.
+    #[sea_orm(string_value = "medium")]
+    Medium,
+    /// Soon.
+    #[sea_orm(string_value = "high")]
+    High,
+    /// Now.
+    #[sea_orm(string_value = "critical")]
+    Critical,
+}
+
+/// One row of `tasks`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "tasks")]
+pub struct Model {
+    /// Server-generated UUIDv7.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Owning project (cascade delete).
+    pub project_id: Uuid,
+    /// Parent task, for subtasks (cascade delete).
+    pub parent_id: Option<Uuid>,
+    /// Task Master id (`12`, or `12.3` for a subtask), unique per project and tag.
+    pub external_id: Option<String>,
+    /// Task Master tag (`master` by default).
+    pub tag: String,
+    /// Title, at most 500 characters.
+    pub title: String,
+    /// Short description.
+    pub description: Option<String>,
+    /// Implementation details (often long markdown).
+    pub details: Option<String>,
+    /// How to test it.
+    pub test_strategy: Option<String>,
+    /// Where the task stands.
+    pub status: TaskStatus,
+    /// How urgent it is.
+    pub priority: TaskPriority,
+    /// 1 to 10.
+    pub complexity: Option<i32>,
+    /// JSON array of labels.
+    pub tags: Json,
+    /// Requirements object.
+    pub requirements: Json,
+    /// Everything else; the importer keeps Task Master fields without a column here.
+    pub metadata: Json,
+    /// Estimated effort in hours.
+    pub estimated_hours: Option<f64>,
+    /// Actual effort in hours.
+    pub actual_hours: Option<f64>,
+    /// When the task was last marked done.
+    pub completed_at: Option<DateTimeUtc>,
+    /// Incremented by every update; `updateTask` checks it (optimistic concurrency).
+    pub version: i32,
+    /// When the row was inserted.
+    pub created_at: DateTimeUtc,
+    /// When the row was last changed.
+    pub updated_at: DateTimeUtc,
+}
+
+/// Relations of a task.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// The owning project.
+    #[sea_orm(
+        belongs_to = "super::project::Entity",
+        from = "Column::ProjectId",
+        to = "super::project::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Project,
+}
+
+impl Related<super::project::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Project.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
