@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod event;
 pub mod graph;
+pub mod import;
 pub mod page;
 pub mod project;
 pub mod session;
