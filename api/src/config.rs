@@ -35,8 +35,8 @@ pub struct Config {
     /// Largest query complexity accepted: one per field, times the page size for lists.
     #[arg(long, env = "DOCKET_MAX_COMPLEXITY", default_value_t = 100_000, global = true)]
     pub max_complexity: usize,
-    /// Largest request body in bytes; larger requests get HTTP 413.
-    #[arg(long, env = "DOCKET_BODY_LIMIT", default_value_t = 1024 * 1024, global = true)]
+    /// Largest request body in bytes (a whole `tasks.json` fits); larger requests get HTTP 413.
+    #[arg(long, env = "DOCKET_BODY_LIMIT", default_value_t = 8 * 1024 * 1024, global = true)]
     pub body_limit_bytes: usize,
     /// Events buffered per watched session; a subscriber further behind is dropped with its cursor.
     #[arg(long, env = "DOCKET_SUBSCRIBER_BUFFER", default_value_t = 1024, global = true)]
@@ -61,7 +61,7 @@ impl Config {
             expiry_interval_secs: 60,
             max_depth: 16,
             max_complexity: 100_000,
-            body_limit_bytes: 1024 * 1024,
+            body_limit_bytes: 8 * 1024 * 1024,
             subscriber_buffer: 1024,
             event_poll_interval_secs: 5,
             shutdown_timeout_secs: 30,

@@ -22,7 +22,7 @@ use crate::{
 
 /// The root query type.
 #[derive(MergedObject, Default)]
-pub struct Query(query::WorkspaceQuery, query::SessionQuery);
+pub struct Query(query::WorkspaceQuery, query::SessionQuery, query::WorkQuery);
 
 /// The root mutation type.
 #[derive(MergedObject, Default)]
@@ -31,6 +31,8 @@ pub struct Mutation(
     mutation::session::SessionMutation,
     mutation::todo::TodoMutation,
     mutation::event::EventMutation,
+    mutation::project::ProjectMutation,
+    mutation::task::TaskMutation,
 );
 
 /// Docket's executable schema.

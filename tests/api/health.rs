@@ -39,8 +39,9 @@ async fn queries_work_over_get_but_mutations_must_use_post() {
 
 #[tokio::test]
 async fn an_oversized_body_is_refused_with_413() {
-    let (app, _db) = spawn_app().await;
-    let huge = "x".repeat(2 * 1024 * 1024);
+    let db = crate::helpers::TestDb::new(false).await;
+    let app = crate::helpers::spawn_app_on(&db, |c| c.body_limit_bytes = 64 * 1024).await;
+    let huge = "x".repeat(100 * 1024);
     let status = reqwest::Client::new()
         .post(format!("{}/graphql", app.address))
         .json(&json!({ "query": format!("{{ workspaceByPath(path: \"{huge}\") {{ id }} }}") }))

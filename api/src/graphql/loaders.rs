@@ -6,7 +6,7 @@
 use std::{collections::HashMap, hash::Hash, marker::PhantomData};
 
 use async_graphql::{SchemaBuilder, dataloader::DataLoader, dataloader::Loader};
-use entity::{documentation_session, session_event, session_todo, workspace};
+use entity::{documentation_session, project, session_event, session_todo, task, task_state_transition, workspace};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -16,6 +16,7 @@ use crate::{
         event::EVENTS_OF_SESSION,
         page::{self, Filter, ListSpec, Listed, Page, PageArgs},
         session::{self, SESSIONS_OF_WORKSPACE},
+        task as tasks,
         todo::{DEPENDENCIES_OF_TODO, TODOS_OF_SESSION},
     },
 };
@@ -36,6 +37,21 @@ pub fn register<Q, M, S>(builder: SchemaBuilder<Q, M, S>, db: &DatabaseConnectio
         .data(loader(ChildCounts::<TodosOfSession>::new(db)))
         .data(loader(ChildCounts::<EventsOfSession>::new(db)))
         .data(loader(ChildCounts::<DependenciesOfTodo>::new(db)))
+        .data(loader(ById::<project::Entity>::new(db)))
+        .data(loader(ById::<task::Entity>::new(db)))
+        .data(loader(ChildPages::<TasksOfProject>::new(db)))
+        .data(loader(ChildPages::<ReadyTasksOfProject>::new(db)))
+        .data(loader(ChildPages::<SubtasksOfTask>::new(db)))
+        .data(loader(ChildPages::<DependenciesOfTask>::new(db)))
+        .data(loader(ChildPages::<DependentsOfTask>::new(db)))
+        .data(loader(ChildPages::<HistoryOfTask>::new(db)))
+        .data(loader(ChildCounts::<TasksOfProject>::new(db)))
+        .data(loader(ChildCounts::<ReadyTasksOfProject>::new(db)))
+        .data(loader(ChildCounts::<SubtasksOfTask>::new(db)))
+        .data(loader(ChildCounts::<DependenciesOfTask>::new(db)))
+        .data(loader(ChildCounts::<DependentsOfTask>::new(db)))
+        .data(loader(ChildCounts::<HistoryOfTask>::new(db)))
+        .data(loader(TaskCounts(db.clone())))
         .data(loader(TodoCounts(db.clone())))
         .data(loader(EventCounts(db.clone())))
 }
@@ -51,6 +67,24 @@ pub trait KeyedById: EntityTrait<Model: Clone + Send + Sync> {
 impl KeyedById for workspace::Entity {
     fn id_column() -> Self::Column {
         workspace::Column::Id
+    }
+    fn id_of(model: &Self::Model) -> Uuid {
+        model.id
+    }
+}
+
+impl KeyedById for project::Entity {
+    fn id_column() -> Self::Column {
+        project::Column::Id
+    }
+    fn id_of(model: &Self::Model) -> Uuid {
+        model.id
+    }
+}
+
+impl KeyedById for task::Entity {
+    fn id_column() -> Self::Column {
+        task::Column::Id
     }
     fn id_of(model: &Self::Model) -> Uuid {
         model.id
@@ -119,6 +153,48 @@ pub struct DependenciesOfTodo;
 impl ChildList for DependenciesOfTodo {
     type Model = session_todo::Model;
     const SPEC: ListSpec = DEPENDENCIES_OF_TODO;
+}
+
+/// `Project.tasks`.
+pub struct TasksOfProject;
+impl ChildList for TasksOfProject {
+    type Model = task::Model;
+    const SPEC: ListSpec = tasks::TASKS_OF_PROJECT;
+}
+
+/// `Project.readyTasks`.
+pub struct ReadyTasksOfProject;
+impl ChildList for ReadyTasksOfProject {
+    type Model = task::Model;
+    const SPEC: ListSpec = tasks::READY_TASKS;
+}
+
+/// `Task.subtasks`.
+pub struct SubtasksOfTask;
+impl ChildList for SubtasksOfTask {
+    type Model = task::Model;
+    const SPEC: ListSpec = tasks::SUBTASKS;
+}
+
+/// `Task.dependencies` and `Task.blockedBy`.
+pub struct DependenciesOfTask;
+impl ChildList for DependenciesOfTask {
+    type Model = task::Model;
+    const SPEC: ListSpec = tasks::DEPENDENCIES;
+}
+
+/// `Task.dependents`.
+pub struct DependentsOfTask;
+impl ChildList for DependentsOfTask {
+    type Model = task::Model;
+    const SPEC: ListSpec = tasks::DEPENDENTS;
+}
+
+/// `Task.history`.
+pub struct HistoryOfTask;
+impl ChildList for HistoryOfTask {
+    type Model = task_state_transition::Model;
+    const SPEC: ListSpec = tasks::HISTORY;
 }
 
 /// One parent's page of a child list.
@@ -209,6 +285,18 @@ impl Loader<Uuid> for TodoCounts {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
         session::todo_counts(&self.0, keys).await
+    }
+}
+
+/// `Project.taskCounts`: tasks per status.
+pub struct TaskCounts(DatabaseConnection);
+
+impl Loader<Uuid> for TaskCounts {
+    type Value = Vec<(entity::task::TaskStatus, i64)>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
+        tasks::counts_by_status(&self.0, keys).await
     }
 }
 

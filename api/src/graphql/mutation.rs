@@ -1,6 +1,8 @@
 //! Root mutation fields, one file per domain.
 
 pub mod event;
+pub mod project;
 pub mod session;
+pub mod task;
 pub mod todo;
 pub mod workspace;

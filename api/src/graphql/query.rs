@@ -2,13 +2,13 @@
 //! malformed one.
 
 use async_graphql::{Context, ID, Object, dataloader::DataLoader};
-use entity::{documentation_session, workspace};
+use entity::{documentation_session, project, task, workspace};
 
 use super::{
     connection::{Conn, connection, page_args, wants_total},
     loaders::ById,
     parse_id, service_ctx,
-    types::{DocumentationSession, SessionTodo, Workspace},
+    types::{AuditEntry, DocumentationSession, Project, SessionTodo, Task, Workspace},
 };
 use crate::service;
 
@@ -73,5 +73,85 @@ impl SessionQuery {
             Err(crate::error::ApiError::NotFound { .. }) => Ok(None),
             Err(err) => Err(err.into()),
         }
+    }
+}
+
+/// Project, task and audit-log lookups.
+#[derive(Default)]
+pub struct WorkQuery;
+
+#[Object]
+impl WorkQuery {
+    /// All projects, oldest first. Pages hold 50 items by default and 100 at most.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Project>> {
+        let args = page_args(first, after, last, before)?;
+        let cx = service_ctx(ctx);
+        let page = service::project::list(cx, &args).await?;
+        let total = if wants_total(ctx) { Some(service::project::count(cx).await?) } else { None };
+        Ok(connection(page, total, Project))
+    }
+
+    /// The project with this id, or `null`.
+    async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Project>> {
+        let id = parse_id("id", &id)?;
+        let loader = ctx.data_unchecked::<DataLoader<ById<project::Entity>>>();
+        Ok(loader.load_one(id).await?.map(Project))
+    }
+
+    /// The project with this name, or `null`.
+    async fn project_by_name(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Option<Project>> {
+        Ok(service::project::find_by_name(service_ctx(ctx).db, &name).await?.map(Project))
+    }
+
+    /// The task with this id, or `null`.
+    async fn task(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Task>> {
+        let id = parse_id("id", &id)?;
+        let loader = ctx.data_unchecked::<DataLoader<ById<task::Entity>>>();
+        Ok(loader.load_one(id).await?.map(Task))
+    }
+
+    /// The task with Task Master id `externalId` (`12`, `12.3`) in `tag` (default `master`) of a
+    /// project, or `null`.
+    async fn task_by_external_id(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        #[graphql(default = "master")] tag: String,
+        external_id: String,
+    ) -> async_graphql::Result<Option<Task>> {
+        let project_id = parse_id("projectId", &project_id)?;
+        let found = service::task::find_by_external_id(service_ctx(ctx).db, project_id, &tag, &external_id).await?;
+        Ok(found.map(Task))
+    }
+
+    /// The audit log, oldest first: every write through the API, optionally of one record
+    /// (`entityId`) or one kind of record (`entityType`: `project`, `task`, `task_dependency`).
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        entity_id: Option<ID>,
+        entity_type: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<AuditEntry>> {
+        let args = page_args(first, after, last, before)?;
+        let entity_id = entity_id.map(|id| parse_id("entityId", &id)).transpose()?;
+        let cx = service_ctx(ctx);
+        let filter = service::audit::filter(entity_id, entity_type);
+        let page = service::audit::list(cx, &filter, &args).await?;
+        let total = if wants_total(ctx) { Some(service::audit::count(cx, &filter).await?) } else { None };
+        Ok(connection(page, total, AuditEntry))
     }
 }

@@ -1,11 +1,17 @@
 //! GraphQL object, enum and input types, one file per domain.
 
+pub mod audit;
 pub mod event;
+pub mod project;
 pub mod session;
+pub mod task;
 pub mod todo;
 pub mod workspace;
 
+pub use audit::AuditEntry;
 pub use event::SessionEvent;
+pub use project::Project;
 pub use session::{DocumentationSession, SessionStatus};
+pub use task::Task;
 pub use todo::{SessionTodo, TodoStatus};
 pub use workspace::Workspace;

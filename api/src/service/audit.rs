@@ -14,7 +14,7 @@ use super::{
 use crate::error::ApiResult;
 
 /// All audit entries, oldest first.
-pub const AUDIT_LOG: ListSpec = ListSpec { from: "audit_log t", parent: "NULL", key: "t.id" };
+pub const AUDIT_LOG: ListSpec = ListSpec::new("audit_log t", "NULL", "t.id");
 
 impl Listed for audit_log::Model {
     fn cursor_key(&self) -> CursorKey {

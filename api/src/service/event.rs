@@ -26,8 +26,7 @@ use crate::error::{ApiError, ApiResult};
 pub const NOTIFY_CHANNEL: &str = "docket_events";
 
 /// A session's events, in sequence order.
-pub const EVENTS_OF_SESSION: ListSpec =
-    ListSpec { from: "session_events t", parent: "t.session_id", key: "t.sequence" };
+pub const EVENTS_OF_SESSION: ListSpec = ListSpec::new("session_events t", "t.session_id", "t.sequence");
 
 impl Listed for session_event::Model {
     fn cursor_key(&self) -> CursorKey {

@@ -131,6 +131,8 @@ pub enum Cond {
     JsonContainsAll(&'static str, Vec<String>),
     /// Full-text match of the task search index (PostgreSQL `tsvector`, SQLite FTS5).
     TaskSearch(String),
+    /// The task has no unfinished `blocks` dependency (every one is `done`).
+    TaskUnblocked,
 }
 
 /// The conditions of a list, ANDed.
@@ -195,6 +197,12 @@ impl Filter {
                 Cond::TaskSearch(text) if postgres => {
                     sql.push("t.search @@ plainto_tsquery('english', ").bind(text.clone()).push(")");
                 }
+                Cond::TaskUnblocked => {
+                    sql.push(
+                        "NOT EXISTS (SELECT 1 FROM task_dependencies dd JOIN tasks dt ON dt.id = dd.depends_on_id \
+                         WHERE dd.task_id = t.id AND dd.kind = 'blocks' AND dt.status <> 'done')",
+                    );
+                }
                 Cond::TaskSearch(text) => {
                     sql.push("t.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ")
                         .bind(fts5_query(text))
@@ -206,7 +214,8 @@ impl Filter {
 }
 
 /// Where a list's rows come from. `from` names the row table as `t`; `parent` is the SQL
-/// expression of the parent id; `key` is the ordering column.
+/// expression of the parent id; `key` is the unique ordering column. A ranked list orders by
+/// `rank DESC, key ASC` instead (e.g. most urgent first) and pages forward only.
 #[derive(Clone, Copy, Debug)]
 pub struct ListSpec {
     /// `FROM` clause, with the listed table aliased `t`.
@@ -215,6 +224,34 @@ pub struct ListSpec {
     pub parent: &'static str,
     /// Unique ordering column, e.g. `t.id` or `t.sequence`.
     pub key: &'static str,
+    /// Integer expression ordered descending before `key`, if any.
+    pub rank: Option<&'static str>,
+}
+
+impl ListSpec {
+    /// A list ordered by `key`.
+    pub const fn new(from: &'static str, parent: &'static str, key: &'static str) -> Self {
+        Self { from, parent, key, rank: None }
+    }
+
+    /// The same list ordered by `rank` (descending), then `key`.
+    pub const fn ranked(self, rank: &'static str) -> Self {
+        Self { rank: Some(rank), ..self }
+    }
+
+    fn order(&self, args: &PageArgs) -> String {
+        match self.rank {
+            Some(rank) => format!("{rank} DESC, {} ASC", self.key),
+            None => format!("{}{}", self.key, direction(args)),
+        }
+    }
+
+    fn check(&self, args: &PageArgs) -> ApiResult<()> {
+        if self.rank.is_some() && (args.backward || args.before.is_some()) {
+            return Err(ApiError::bad_input("this list pages forward only: use `first` and `after`"));
+        }
+        Ok(())
+    }
 }
 
 /// A row that can sit in a list: it knows its cursor.
@@ -231,6 +268,14 @@ fn fts5_query(text: &str) -> String {
 }
 
 fn push_range(sql: &mut Sql, spec: &ListSpec, args: &PageArgs) {
+    if let (Some(rank), Some(after)) = (spec.rank, &args.after) {
+        // After the cursor's row in (rank DESC, key ASC) order; the subquery reads its rank.
+        let of_cursor = format!("(SELECT {rank} FROM {} WHERE {} = ", spec.from, spec.key);
+        sql.push(&format!(" AND ({rank} < {of_cursor}")).bind(after.value());
+        sql.push(&format!(") OR ({rank} = {of_cursor}")).bind(after.value());
+        sql.push(") AND ").push(spec.key).push(" > ").bind(after.value()).push("))");
+        return;
+    }
     if let Some(after) = &args.after {
         sql.push(" AND ").push(spec.key).push(" > ").bind(after.value());
     }
@@ -250,6 +295,7 @@ pub async fn page<M: Listed>(
     filter: &Filter,
     args: &PageArgs,
 ) -> ApiResult<Page<M>> {
+    spec.check(args)?;
     if args.limit == 0 {
         return Ok(Page::empty());
     }
@@ -258,7 +304,7 @@ pub async fn page<M: Listed>(
     sql.push(spec.from).push(" WHERE 1 = 1");
     filter.push_to(&mut sql, backend);
     push_range(&mut sql, spec, args);
-    sql.push(" ORDER BY ").push(spec.key).push(direction(args));
+    sql.push(" ORDER BY ").push(&spec.order(args));
     sql.push(" LIMIT ").bind((args.limit + 1) as i64);
     let mut rows = M::find_by_statement(sql.build(backend)).all(db).await?;
     if args.backward {
@@ -275,6 +321,7 @@ pub async fn pages_by_parent<M: Listed>(
     filter: &Filter,
     args: &PageArgs,
 ) -> ApiResult<HashMap<Uuid, Page<M>>> {
+    spec.check(args)?;
     let mut pages: HashMap<Uuid, Page<M>> = parents.iter().map(|p| (*p, Page::empty())).collect();
     if args.limit == 0 || parents.is_empty() {
         return Ok(pages);
@@ -283,41 +330,46 @@ pub async fn pages_by_parent<M: Listed>(
     let take = (args.limit + 1) as i64;
     let mut sql;
     if backend == DbBackend::Postgres {
-        sql = Sql::new("SELECT p.parent_id AS parent_id, c.* FROM (VALUES ");
+        sql = Sql::new("SELECT p.page_parent AS page_parent, c.* FROM (VALUES ");
+        let rank = spec.rank.map(|r| format!(", {r} AS page_rank")).unwrap_or_default();
         for (i, parent) in parents.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" }).bind(*parent).push("::uuid)");
         }
-        sql.push(") AS p(parent_id) CROSS JOIN LATERAL (SELECT t.* FROM ").push(spec.from);
-        sql.push(" WHERE ").push(spec.parent).push(" = p.parent_id");
+        sql.push(") AS p(page_parent) CROSS JOIN LATERAL (SELECT t.*").push(&rank).push(" FROM ").push(spec.from);
+        sql.push(" WHERE ").push(spec.parent).push(" = p.page_parent");
         filter.push_to(&mut sql, backend);
         push_range(&mut sql, spec, args);
-        sql.push(" ORDER BY ").push(spec.key).push(direction(args));
+        sql.push(" ORDER BY ").push(&spec.order(args));
         sql.push(" LIMIT ").bind(take).push(") AS c");
     } else {
         sql = Sql::new("SELECT * FROM (SELECT t.*, ");
-        sql.push(spec.parent).push(" AS parent_id, ROW_NUMBER() OVER (PARTITION BY ").push(spec.parent);
-        sql.push(" ORDER BY ").push(spec.key).push(direction(args)).push(") AS page_row FROM ").push(spec.from);
+        if let Some(rank) = spec.rank {
+            sql.push(rank).push(" AS page_rank, ");
+        }
+        sql.push(spec.parent).push(" AS page_parent, ROW_NUMBER() OVER (PARTITION BY ").push(spec.parent);
+        sql.push(" ORDER BY ").push(&spec.order(args)).push(") AS page_row FROM ").push(spec.from);
         sql.push(" WHERE ").push(spec.parent).push(" IN ").bind_list(parents.iter().copied());
         filter.push_to(&mut sql, backend);
         push_range(&mut sql, spec, args);
         sql.push(") AS ranked WHERE page_row <= ").bind(take);
     }
     let rows = db.query_all_raw(sql.build(backend)).await?;
-    let mut grouped: HashMap<Uuid, Vec<M>> = HashMap::new();
+    let mut grouped: HashMap<Uuid, Vec<(i64, M)>> = HashMap::new();
     for row in rows {
         let (parent, item) = decode_with_parent::<M>(&row)?;
-        grouped.entry(parent).or_default().push(item);
+        let rank: i64 = if spec.rank.is_some() { row.try_get("", "page_rank")? } else { 0 };
+        grouped.entry(parent).or_default().push((rank, item));
     }
     for (parent, mut items) in grouped {
         // Rows come back grouped but not necessarily ordered; put each page in list order.
-        items.sort_by_key(Listed::cursor_key);
-        pages.insert(parent, Page::from_rows(items, args));
+        items.sort_by(|(ra, a), (rb, b)| rb.cmp(ra).then_with(|| a.cursor_key().cmp(&b.cursor_key())));
+        pages.insert(parent, Page::from_rows(items.into_iter().map(|(_, item)| item).collect(), args));
     }
     Ok(pages)
 }
 
 fn decode_with_parent<M: FromQueryResult>(row: &QueryResult) -> ApiResult<(Uuid, M)> {
-    let parent: Uuid = row.try_get("", "parent_id")?;
+    let parent: Uuid = row.try_get("", "page_parent")?;
     Ok((parent, M::from_query_result(row, "")?))
 }
 
@@ -364,7 +416,7 @@ async fn grouped_counts(
     }
     let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT ");
-    sql.push(spec.parent).push(" AS parent_id, ");
+    sql.push(spec.parent).push(" AS page_parent, ");
     if let Some(column) = column {
         sql.push(column).push(" AS group_key, ");
     }
@@ -378,7 +430,7 @@ async fn grouped_counts(
     let rows = db.query_all_raw(sql.build(backend)).await?;
     rows.iter()
         .map(|row| {
-            let parent: Uuid = row.try_get("", "parent_id")?;
+            let parent: Uuid = row.try_get("", "page_parent")?;
             let key: Option<String> = if column.is_some() { Some(row.try_get("", "group_key")?) } else { None };
             let n: i64 = row.try_get("", "n")?;
             Ok((parent, key, n))

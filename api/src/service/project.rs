@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 pub const ENTITY: &str = "project";
 
 /// All projects, oldest first.
-pub const PROJECTS: ListSpec = ListSpec { from: "projects t", parent: "NULL", key: "t.id" };
+pub const PROJECTS: ListSpec = ListSpec::new("projects t", "NULL", "t.id");
 
 impl Listed for project::Model {
     fn cursor_key(&self) -> CursorKey {

@@ -25,8 +25,7 @@ use super::{
 use crate::error::{ApiError, ApiResult};
 
 /// A workspace's sessions, oldest first.
-pub const SESSIONS_OF_WORKSPACE: ListSpec =
-    ListSpec { from: "documentation_sessions t", parent: "t.workspace_id", key: "t.id" };
+pub const SESSIONS_OF_WORKSPACE: ListSpec = ListSpec::new("documentation_sessions t", "t.workspace_id", "t.id");
 
 /// Most files one session may start with.
 pub const MAX_FILES: usize = 10_000;

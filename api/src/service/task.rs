@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     Ctx, RequestContext, audit, graph, new_id,
-    page::{self, Cond, CursorKey, Filter, ListSpec, Listed, Page},
+    page::{self, Cond, CursorKey, Filter, ListSpec, Listed},
     project, require_object, require_text,
     sql::Sql,
 };
@@ -30,17 +30,17 @@ pub const ENTITY: &str = "task";
 pub const DEPENDENCY_ENTITY: &str = "task_dependency";
 
 /// A project's tasks, oldest first.
-pub const TASKS_OF_PROJECT: ListSpec = ListSpec { from: "tasks t", parent: "t.project_id", key: "t.id" };
+pub const TASKS_OF_PROJECT: ListSpec = ListSpec::new("tasks t", "t.project_id", "t.id");
 /// A task's subtasks.
-pub const SUBTASKS: ListSpec = ListSpec { from: "tasks t", parent: "t.parent_id", key: "t.id" };
+pub const SUBTASKS: ListSpec = ListSpec::new("tasks t", "t.parent_id", "t.id");
 /// The tasks a task depends on.
 pub const DEPENDENCIES: ListSpec =
-    ListSpec { from: "tasks t JOIN task_dependencies d ON d.depends_on_id = t.id", parent: "d.task_id", key: "t.id" };
+    ListSpec::new("tasks t JOIN task_dependencies d ON d.depends_on_id = t.id", "d.task_id", "t.id");
 /// The tasks that depend on a task.
 pub const DEPENDENTS: ListSpec =
-    ListSpec { from: "tasks t JOIN task_dependencies d ON d.task_id = t.id", parent: "d.depends_on_id", key: "t.id" };
+    ListSpec::new("tasks t JOIN task_dependencies d ON d.task_id = t.id", "d.depends_on_id", "t.id");
 /// A task's status history, oldest first.
-pub const HISTORY: ListSpec = ListSpec { from: "task_state_transitions t", parent: "t.task_id", key: "t.id" };
+pub const HISTORY: ListSpec = ListSpec::new("task_state_transitions t", "t.task_id", "t.id");
 
 /// Statuses in which a task is finished: it no longer blocks anything.
 pub const FINISHED: [TaskStatus; 2] = [TaskStatus::Done, TaskStatus::Cancelled];
@@ -451,36 +451,19 @@ pub fn blocked_by_filter() -> Filter {
 }
 
 /// Pending tasks of a project whose `blocks` dependencies are all done, most urgent first, then
-/// oldest: the next work to hand out. Pages forward only (`first`, `after` a task id).
-pub async fn ready(
-    db: &impl ConnectionTrait,
-    project_id: Uuid,
-    tag: Option<&str>,
-    first: u64,
-    after: Option<Uuid>,
-) -> ApiResult<Page<task::Model>> {
-    const RANK: &str = "CASE t.priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END";
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT t.* FROM tasks t WHERE t.status = 'pending' AND t.project_id = ");
-    sql.bind(project_id);
-    sql.push(
-        " AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id \
-         WHERE d.task_id = t.id AND d.kind = 'blocks' AND dt.status <> 'done')",
-    );
-    if let Some(tag) = tag {
-        sql.push(" AND t.tag = ").bind(tag.to_owned());
+/// oldest: the next work to hand out (the seed's ready-to-run query). Pages forward only.
+pub const READY_TASKS: ListSpec = TASKS_OF_PROJECT.ranked(
+    "CAST(CASE t.priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END AS BIGINT)",
+);
+
+/// The filter of [`READY_TASKS`], optionally of one tag.
+pub fn ready_filter(tag: Option<String>) -> Filter {
+    let filter =
+        Filter::default().with(Cond::In("t.status", vec![status_name(TaskStatus::Pending)])).with(Cond::TaskUnblocked);
+    match tag {
+        Some(tag) => filter.with(Cond::Eq("t.tag", tag)),
+        None => filter,
     }
-    if let Some(after) = after {
-        // Keyset on (rank DESC, id ASC): rows after the cursor's task in that order.
-        sql.push(&format!(" AND (({RANK}) < (SELECT {} FROM tasks t WHERE t.id = ", RANK));
-        sql.bind(after).push(&format!(") OR (({RANK}) = (SELECT {RANK} FROM tasks t WHERE t.id = "));
-        sql.bind(after).push(") AND t.id > ").bind(after).push("))");
-    }
-    sql.push(&format!(" ORDER BY {RANK} DESC, t.id ASC LIMIT ")).bind((first + 1) as i64);
-    let mut rows = task::Model::find_by_statement(sql.build(backend)).all(db).await?;
-    let more = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok(Page { items: rows, has_previous_page: after.is_some(), has_next_page: more })
 }
 
 /// Tasks per status for each of `projects`, every status present.

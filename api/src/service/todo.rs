@@ -26,14 +26,11 @@ use super::{
 use crate::error::{ApiError, ApiResult};
 
 /// A session's todos, oldest first.
-pub const TODOS_OF_SESSION: ListSpec = ListSpec { from: "session_todos t", parent: "t.session_id", key: "t.id" };
+pub const TODOS_OF_SESSION: ListSpec = ListSpec::new("session_todos t", "t.session_id", "t.id");
 
 /// The todos a todo depends on.
-pub const DEPENDENCIES_OF_TODO: ListSpec = ListSpec {
-    from: "session_todos t JOIN session_todo_dependencies d ON d.depends_on_id = t.id",
-    parent: "d.todo_id",
-    key: "t.id",
-};
+pub const DEPENDENCIES_OF_TODO: ListSpec =
+    ListSpec::new("session_todos t JOIN session_todo_dependencies d ON d.depends_on_id = t.id", "d.todo_id", "t.id");
 
 /// Lease given by `claim_next` when the caller names none, in seconds.
 pub const DEFAULT_LEASE_SECONDS: i64 = 300;

@@ -13,7 +13,7 @@ use super::{
 use crate::error::{ApiError, ApiResult};
 
 /// All workspaces, oldest first.
-pub const WORKSPACES: ListSpec = ListSpec { from: "workspaces t", parent: "NULL", key: "t.id" };
+pub const WORKSPACES: ListSpec = ListSpec::new("workspaces t", "NULL", "t.id");
 
 impl Listed for workspace::Model {
     fn cursor_key(&self) -> CursorKey {

@@ -1,0 +1,193 @@
+//! `Project`, its inputs and payloads, and `TaskCounts`.
+
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, dataloader::DataLoader};
+use chrono::{DateTime, Utc};
+use entity::{project, task::TaskStatus as Stored};
+use serde_json::Value;
+
+use super::{Task, task::TaskFilter};
+use crate::{
+    graphql::{
+        connection::{Conn, page_args},
+        loaders::{ReadyTasksOfProject, TaskCounts as TaskCountsLoader, TasksOfProject, child_connection},
+        to_id,
+    },
+    service::task as tasks,
+};
+
+/// The GraphQL object of a project row (described on its `impl`).
+pub struct Project(pub project::Model);
+
+/// A code base whose work Docket tracks: its tasks, their dependencies and history.
+#[Object]
+impl Project {
+    /// Server-generated id (a UUIDv7).
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    /// Unique name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Free text.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Repository URL.
+    async fn repository_url(&self) -> Option<&str> {
+        self.0.repository_url.as_deref()
+    }
+    /// Repository name, e.g. `owner/repo`.
+    async fn repository_name(&self) -> Option<&str> {
+        self.0.repository_name.as_deref()
+    }
+    /// Default branch.
+    async fn default_branch(&self) -> &str {
+        &self.0.default_branch
+    }
+    /// Settings object (imports keep each tag's Task Master metadata under `taskmaster`).
+    async fn settings(&self) -> Json<&Value> {
+        Json(&self.0.settings)
+    }
+    /// When the project was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the project last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The project's tasks and subtasks, oldest first, narrowed by `filter`. Pages hold 50 items by
+    /// default and 100 at most.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TaskFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Task>> {
+        let args = page_args(first, after, last, before)?;
+        let filter = filter.map(TaskFilter::into_filter).transpose()?.unwrap_or_default();
+        child_connection::<TasksOfProject, _>(ctx, self.0.id, filter, args, Task).await
+    }
+    /// Pending tasks whose `BLOCKS` dependencies are all done: what is ready to work on, most urgent
+    /// first, then oldest; optionally of one `tag`. Pages forward only (`first`, `after`).
+    #[graphql(complexity = "first.unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn ready_tasks(
+        &self,
+        ctx: &Context<'_>,
+        tag: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Task>> {
+        let args = page_args(first, after, None, None)?;
+        child_connection::<ReadyTasksOfProject, _>(ctx, self.0.id, tasks::ready_filter(tag), args, Task).await
+    }
+    /// The project's tasks as a tagged Task Master `tasks.json` document (only `tags` when given),
+    /// as `docket export` writes it; importing it into an empty project reproduces this one.
+    async fn task_master_document(
+        &self,
+        ctx: &Context<'_>,
+        tags: Option<Vec<String>>,
+    ) -> async_graphql::Result<Json<Value>> {
+        let db = crate::graphql::service_ctx(ctx).db;
+        Ok(Json(crate::service::import::export(db, self.0.id, tags.as_deref()).await?))
+    }
+    /// How many tasks (subtasks included) the project holds in each status.
+    async fn task_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<TaskCounts> {
+        let loader = ctx.data_unchecked::<DataLoader<TaskCountsLoader>>();
+        let counts = loader.load_one(self.0.id).await?.unwrap_or_default();
+        let get = |status| counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n);
+        Ok(TaskCounts {
+            pending: get(Stored::Pending),
+            in_progress: get(Stored::InProgress),
+            review: get(Stored::Review),
+            done: get(Stored::Done),
+            deferred: get(Stored::Deferred),
+            cancelled: get(Stored::Cancelled),
+            blocked: get(Stored::Blocked),
+            total: counts.iter().map(|(_, n)| n).sum(),
+        })
+    }
+}
+
+/// Number of a project's tasks in each status.
+#[derive(SimpleObject)]
+pub struct TaskCounts {
+    /// Not started.
+    pub pending: i64,
+    /// Being worked on.
+    pub in_progress: i64,
+    /// Waiting for review.
+    pub review: i64,
+    /// Finished.
+    pub done: i64,
+    /// Put off.
+    pub deferred: i64,
+    /// Dropped.
+    pub cancelled: i64,
+    /// Cannot proceed.
+    pub blocked: i64,
+    /// All tasks.
+    pub total: i64,
+}
+
+/// Input of `createProject`.
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    /// Unique name, 1 to 255 characters.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Repository URL.
+    pub repository_url: Option<String>,
+    /// Repository name.
+    pub repository_name: Option<String>,
+    /// Default branch; `main` when omitted.
+    pub default_branch: Option<String>,
+    /// Settings object; `{}` when omitted.
+    pub settings: Option<Json<Value>>,
+}
+
+/// Input of `updateProject`; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateProjectInput {
+    /// The project to change.
+    pub id: ID,
+    /// New unique name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New repository URL.
+    pub repository_url: Option<String>,
+    /// New repository name.
+    pub repository_name: Option<String>,
+    /// New default branch.
+    pub default_branch: Option<String>,
+    /// New settings object (replaces the old one).
+    pub settings: Option<Json<Value>>,
+}
+
+/// Input of `deleteProject`.
+#[derive(InputObject)]
+pub struct DeleteProjectInput {
+    /// The project to delete, with all its tasks.
+    pub id: ID,
+}
+
+/// Result of `createProject` and `updateProject`.
+#[derive(SimpleObject)]
+pub struct ProjectPayload {
+    /// The project as it is now.
+    pub project: Project,
+}
+
+/// Result of `deleteProject`.
+#[derive(SimpleObject)]
+pub struct DeleteProjectPayload {
+    /// Id of the deleted project.
+    pub deleted_id: ID,
+}
