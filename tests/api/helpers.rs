@@ -12,6 +12,12 @@ use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::H
 /// How long any single read from the server may take before a test fails.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A real Task Master file from `tests/data`.
+pub fn task_master_file(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).expect("test data file")).expect("valid JSON")
+}
+
 /// Where a test's data lives; dropped with the test.
 pub struct TestDb {
     /// URL the app connects to.
@@ -165,6 +171,52 @@ impl TestApp {
             .json()
             .await
             .expect("JSON response")
+    }
+
+    /// POSTs a GraphQL request as `actor` (the `X-Docket-Actor` header) and returns `data`.
+    pub async fn data_as(&self, actor: &str, query: &str, variables: Value) -> Value {
+        let response: Value = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("x-docket-actor", actor)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON response");
+        assert!(response.get("errors").is_none(), "unexpected errors: {response}");
+        response["data"].clone()
+    }
+
+    /// Creates a project named `name` and returns its id.
+    pub async fn create_project(&self, name: &str) -> String {
+        let data = self
+            .data(
+                "mutation($name: String!) { createProject(input: { name: $name }) { project { id } } }",
+                json!({ "name": name }),
+            )
+            .await;
+        data["createProject"]["project"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Imports `document` into `project`; returns the whole response.
+    pub async fn import(&self, project: &str, document: &Value, options: Value) -> Value {
+        let mut variables = json!({ "p": project, "doc": document });
+        for (key, value) in options.as_object().into_iter().flatten() {
+            variables[key] = value.clone();
+        }
+        self.gql(
+            "mutation($p: ID!, $doc: JSON!, $tags: [String!], $dryRun: Boolean, $strict: Boolean) {
+                importTaskMasterTasks(projectId: $p, document: $doc, tags: $tags, dryRun: $dryRun, strict: $strict) {
+                    dryRun tags { tag created updated unchanged dependenciesAdded dependenciesRemoved }
+                    warnings { location message }
+                }
+            }",
+            variables,
+        )
+        .await
     }
 
     /// Like [`TestApp::gql`] but fails the test on errors and returns `data`.

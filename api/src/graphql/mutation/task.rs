@@ -125,7 +125,8 @@ impl TaskMutation {
     /// Imports a Task Master `tasks.json` document (legacy or tagged) into a project, in one
     /// transaction: tasks are matched by tag and Task Master id, so importing the same document twice
     /// changes nothing and an edited one updates what changed. `tags` limits the import to those tags;
-    /// `dryRun` reports without writing; `strict` refuses dangling or cyclic dependencies instead of
+    /// `dryRun` (default false) reports without writing; `strict` (default false) refuses dangling or
+    /// cyclic dependencies instead of
     /// leaving them out with a warning. Errors: `NOT_FOUND` (project), `BAD_USER_INPUT` (the
     /// document's problems, each with its place: nothing is imported).
     async fn import_task_master_tasks(
@@ -134,11 +135,11 @@ impl TaskMutation {
         project_id: ID,
         document: Json<Value>,
         tags: Option<Vec<String>>,
-        #[graphql(default = false)] dry_run: bool,
-        #[graphql(default = false)] strict: bool,
+        dry_run: Option<bool>,
+        strict: Option<bool>,
     ) -> async_graphql::Result<ImportReport> {
         let project_id = parse_id("projectId", &project_id)?;
-        let options = ImportOptions { tags, dry_run, strict };
+        let options = ImportOptions { tags, dry_run: dry_run.unwrap_or(false), strict: strict.unwrap_or(false) };
         let report = import::import(service_ctx(ctx), project_id, &document.0, &options, &|_, _| {}).await?;
         Ok(report.into())
     }
