@@ -1,1 +1,291 @@
-//! Projects and tasks through the API.
+//! Projects and tasks through the API: versions, transitions, dependency rules, filters and search,
+//! ready tasks, audit entries, batching.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_code, spawn_app};
+
+const CREATE_TASK: &str =
+    "mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id version status } } }";
+
+async fn create_task(app: &TestApp, project: &str, fields: Value) -> String {
+    let mut input = json!({ "projectId": project });
+    for (key, value) in fields.as_object().unwrap() {
+        input[key] = value.clone();
+    }
+    app.data(CREATE_TASK, json!({ "input": input })).await["createTask"]["task"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn add_dependency(app: &TestApp, task: &str, depends_on: &str, kind: &str) -> Value {
+    app.gql(
+        "mutation($t: ID!, $d: ID!, $k: DependencyKind) { addTaskDependency(input: { taskId: $t, dependsOnId: $d, kind: $k }) { task { id } } }",
+        json!({ "t": task, "d": depends_on, "k": kind }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn projects_are_created_renamed_and_deleted_with_their_tasks() {
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("alpha").await;
+    assert_eq!(
+        error_code(
+            &app.gql("mutation { createProject(input: { name: \"alpha\" }) { project { id } } }", json!({})).await
+        ),
+        "CONFLICT"
+    );
+    let renamed = app
+        .data(
+            "mutation($id: ID!) { updateProject(input: { id: $id, name: \"beta\", repositoryUrl: \"https://example.com/beta.git\" }) { project { name defaultBranch repositoryUrl } } }",
+            json!({ "id": project }),
+        )
+        .await;
+    assert_eq!(
+        renamed["updateProject"]["project"],
+        json!({ "name": "beta", "defaultBranch": "main", "repositoryUrl": "https://example.com/beta.git" })
+    );
+    let task = create_task(&app, &project, json!({ "title": "t" })).await;
+    app.data("mutation($id: ID!) { deleteProject(input: { id: $id }) { deletedId } }", json!({ "id": project })).await;
+    let gone = app
+        .data(
+            "query($p: ID!, $t: ID!) { project(id: $p) { id } task(id: $t) { id } }",
+            json!({ "p": project, "t": task }),
+        )
+        .await;
+    assert!(gone["project"].is_null() && gone["task"].is_null());
+    let list = app.data("{ projects { totalCount } }", json!({})).await;
+    assert_eq!(list["projects"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn a_stale_version_is_a_conflict_and_transitions_are_recorded_with_durations() {
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("p").await;
+    let task = create_task(&app, &project, json!({ "title": "Write docs", "priority": "HIGH" })).await;
+    let update = "mutation($input: UpdateTaskInput!) { updateTask(input: $input) { task { version status title completedAt } } }";
+    let first = app.data(update, json!({ "input": { "id": task, "version": 1, "title": "Write the docs" } })).await;
+    assert_eq!(first["updateTask"]["task"]["version"], 2);
+    let stale = app.gql(update, json!({ "input": { "id": task, "version": 1, "title": "Lost update" } })).await;
+    assert_eq!(error_code(&stale), "CONFLICT");
+
+    let moved = app
+        .data(
+            "mutation($id: ID!) { transitionTask(id: $id, status: IN_PROGRESS, note: \"picked up\") { status version } }",
+            json!({ "id": task }),
+        )
+        .await;
+    assert_eq!(moved["transitionTask"], json!({ "status": "IN_PROGRESS", "version": 3 }));
+    let done = app.data(update, json!({ "input": { "id": task, "status": "DONE", "note": "shipped" } })).await;
+    assert!(done["updateTask"]["task"]["completedAt"].is_string());
+
+    let history = app
+        .data(
+            "query($id: ID!) { task(id: $id) { history { nodes { fromStatus toStatus note durationMs actor } } } }",
+            json!({ "id": task }),
+        )
+        .await;
+    let nodes = history["task"]["history"]["nodes"].as_array().unwrap();
+    let steps: Vec<(Value, Value, Value)> =
+        nodes.iter().map(|n| (n["fromStatus"].clone(), n["toStatus"].clone(), n["note"].clone())).collect();
+    assert_eq!(
+        steps,
+        [
+            (Value::Null, json!("PENDING"), Value::Null),
+            (json!("PENDING"), json!("IN_PROGRESS"), json!("picked up")),
+            (json!("IN_PROGRESS"), json!("DONE"), json!("shipped")),
+        ]
+    );
+    assert!(nodes[1]["durationMs"].as_i64().unwrap() >= 0);
+    assert_eq!(nodes[2]["actor"], "127.0.0.1", "the client's address until authentication exists");
+}
+
+#[tokio::test]
+async fn blocks_dependencies_refuse_cycles_and_name_the_tasks() {
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("p").await;
+    let [a, b, c] = [
+        create_task(&app, &project, json!({ "title": "a", "externalId": "1" })).await,
+        create_task(&app, &project, json!({ "title": "b", "externalId": "2" })).await,
+        create_task(&app, &project, json!({ "title": "c", "externalId": "3" })).await,
+    ];
+    assert!(add_dependency(&app, &b, &a, "BLOCKS").await.get("errors").is_none());
+    assert!(add_dependency(&app, &c, &b, "BLOCKS").await.get("errors").is_none());
+    let cycle = add_dependency(&app, &a, &c, "BLOCKS").await;
+    assert_eq!(error_code(&cycle), "BAD_USER_INPUT");
+    let message = cycle["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("#1") && message.contains("#2") && message.contains("#3"), "{message}");
+    // Only `blocks` edges are kept acyclic.
+    assert!(add_dependency(&app, &a, &c, "RELATED").await.get("errors").is_none());
+    assert_eq!(error_code(&add_dependency(&app, &a, &a, "BLOCKS").await), "BAD_USER_INPUT");
+    let other = app.create_project("other").await;
+    let foreign = create_task(&app, &other, json!({ "title": "x" })).await;
+    assert_eq!(error_code(&add_dependency(&app, &a, &foreign, "BLOCKS").await), "BAD_USER_INPUT");
+
+    let blockers = "query($id: ID!) { task(id: $id) { blockedBy { nodes { title } } dependents { nodes { title } } } }";
+    let data = app.data(blockers, json!({ "id": c })).await;
+    assert_eq!(data["task"]["blockedBy"]["nodes"], json!([{ "title": "b" }]));
+    app.data("mutation($id: ID!) { transitionTask(id: $id, status: DONE) { status } }", json!({ "id": b })).await;
+    assert_eq!(app.data(blockers, json!({ "id": c })).await["task"]["blockedBy"]["nodes"], json!([]));
+
+    let removed = app
+        .gql(
+            "mutation($t: ID!, $d: ID!) { removeTaskDependency(input: { taskId: $t, dependsOnId: $d }) { task { id } } }",
+            json!({ "t": c, "d": b }),
+        )
+        .await;
+    assert!(removed.get("errors").is_none(), "{removed}");
+    let again = app
+        .gql(
+            "mutation($t: ID!, $d: ID!) { removeTaskDependency(input: { taskId: $t, dependsOnId: $d }) { task { id } } }",
+            json!({ "t": c, "d": b }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn ready_tasks_are_unblocked_pending_tasks_most_urgent_first_page_by_page() {
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("p").await;
+    let low = create_task(&app, &project, json!({ "title": "low", "priority": "LOW" })).await;
+    let critical = create_task(&app, &project, json!({ "title": "critical", "priority": "CRITICAL" })).await;
+    let medium = create_task(&app, &project, json!({ "title": "medium" })).await;
+    let blocked = create_task(&app, &project, json!({ "title": "blocked", "priority": "CRITICAL" })).await;
+    create_task(&app, &project, json!({ "title": "started", "priority": "HIGH", "status": "IN_PROGRESS" })).await;
+    create_task(&app, &project, json!({ "title": "other tag", "tag": "feature" })).await;
+    add_dependency(&app, &blocked, &low, "BLOCKS").await;
+    add_dependency(&app, &medium, &low, "SUGGESTS").await;
+
+    let ready =
+        "query($p: ID!, $after: String) { project(id: $p) { readyTasks(tag: \"master\", first: 2, after: $after) {
+        nodes { title } pageInfo { hasNextPage endCursor } } } }";
+    let first = app.data(ready, json!({ "p": project })).await;
+    let page = &first["project"]["readyTasks"];
+    assert_eq!(page["nodes"], json!([{ "title": "critical" }, { "title": "medium" }]));
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    let second = app.data(ready, json!({ "p": project, "after": page["pageInfo"]["endCursor"] })).await;
+    assert_eq!(second["project"]["readyTasks"]["nodes"], json!([{ "title": "low" }]));
+    let backwards = app
+        .gql(
+            "query($p: ID!) { project(id: $p) { readyTasks(first: -1) { nodes { title } } } }",
+            json!({ "p": project }),
+        )
+        .await;
+    assert_eq!(error_code(&backwards), "BAD_USER_INPUT");
+
+    app.data("mutation($id: ID!) { transitionTask(id: $id, status: DONE) { status } }", json!({ "id": low })).await;
+    let after = app.data(ready, json!({ "p": project })).await;
+    assert_eq!(after["project"]["readyTasks"]["nodes"][1]["title"], "blocked", "its blocker is done");
+    let _ = critical;
+}
+
+#[tokio::test]
+async fn tasks_filter_by_status_priority_tag_labels_parent_time_and_text() {
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("p").await;
+    let parent = create_task(
+        &app,
+        &project,
+        json!({ "title": "Websocket server", "description": "Serve subscriptions", "tags": ["backend", "ws"], "priority": "HIGH" }),
+    )
+    .await;
+    create_task(&app, &project, json!({ "title": "Reconnect logic", "parentId": parent, "details": "exponential backoff for sockets", "tags": ["ws"] })).await;
+    create_task(&app, &project, json!({ "title": "Dashboard", "tag": "ui", "status": "DONE", "tags": ["frontend"] }))
+        .await;
+
+    let titles = |data: &Value| -> Vec<String> {
+        data["project"]["tasks"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let query =
+        "query($p: ID!, $f: TaskFilter) { project(id: $p) { tasks(filter: $f) { totalCount nodes { title } } } }";
+    for (filter, expected) in [
+        (json!({ "status": { "in": ["DONE"] } }), vec!["Dashboard"]),
+        (json!({ "priority": { "eq": "HIGH" } }), vec!["Websocket server"]),
+        (json!({ "tag": { "eq": "ui" } }), vec!["Dashboard"]),
+        (json!({ "tags": { "contains": ["ws"] } }), vec!["Websocket server", "Reconnect logic"]),
+        (json!({ "tags": { "contains": ["ws", "backend"] } }), vec!["Websocket server"]),
+        (json!({ "parent": { "isNull": false } }), vec!["Reconnect logic"]),
+        (json!({ "parent": { "isNull": true }, "tag": { "in": ["master"] } }), vec!["Websocket server"]),
+        (
+            json!({ "createdAt": { "gte": "2000-01-01T00:00:00Z", "lt": "2100-01-01T00:00:00Z" }, "status": { "eq": "PENDING" } }),
+            vec!["Websocket server", "Reconnect logic"],
+        ),
+        (json!({ "createdAt": { "lt": "2000-01-01T00:00:00Z" } }), vec![]),
+        (json!({ "search": "backoff" }), vec!["Reconnect logic"]),
+        (json!({ "search": "subscriptions websocket" }), vec!["Websocket server"]),
+        (json!({ "search": "\"unbalanced OR" }), vec![]),
+    ] {
+        let data = app.data(query, json!({ "p": project, "f": filter })).await;
+        assert_eq!(titles(&data), expected, "{filter}");
+        assert_eq!(data["project"]["tasks"]["totalCount"], expected.len(), "{filter}");
+    }
+    let empty = app.gql(query, json!({ "p": project, "f": { "search": "  " } })).await;
+    assert_eq!(error_code(&empty), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn every_task_write_leaves_an_audit_entry_with_its_actor() {
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("p").await;
+    let created =
+        app.data_as("agent-7", CREATE_TASK, json!({ "input": { "projectId": project, "title": "audited" } })).await;
+    let task = created["createTask"]["task"]["id"].as_str().unwrap().to_owned();
+    app.data_as(
+        "agent-7",
+        "mutation($id: ID!) { updateTask(input: { id: $id, priority: CRITICAL }) { task { id } } }",
+        json!({ "id": task }),
+    )
+    .await;
+    app.data_as(
+        "agent-8",
+        "mutation($id: ID!) { deleteTask(input: { id: $id }) { deletedId } }",
+        json!({ "id": task }),
+    )
+    .await;
+    let log = app
+        .data(
+            "query($id: ID!) { auditLog(entityId: $id) { totalCount nodes { entityType action actor changes } } }",
+            json!({ "id": task }),
+        )
+        .await;
+    let entries = log["auditLog"]["nodes"].as_array().unwrap();
+    let summary: Vec<(&str, &str)> =
+        entries.iter().map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap())).collect();
+    assert_eq!(summary, [("CREATE", "agent-7"), ("UPDATE", "agent-7"), ("DELETE", "agent-8")]);
+    assert_eq!(entries[1]["changes"], json!({ "priority": { "old": "medium", "new": "critical" } }));
+    assert_eq!(entries[0]["changes"]["title"], json!({ "old": null, "new": "audited" }));
+}
+
+#[tokio::test]
+async fn a_project_dashboard_costs_the_same_statements_for_one_project_or_many() {
+    let (app, _db) = spawn_app().await;
+    let dashboard = "{ projects(first: 20) { nodes { name taskCounts { total done }
+        readyTasks(first: 5) { nodes { title dependents { totalCount } } }
+        tasks(first: 10, filter: { parent: { isNull: true } }) { totalCount nodes { title project { name } parent { title }
+            subtasks(first: 5) { nodes { title } } blockedBy { nodes { title } } history(last: 1) { nodes { toStatus } } } } } } }";
+    seed_project(&app, "one").await;
+    let before = app.statements().await;
+    app.data(dashboard, json!({})).await;
+    let small = app.statements().await - before;
+    for i in 0..5 {
+        seed_project(&app, &format!("more {i}")).await;
+    }
+    let before = app.statements().await;
+    app.data(dashboard, json!({})).await;
+    let large = app.statements().await - before;
+    assert_eq!(small, large, "statements must not grow with the number of projects");
+}
+
+/// A project with two tasks, a subtask and a `blocks` edge.
+async fn seed_project(app: &TestApp, name: &str) {
+    let project = app.create_project(name).await;
+    let a = create_task(app, &project, json!({ "title": "a" })).await;
+    let b = create_task(app, &project, json!({ "title": "b" })).await;
+    create_task(app, &project, json!({ "title": "a.1", "parentId": a })).await;
+    add_dependency(app, &b, &a, "BLOCKS").await;
+}
