@@ -162,3 +162,43 @@ async fn deleting_a_session_deletes_its_todos_and_events() {
     let response = app.gql("query($s: ID!) { documentationSession(id: $s) { id } }", json!({ "s": session })).await;
     assert!(response["data"]["documentationSession"].is_null());
 }
+
+#[tokio::test]
+async fn session_writes_leave_audit_entries_in_the_same_transaction() {
+    let (app, _db) = spawn_app().await;
+    let workspace = app.create_workspace("/audited").await;
+    let (session, todos) = app.start_session_in(&workspace, &["a.rs", "b.rs"]).await;
+    app.claim(&session).await;
+    app.todo_action("completeTodo", &todos[0]).await;
+    app.data("mutation($id: ID!) { deleteWorkspace(input: { id: $id }) { deletedId } }", json!({ "id": workspace }))
+        .await;
+
+    let log = "query($type: String) { auditLog(entityType: $type, first: 100) { nodes { entityId action changes } } }";
+    let actions = |data: &serde_json::Value| -> Vec<(String, String)> {
+        data["auditLog"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| (n["entityId"].as_str().unwrap().to_owned(), n["action"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let workspaces = app.data(log, json!({ "type": "workspace" })).await;
+    assert_eq!(actions(&workspaces), [(workspace.clone(), "CREATE".into()), (workspace.clone(), "DELETE".into())]);
+    let sessions = app.data(log, json!({ "type": "documentation_session" })).await;
+    assert_eq!(actions(&sessions), [(session.clone(), "CREATE".into()), (session.clone(), "UPDATE".into())]);
+    let todo_log = app.data(log, json!({ "type": "session_todo" })).await;
+    let todo_actions = actions(&todo_log);
+    assert_eq!(
+        todo_actions,
+        [
+            (todos[0].clone(), "CREATE".into()),
+            (todos[1].clone(), "CREATE".into()),
+            (todos[0].clone(), "UPDATE".into()),
+            (todos[0].clone(), "UPDATE".into()),
+        ]
+    );
+    assert_eq!(
+        todo_log["auditLog"]["nodes"][3]["changes"]["status"],
+        json!({ "old": "in_progress", "new": "completed" })
+    );
+}

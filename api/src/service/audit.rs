@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use entity::audit_log::{self, AuditAction};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -103,6 +103,33 @@ pub fn filter(entity_id: Option<Uuid>, entity_type: Option<String>) -> Filter {
         filter = filter.with(page::Cond::Eq("t.entity_type", kind));
     }
     filter
+}
+
+/// Records the creation of many records at once (one entry each, inserted in batches).
+pub async fn record_creations<T: Serialize>(
+    txn: &impl ConnectionTrait,
+    request: &RequestContext,
+    entity_type: &str,
+    rows: &[(Uuid, T)],
+) -> ApiResult<()> {
+    let now = Utc::now();
+    let entries: Vec<audit_log::ActiveModel> = rows
+        .iter()
+        .map(|(id, row)| audit_log::ActiveModel {
+            id: Set(new_id()),
+            entity_type: Set(entity_type.to_owned()),
+            entity_id: Set(*id),
+            action: Set(AuditAction::Create),
+            changes: Set(changes(None, Some(row))),
+            actor: Set(request.actor.clone()),
+            request_id: Set(request.request_id.clone()),
+            created_at: Set(now),
+        })
+        .collect();
+    for chunk in entries.chunks(500) {
+        audit_log::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    }
+    Ok(())
 }
 
 /// One page of the audit log under `filter`, oldest first.

@@ -16,13 +16,16 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx,
+    Ctx, RequestContext, audit,
     event::{self, NewEvent, types},
     new_id,
     page::{CursorKey, ListSpec, Listed},
     require_object, require_text, todo,
 };
 use crate::error::{ApiError, ApiResult};
+
+/// Audit entity type of sessions.
+pub const ENTITY: &str = "documentation_session";
 
 /// A workspace's sessions, oldest first.
 pub const SESSIONS_OF_WORKSPACE: ListSpec = ListSpec::new("documentation_sessions t", "t.workspace_id", "t.id");
@@ -119,7 +122,9 @@ pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_
         .iter()
         .map(|path| todo::NewTodo { file_path: path.clone(), ..todo::NewTodo::default() })
         .collect();
-    todo::insert_all(&txn, session_id, todos).await?;
+    let session = get(&txn, session_id).await?;
+    audit::record_change(&txn, cx.request, ENTITY, session_id, None, Some(&session)).await?;
+    todo::insert_all(&txn, cx.request, session_id, todos).await?;
     event::append(
         &txn,
         session_id,
@@ -130,6 +135,18 @@ pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_
     txn.commit().await?;
     cx.bus.wake(session_id);
     Ok(session)
+}
+
+/// Audits a status change of session `id` made by a bulk update.
+async fn audit_status(
+    txn: &impl sea_orm::ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+    from: SessionStatus,
+    to: SessionStatus,
+) -> ApiResult<()> {
+    let changes = json!({ "status": { "old": status_name(from), "new": status_name(to) } });
+    audit::record(txn, request, ENTITY, id, entity::audit_log::AuditAction::Update, changes).await
 }
 
 /// The session `id`. Errors: `NOT_FOUND`.
@@ -203,6 +220,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: SessionChanges) -> ApiResult
         .await?;
     }
     let session = get(&txn, id).await?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&session)).await?;
     txn.commit().await?;
     if from != to {
         cx.bus.wake(id);
@@ -212,7 +230,11 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: SessionChanges) -> ApiResult
 
 /// Moves a pending session to `in_progress` inside `txn` (when its first todo is claimed).
 /// Returns whether it moved.
-pub async fn mark_in_progress(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> ApiResult<bool> {
+pub async fn mark_in_progress(
+    txn: &impl sea_orm::ConnectionTrait,
+    request: &RequestContext,
+    id: Uuid,
+) -> ApiResult<bool> {
     let moved = documentation_session::Entity::update_many()
         .col_expr(documentation_session::Column::Status, Expr::value(status_name(SessionStatus::InProgress)))
         .col_expr(documentation_session::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -223,6 +245,7 @@ pub async fn mark_in_progress(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> 
         .rows_affected
         == 1;
     if moved {
+        audit_status(txn, request, id, SessionStatus::Pending, SessionStatus::InProgress).await?;
         event::append(
             txn,
             id,
@@ -235,10 +258,11 @@ pub async fn mark_in_progress(txn: &impl sea_orm::ConnectionTrait, id: Uuid) -> 
 
 /// Deletes session `id` with its todos and events (cascade). Errors: `NOT_FOUND`.
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let result = documentation_session::Entity::delete_by_id(id).exec(cx.db).await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::NotFound { entity: "documentation session" });
-    }
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    documentation_session::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
+    txn.commit().await?;
     cx.bus.wake(id);
     Ok(())
 }
@@ -262,6 +286,7 @@ pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
     let mut expired = 0;
     for id in due {
         let txn = cx.db.begin().await?;
+        let Some(current) = documentation_session::Entity::find_by_id(id).one(&txn).await? else { continue };
         let changed = documentation_session::Entity::update_many()
             .col_expr(documentation_session::Column::Status, Expr::value(status_name(SessionStatus::Expired)))
             .col_expr(documentation_session::Column::UpdatedAt, Expr::value(now))
@@ -274,6 +299,7 @@ pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
             .await?
             .rows_affected;
         if changed == 1 {
+            audit_status(&txn, cx.request, id, current.status, SessionStatus::Expired).await?;
             event::append(&txn, id, NewEvent::system(types::SESSION_EXPIRED, json!({ "expiredAt": now }))).await?;
             expired += 1;
         }

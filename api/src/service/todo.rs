@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
 use entity::{
+    audit_log::AuditAction,
     session_todo::{self, TodoStatus},
     session_todo_dependency,
 };
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx,
+    Ctx, RequestContext, audit,
     event::{self, NewEvent, types},
     lock_session, new_id,
     page::{CursorKey, ListSpec, Listed},
@@ -24,6 +25,11 @@ use super::{
     sql::Sql,
 };
 use crate::error::{ApiError, ApiResult};
+
+/// Audit entity type of todos.
+pub const ENTITY: &str = "session_todo";
+/// Audit entity type of todo dependencies (keyed by the waiting todo).
+pub const DEPENDENCY_ENTITY: &str = "session_todo_dependency";
 
 /// A session's todos, oldest first.
 pub const TODOS_OF_SESSION: ListSpec = ListSpec::new("session_todos t", "t.session_id", "t.id");
@@ -107,7 +113,12 @@ pub fn status_name(status: TodoStatus) -> String {
 
 /// Inserts `todos` into session `session_id` inside `txn`, in chunks that stay under both databases'
 /// parameter limits. Returns the new ids in input order.
-pub async fn insert_all(txn: &DatabaseTransaction, session_id: Uuid, todos: Vec<NewTodo>) -> ApiResult<Vec<Uuid>> {
+pub async fn insert_all(
+    txn: &DatabaseTransaction,
+    request: &RequestContext,
+    session_id: Uuid,
+    todos: Vec<NewTodo>,
+) -> ApiResult<Vec<Uuid>> {
     let now = Utc::now();
     let mut ids = Vec::with_capacity(todos.len());
     let rows: Vec<session_todo::ActiveModel> = todos
@@ -136,6 +147,11 @@ pub async fn insert_all(txn: &DatabaseTransaction, session_id: Uuid, todos: Vec<
     for chunk in rows.chunks(500) {
         session_todo::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
     }
+    let mut by_id: HashMap<Uuid, session_todo::Model> =
+        get_many(txn, &ids).await?.into_iter().map(|t| (t.id, t)).collect();
+    let created: Vec<(Uuid, session_todo::Model)> =
+        ids.iter().filter_map(|id| Some((*id, by_id.remove(id)?))).collect();
+    audit::record_creations(txn, request, ENTITY, &created).await?;
     Ok(ids)
 }
 
@@ -152,7 +168,7 @@ pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) ->
     lock_session(&txn, session_id).await?;
     session::require_open(&session::get(&txn, session_id).await?)?;
     let count = todos.len();
-    let ids = insert_all(&txn, session_id, todos).await?;
+    let ids = insert_all(&txn, cx.request, session_id, todos).await?;
     event::append(&txn, session_id, NewEvent::system(types::TODOS_CREATED, json!({ "count": count }))).await?;
     let created = get_many(&txn, &ids).await?;
     txn.commit().await?;
@@ -176,7 +192,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: TodoChanges) -> ApiResult<se
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;
     let session_id = current.session_id;
-    let mut model: session_todo::ActiveModel = current.into();
+    let mut model: session_todo::ActiveModel = current.clone().into();
     let mut changed = Vec::new();
     if let Some(path) = changes.file_path {
         require_text("filePath", &path, 4096)?;
@@ -200,6 +216,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: TodoChanges) -> ApiResult<se
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&txn).await?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
     event::append(&txn, session_id, NewEvent::system(types::TODO_UPDATED, json!({ "todoId": id, "fields": changed })))
         .await?;
     txn.commit().await?;
@@ -230,13 +247,14 @@ pub async fn add_dependency(cx: Ctx<'_>, todo_id: Uuid, depends_on_id: Uuid) -> 
         let cycle: Vec<String> = std::iter::once(todo_id).chain(path).map(|id| id.to_string()).collect();
         return Err(ApiError::bad_input(format!("this dependency would close a cycle: {}", cycle.join(" -> "))));
     }
-    session_todo_dependency::ActiveModel {
+    let edge = session_todo_dependency::ActiveModel {
         todo_id: Set(todo_id),
         depends_on_id: Set(depends_on_id),
         created_at: Set(Utc::now()),
     }
     .insert(&txn)
     .await?;
+    audit::record_change(&txn, cx.request, DEPENDENCY_ENTITY, todo_id, None, Some(&edge)).await?;
     event::append(
         &txn,
         todo.session_id,
@@ -301,7 +319,13 @@ pub async fn claim_next(
     let Some(todo) = session_todo::Model::find_by_statement(sql.build(backend)).one(&txn).await? else {
         return Ok(None);
     };
-    session::mark_in_progress(&txn, session_id).await?;
+    let changes = json!({
+        "status": { "old": "pending", "new": "in_progress" },
+        "attempts": { "old": todo.attempts - 1, "new": todo.attempts },
+        "lease_expires_at": { "old": null, "new": todo.lease_expires_at },
+    });
+    audit::record(&txn, cx.request, ENTITY, todo.id, AuditAction::Update, changes).await?;
+    session::mark_in_progress(&txn, cx.request, session_id).await?;
     event::append(
         &txn,
         session_id,
@@ -338,6 +362,8 @@ pub async fn release_lapsed(cx: Ctx<'_>, session_id: Option<Uuid>) -> ApiResult<
     sql.push(") RETURNING *");
     let released = session_todo::Model::find_by_statement(sql.build(backend)).all(&txn).await?;
     for todo in &released {
+        let changes = json!({ "status": { "old": "in_progress", "new": status_name(todo.status) } });
+        audit::record(&txn, cx.request, ENTITY, todo.id, AuditAction::Update, changes).await?;
         event::append(
             &txn,
             todo.session_id,
@@ -419,6 +445,7 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<sessio
     let error_text = if let Outcome::Fail(_) = outcome { error } else { None };
     event::append(&txn, current.session_id, NewEvent::system(event_type, data).with_error(error_text)).await?;
     let todo = get(&txn, id).await?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&todo)).await?;
     txn.commit().await?;
     cx.bus.wake(current.session_id);
     Ok(todo)

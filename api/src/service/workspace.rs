@@ -2,15 +2,20 @@
 
 use chrono::Utc;
 use entity::workspace;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::{
-    Ctx, new_id,
+    Ctx, audit, new_id,
     page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
     require_object, require_text,
 };
 use crate::error::{ApiError, ApiResult};
+
+/// Audit entity type of workspaces.
+pub const ENTITY: &str = "workspace";
 
 /// All workspaces, oldest first.
 pub const WORKSPACES: ListSpec = ListSpec::new("workspaces t", "NULL", "t.id");
@@ -60,7 +65,8 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
     let config = input.config.unwrap_or_else(|| serde_json::json!({}));
     require_object("config", &config)?;
     let now = Utc::now();
-    workspace::ActiveModel {
+    let txn = cx.db.begin().await?;
+    let created = workspace::ActiveModel {
         id: Set(new_id()),
         name: Set(input.name),
         path: Set(input.path),
@@ -69,14 +75,17 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
         updated_at: Set(now),
         project_id: Set(None),
     }
-    .insert(cx.db)
+    .insert(&txn)
     .await
-    .map_err(path_taken)
+    .map_err(path_taken)?;
+    audit::record_change(&txn, cx.request, ENTITY, created.id, None, Some(&created)).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// The workspace `id`. Errors: `NOT_FOUND`.
-pub async fn get(cx: Ctx<'_>, id: Uuid) -> ApiResult<workspace::Model> {
-    workspace::Entity::find_by_id(id).one(cx.db).await?.ok_or(ApiError::NotFound { entity: "workspace" })
+pub async fn find(db: &impl sea_orm::ConnectionTrait, id: Uuid) -> ApiResult<workspace::Model> {
+    workspace::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "workspace" })
 }
 
 /// The workspace at `path`, if any.
@@ -86,8 +95,9 @@ pub async fn find_by_path(cx: Ctx<'_>, path: &str) -> ApiResult<Option<workspace
 
 /// Applies `changes` to workspace `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (path taken).
 pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResult<workspace::Model> {
-    let current = get(cx, id).await?;
-    let mut model: workspace::ActiveModel = current.into();
+    let txn = cx.db.begin().await?;
+    let current = find(&txn, id).await?;
+    let mut model: workspace::ActiveModel = current.clone().into();
     if let Some(name) = changes.name {
         require_text("name", &name, 255)?;
         model.name = Set(name);
@@ -101,15 +111,19 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResu
         model.config = Set(config);
     }
     model.updated_at = Set(Utc::now());
-    model.update(cx.db).await.map_err(path_taken)
+    let updated = model.update(&txn).await.map_err(path_taken)?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Deletes workspace `id` with its sessions, todos and events (cascade). Errors: `NOT_FOUND`.
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let result = workspace::Entity::delete_by_id(id).exec(cx.db).await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::NotFound { entity: "workspace" });
-    }
+    let txn = cx.db.begin().await?;
+    let current = find(&txn, id).await?;
+    workspace::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
+    txn.commit().await?;
     Ok(())
 }
 
