@@ -33,6 +33,8 @@ pub struct Mutation(
     mutation::event::EventMutation,
     mutation::project::ProjectMutation,
     mutation::task::TaskMutation,
+    mutation::execution::ExecutionMutation,
+    mutation::pull_request::PullRequestMutation,
 );
 
 /// Docket's executable schema.

@@ -5,10 +5,12 @@
 
 pub mod audit;
 pub mod event;
+pub mod execution;
 pub mod graph;
 pub mod import;
 pub mod page;
 pub mod project;
+pub mod pull_request;
 pub mod session;
 pub mod sql;
 pub mod task;

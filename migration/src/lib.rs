@@ -17,6 +17,8 @@ mod m20261121_000007_create_tasks;
 mod m20261121_000008_create_task_dependencies;
 mod m20261121_000009_create_task_state_transitions;
 mod m20261121_000010_create_audit_log;
+mod m20261121_000011_create_task_executions;
+mod m20261121_000012_create_pull_requests;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_create_task_dependencies::Migration),
             Box::new(m20261121_000009_create_task_state_transitions::Migration),
             Box::new(m20261121_000010_create_audit_log::Migration),
+            Box::new(m20261121_000011_create_task_executions::Migration),
+            Box::new(m20261121_000012_create_pull_requests::Migration),
         ]
     }
 }

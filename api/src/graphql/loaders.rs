@@ -6,7 +6,10 @@
 use std::{collections::HashMap, hash::Hash, marker::PhantomData};
 
 use async_graphql::{SchemaBuilder, dataloader::DataLoader, dataloader::Loader};
-use entity::{documentation_session, project, session_event, session_todo, task, task_state_transition, workspace};
+use entity::{
+    documentation_session, project, pull_request, session_event, session_todo, task, task_execution,
+    task_state_transition, workspace,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -14,7 +17,9 @@ use crate::{
     error::ApiError,
     service::{
         event::EVENTS_OF_SESSION,
+        execution,
         page::{self, Filter, ListSpec, Listed, Page, PageArgs},
+        pull_request as prs,
         session::{self, SESSIONS_OF_WORKSPACE},
         task as tasks,
         todo::{DEPENDENCIES_OF_TODO, TODOS_OF_SESSION},
@@ -51,6 +56,15 @@ pub fn register<Q, M, S>(builder: SchemaBuilder<Q, M, S>, db: &DatabaseConnectio
         .data(loader(ChildCounts::<DependenciesOfTask>::new(db)))
         .data(loader(ChildCounts::<DependentsOfTask>::new(db)))
         .data(loader(ChildCounts::<HistoryOfTask>::new(db)))
+        .data(loader(ChildPages::<ExecutionsOfTask>::new(db)))
+        .data(loader(ChildPages::<PullRequestsOfProject>::new(db)))
+        .data(loader(ChildPages::<PullRequestsOfTask>::new(db)))
+        .data(loader(ChildPages::<TasksOfPullRequest>::new(db)))
+        .data(loader(ChildCounts::<ExecutionsOfTask>::new(db)))
+        .data(loader(ChildCounts::<PullRequestsOfProject>::new(db)))
+        .data(loader(ChildCounts::<PullRequestsOfTask>::new(db)))
+        .data(loader(ChildCounts::<TasksOfPullRequest>::new(db)))
+        .data(loader(ExecutionSummaries(db.clone())))
         .data(loader(TaskCounts(db.clone())))
         .data(loader(TodoCounts(db.clone())))
         .data(loader(EventCounts(db.clone())))
@@ -195,6 +209,47 @@ pub struct HistoryOfTask;
 impl ChildList for HistoryOfTask {
     type Model = task_state_transition::Model;
     const SPEC: ListSpec = tasks::HISTORY;
+}
+
+/// `Task.executions`.
+pub struct ExecutionsOfTask;
+impl ChildList for ExecutionsOfTask {
+    type Model = task_execution::Model;
+    const SPEC: ListSpec = execution::EXECUTIONS_OF_TASK;
+}
+
+/// `Project.pullRequests`.
+pub struct PullRequestsOfProject;
+impl ChildList for PullRequestsOfProject {
+    type Model = pull_request::Model;
+    const SPEC: ListSpec = prs::PULL_REQUESTS_OF_PROJECT;
+}
+
+/// `Task.pullRequests`.
+pub struct PullRequestsOfTask;
+impl ChildList for PullRequestsOfTask {
+    type Model = pull_request::Model;
+    const SPEC: ListSpec = prs::PULL_REQUESTS_OF_TASK;
+}
+
+/// `PullRequest.tasks`.
+pub struct TasksOfPullRequest;
+impl ChildList for TasksOfPullRequest {
+    type Model = task::Model;
+    const SPEC: ListSpec =
+        ListSpec::new("tasks t JOIN task_pull_requests l ON l.task_id = t.id", "l.pull_request_id", "t.id");
+}
+
+/// `Project.executionSummary`: per-agent execution figures.
+pub struct ExecutionSummaries(DatabaseConnection);
+
+impl Loader<Uuid> for ExecutionSummaries {
+    type Value = Vec<execution::AgentSummary>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
+        execution::summaries(&self.0, keys).await
+    }
 }
 
 /// One parent's page of a child list.

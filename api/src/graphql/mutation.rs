@@ -1,7 +1,9 @@
 //! Root mutation fields, one file per domain.
 
 pub mod event;
+pub mod execution;
 pub mod project;
+pub mod pull_request;
 pub mod session;
 pub mod task;
 pub mod todo;

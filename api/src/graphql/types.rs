@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod event;
+pub mod execution;
 pub mod project;
+pub mod pull_request;
 pub mod session;
 pub mod task;
 pub mod todo;

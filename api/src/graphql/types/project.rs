@@ -5,11 +5,19 @@ use chrono::{DateTime, Utc};
 use entity::{project, task::TaskStatus as Stored};
 use serde_json::Value;
 
-use super::{Task, task::TaskFilter};
+use super::{
+    Task,
+    execution::AgentExecutionSummary,
+    pull_request::{PullRequest, PullRequestStatus},
+    task::TaskFilter,
+};
 use crate::{
     graphql::{
         connection::{Conn, page_args},
-        loaders::{ReadyTasksOfProject, TaskCounts as TaskCountsLoader, TasksOfProject, child_connection},
+        loaders::{
+            ExecutionSummaries, PullRequestsOfProject, ReadyTasksOfProject, TaskCounts as TaskCountsLoader,
+            TasksOfProject, child_connection,
+        },
         to_id,
     },
     service::task as tasks,
@@ -95,6 +103,30 @@ impl Project {
     ) -> async_graphql::Result<Json<Value>> {
         let db = crate::graphql::service_ctx(ctx).db;
         Ok(Json(crate::service::import::export(db, self.0.id, tags.as_deref()).await?))
+    }
+    /// The project's pull requests, oldest first, optionally only those in `status`.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn pull_requests(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<Vec<PullRequestStatus>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PullRequest>> {
+        use sea_orm::ActiveEnum;
+        let args = page_args(first, after, last, before)?;
+        let statuses: Option<Vec<String>> = status
+            .map(|s| s.into_iter().map(|s| entity::pull_request::PullRequestStatus::from(s).to_value()).collect());
+        let filter = crate::service::page::Filter::default().is_in("t.status", statuses.as_deref());
+        child_connection::<PullRequestsOfProject, _>(ctx, self.0.id, filter, args, PullRequest).await
+    }
+    /// Per agent: executions of the project's tasks, successes, failures, mean and 95th-percentile
+    /// duration (the seed's `task_execution_summary`).
+    async fn execution_summary(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AgentExecutionSummary>> {
+        let loader = ctx.data_unchecked::<DataLoader<ExecutionSummaries>>();
+        Ok(loader.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Into::into).collect())
     }
     /// How many tasks (subtasks included) the project holds in each status.
     async fn task_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<TaskCounts> {

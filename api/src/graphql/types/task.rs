@@ -5,12 +5,15 @@ use chrono::{DateTime, Utc};
 use entity::{project, task, task_state_transition};
 use serde_json::Value;
 
-use super::Project;
+use super::{Project, execution::TaskExecution, pull_request::PullRequest};
 use crate::{
     error::{ApiError, ApiResult},
     graphql::{
         connection::{Conn, page_args},
-        loaders::{ById, DependenciesOfTask, DependentsOfTask, HistoryOfTask, SubtasksOfTask, child_connection},
+        loaders::{
+            ById, DependenciesOfTask, DependentsOfTask, ExecutionsOfTask, HistoryOfTask, PullRequestsOfTask,
+            SubtasksOfTask, child_connection,
+        },
         to_id,
     },
     service::{
@@ -227,6 +230,32 @@ impl Task {
     ) -> async_graphql::Result<Conn<Task>> {
         let args = page_args(first, after, last, before)?;
         child_connection::<DependenciesOfTask, _>(ctx, self.0.id, tasks::blocked_by_filter(), args, Task).await
+    }
+    /// The agents' attempts at this task, oldest first.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn executions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<TaskExecution>> {
+        let args = page_args(first, after, last, before)?;
+        child_connection::<ExecutionsOfTask, _>(ctx, self.0.id, Filter::default(), args, TaskExecution).await
+    }
+    /// The pull requests that carry this task.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn pull_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PullRequest>> {
+        let args = page_args(first, after, last, before)?;
+        child_connection::<PullRequestsOfTask, _>(ctx, self.0.id, Filter::default(), args, PullRequest).await
     }
     /// Every status change of the task, oldest first, starting with its creation.
     #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]

@@ -1,0 +1,238 @@
+//! Pull requests of a project, their links to tasks, and their validation status.
+
+use chrono::Utc;
+use entity::{
+    pull_request::{self, PullRequestStatus},
+    task_pull_request,
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    Ctx, audit, new_id,
+    page::{CursorKey, ListSpec, Listed},
+    project, require_object, require_text, task as tasks,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// Audit entity type of pull requests.
+pub const ENTITY: &str = "pull_request";
+/// Audit entity type of task links (keyed by the task).
+pub const LINK_ENTITY: &str = "task_pull_request";
+
+/// A project's pull requests, oldest first.
+pub const PULL_REQUESTS_OF_PROJECT: ListSpec = ListSpec::new("pull_requests t", "t.project_id", "t.id");
+/// The pull requests linked to a task.
+pub const PULL_REQUESTS_OF_TASK: ListSpec =
+    ListSpec::new("pull_requests t JOIN task_pull_requests l ON l.pull_request_id = t.id", "l.task_id", "t.id");
+
+impl Listed for pull_request::Model {
+    fn cursor_key(&self) -> CursorKey {
+        CursorKey::Id(self.id)
+    }
+}
+
+/// Fields of a pull request; on update `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PullRequestFields {
+    /// Number in the repository.
+    pub number: Option<i32>,
+    /// Repository URL (required on create).
+    pub repository_url: Option<String>,
+    /// Source branch (required on create).
+    pub branch: Option<String>,
+    /// Title (required on create).
+    pub title: Option<String>,
+    /// Status; `draft` on create. Becoming `merged` sets `merged_at`.
+    pub status: Option<PullRequestStatus>,
+    /// Validation results object.
+    pub validation_results: Option<Value>,
+}
+
+fn apply(model: &mut pull_request::ActiveModel, fields: PullRequestFields) -> ApiResult<()> {
+    if let Some(number) = fields.number {
+        if number < 1 {
+            return Err(ApiError::bad_input("`number` must be positive"));
+        }
+        model.number = Set(Some(number));
+    }
+    if let Some(url) = fields.repository_url {
+        require_text("repositoryUrl", &url, 500)?;
+        model.repository_url = Set(url);
+    }
+    if let Some(branch) = fields.branch {
+        require_text("branch", &branch, 255)?;
+        model.branch = Set(branch);
+    }
+    if let Some(title) = fields.title {
+        require_text("title", &title, 500)?;
+        model.title = Set(title);
+    }
+    if let Some(status) = fields.status {
+        if status == PullRequestStatus::Merged && model.merged_at.as_ref().is_none() {
+            model.merged_at = Set(Some(Utc::now()));
+        }
+        model.status = Set(status);
+    }
+    if let Some(results) = fields.validation_results {
+        require_object("validationResults", &results)?;
+        model.validation_results = Set(results);
+    }
+    Ok(())
+}
+
+/// Creates a pull request in project `project_id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
+pub async fn create(cx: Ctx<'_>, project_id: Uuid, fields: PullRequestFields) -> ApiResult<pull_request::Model> {
+    for (name, value) in
+        [("repositoryUrl", &fields.repository_url), ("branch", &fields.branch), ("title", &fields.title)]
+    {
+        if value.is_none() {
+            return Err(ApiError::bad_input(format!("`{name}` is required")));
+        }
+    }
+    let txn = cx.db.begin().await?;
+    project::get(&txn, project_id).await?;
+    let now = Utc::now();
+    let mut model = pull_request::ActiveModel {
+        id: Set(new_id()),
+        project_id: Set(project_id),
+        number: Set(None),
+        repository_url: Set(String::new()),
+        branch: Set(String::new()),
+        title: Set(String::new()),
+        status: Set(PullRequestStatus::Draft),
+        validation_results: Set(json!({})),
+        merged_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    apply(&mut model, fields)?;
+    let created = model.insert(&txn).await?;
+    audit::record_change(&txn, cx.request, ENTITY, created.id, None, Some(&created)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The pull request `id`. Errors: `NOT_FOUND`.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<pull_request::Model> {
+    pull_request::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "pull request" })
+}
+
+/// Applies `fields` to pull request `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
+pub async fn update(cx: Ctx<'_>, id: Uuid, fields: PullRequestFields) -> ApiResult<pull_request::Model> {
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    let mut model: pull_request::ActiveModel = current.clone().into();
+    apply(&mut model, fields)?;
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(&txn).await?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes pull request `id` and its links. Errors: `NOT_FOUND`.
+pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
+    let txn = cx.db.begin().await?;
+    let current = get(&txn, id).await?;
+    pull_request::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Links task `task_id` to pull request `pull_request_id` (same project; linking twice changes
+/// nothing). Errors: `NOT_FOUND`, `BAD_USER_INPUT` (different projects).
+pub async fn link(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResult<pull_request::Model> {
+    let txn = cx.db.begin().await?;
+    let task = tasks::get(&txn, task_id).await?;
+    let pr = get(&txn, pull_request_id).await?;
+    if task.project_id != pr.project_id {
+        return Err(ApiError::bad_input("the task and the pull request belong to different projects"));
+    }
+    if task_pull_request::Entity::find_by_id((task_id, pull_request_id)).one(&txn).await?.is_none() {
+        let link = task_pull_request::ActiveModel {
+            task_id: Set(task_id),
+            pull_request_id: Set(pull_request_id),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record_change(&txn, cx.request, LINK_ENTITY, task_id, None, Some(&link)).await?;
+    }
+    txn.commit().await?;
+    Ok(pr)
+}
+
+/// Removes the link between a task and a pull request. Errors: `NOT_FOUND` (no such link).
+pub async fn unlink(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResult<pull_request::Model> {
+    let txn = cx.db.begin().await?;
+    let link = task_pull_request::Entity::find_by_id((task_id, pull_request_id))
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "task link" })?;
+    task_pull_request::Entity::delete_by_id((task_id, pull_request_id)).exec(&txn).await?;
+    audit::record_change(&txn, cx.request, LINK_ENTITY, task_id, Some(&link), None).await?;
+    let pr = get(&txn, pull_request_id).await?;
+    txn.commit().await?;
+    Ok(pr)
+}
+
+/// Overall validation of a pull request (the seed's `pr_validation_status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// No results recorded.
+    None,
+    /// Some check has not finished.
+    Pending,
+    /// Every check passed.
+    Passed,
+    /// Some check failed.
+    Failed,
+}
+
+/// Reads the overall status from validation results: `{"status": "passed"}`, or `{"checks": [{"status":
+/// ...}, ...]}` where any failure fails, else anything unfinished is pending, else all passed.
+pub fn validation(results: &Value) -> Validation {
+    let of = |status: &str| match status.to_ascii_lowercase().as_str() {
+        "passed" | "success" | "succeeded" | "ok" => Validation::Passed,
+        "failed" | "failure" | "error" => Validation::Failed,
+        _ => Validation::Pending,
+    };
+    if let Some(status) = results.get("status").and_then(Value::as_str) {
+        return of(status);
+    }
+    let checks: Vec<Validation> = results
+        .get("checks")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| c.get("status").and_then(Value::as_str).map_or(Validation::Pending, of))
+        .collect();
+    if checks.is_empty() {
+        Validation::None
+    } else if checks.contains(&Validation::Failed) {
+        Validation::Failed
+    } else if checks.contains(&Validation::Pending) {
+        Validation::Pending
+    } else {
+        Validation::Passed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_status_follows_the_checks() {
+        assert_eq!(validation(&json!({})), Validation::None);
+        assert_eq!(validation(&json!({ "status": "passed" })), Validation::Passed);
+        let checks =
+            |s: &[&str]| json!({ "checks": s.iter().map(|s| json!({ "name": "c", "status": s })).collect::<Vec<_>>() });
+        assert_eq!(validation(&checks(&["passed", "passed"])), Validation::Passed);
+        assert_eq!(validation(&checks(&["passed", "running"])), Validation::Pending);
+        assert_eq!(validation(&checks(&["running", "failed"])), Validation::Failed);
+    }
+}
