@@ -42,7 +42,45 @@ struct Inner {
     buffer: usize,
     poll: Duration,
     subscribers: AtomicI64,
+    tasks: broadcast::Sender<TaskEvent>,
+    listening: std::sync::atomic::AtomicBool,
 }
+
+/// What happened to a task. Task events are live only: nothing replays them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskEventKind {
+    /// A task was created.
+    Created,
+    /// A task's fields changed (not its status).
+    Updated,
+    /// A task's status changed.
+    Transitioned,
+    /// A task was deleted.
+    Deleted,
+    /// An agent started an execution of a task.
+    ExecutionStarted,
+    /// An execution of a task ended.
+    ExecutionFinished,
+}
+
+/// A task event as it travels: ids only (a `NOTIFY` payload stays small); readers load the rest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TaskEvent {
+    /// What happened.
+    pub kind: TaskEventKind,
+    /// The task's project.
+    pub project_id: Uuid,
+    /// The task.
+    pub task_id: Uuid,
+    /// The execution, for execution events.
+    pub execution_id: Option<Uuid>,
+    /// When it was published.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// PostgreSQL channel on which task events travel between processes.
+pub const TASK_CHANNEL: &str = "docket_task_events";
 
 /// The fan-out of one watched session.
 struct Feed {
@@ -86,7 +124,51 @@ impl EventBus {
                 buffer: buffer.max(1),
                 poll,
                 subscribers: AtomicI64::new(0),
+                tasks: broadcast::channel(buffer.max(1)).0,
+                listening: std::sync::atomic::AtomicBool::new(false),
             }),
+        }
+    }
+
+    /// Announces task events after their transaction committed: on PostgreSQL through `NOTIFY`,
+    /// which reaches every process (this one too, through [`listen_postgres`]); on SQLite directly.
+    /// A failure to announce is logged, never returned: the write has happened.
+    pub async fn publish_tasks(&self, events: Vec<TaskEvent>) {
+        use sea_orm::{ConnectionTrait, DbBackend};
+        if self.inner.db.get_database_backend() != DbBackend::Postgres {
+            for event in events {
+                let _ = self.inner.tasks.send(event);
+            }
+            return;
+        }
+        for event in events {
+            let Ok(payload) = serde_json::to_string(&event) else { continue };
+            let mut sql = crate::service::sql::Sql::new("SELECT pg_notify(");
+            sql.bind(TASK_CHANNEL).push(", ").bind(payload).push(")");
+            if let Err(err) = self.inner.db.execute_raw(sql.build(DbBackend::Postgres)).await {
+                tracing::warn!(error = %err, "task event not announced");
+            }
+        }
+    }
+
+    /// Live task events of project `project_id`. A subscriber that falls a whole buffer behind ends
+    /// with `SUBSCRIBER_LAGGED`.
+    pub fn subscribe_tasks(&self, project_id: Uuid) -> impl Stream<Item = ApiResult<TaskEvent>> + Send + use<> {
+        let mut rx = self.inner.tasks.subscribe();
+        let counter = self.inner.clone();
+        async_stream::stream! {
+            let _count = SubscriberCount::new(&counter.subscribers);
+            loop {
+                match rx.recv().await {
+                    Ok(event) if event.project_id == project_id => yield Ok(event),
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        yield Err(ApiError::Lagged { last_sequence: 0 });
+                        return;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
         }
     }
 
@@ -104,6 +186,11 @@ impl EventBus {
         for feed in feeds {
             feed.notify.notify_one();
         }
+    }
+
+    /// Whether the PostgreSQL listener is connected (always `false` on SQLite, which needs none).
+    pub fn listening(&self) -> bool {
+        self.inner.listening.load(Ordering::Relaxed)
     }
 
     /// Current figures.
@@ -270,7 +357,8 @@ async fn run_feed(
     }
 }
 
-/// On PostgreSQL: listens on [`event::NOTIFY_CHANNEL`] and wakes the local feeds of every session
+/// On PostgreSQL: listens on [`TASK_CHANNEL`], handing task events to local subscribers, and on
+/// [`event::NOTIFY_CHANNEL`], and wakes the local feeds of every session
 /// another process (or this one) committed events to. Reconnects forever; after each (re)connect it
 /// wakes every feed, since notifications sent while disconnected are lost.
 pub async fn listen_postgres(bus: EventBus) {
@@ -278,13 +366,22 @@ pub async fn listen_postgres(bus: EventBus) {
     loop {
         match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
-                if let Err(err) = listener.listen(event::NOTIFY_CHANNEL).await {
+                if let Err(err) = listener.listen_all([event::NOTIFY_CHANNEL, TASK_CHANNEL]).await {
                     tracing::warn!(error = %err, "LISTEN failed");
                 } else {
                     tracing::debug!("listening for event notifications");
+                    bus.inner.listening.store(true, Ordering::Relaxed);
                     bus.wake_all();
                     loop {
                         match listener.try_recv().await {
+                            Ok(Some(notification)) if notification.channel() == TASK_CHANNEL => {
+                                match serde_json::from_str::<TaskEvent>(notification.payload()) {
+                                    Ok(event) => {
+                                        let _ = bus.inner.tasks.send(event);
+                                    }
+                                    Err(err) => tracing::warn!(error = %err, "malformed task event"),
+                                }
+                            }
                             Ok(Some(notification)) => {
                                 let payload = notification.payload();
                                 let id = payload.split(':').next().and_then(|s| Uuid::parse_str(s).ok());
@@ -296,6 +393,7 @@ pub async fn listen_postgres(bus: EventBus) {
                             Ok(None) => bus.wake_all(),
                             Err(err) => {
                                 tracing::warn!(error = %err, "event listener failed; reconnecting");
+                                bus.inner.listening.store(false, Ordering::Relaxed);
                                 break;
                             }
                         }

@@ -142,13 +142,21 @@ pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestAp
     tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
-    TestApp {
+    let app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         db: pool,
         client: reqwest::Client::new(),
         _shutdown: tx,
+    };
+    // Ready means, on PostgreSQL, that events from other processes arrive: wait for it.
+    for _ in 0..200 {
+        if app.get("/health/ready", "application/json").await.0 == 200 {
+            return app;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    panic!("the app did not become ready");
 }
 
 /// The first error's `extensions.code` of a GraphQL response.
@@ -244,6 +252,18 @@ impl TestApp {
         body.lines()
             .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
             .unwrap_or_else(|| panic!("metric {name} missing"))
+    }
+
+    /// Waits until the server has `n` open subscriptions (a subscribe message is handled
+    /// asynchronously; live-only streams miss what happens before).
+    pub async fn wait_for_subscribers(&self, n: i64) {
+        for _ in 0..400 {
+            if self.metric("docket_event_subscribers").await >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("subscriptions were not registered");
     }
 
     /// Creates a workspace at `path` and returns its id.

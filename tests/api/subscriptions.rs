@@ -117,3 +117,94 @@ async fn closing_subscriptions_releases_the_fan_out() {
     }
     assert!(released, "subscribers and feeds return to zero after unsubscribe");
 }
+
+const TASK_EVENTS: &str = "subscription($p: ID!) { taskEvents(projectId: $p) { kind taskId task { title status } execution { agent status } } }";
+
+async fn next_task_event(sub: &mut crate::helpers::Subscription) -> serde_json::Value {
+    match sub.next().await {
+        Delivery::Data(data) => data["taskEvents"].clone(),
+        other => panic!("expected a task event, got {other:?}"),
+    }
+}
+
+/// Creates, edits, moves and executes a task through `writer`; returns the task id.
+async fn work_on_a_task(writer: &crate::helpers::TestApp, project: &str) -> String {
+    use serde_json::json;
+    let created = writer
+        .data(
+            "mutation($p: ID!) { createTask(input: { projectId: $p, title: \"t\" }) { task { id } } }",
+            json!({ "p": project }),
+        )
+        .await;
+    let task = created["createTask"]["task"]["id"].as_str().unwrap().to_owned();
+    writer
+        .data(
+            "mutation($id: ID!) { updateTask(input: { id: $id, title: \"t2\" }) { task { id } } }",
+            json!({ "id": task }),
+        )
+        .await;
+    writer
+        .data("mutation($id: ID!) { transitionTask(id: $id, status: IN_PROGRESS) { id } }", json!({ "id": task }))
+        .await;
+    let run = writer
+        .data(
+            "mutation($t: ID!) { startTaskExecution(input: { taskId: $t, agent: \"bot\" }) { execution { id } } }",
+            json!({ "t": task }),
+        )
+        .await;
+    let id = &run["startTaskExecution"]["execution"]["id"];
+    writer
+        .data(
+            "mutation($id: ID!) { finishTaskExecution(input: { id: $id }) { execution { id } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    task
+}
+
+#[tokio::test]
+async fn task_events_stream_changes_to_a_projects_tasks_in_both_protocols() {
+    use serde_json::json;
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("live").await;
+    let other = app.create_project("elsewhere").await;
+    let mut transport = app.subscribe(Protocol::TransportWs, TASK_EVENTS, json!({ "p": project })).await;
+    let mut legacy = app.subscribe(Protocol::LegacyWs, TASK_EVENTS, json!({ "p": project })).await;
+    app.wait_for_subscribers(2).await;
+    work_on_a_task(&app, &other).await;
+    let task = work_on_a_task(&app, &project).await;
+    for sub in [&mut transport, &mut legacy] {
+        let mut kinds = Vec::new();
+        for _ in 0..5 {
+            let event = next_task_event(sub).await;
+            assert_eq!(event["taskId"], task.as_str(), "only this project's tasks");
+            kinds.push(event["kind"].as_str().unwrap().to_owned());
+            if event["kind"] == "EXECUTION_FINISHED" {
+                assert_eq!(event["execution"], json!({ "agent": "bot", "status": "SUCCEEDED" }));
+                assert_eq!(event["task"], json!({ "title": "t2", "status": "IN_PROGRESS" }));
+            }
+        }
+        assert_eq!(kinds, ["CREATED", "UPDATED", "TRANSITIONED", "EXECUTION_STARTED", "EXECUTION_FINISHED"]);
+    }
+    let mut missing = app.subscribe(Protocol::TransportWs, TASK_EVENTS, json!({ "p": uuid::Uuid::now_v7() })).await;
+    match missing.next().await {
+        Delivery::Errors(errors) => assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND"),
+        other => panic!("expected NOT_FOUND, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn task_events_cross_processes_on_postgres() {
+    use serde_json::json;
+    // Task events travel between processes through PostgreSQL's NOTIFY; SQLite serves one process.
+    let db = TestDb::new(true).await;
+    let reader = spawn_app_on(&db, |_| {}).await;
+    let writer = if db.schema.is_some() { Some(spawn_app_on(&db, |_| {}).await) } else { None };
+    let writer = writer.as_ref().unwrap_or(&reader);
+    let project = writer.create_project("shared").await;
+    let mut sub = reader.subscribe(Protocol::TransportWs, TASK_EVENTS, json!({ "p": project })).await;
+    reader.wait_for_subscribers(1).await;
+    let task = work_on_a_task(writer, &project).await;
+    let first = next_task_event(&mut sub).await;
+    assert_eq!((first["kind"].as_str(), first["taskId"].as_str()), (Some("CREATED"), Some(task.as_str())));
+}

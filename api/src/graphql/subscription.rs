@@ -4,7 +4,10 @@
 use async_graphql::{Context, ID, Subscription as SubscriptionDerive};
 use futures_util::{Stream, StreamExt};
 
-use super::{parse_id, service_ctx, types::SessionEvent};
+use super::{
+    parse_id, service_ctx,
+    types::{SessionEvent, task_event::TaskEvent},
+};
 use crate::service;
 
 /// The root subscription type.
@@ -29,5 +32,21 @@ impl Subscription {
         service::session::get(cx.db, session_id).await?;
         let stream = cx.bus.subscribe(session_id, after_sequence.unwrap_or(0).max(0));
         Ok(stream.map(|item| item.map(SessionEvent).map_err(Into::into)))
+    }
+
+    /// Live changes to a project's tasks: created, updated, transitioned, deleted, execution started
+    /// or finished, including changes made through other `docket` processes sharing the database.
+    /// Nothing is replayed: the stream starts now. Errors: `NOT_FOUND` (no such project),
+    /// `BAD_USER_INPUT` (malformed id), `SUBSCRIBER_LAGGED` (fell too far behind).
+    async fn task_events(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TaskEvent>> + use<>> {
+        let project_id = parse_id("projectId", &project_id)?;
+        let cx = service_ctx(ctx);
+        service::project::get(cx.db, project_id).await?;
+        let stream = cx.bus.subscribe_tasks(project_id);
+        Ok(stream.map(|item| item.map(TaskEvent).map_err(Into::into)))
     }
 }

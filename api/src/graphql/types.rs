@@ -7,6 +7,7 @@ pub mod project;
 pub mod pull_request;
 pub mod session;
 pub mod task;
+pub mod task_event;
 pub mod todo;
 pub mod workspace;
 

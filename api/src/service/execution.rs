@@ -16,7 +16,10 @@ use super::{
     sql::Sql,
     task as tasks,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    events::TaskEventKind,
+};
 
 /// Audit entity type of executions.
 pub const ENTITY: &str = "task_execution";
@@ -63,7 +66,7 @@ pub async fn start(
     let input_context = input_context.unwrap_or_else(|| json!({}));
     require_object("inputContext", &input_context)?;
     let txn = cx.db.begin().await?;
-    tasks::get(&txn, task_id).await?;
+    let task = tasks::get(&txn, task_id).await?;
     let now = Utc::now();
     let created = task_execution::ActiveModel {
         id: Set(new_id()),
@@ -88,6 +91,7 @@ pub async fn start(
     .await?;
     audit::record_change(&txn, cx.request, ENTITY, created.id, None, Some(&created)).await?;
     txn.commit().await?;
+    cx.bus.publish_tasks(vec![tasks::event(TaskEventKind::ExecutionStarted, &task, Some(created.id))]).await;
     Ok(created)
 }
 
@@ -138,7 +142,9 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<task_e
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
     audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
+    let task = tasks::get(&txn, current.task_id).await?;
     txn.commit().await?;
+    cx.bus.publish_tasks(vec![tasks::event(TaskEventKind::ExecutionFinished, &task, Some(id))]).await;
     Ok(updated)
 }
 

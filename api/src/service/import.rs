@@ -26,7 +26,10 @@ use super::{
     task::{self as tasks, NewTask, TaskFields},
     taskmaster::{self, ExportTask, PlannedTask, Problem},
 };
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    events::{TaskEvent, TaskEventKind},
+};
 
 /// Where in `projects.settings` the tags' Task Master metadata is kept (for export).
 const SETTINGS_KEY: &str = "taskmaster";
@@ -97,8 +100,8 @@ pub async fn import(
 ) -> ApiResult<ImportReport> {
     let txn = cx.db.begin().await?;
     let project = projects::get(&txn, project_id).await?;
-    let report = import_in(&txn, cx, project, document, options, progress).await?;
-    finish(txn, options.dry_run).await?;
+    let (report, events) = import_in(&txn, cx, project, document, options, progress).await?;
+    finish(cx, txn, options.dry_run, events).await?;
     Ok(report)
 }
 
@@ -119,16 +122,18 @@ pub async fn import_by_name(
             projects::create_in(&txn, cx, fields).await?
         }
     };
-    let report = import_in(&txn, cx, project, document, options, progress).await?;
-    finish(txn, options.dry_run).await?;
+    let (report, events) = import_in(&txn, cx, project, document, options, progress).await?;
+    finish(cx, txn, options.dry_run, events).await?;
     Ok(report)
 }
 
-async fn finish(txn: DatabaseTransaction, dry_run: bool) -> ApiResult<()> {
+/// Commits (or, for a dry run, rolls back) and announces what changed.
+async fn finish(cx: Ctx<'_>, txn: DatabaseTransaction, dry_run: bool, events: Vec<TaskEvent>) -> ApiResult<()> {
     if dry_run {
-        txn.rollback().await?
+        txn.rollback().await?;
     } else {
-        txn.commit().await?
+        txn.commit().await?;
+        cx.bus.publish_tasks(events).await;
     }
     Ok(())
 }
@@ -140,7 +145,8 @@ async fn import_in(
     document: &Value,
     options: &ImportOptions,
     progress: Progress<'_>,
-) -> ApiResult<ImportReport> {
+) -> ApiResult<(ImportReport, Vec<TaskEvent>)> {
+    let mut events = Vec::new();
     let parsed = taskmaster::parse_document(document, options.tags.as_deref(), options.strict)
         .map_err(|problems| problems_error(&problems))?;
     let total: u64 = parsed.tags.iter().map(|t| t.tasks.len() as u64).sum();
@@ -167,7 +173,10 @@ async fn import_in(
                     if changes == TaskFields::default() {
                         report.unchanged += 1;
                     } else {
-                        tasks::update_in(txn, cx.request, current.clone(), changes, Some(IMPORT_NOTE.into())).await?;
+                        let updated =
+                            tasks::update_in(txn, cx.request, current.clone(), changes, Some(IMPORT_NOTE.into()))
+                                .await?;
+                        events.push(tasks::update_event(current, &updated));
                         report.updated.push(planned.external_id.clone());
                     }
                 }
@@ -181,7 +190,8 @@ async fn import_in(
                         tag: Some(plan.name.clone()),
                         fields: planned.fields.clone(),
                     };
-                    tasks::insert_in(txn, cx.request, id, new).await?;
+                    let created = tasks::insert_in(txn, cx.request, id, new).await?;
+                    events.push(tasks::event(TaskEventKind::Created, &created, None));
                     report.created.push(planned.external_id.clone());
                 }
             }
@@ -201,7 +211,7 @@ async fn import_in(
             names.join(" -> ")
         )));
     }
-    Ok(ImportReport { project, dry_run: options.dry_run, tags: reports, warnings: parsed.warnings })
+    Ok((ImportReport { project, dry_run: options.dry_run, tags: reports, warnings: parsed.warnings }, events))
 }
 
 /// The fields of `planned` that differ from `current` (all `None` when nothing does).

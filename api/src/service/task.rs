@@ -22,7 +22,10 @@ use super::{
     project, require_object, require_text,
     sql::Sql,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::{
+    error::{ApiError, ApiResult},
+    events::{TaskEvent, TaskEventKind},
+};
 
 /// Audit entity type of tasks.
 pub const ENTITY: &str = "task";
@@ -99,6 +102,17 @@ pub struct NewTask {
     pub tag: Option<String>,
     /// The fields.
     pub fields: TaskFields,
+}
+
+/// The live event announcing `kind` for `task`.
+pub fn event(kind: TaskEventKind, task: &task::Model, execution_id: Option<Uuid>) -> TaskEvent {
+    TaskEvent { kind, project_id: task.project_id, task_id: task.id, execution_id, at: Utc::now() }
+}
+
+/// The event an update of `before` into `after` announces.
+pub fn update_event(before: &task::Model, after: &task::Model) -> TaskEvent {
+    let kind = if before.status != after.status { TaskEventKind::Transitioned } else { TaskEventKind::Updated };
+    event(kind, after, None)
 }
 
 /// Status as stored, e.g. `in_progress`.
@@ -257,6 +271,7 @@ pub async fn create(cx: Ctx<'_>, new: NewTask) -> ApiResult<task::Model> {
     }
     let created = insert_in(&txn, cx.request, new_id(), new).await?;
     txn.commit().await?;
+    cx.bus.publish_tasks(vec![event(TaskEventKind::Created, &created, None)]).await;
     Ok(created)
 }
 
@@ -343,8 +358,11 @@ pub async fn update(
             current.version
         )));
     }
-    let updated = update_in(&txn, cx.request, current, fields, note).await?;
+    let updated = update_in(&txn, cx.request, current.clone(), fields, note).await?;
     txn.commit().await?;
+    if updated.version != current.version {
+        cx.bus.publish_tasks(vec![update_event(&current, &updated)]).await;
+    }
     Ok(updated)
 }
 
@@ -355,6 +373,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     task::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
     txn.commit().await?;
+    cx.bus.publish_tasks(vec![event(TaskEventKind::Deleted, &current, None)]).await;
     Ok(())
 }
 
