@@ -431,3 +431,79 @@ async fn pull_requests_carry_tasks_and_report_their_validation() {
     let audit = app.data("query($id: ID!) { auditLog(entityId: $id) { totalCount } }", json!({ "id": pr })).await;
     assert_eq!(audit["auditLog"]["totalCount"], 2, "created and updated");
 }
+
+#[tokio::test]
+async fn workspaces_belong_to_projects_and_are_unlinked_when_the_project_goes() {
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("p").await;
+    let created = app
+        .data(
+            "mutation($p: ID!) { createWorkspace(input: { name: \"w\", path: \"/w\", projectId: $p }) { workspace { id project { name } } } }",
+            json!({ "p": project }),
+        )
+        .await;
+    let workspace = created["createWorkspace"]["workspace"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["createWorkspace"]["workspace"]["project"]["name"], "p");
+    let listed = app
+        .data("query($p: ID!) { project(id: $p) { workspaces { totalCount nodes { id } } } }", json!({ "p": project }))
+        .await;
+    assert_eq!(listed["project"]["workspaces"]["nodes"], json!([{ "id": workspace }]));
+    let unknown = app
+        .gql(
+            "mutation($id: ID!, $p: ID!) { updateWorkspace(input: { id: $id, projectId: $p }) { workspace { id } } }",
+            json!({ "id": workspace, "p": uuid::Uuid::now_v7() }),
+        )
+        .await;
+    assert_eq!(error_code(&unknown), "NOT_FOUND");
+    let unlinked = app
+        .data(
+            "mutation($id: ID!) { updateWorkspace(input: { id: $id, projectId: null }) { workspace { projectId } } }",
+            json!({ "id": workspace }),
+        )
+        .await;
+    assert!(unlinked["updateWorkspace"]["workspace"]["projectId"].is_null());
+    app.data(
+        "mutation($id: ID!, $p: ID!) { updateWorkspace(input: { id: $id, projectId: $p }) { workspace { id } } }",
+        json!({ "id": workspace, "p": project }),
+    )
+    .await;
+    app.data("mutation($p: ID!) { deleteProject(input: { id: $p }) { deletedId } }", json!({ "p": project })).await;
+    let kept = app.data("query($id: ID!) { workspace(id: $id) { projectId } }", json!({ "id": workspace })).await;
+    assert!(kept["workspace"]["projectId"].is_null(), "the workspace stays, unlinked: {kept}");
+}
+
+#[tokio::test]
+async fn tasks_list_in_creation_or_priority_order() {
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("p").await;
+    for (title, priority) in [("a", "LOW"), ("b", "CRITICAL"), ("c", "MEDIUM"), ("d", "CRITICAL")] {
+        create_task(&app, &project, json!({ "title": title, "priority": priority })).await;
+    }
+    let query = "query($p: ID!, $o: TaskOrder, $after: String) { project(id: $p) { tasks(orderBy: $o, first: 3, after: $after) {
+        nodes { title } pageInfo { endCursor } } } }";
+    let titles = |d: &Value| -> Vec<String> {
+        d["project"]["tasks"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(titles(&app.data(query, json!({ "p": project })).await), ["a", "b", "c"]);
+    let by_priority = app.data(query, json!({ "p": project, "o": "PRIORITY" })).await;
+    assert_eq!(titles(&by_priority), ["b", "d", "c"]);
+    let rest = app
+        .data(
+            query,
+            json!({ "p": project, "o": "PRIORITY", "after": by_priority["project"]["tasks"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(titles(&rest), ["a"]);
+    let backwards = app
+        .gql(
+            "query($p: ID!) { project(id: $p) { tasks(orderBy: PRIORITY, last: 2) { nodes { title } } } }",
+            json!({ "p": project }),
+        )
+        .await;
+    assert_eq!(error_code(&backwards), "BAD_USER_INPUT");
+}

@@ -56,6 +56,10 @@ pub fn register<Q, M, S>(builder: SchemaBuilder<Q, M, S>, db: &DatabaseConnectio
         .data(loader(ChildCounts::<DependenciesOfTask>::new(db)))
         .data(loader(ChildCounts::<DependentsOfTask>::new(db)))
         .data(loader(ChildCounts::<HistoryOfTask>::new(db)))
+        .data(loader(ChildPages::<WorkspacesOfProject>::new(db)))
+        .data(loader(ChildCounts::<WorkspacesOfProject>::new(db)))
+        .data(loader(ChildPages::<TasksOfProjectByPriority>::new(db)))
+        .data(loader(ChildCounts::<TasksOfProjectByPriority>::new(db)))
         .data(loader(ChildPages::<ExecutionsOfTask>::new(db)))
         .data(loader(ChildPages::<PullRequestsOfProject>::new(db)))
         .data(loader(ChildPages::<PullRequestsOfTask>::new(db)))
@@ -174,6 +178,20 @@ pub struct TasksOfProject;
 impl ChildList for TasksOfProject {
     type Model = task::Model;
     const SPEC: ListSpec = tasks::TASKS_OF_PROJECT;
+}
+
+/// `Project.tasks(orderBy: PRIORITY)`.
+pub struct TasksOfProjectByPriority;
+impl ChildList for TasksOfProjectByPriority {
+    type Model = task::Model;
+    const SPEC: ListSpec = tasks::TASKS_BY_PRIORITY;
+}
+
+/// `Project.workspaces`.
+pub struct WorkspacesOfProject;
+impl ChildList for WorkspacesOfProject {
+    type Model = workspace::Model;
+    const SPEC: ListSpec = crate::service::workspace::WORKSPACES_OF_PROJECT;
 }
 
 /// `Project.readyTasks`.

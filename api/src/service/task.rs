@@ -469,11 +469,16 @@ pub fn blocked_by_filter() -> Filter {
     Filter::default().with(Cond::In("d.kind", vec!["blocks".into()])).with(Cond::In("t.status", unfinished()))
 }
 
+/// A task's priority as a number, most urgent highest.
+const PRIORITY_RANK: &str =
+    "CAST(CASE t.priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END AS BIGINT)";
+
+/// A project's tasks, most urgent first, then oldest. Pages forward only.
+pub const TASKS_BY_PRIORITY: ListSpec = TASKS_OF_PROJECT.ranked(PRIORITY_RANK);
+
 /// Pending tasks of a project whose `blocks` dependencies are all done, most urgent first, then
 /// oldest: the next work to hand out (the seed's ready-to-run query). Pages forward only.
-pub const READY_TASKS: ListSpec = TASKS_OF_PROJECT.ranked(
-    "CAST(CASE t.priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END AS BIGINT)",
-);
+pub const READY_TASKS: ListSpec = TASKS_BY_PRIORITY;
 
 /// The filter of [`READY_TASKS`], optionally of one tag.
 pub fn ready_filter(tag: Option<String>) -> Filter {

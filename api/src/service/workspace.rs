@@ -17,6 +17,9 @@ use crate::error::{ApiError, ApiResult};
 /// Audit entity type of workspaces.
 pub const ENTITY: &str = "workspace";
 
+/// A project's workspaces, oldest first.
+pub const WORKSPACES_OF_PROJECT: ListSpec = ListSpec::new("workspaces t", "t.project_id", "t.id");
+
 /// All workspaces, oldest first.
 pub const WORKSPACES: ListSpec = ListSpec::new("workspaces t", "NULL", "t.id");
 
@@ -35,6 +38,8 @@ pub struct NewWorkspace {
     pub path: String,
     /// Configuration object; `{}` when absent.
     pub config: Option<serde_json::Value>,
+    /// The project the workspace belongs to.
+    pub project_id: Option<Uuid>,
 }
 
 /// Changes to a workspace; `None` leaves a field as it is.
@@ -46,6 +51,8 @@ pub struct WorkspaceChanges {
     pub path: Option<String>,
     /// New configuration object (replaces the old one).
     pub config: Option<serde_json::Value>,
+    /// New project: `Some(Some(id))` links, `Some(None)` unlinks.
+    pub project_id: Option<Option<Uuid>>,
 }
 
 fn path_taken(err: DbErr) -> ApiError {
@@ -66,6 +73,9 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
     require_object("config", &config)?;
     let now = Utc::now();
     let txn = cx.db.begin().await?;
+    if let Some(project) = input.project_id {
+        super::project::get(&txn, project).await?;
+    }
     let created = workspace::ActiveModel {
         id: Set(new_id()),
         name: Set(input.name),
@@ -73,7 +83,7 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
         config: Set(config),
         created_at: Set(now),
         updated_at: Set(now),
-        project_id: Set(None),
+        project_id: Set(input.project_id),
     }
     .insert(&txn)
     .await
@@ -109,6 +119,12 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResu
     if let Some(config) = changes.config {
         require_object("config", &config)?;
         model.config = Set(config);
+    }
+    if let Some(project) = changes.project_id {
+        if let Some(id) = project {
+            super::project::get(&txn, id).await?;
+        }
+        model.project_id = Set(project);
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&txn).await.map_err(path_taken)?;

@@ -1,6 +1,6 @@
 //! `createWorkspace`, `updateWorkspace`, `deleteWorkspace`.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, MaybeUndefined, Object};
 
 use crate::{
     graphql::{
@@ -22,26 +22,34 @@ pub struct WorkspaceMutation;
 
 #[Object]
 impl WorkspaceMutation {
-    /// Creates a workspace. Errors: `BAD_USER_INPUT` (empty name or path, config not an object),
-    /// `CONFLICT` (a workspace with this path exists).
+    /// Creates a workspace, optionally in a project. Errors: `BAD_USER_INPUT` (empty name or path,
+    /// config not an object), `NOT_FOUND` (project), `CONFLICT` (a workspace with this path exists).
     async fn create_workspace(
         &self,
         ctx: &Context<'_>,
         input: CreateWorkspaceInput,
     ) -> async_graphql::Result<CreateWorkspacePayload> {
-        let new = NewWorkspace { name: input.name, path: input.path, config: input.config.map(|j| j.0) };
+        let project_id = input.project_id.map(|id| parse_id("projectId", &id)).transpose()?;
+        let new = NewWorkspace { name: input.name, path: input.path, config: input.config.map(|j| j.0), project_id };
         let created = workspace::create(service_ctx(ctx), new).await?;
         Ok(CreateWorkspacePayload { workspace: Workspace(created) })
     }
 
-    /// Changes a workspace. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (path taken).
+    /// Changes a workspace (`projectId: null` unlinks it from its project). Errors: `NOT_FOUND`
+    /// (workspace or project), `BAD_USER_INPUT`, `CONFLICT` (path taken).
     async fn update_workspace(
         &self,
         ctx: &Context<'_>,
         input: UpdateWorkspaceInput,
     ) -> async_graphql::Result<UpdateWorkspacePayload> {
         let id = parse_id("id", &input.id)?;
-        let changes = WorkspaceChanges { name: input.name, path: input.path, config: input.config.map(|j| j.0) };
+        let project_id = match input.project_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(id) => Some(Some(parse_id("projectId", &id)?)),
+        };
+        let changes =
+            WorkspaceChanges { name: input.name, path: input.path, config: input.config.map(|j| j.0), project_id };
         let updated = workspace::update(service_ctx(ctx), id, changes).await?;
         Ok(UpdateWorkspacePayload { workspace: Workspace(updated) })
     }

@@ -16,7 +16,7 @@ use crate::{
         connection::{Conn, page_args},
         loaders::{
             ExecutionSummaries, PullRequestsOfProject, ReadyTasksOfProject, TaskCounts as TaskCountsLoader,
-            TasksOfProject, child_connection,
+            TasksOfProject, TasksOfProjectByPriority, WorkspacesOfProject, child_connection,
         },
         to_id,
     },
@@ -65,13 +65,15 @@ impl Project {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
-    /// The project's tasks and subtasks, oldest first, narrowed by `filter`. Pages hold 50 items by
-    /// default and 100 at most.
+    /// The project's tasks and subtasks, narrowed by `filter`, in `orderBy` order (oldest first by
+    /// default). Pages hold 50 items by default and 100 at most; `PRIORITY` order pages forward only.
     #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
         filter: Option<TaskFilter>,
+        order_by: Option<TaskOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -79,7 +81,26 @@ impl Project {
     ) -> async_graphql::Result<Conn<Task>> {
         let args = page_args(first, after, last, before)?;
         let filter = filter.map(TaskFilter::into_filter).transpose()?.unwrap_or_default();
-        child_connection::<TasksOfProject, _>(ctx, self.0.id, filter, args, Task).await
+        match order_by.unwrap_or(TaskOrder::CreatedAt) {
+            TaskOrder::CreatedAt => child_connection::<TasksOfProject, _>(ctx, self.0.id, filter, args, Task).await,
+            TaskOrder::Priority => {
+                child_connection::<TasksOfProjectByPriority, _>(ctx, self.0.id, filter, args, Task).await
+            }
+        }
+    }
+    /// The workspaces that belong to the project, oldest first.
+    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn workspaces(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<super::Workspace>> {
+        let args = page_args(first, after, last, before)?;
+        let filter = crate::service::page::Filter::default();
+        child_connection::<WorkspacesOfProject, _>(ctx, self.0.id, filter, args, super::Workspace).await
     }
     /// Pending tasks whose `BLOCKS` dependencies are all done: what is ready to work on, most urgent
     /// first, then oldest; optionally of one `tag`. Pages forward only (`first`, `after`).
@@ -144,6 +165,15 @@ impl Project {
             total: counts.iter().map(|(_, n)| n).sum(),
         })
     }
+}
+
+/// The order of a list of tasks.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
+pub enum TaskOrder {
+    /// Oldest first (creation order).
+    CreatedAt,
+    /// Most urgent first (`CRITICAL`, `HIGH`, `MEDIUM`, `LOW`), then oldest.
+    Priority,
 }
 
 /// Number of a project's tasks in each status.

@@ -37,6 +37,16 @@ impl Workspace {
     async fn config(&self) -> Json<&Value> {
         Json(&self.0.config)
     }
+    /// Id of the project the workspace belongs to, if any.
+    async fn project_id(&self) -> Option<ID> {
+        self.0.project_id.map(to_id)
+    }
+    /// The project the workspace belongs to, if any.
+    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Project>> {
+        let Some(project) = self.0.project_id else { return Ok(None) };
+        let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<crate::graphql::loaders::ById<entity::project::Entity>>>();
+        Ok(loader.load_one(project).await?.map(super::Project))
+    }
     /// When the workspace was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -73,6 +83,8 @@ pub struct CreateWorkspaceInput {
     pub path: String,
     /// Configuration object; `{}` when omitted.
     pub config: Option<Json<Value>>,
+    /// The project it belongs to.
+    pub project_id: Option<ID>,
 }
 
 /// Input of `updateWorkspace`; omitted fields stay as they are.
@@ -86,6 +98,8 @@ pub struct UpdateWorkspaceInput {
     pub path: Option<String>,
     /// New configuration object (replaces the old one).
     pub config: Option<Json<Value>>,
+    /// New project; `null` unlinks the workspace from its project.
+    pub project_id: async_graphql::MaybeUndefined<ID>,
 }
 
 /// Input of `deleteWorkspace`.
