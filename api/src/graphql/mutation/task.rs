@@ -35,20 +35,7 @@ impl TaskMutation {
             parent_id: input.parent_id.map(|id| parse_id("parentId", &id)).transpose()?,
             external_id: input.external_id,
             tag: input.tag,
-            fields: TaskFields {
-                title: Some(input.title),
-                description: input.description,
-                details: input.details,
-                test_strategy: input.test_strategy,
-                status: input.status.map(Into::into),
-                priority: input.priority.map(Into::into),
-                complexity: input.complexity,
-                tags: input.tags,
-                requirements: input.requirements.map(|j| j.0),
-                metadata: input.metadata.map(|j| j.0),
-                estimated_hours: input.estimated_hours,
-                actual_hours: input.actual_hours,
-            },
+            fields: input.fields.into_fields(Some(input.title)),
         };
         Ok(TaskPayload { task: Task(task::create(service_ctx(ctx), new).await?) })
     }
@@ -58,20 +45,7 @@ impl TaskMutation {
     /// spent in the old one. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
     async fn update_task(&self, ctx: &Context<'_>, input: UpdateTaskInput) -> async_graphql::Result<TaskPayload> {
         let id = parse_id("id", &input.id)?;
-        let fields = TaskFields {
-            title: input.title,
-            description: input.description,
-            details: input.details,
-            test_strategy: input.test_strategy,
-            status: input.status.map(Into::into),
-            priority: input.priority.map(Into::into),
-            complexity: input.complexity,
-            tags: input.tags,
-            requirements: input.requirements.map(|j| j.0),
-            metadata: input.metadata.map(|j| j.0),
-            estimated_hours: input.estimated_hours,
-            actual_hours: input.actual_hours,
-        };
+        let fields = input.fields.into_fields(input.title);
         let updated = task::update(service_ctx(ctx), id, input.version, fields, input.note).await?;
         Ok(TaskPayload { task: Task(updated) })
     }

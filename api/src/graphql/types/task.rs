@@ -424,28 +424,19 @@ impl TaskFilter {
     }
 }
 
-/// Input of `createTask`.
+/// The editable fields shared by `createTask` and `updateTask`; omitted fields keep their value
+/// (or, on creation, their default).
 #[derive(InputObject)]
-pub struct CreateTaskInput {
-    /// The project.
-    pub project_id: ID,
-    /// The parent task (same project), to create a subtask.
-    pub parent_id: Option<ID>,
-    /// Task Master id, unique per project and tag.
-    pub external_id: Option<String>,
-    /// Task Master tag; `master` when omitted.
-    pub tag: Option<String>,
-    /// Title, 1 to 500 characters.
-    pub title: String,
+pub struct TaskFieldsInput {
     /// Short description.
     pub description: Option<String>,
     /// Implementation details.
     pub details: Option<String>,
     /// How to test it.
     pub test_strategy: Option<String>,
-    /// Status; `PENDING` when omitted.
+    /// Status (`PENDING` for a new task when omitted). A change is recorded in `history`.
     pub status: Option<TaskStatus>,
-    /// Priority; `MEDIUM` when omitted.
+    /// Priority (`MEDIUM` for a new task when omitted).
     pub priority: Option<TaskPriority>,
     /// Complexity from 1 to 10.
     pub complexity: Option<i32>,
@@ -461,6 +452,44 @@ pub struct CreateTaskInput {
     pub actual_hours: Option<f64>,
 }
 
+impl TaskFieldsInput {
+    /// The service's fields, with `title`.
+    pub fn into_fields(self, title: Option<String>) -> tasks::TaskFields {
+        tasks::TaskFields {
+            title,
+            description: self.description,
+            details: self.details,
+            test_strategy: self.test_strategy,
+            status: self.status.map(Into::into),
+            priority: self.priority.map(Into::into),
+            complexity: self.complexity,
+            tags: self.tags,
+            requirements: self.requirements.map(|j| j.0),
+            metadata: self.metadata.map(|j| j.0),
+            estimated_hours: self.estimated_hours,
+            actual_hours: self.actual_hours,
+        }
+    }
+}
+
+/// Input of `createTask`.
+#[derive(InputObject)]
+pub struct CreateTaskInput {
+    /// The project.
+    pub project_id: ID,
+    /// The parent task (same project), to create a subtask.
+    pub parent_id: Option<ID>,
+    /// Task Master id, unique per project and tag.
+    pub external_id: Option<String>,
+    /// Task Master tag; `master` when omitted.
+    pub tag: Option<String>,
+    /// Title, 1 to 500 characters.
+    pub title: String,
+    /// The other fields.
+    #[graphql(flatten)]
+    pub fields: TaskFieldsInput,
+}
+
 /// Input of `updateTask`; omitted fields stay as they are. A new `status` is recorded in the
 /// task's history with how long it spent in the old one.
 #[derive(InputObject)]
@@ -469,32 +498,13 @@ pub struct UpdateTaskInput {
     pub id: ID,
     /// The `version` you read; when the task has moved on since, the answer is `CONFLICT`.
     pub version: Option<i32>,
-    /// New title.
-    pub title: Option<String>,
-    /// New description.
-    pub description: Option<String>,
-    /// New details.
-    pub details: Option<String>,
-    /// New test strategy.
-    pub test_strategy: Option<String>,
-    /// New status.
-    pub status: Option<TaskStatus>,
     /// Why the status changes (kept in the history).
     pub note: Option<String>,
-    /// New priority.
-    pub priority: Option<TaskPriority>,
-    /// New complexity, 1 to 10.
-    pub complexity: Option<i32>,
-    /// New labels.
-    pub tags: Option<Vec<String>>,
-    /// New requirements object.
-    pub requirements: Option<Json<Value>>,
-    /// New metadata object.
-    pub metadata: Option<Json<Value>>,
-    /// New estimate in hours.
-    pub estimated_hours: Option<f64>,
-    /// New actual effort in hours.
-    pub actual_hours: Option<f64>,
+    /// New title.
+    pub title: Option<String>,
+    /// The other fields.
+    #[graphql(flatten)]
+    pub fields: TaskFieldsInput,
 }
 
 /// Input of `deleteTask`.
