@@ -87,3 +87,24 @@ async fn todo_and_session_state_changes_append_their_own_events() {
     assert_eq!(event["error"], "oops");
     assert_eq!(event["eventData"]["willRetry"], true);
 }
+
+#[tokio::test]
+async fn a_clients_event_is_audited_with_its_actor() {
+    let (app, _db) = spawn_app().await;
+    let (session, _) = app.start_session(&["a.rs"]).await;
+    let appended = app
+        .data_as(
+            "worker-3",
+            "mutation($s: ID!) { appendSessionEvent(input: { sessionId: $s, eventType: \"note\" }) { event { id } } }",
+            json!({ "s": session }),
+        )
+        .await;
+    let id = appended["appendSessionEvent"]["event"]["id"].clone();
+    let log = app
+        .data("query($id: ID!) { auditLog(entityId: $id) { nodes { entityType action actor } } }", json!({ "id": id }))
+        .await;
+    assert_eq!(
+        log["auditLog"]["nodes"],
+        json!([{ "entityType": "session_event", "action": "CREATE", "actor": "worker-3" }])
+    );
+}

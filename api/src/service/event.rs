@@ -22,6 +22,9 @@ use super::{
 };
 use crate::error::{ApiError, ApiResult};
 
+/// Audit entity type of events appended by clients.
+pub const ENTITY: &str = "session_event";
+
 /// PostgreSQL channel on which committed events are announced.
 pub const NOTIFY_CHANNEL: &str = "docket_events";
 
@@ -116,13 +119,16 @@ pub async fn append(txn: &impl ConnectionTrait, session_id: Uuid, event: NewEven
     Ok(model)
 }
 
-/// Appends a client's event in its own transaction and wakes the session's subscribers.
+/// Appends a client's event in its own transaction (with its audit entry) and wakes the session's
+/// subscribers.
 /// Errors: `BAD_USER_INPUT` (empty or long type, metadata not an object), `NOT_FOUND`.
 pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
     require_text("eventType", &event.event_type, 100)?;
     require_object("metadata", &event.metadata)?;
     let txn = cx.db.begin().await?;
     let model = append(&txn, session_id, event).await?;
+    // Docket's own events accompany writes that are audited already; a client's append is its own write.
+    super::audit::record_change(&txn, cx.request, ENTITY, model.id, None, Some(&model)).await?;
     txn.commit().await?;
     cx.bus.wake(session_id);
     Ok(model)
