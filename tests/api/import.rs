@@ -95,7 +95,7 @@ fn small_document() -> Value {
         { "id": 2, "title": "API", "status": "pending", "dependencies": [1], "subtasks": [
             { "id": 1, "title": "Queries", "status": "pending", "dependencies": [] },
             { "id": 2, "title": "Mutations", "status": "pending", "dependencies": [1] } ] },
-        { "id": 3, "title": "Docs", "status": "pending", "dependencies": [2] } ] } })
+        { "id": 3, "title": "Docs", "description": "How to use it", "complexity": 4, "status": "pending", "dependencies": [2] } ] } })
 }
 
 #[tokio::test]
@@ -108,6 +108,9 @@ async fn an_edited_file_updates_what_changed_with_transitions_and_audit_entries(
     edited["master"]["tasks"][1]["status"] = json!("in-progress");
     edited["master"]["tasks"][2]["title"] = json!("User docs");
     edited["master"]["tasks"][2]["dependencies"] = json!([]);
+    let t3 = edited["master"]["tasks"][2].as_object_mut().unwrap();
+    t3.remove("description");
+    t3.remove("complexity");
     let report = app.import(&project, &edited, json!({})).await;
     let tag = &report["data"]["importTaskMasterTasks"]["tags"][0];
     assert_eq!(tag["updated"], json!(["2", "3"]), "{report}");
@@ -118,7 +121,7 @@ async fn an_edited_file_updates_what_changed_with_transitions_and_audit_entries(
         .data(
             "query($p: ID!) { t2: taskByExternalId(projectId: $p, externalId: \"2\") { id status version
                 history { nodes { fromStatus toStatus note durationMs } } }
-              t3: taskByExternalId(projectId: $p, externalId: \"3\") { title dependencies { totalCount } } }",
+              t3: taskByExternalId(projectId: $p, externalId: \"3\") { title description complexity dependencies { totalCount } } }",
             json!({ "p": project }),
         )
         .await;
@@ -131,6 +134,7 @@ async fn an_edited_file_updates_what_changed_with_transitions_and_audit_entries(
     assert_eq!(history[1]["note"], "Task Master import");
     assert!(history[1]["durationMs"].as_i64().unwrap() >= 0);
     assert_eq!(data["t3"]["title"], "User docs");
+    assert!(data["t3"]["description"].is_null() && data["t3"]["complexity"].is_null(), "removed fields are cleared");
     assert_eq!(data["t3"]["dependencies"]["totalCount"], 0);
 
     let audit = app

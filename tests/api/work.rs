@@ -77,6 +77,12 @@ async fn a_stale_version_is_a_conflict_and_transitions_are_recorded_with_duratio
     assert_eq!(moved["transitionTask"], json!({ "status": "IN_PROGRESS", "version": 3 }));
     let done = app.data(update, json!({ "input": { "id": task, "status": "DONE", "note": "shipped" } })).await;
     assert!(done["updateTask"]["task"]["completedAt"].is_string());
+    let described =
+        "mutation($id: ID!, $d: String) { updateTask(input: { id: $id, description: $d }) { task { description } } }";
+    let set = app.data(described, json!({ "id": task, "d": "text" })).await;
+    assert_eq!(set["updateTask"]["task"]["description"], "text");
+    let unset = app.data(described, json!({ "id": task })).await;
+    assert_eq!(unset["updateTask"]["task"]["description"], "text", "an unset variable leaves the field as it is");
 
     let history = app
         .data(
@@ -457,7 +463,7 @@ async fn workspaces_belong_to_projects_and_are_unlinked_when_the_project_goes() 
     assert_eq!(error_code(&unknown), "NOT_FOUND");
     let unlinked = app
         .data(
-            "mutation($id: ID!) { updateWorkspace(input: { id: $id, projectId: null }) { workspace { projectId } } }",
+            "mutation($id: ID!) { updateWorkspace(input: { id: $id, removeFromProject: true }) { workspace { projectId } } }",
             json!({ "id": workspace }),
         )
         .await;

@@ -221,12 +221,12 @@ fn changed_fields(current: &task::Model, planned: &TaskFields) -> TaskFields {
     }
     TaskFields {
         title: differs(&planned.title, Some(&current.title)),
-        description: differs(&planned.description, current.description.as_ref()),
-        details: differs(&planned.details, current.details.as_ref()),
-        test_strategy: differs(&planned.test_strategy, current.test_strategy.as_ref()),
+        description: differs(&planned.description, Some(&current.description)),
+        details: differs(&planned.details, Some(&current.details)),
+        test_strategy: differs(&planned.test_strategy, Some(&current.test_strategy)),
         status: differs(&planned.status, Some(&current.status)),
         priority: differs(&planned.priority, Some(&current.priority)),
-        complexity: differs(&planned.complexity, current.complexity.as_ref()),
+        complexity: differs(&planned.complexity, Some(&current.complexity)),
         metadata: differs(&planned.metadata, Some(&current.metadata)),
         ..TaskFields::default()
     }
@@ -336,12 +336,12 @@ pub async fn export(db: &impl ConnectionTrait, project_id: Uuid, only_tags: Opti
             parent: task.parent_id.and_then(|p| external.get(&p).cloned()),
             fields: TaskFields {
                 title: Some(task.title.clone()),
-                description: task.description.clone(),
-                details: task.details.clone(),
-                test_strategy: task.test_strategy.clone(),
+                description: Some(task.description.clone()),
+                details: Some(task.details.clone()),
+                test_strategy: Some(task.test_strategy.clone()),
                 status: Some(task.status),
                 priority: Some(task.priority),
-                complexity: task.complexity,
+                complexity: Some(task.complexity),
                 metadata: Some(task.metadata.clone()),
                 ..TaskFields::default()
             },

@@ -65,18 +65,18 @@ impl Listed for task_state_transition::Model {
 pub struct TaskFields {
     /// Title, 1 to 500 characters (required on create).
     pub title: Option<String>,
-    /// Short description.
-    pub description: Option<String>,
-    /// Implementation details.
-    pub details: Option<String>,
-    /// How to test it.
-    pub test_strategy: Option<String>,
+    /// Short description (`Some(None)` clears it).
+    pub description: Option<Option<String>>,
+    /// Implementation details (`Some(None)` clears them).
+    pub details: Option<Option<String>>,
+    /// How to test it (`Some(None)` clears it).
+    pub test_strategy: Option<Option<String>>,
     /// Status; `pending` on create.
     pub status: Option<TaskStatus>,
     /// Priority; `medium` on create.
     pub priority: Option<TaskPriority>,
-    /// Complexity from 1 to 10.
-    pub complexity: Option<i32>,
+    /// Complexity from 1 to 10 (`Some(None)` clears it).
+    pub complexity: Option<Option<i32>>,
     /// Labels.
     pub tags: Option<Vec<String>>,
     /// Requirements object.
@@ -126,13 +126,13 @@ fn apply(model: &mut task::ActiveModel, fields: TaskFields) -> ApiResult<()> {
         model.title = Set(title);
     }
     if let Some(text) = fields.description {
-        model.description = Set(Some(text));
+        model.description = Set(text);
     }
     if let Some(text) = fields.details {
-        model.details = Set(Some(text));
+        model.details = Set(text);
     }
     if let Some(text) = fields.test_strategy {
-        model.test_strategy = Set(Some(text));
+        model.test_strategy = Set(text);
     }
     if let Some(status) = fields.status {
         model.status = Set(status);
@@ -141,10 +141,12 @@ fn apply(model: &mut task::ActiveModel, fields: TaskFields) -> ApiResult<()> {
         model.priority = Set(priority);
     }
     if let Some(complexity) = fields.complexity {
-        if !(1..=10).contains(&complexity) {
-            return Err(ApiError::bad_input(format!("`complexity` must be between 1 and 10, got {complexity}")));
+        if let Some(value) = complexity
+            && !(1..=10).contains(&value)
+        {
+            return Err(ApiError::bad_input(format!("`complexity` must be between 1 and 10, got {value}")));
         }
-        model.complexity = Set(Some(complexity));
+        model.complexity = Set(complexity);
     }
     if let Some(tags) = fields.tags {
         model.tags = Set(json!(tags));

@@ -210,12 +210,12 @@ impl Reader<'_> {
         }
         TaskFields {
             title,
-            description: self.text(item, "description"),
-            details: self.text(item, "details"),
-            test_strategy: self.text(item, "testStrategy"),
+            description: Some(self.text(item, "description")),
+            details: Some(self.text(item, "details")),
+            test_strategy: Some(self.text(item, "testStrategy")),
             status: Some(status),
             priority: Some(priority),
-            complexity,
+            complexity: Some(complexity),
             tags: None,
             requirements: None,
             metadata: Some(Value::Object(metadata)),
@@ -478,7 +478,7 @@ fn task_json(task: &ExportTask, subtask_of: Option<&str>) -> Value {
         .collect();
     out.insert("dependencies".into(), Value::Array(deps));
     out.insert("priority".into(), json!(fields.priority.map(priority_text)));
-    if let Some(complexity) = fields.complexity {
+    if let Some(Some(complexity)) = fields.complexity {
         out.insert("complexity".into(), json!(complexity));
     }
     if let Some(Value::Object(extra)) = &fields.metadata {

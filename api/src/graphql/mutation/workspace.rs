@@ -1,8 +1,9 @@
 //! `createWorkspace`, `updateWorkspace`, `deleteWorkspace`.
 
-use async_graphql::{Context, MaybeUndefined, Object};
+use async_graphql::{Context, Object};
 
 use crate::{
+    error::ApiError,
     graphql::{
         parse_id, service_ctx,
         types::{
@@ -35,7 +36,7 @@ impl WorkspaceMutation {
         Ok(CreateWorkspacePayload { workspace: Workspace(created) })
     }
 
-    /// Changes a workspace (`projectId: null` unlinks it from its project). Errors: `NOT_FOUND`
+    /// Changes a workspace (`removeFromProject: true` unlinks it from its project). Errors: `NOT_FOUND`
     /// (workspace or project), `BAD_USER_INPUT`, `CONFLICT` (path taken).
     async fn update_workspace(
         &self,
@@ -43,10 +44,13 @@ impl WorkspaceMutation {
         input: UpdateWorkspaceInput,
     ) -> async_graphql::Result<UpdateWorkspacePayload> {
         let id = parse_id("id", &input.id)?;
-        let project_id = match input.project_id {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(id) => Some(Some(parse_id("projectId", &id)?)),
+        let project_id = match (input.project_id, input.remove_from_project.unwrap_or(false)) {
+            (Some(_), true) => {
+                return Err(ApiError::bad_input("give `projectId` or `removeFromProject`, not both").into());
+            }
+            (Some(id), false) => Some(Some(parse_id("projectId", &id)?)),
+            (None, true) => Some(None),
+            (None, false) => None,
         };
         let changes =
             WorkspaceChanges { name: input.name, path: input.path, config: input.config.map(|j| j.0), project_id };

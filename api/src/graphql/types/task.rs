@@ -424,8 +424,9 @@ impl TaskFilter {
     }
 }
 
-/// The editable fields shared by `createTask` and `updateTask`; omitted fields keep their value
-/// (or, on creation, their default).
+/// The editable fields shared by `createTask` and `updateTask`. An omitted or `null` field keeps its
+/// value (or, on creation, its default): async-graphql reads an unset variable as `null`, so `null`
+/// never clears a field through the API.
 #[derive(InputObject)]
 pub struct TaskFieldsInput {
     /// Short description.
@@ -457,12 +458,12 @@ impl TaskFieldsInput {
     pub fn into_fields(self, title: Option<String>) -> tasks::TaskFields {
         tasks::TaskFields {
             title,
-            description: self.description,
-            details: self.details,
-            test_strategy: self.test_strategy,
+            description: self.description.map(Some),
+            details: self.details.map(Some),
+            test_strategy: self.test_strategy.map(Some),
             status: self.status.map(Into::into),
             priority: self.priority.map(Into::into),
-            complexity: self.complexity,
+            complexity: self.complexity.map(Some),
             tags: self.tags,
             requirements: self.requirements.map(|j| j.0),
             metadata: self.metadata.map(|j| j.0),

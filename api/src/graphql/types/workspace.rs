@@ -98,8 +98,11 @@ pub struct UpdateWorkspaceInput {
     pub path: Option<String>,
     /// New configuration object (replaces the old one).
     pub config: Option<Json<Value>>,
-    /// New project; `null` unlinks the workspace from its project.
-    pub project_id: async_graphql::MaybeUndefined<ID>,
+    /// New project to link the workspace to.
+    pub project_id: Option<ID>,
+    /// `true` unlinks the workspace from its project. (Not `projectId: null`: an unset variable reads
+    /// as `null`, and unlinking must never happen by accident.)
+    pub remove_from_project: Option<bool>,
 }
 
 /// Input of `deleteWorkspace`.
