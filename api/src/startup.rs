@@ -169,13 +169,25 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .with_state((state.clone(), schema))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(CorsLayer::permissive())
 }
 
 type AppStateWithSchema = (AppState, AppSchema);
+
+/// The span of one HTTP request: method, route and request id (set by `SetRequestIdLayer`).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let matched_path = request.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
+    let request_id = request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        matched_path = matched_path.as_deref().unwrap_or(request.uri().path()),
+        request_id = %request_id,
+    )
+}
 
 /// The request context from the headers and peer address.
 fn request_context(headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestContext {

@@ -2,6 +2,12 @@
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
+/// Installs the global subscriber for a test run: output goes through the test harness's capture.
+pub fn init_for_tests() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let _ = tracing_subscriber::registry().with(filter).with(fmt::layer().compact().with_test_writer()).try_init();
+}
+
 /// Installs the global subscriber once; later calls (as in tests) do nothing.
 pub fn init(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));

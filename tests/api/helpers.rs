@@ -131,7 +131,7 @@ pub async fn spawn_app() -> (TestApp, TestDb) {
 /// Starts a server on `db` (possibly shared with other apps), with `tune` applied to its config.
 pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        api::telemetry::init(false);
+        api::telemetry::init_for_tests();
     }
     let mut config = Config::with_database(db.url.clone());
     tune(&mut config);

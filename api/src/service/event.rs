@@ -122,6 +122,7 @@ pub async fn append(txn: &impl ConnectionTrait, session_id: Uuid, event: NewEven
 /// Appends a client's event in its own transaction (with its audit entry) and wakes the session's
 /// subscribers.
 /// Errors: `BAD_USER_INPUT` (empty or long type, metadata not an object), `NOT_FOUND`.
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
     require_text("eventType", &event.event_type, 100)?;
     require_object("metadata", &event.metadata)?;

@@ -56,6 +56,7 @@ pub struct Outcome {
 
 /// Records that `agent` started working on task `task_id` (status `running`, started now).
 /// Errors: `NOT_FOUND` (task), `BAD_USER_INPUT` (empty agent, context not an object).
+#[tracing::instrument(skip_all, fields(task_id = %task_id))]
 pub async fn start(
     cx: Ctx<'_>,
     task_id: Uuid,
@@ -97,6 +98,7 @@ pub async fn start(
 
 /// Records how execution `id` ended; its duration is the time since it started.
 /// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (already ended, a status that is not final, bad figures).
+#[tracing::instrument(skip_all, fields(execution_id = %id))]
 pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<task_execution::Model> {
     let status = outcome.status.unwrap_or(ExecutionStatus::Succeeded);
     if !status.is_final() {

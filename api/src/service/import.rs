@@ -91,6 +91,7 @@ pub fn problems_error(problems: &[Problem]) -> ApiError {
 
 /// Imports `document` into the project `project_id`. Errors: `NOT_FOUND` (project),
 /// `BAD_USER_INPUT` (the document's problems, each with its place), `CONFLICT`.
+#[tracing::instrument(skip_all, fields(project_id = %project_id))]
 pub async fn import(
     cx: Ctx<'_>,
     project_id: Uuid,
@@ -107,6 +108,7 @@ pub async fn import(
 
 /// Imports into the project named `name`, creating it when it does not exist (in the same
 /// transaction, so a dry run or a failed import leaves no project behind).
+#[tracing::instrument(skip_all, fields(project = %name))]
 pub async fn import_by_name(
     cx: Ctx<'_>,
     name: &str,
@@ -150,6 +152,7 @@ async fn import_in(
     let parsed = taskmaster::parse_document(document, options.tags.as_deref(), options.strict)
         .map_err(|problems| problems_error(&problems))?;
     let total: u64 = parsed.tags.iter().map(|t| t.tasks.len() as u64).sum();
+    tracing::info!(project_id = %project.id, tasks = total, dry_run = options.dry_run, "importing Task Master document");
     let mut done = 0;
     let mut reports = Vec::new();
     for plan in &parsed.tags {

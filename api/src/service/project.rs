@@ -105,6 +105,7 @@ pub async fn create_in(txn: &impl ConnectionTrait, cx: Ctx<'_>, fields: ProjectF
 }
 
 /// Creates a project. Errors: `BAD_USER_INPUT`, `CONFLICT` (name taken).
+#[tracing::instrument(skip_all)]
 pub async fn create(cx: Ctx<'_>, fields: ProjectFields) -> ApiResult<project::Model> {
     let txn = cx.db.begin().await?;
     let created = create_in(&txn, cx, fields).await?;
@@ -123,6 +124,7 @@ pub async fn find_by_name(db: &impl ConnectionTrait, name: &str) -> ApiResult<Op
 }
 
 /// Applies `fields` to project `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, fields: ProjectFields) -> ApiResult<project::Model> {
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;
@@ -137,6 +139,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, fields: ProjectFields) -> ApiResult<p
 
 /// Deletes project `id` with its tasks (cascade); its workspaces stay, unlinked.
 /// Errors: `NOT_FOUND`.
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;

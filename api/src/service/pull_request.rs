@@ -83,6 +83,7 @@ fn apply(model: &mut pull_request::ActiveModel, fields: PullRequestFields) -> Ap
 }
 
 /// Creates a pull request in project `project_id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
+#[tracing::instrument(skip_all, fields(project_id = %project_id))]
 pub async fn create(cx: Ctx<'_>, project_id: Uuid, fields: PullRequestFields) -> ApiResult<pull_request::Model> {
     for (name, value) in
         [("repositoryUrl", &fields.repository_url), ("branch", &fields.branch), ("title", &fields.title)]
@@ -120,6 +121,7 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<pull_request:
 }
 
 /// Applies `fields` to pull request `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
+#[tracing::instrument(skip_all, fields(pull_request_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, fields: PullRequestFields) -> ApiResult<pull_request::Model> {
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;
@@ -133,6 +135,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, fields: PullRequestFields) -> ApiResu
 }
 
 /// Deletes pull request `id` and its links. Errors: `NOT_FOUND`.
+#[tracing::instrument(skip_all, fields(pull_request_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;
@@ -144,6 +147,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 
 /// Links task `task_id` to pull request `pull_request_id` (same project; linking twice changes
 /// nothing). Errors: `NOT_FOUND`, `BAD_USER_INPUT` (different projects).
+#[tracing::instrument(skip_all, fields(task_id = %task_id, pull_request_id = %pull_request_id))]
 pub async fn link(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResult<pull_request::Model> {
     let txn = cx.db.begin().await?;
     let task = tasks::get(&txn, task_id).await?;
@@ -166,6 +170,7 @@ pub async fn link(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResul
 }
 
 /// Removes the link between a task and a pull request. Errors: `NOT_FOUND` (no such link).
+#[tracing::instrument(skip_all, fields(task_id = %task_id, pull_request_id = %pull_request_id))]
 pub async fn unlink(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResult<pull_request::Model> {
     let txn = cx.db.begin().await?;
     let link = task_pull_request::Entity::find_by_id((task_id, pull_request_id))

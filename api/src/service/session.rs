@@ -84,6 +84,7 @@ pub fn check_paths(paths: &[String]) -> ApiResult<()> {
 
 /// Starts a session and one pending todo per file, in one transaction, and appends `session_started`.
 /// Errors: `NOT_FOUND` (workspace), `BAD_USER_INPUT` (bad name, paths, expiry or metadata).
+#[tracing::instrument(skip_all, fields(workspace_id = %input.workspace_id))]
 pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_session::Model> {
     require_text("moduleName", &input.module_name, 255)?;
     if input.file_paths.len() > MAX_FILES {
@@ -134,6 +135,7 @@ pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_
     let session = get(&txn, session_id).await?;
     txn.commit().await?;
     cx.bus.wake(session_id);
+    tracing::info!(%session_id, files = input.file_paths.len(), "session started");
     Ok(session)
 }
 
@@ -183,6 +185,7 @@ pub fn status_name(status: SessionStatus) -> String {
 /// Applies `changes` to session `id`; a status change appends `session_status_changed`.
 /// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (forbidden transition, bad fields), `CONFLICT` (the status
 /// changed concurrently).
+#[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, changes: SessionChanges) -> ApiResult<documentation_session::Model> {
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;
@@ -257,6 +260,7 @@ pub async fn mark_in_progress(
 }
 
 /// Deletes session `id` with its todos and events (cascade). Errors: `NOT_FOUND`.
+#[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;
@@ -270,6 +274,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 /// The expiry sweep: every session past `expires_at` that is still pending or in progress becomes
 /// `expired`, each in its own transaction with a `session_expired` event; lapsed todo leases are
 /// released too. Returns how many sessions expired.
+#[tracing::instrument(skip_all)]
 pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
     let now = Utc::now();
     let due: Vec<Uuid> = documentation_session::Entity::find()

@@ -263,6 +263,7 @@ async fn status_since(txn: &impl ConnectionTrait, task: &task::Model) -> ApiResu
 
 /// Creates a task (a subtask when `parent_id` is given). Errors: `NOT_FOUND` (project or parent),
 /// `BAD_USER_INPUT` (bad fields, parent in another project), `CONFLICT` (external id taken).
+#[tracing::instrument(skip_all, fields(project_id = %new.project_id))]
 pub async fn create(cx: Ctx<'_>, new: NewTask) -> ApiResult<task::Model> {
     let txn = cx.db.begin().await?;
     project::get(&txn, new.project_id).await?;
@@ -343,6 +344,7 @@ pub async fn update_in(
 
 /// Updates task `id`. With `expected_version`, answers `CONFLICT` when the task is no longer at that
 /// version (optimistic concurrency). Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
+#[tracing::instrument(skip_all, fields(task_id = %id))]
 pub async fn update(
     cx: Ctx<'_>,
     id: Uuid,
@@ -369,6 +371,7 @@ pub async fn update(
 }
 
 /// Deletes task `id` with its subtasks, edges and history (cascade). Errors: `NOT_FOUND`.
+#[tracing::instrument(skip_all, fields(task_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;
@@ -405,6 +408,7 @@ async fn describe(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<String> 
 
 /// Makes `task_id` depend on `depends_on_id` (or changes the kind of an existing edge).
 /// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (self, other project, or a `blocks` cycle, named).
+#[tracing::instrument(skip_all, fields(task_id = %task_id, depends_on_id = %depends_on_id))]
 pub async fn add_dependency(
     cx: Ctx<'_>,
     task_id: Uuid,
@@ -447,6 +451,7 @@ pub async fn add_dependency(
 }
 
 /// Removes the edge `task_id -> depends_on_id`. Errors: `NOT_FOUND` (no such edge).
+#[tracing::instrument(skip_all, fields(task_id = %task_id, depends_on_id = %depends_on_id))]
 pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) -> ApiResult<task::Model> {
     let txn = cx.db.begin().await?;
     let existing = task_dependency::Entity::find_by_id((task_id, depends_on_id))

@@ -157,6 +157,7 @@ pub async fn insert_all(
 
 /// Adds `todos` to session `session_id` in one transaction and appends `todos_created`.
 /// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (bad fields, finished session, too many).
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) -> ApiResult<Vec<session_todo::Model>> {
     if todos.is_empty() || todos.len() > MAX_BATCH {
         return Err(ApiError::bad_input(format!("give between 1 and {MAX_BATCH} todos")));
@@ -188,6 +189,7 @@ pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<
 }
 
 /// Applies `changes` to todo `id` and appends `todo_updated`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
+#[tracing::instrument(skip_all, fields(todo_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, changes: TodoChanges) -> ApiResult<session_todo::Model> {
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;
@@ -227,6 +229,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: TodoChanges) -> ApiResult<se
 /// Makes todo `todo_id` wait for `depends_on_id`. Adding an edge that exists changes nothing.
 /// Errors: `NOT_FOUND` (either todo), `BAD_USER_INPUT` (self-dependency, different sessions, or a
 /// cycle, which the message spells out).
+#[tracing::instrument(skip_all, fields(todo_id = %todo_id, depends_on_id = %depends_on_id))]
 pub async fn add_dependency(cx: Ctx<'_>, todo_id: Uuid, depends_on_id: Uuid) -> ApiResult<session_todo::Model> {
     if todo_id == depends_on_id {
         return Err(ApiError::bad_input("a todo cannot depend on itself"));
@@ -286,6 +289,7 @@ async fn session_edges(db: &impl ConnectionTrait, session_id: Uuid) -> ApiResult
 /// when nothing is ready. Lapsed leases of the session are released first. On PostgreSQL the pick
 /// uses `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same todo nor wait on each other.
 /// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (finished session, bad lease).
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn claim_next(
     cx: Ctx<'_>,
     session_id: Uuid,
@@ -337,11 +341,13 @@ pub async fn claim_next(
     .await?;
     txn.commit().await?;
     cx.bus.wake(session_id);
+    tracing::info!(todo_id = %todo.id, attempt = todo.attempts, "todo claimed");
     Ok(Some(todo))
 }
 
 /// Returns every `in_progress` todo whose lease has lapsed (of one session, or all) to `pending`, or
 /// to `failed` when out of attempts, with a `todo_lease_expired` event each. Returns how many.
+#[tracing::instrument(skip_all)]
 pub async fn release_lapsed(cx: Ctx<'_>, session_id: Option<Uuid>) -> ApiResult<u64> {
     let txn = cx.db.begin().await?;
     let backend = txn.get_database_backend();
@@ -395,6 +401,7 @@ pub enum Outcome {
 /// Records a worker's outcome for todo `id` and appends the matching event.
 /// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (the todo is not in a state the outcome applies to),
 /// `CONFLICT` (its status changed meanwhile).
+#[tracing::instrument(skip_all, fields(todo_id = %id))]
 pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<session_todo::Model> {
     let txn = cx.db.begin().await?;
     let current = get(&txn, id).await?;
@@ -448,5 +455,6 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<sessio
     audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&todo)).await?;
     txn.commit().await?;
     cx.bus.wake(current.session_id);
+    tracing::info!(status = %status_name(todo.status), "todo finished");
     Ok(todo)
 }

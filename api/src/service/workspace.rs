@@ -66,6 +66,7 @@ fn path_taken(err: DbErr) -> ApiError {
 
 /// Creates a workspace. Errors: `BAD_USER_INPUT` (empty name or path, config not an object),
 /// `CONFLICT` (path taken).
+#[tracing::instrument(skip_all)]
 pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Model> {
     require_text("name", &input.name, 255)?;
     require_text("path", &input.path, 4096)?;
@@ -104,6 +105,7 @@ pub async fn find_by_path(cx: Ctx<'_>, path: &str) -> ApiResult<Option<workspace
 }
 
 /// Applies `changes` to workspace `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (path taken).
+#[tracing::instrument(skip_all, fields(workspace_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResult<workspace::Model> {
     let txn = cx.db.begin().await?;
     let current = find(&txn, id).await?;
@@ -134,6 +136,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResu
 }
 
 /// Deletes workspace `id` with its sessions, todos and events (cascade). Errors: `NOT_FOUND`.
+#[tracing::instrument(skip_all, fields(workspace_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let txn = cx.db.begin().await?;
     let current = find(&txn, id).await?;
