@@ -7,7 +7,7 @@ use async_graphql::http::{GraphQLPlaygroundConfig, GraphiQLSource, playground_so
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Json, Router,
-    extract::{ConnectInfo, FromRequestParts, Request, State, WebSocketUpgrade},
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State, WebSocketUpgrade},
     http::{HeaderMap, HeaderName, StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -275,8 +275,6 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     };
     operation == Some(async_graphql::parser::types::OperationType::Mutation)
 }
-
-use axum::extract::FromRequest;
 
 async fn playground() -> Html<String> {
     Html(playground_source(GraphQLPlaygroundConfig::new("/graphql").subscription_endpoint("/graphql")))
