@@ -60,3 +60,58 @@ async fn over_deep_and_malformed_queries_get_codes() {
     assert_eq!(crate::helpers::error_code(&app.gql("{ workspaces(", json!({})).await), "GRAPHQL_PARSE_FAILED");
     assert_eq!(crate::helpers::error_code(&app.gql("{ nope }", json!({})).await), "GRAPHQL_VALIDATION_FAILED");
 }
+
+#[tokio::test]
+async fn the_expiry_sweep_runs_in_the_background() {
+    let db = crate::helpers::TestDb::new(false).await;
+    let app = crate::helpers::spawn_app_on(&db, |c| c.expiry_interval_secs = 1).await;
+    let (session, _) = app.start_session(&["a.rs"]).await;
+    app.data(
+        "mutation($id: ID!) { updateDocumentationSession(input: { id: $id, expiresAt: \"2020-01-01T00:00:00Z\" }) { session { id } } }",
+        json!({ "id": session }),
+    )
+    .await;
+    let status = "query($id: ID!) { documentationSession(id: $id) { status } }";
+    let mut expired = false;
+    for _ in 0..50 {
+        if app.data(status, json!({ "id": session })).await["documentationSession"]["status"] == "EXPIRED" {
+            expired = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(expired, "the sweep expired the session without anyone asking");
+}
+
+#[tokio::test]
+async fn sigterm_shuts_the_server_down_gracefully() {
+    // A real `docket` process: it serves, then exits 0 on SIGTERM.
+    let db = crate::helpers::TestDb::new(true).await;
+    let url = match &db.schema {
+        Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", db.url),
+        None => db.url.clone(),
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &url)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start docket");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if client.get(format!("http://127.0.0.1:{port}/health/ready")).send().await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "docket became ready");
+    let pid = child.id().expect("pid").to_string();
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    assert!(killed.success());
+    let status =
+        tokio::time::timeout(std::time::Duration::from_secs(20), child.wait()).await.expect("exits in time").unwrap();
+    assert!(status.success(), "exit status {status}");
+}

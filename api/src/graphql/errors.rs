@@ -143,3 +143,41 @@ impl Extension for ErrorShapingExtension {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_from(source: impl std::fmt::Display + Send + Sync + 'static) -> ServerError {
+        let err: async_graphql::Error = source.into();
+        err.into_server_error(async_graphql::Pos::default())
+    }
+
+    fn code(err: &ServerError) -> String {
+        err.extensions.as_ref().and_then(|e| e.get("code")).map(|c| c.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn internal_errors_are_masked_and_user_errors_keep_their_message() {
+        let mut internal = error_from(ApiError::from(anyhow::anyhow!("password=hunter2 connection refused")));
+        shape(&mut internal);
+        assert_eq!(internal.message, "internal server error");
+        assert_eq!(code(&internal), "\"INTERNAL_SERVER_ERROR\"");
+
+        let mut foreign = error_from(std::io::Error::other("disk on fire"));
+        shape(&mut foreign);
+        assert_eq!(foreign.message, "internal server error", "any non-ApiError source is masked");
+
+        let mut user = error_from(ApiError::bad_input("`first` must be at most 100"));
+        shape(&mut user);
+        assert_eq!(user.message, "`first` must be at most 100");
+        assert_eq!(code(&user), "\"BAD_USER_INPUT\"");
+
+        let mut lagged = error_from(ApiError::Lagged { last_sequence: 41 });
+        shape(&mut lagged);
+        assert_eq!(
+            lagged.extensions.as_ref().and_then(|e| e.get("lastSequence")).map(|v| v.to_string()),
+            Some("41".into())
+        );
+    }
+}
