@@ -35,6 +35,9 @@ pub struct Config {
     /// Largest query complexity accepted: one per field, times the page size for lists.
     #[arg(long, env = "DOCKET_MAX_COMPLEXITY", default_value_t = 100_000, global = true)]
     pub max_complexity: usize,
+    /// Most operations in one batched request (a JSON array of requests); more get HTTP 400.
+    #[arg(long, env = "DOCKET_MAX_BATCH", default_value_t = 10, global = true)]
+    pub max_batch: usize,
     /// Largest request body in bytes (a whole `tasks.json` fits); larger requests get HTTP 413.
     #[arg(long, env = "DOCKET_BODY_LIMIT", default_value_t = 8 * 1024 * 1024, global = true)]
     pub body_limit_bytes: usize,
@@ -61,6 +64,7 @@ impl Config {
             expiry_interval_secs: 60,
             max_depth: 16,
             max_complexity: 100_000,
+            max_batch: 10,
             body_limit_bytes: 8 * 1024 * 1024,
             subscriber_buffer: 1024,
             event_poll_interval_secs: 5,

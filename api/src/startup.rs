@@ -4,7 +4,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use async_graphql::http::{GraphQLPlaygroundConfig, GraphiQLSource, playground_source};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Json, Router,
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State, WebSocketUpgrade},
@@ -198,14 +198,23 @@ fn request_context(headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestCont
     }
 }
 
+/// POST `/graphql`: one operation, or a batch (a JSON array) of at most `max_batch`.
 async fn graphql_post(
-    State((_, schema)): State<AppStateWithSchema>,
+    State((state, schema)): State<AppStateWithSchema>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let request = request.into_inner().data(request_context(&headers, Some(peer)));
-    schema.execute(request).await.into()
+    request: GraphQLBatchRequest,
+) -> Response {
+    let batch = request.into_inner();
+    let size = batch.iter().count();
+    if size > state.config.max_batch {
+        let message = format!("a batch may hold at most {} operations, not {size}", state.config.max_batch);
+        let body =
+            serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    let batch = batch.data(request_context(&headers, Some(peer)));
+    GraphQLResponse::from(schema.execute_batch(batch).await).into_response()
 }
 
 /// GET `/graphql`: a websocket upgrade (both protocols), GraphiQL for a browser, or a query in the

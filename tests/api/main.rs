@@ -7,6 +7,7 @@ mod batching;
 mod events;
 mod health;
 mod helpers;
+mod hostile;
 mod import;
 mod migrations;
 mod schema;

@@ -1,0 +1,158 @@
+//! Hostile input: batches, alias bombs, malformed bodies, unknown operations, and a property test
+//! throwing generated documents and variables at a real server. Each gets a clear GraphQL or HTTP
+//! error with a code: never a 5xx, a hang or a panic.
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_code, spawn_app};
+
+async fn post_raw(app: &TestApp, body: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("request");
+    (response.status().as_u16(), response.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn batches_are_answered_up_to_the_limit_and_refused_beyond() {
+    let (app, _db) = spawn_app().await;
+    let batch = |n: usize| {
+        json!((0..n).map(|_| json!({ "query": "{ workspaces { totalCount } }" })).collect::<Vec<_>>()).to_string()
+    };
+    let (status, body) = post_raw(&app, &batch(3)).await;
+    assert_eq!(status, 200);
+    let answers: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answers.as_array().map(Vec::len), Some(3), "{body}");
+    let (status, body) = post_raw(&app, &batch(11)).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&serde_json::from_str(&body).unwrap()), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn alias_bombs_malformed_bodies_and_unknown_operations_get_clear_errors() {
+    let (app, _db) = spawn_app().await;
+    let bomb: String = (0..300)
+        .map(|i| format!("a{i}: workspaces(first: 100) {{ nodes {{ sessions(first: 100) {{ nodes {{ id }} }} }} }} "))
+        .collect();
+    let response = app.gql(&format!("{{ {bomb} }}"), json!({})).await;
+    assert_eq!(error_code(&response), "GRAPHQL_VALIDATION_FAILED");
+
+    for body in [
+        "{",
+        "[]",
+        "\"query\"",
+        "{\"query\": 42}",
+        "{\"query\": \"{ workspaces { totalCount } }\", \"variables\": [1]}",
+    ] {
+        let (status, text) = post_raw(&app, body).await;
+        assert!((400..500).contains(&status) || status == 200, "{body}: {status} {text}");
+        if status == 200 {
+            assert!(serde_json::from_str::<Value>(&text).unwrap()["errors"].is_array(), "{body}: {text}");
+        }
+    }
+    let unknown = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": "query A { workspaces { totalCount } } query B { projects { totalCount } }", "operationName": "C" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(unknown.status().as_u16() < 500);
+    let body: Value = unknown.json().await.unwrap();
+    assert!(body["errors"][0]["extensions"]["code"].is_string(), "{body}");
+}
+
+/// Fragments of GraphQL, valid and not, that generated documents are made of.
+fn token() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("{".to_owned()),
+        Just("}".to_owned()),
+        Just("(".to_owned()),
+        Just(")".to_owned()),
+        Just("query".to_owned()),
+        Just("mutation".to_owned()),
+        Just("subscription".to_owned()),
+        Just("workspaces".to_owned()),
+        Just("projects".to_owned()),
+        Just("nodes".to_owned()),
+        Just("edges".to_owned()),
+        Just("id".to_owned()),
+        Just("totalCount".to_owned()),
+        Just("first:".to_owned()),
+        Just("after:".to_owned()),
+        Just("$v".to_owned()),
+        Just("($v: Int)".to_owned()),
+        Just("($v: ID!)".to_owned()),
+        Just("...".to_owned()),
+        Just("@skip(if: true)".to_owned()),
+        Just("workspace(id: $v) { id }".to_owned()),
+        Just("task(id: \"not-a-uuid\") { id }".to_owned()),
+        Just("claimNextTodo(sessionId: $v) { id }".to_owned()),
+        Just("createWorkspace(input: { name: \"w\", path: $v }) { workspace { id } }".to_owned()),
+        Just("projects(first: 1000000) { totalCount }".to_owned()),
+        Just("importTaskMasterTasks(projectId: $v, document: $v) { dryRun }".to_owned()),
+        Just("__schema { types { name } }".to_owned()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        "[a-zA-Z_\"\\\\:,!$@=\\[\\]]{1,6}",
+    ]
+}
+
+fn variable() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        ".{0,12}".prop_map(Value::from),
+        Just(json!(uuid::Uuid::now_v7().to_string())),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map("[a-z]{1,5}", inner, 0..4).prop_map(|m| json!(m)),
+        ]
+    })
+}
+
+#[test]
+fn generated_documents_and_variables_never_break_the_server() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (app, db) = runtime.block_on(spawn_app());
+    let client = reqwest::Client::new();
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases));
+    let strategy = (prop::collection::vec(token(), 0..30), variable(), prop::option::of("[A-C]"));
+    let outcome = runner.run(&strategy, |(tokens, v, operation)| {
+        let body = json!({ "query": tokens.join(" "), "variables": { "v": v }, "operationName": operation });
+        let (status, text) = runtime.block_on(async {
+            let response = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                client.post(format!("{}/graphql", app.address)).json(&body).send(),
+            )
+            .await
+            .expect("the server answers")
+            .expect("a response");
+            (response.status().as_u16(), response.text().await.unwrap_or_default())
+        });
+        prop_assert!(status < 500, "status {} for {}: {}", status, body, text);
+        if status == 200 {
+            let response: Value =
+                serde_json::from_str(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
+            for error in response["errors"].as_array().into_iter().flatten() {
+                let code = error["extensions"]["code"].as_str();
+                prop_assert!(code.is_some(), "error without a code for {}: {}", body, error);
+                prop_assert!(code != Some("INTERNAL_SERVER_ERROR"), "internal error for {}: {}", body, error);
+            }
+        }
+        Ok(())
+    });
+    drop(app);
+    runtime.block_on(async move { drop(db) });
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+}
