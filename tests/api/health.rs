@@ -87,27 +87,8 @@ async fn the_expiry_sweep_runs_in_the_background() {
 async fn sigterm_shuts_the_server_down_gracefully() {
     // A real `docket` process: it serves, then exits 0 on SIGTERM.
     let db = crate::helpers::TestDb::new(true).await;
-    let url = match &db.schema {
-        Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", db.url),
-        None => db.url.clone(),
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_docket"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", &url)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start docket");
-    let client = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..200 {
-        if client.get(format!("http://127.0.0.1:{port}/health/ready")).send().await.is_ok_and(|r| r.status() == 200) {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(up, "docket became ready");
+    let mut app = crate::helpers::spawn_process(&db).await;
+    let mut child = app.process.take().expect("a process");
     let pid = child.id().expect("pid").to_string();
     let killed = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
     assert!(killed.success());

@@ -118,7 +118,41 @@ pub struct TestApp {
     /// The app's pool (for migration tests and direct checks).
     pub db: DatabaseConnection,
     client: reqwest::Client,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The `docket` process, for apps started with [`spawn_process`].
+    pub process: Option<tokio::process::Child>,
+}
+
+/// The URL a separate process uses to reach `db` (PostgreSQL: the test's schema as search path).
+pub fn process_database_url(db: &TestDb) -> String {
+    match &db.schema {
+        Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", db.url),
+        None => db.url.clone(),
+    }
+}
+
+/// Starts the real `docket` binary on `db` (which must be shareable: a SQLite file or PostgreSQL)
+/// and waits until it is ready. It is killed when the returned app is dropped.
+pub async fn spawn_process(db: &TestDb) -> TestApp {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", process_database_url(db))
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start docket");
+    let (pool, _) = db.connect().await;
+    let app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db: pool,
+        client: reqwest::Client::new(),
+        _shutdown: None,
+        process: Some(child),
+    };
+    app.wait_until_ready().await;
+    app
 }
 
 /// Starts a server on a fresh database, on port 0.
@@ -147,16 +181,11 @@ pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestAp
         port,
         db: pool,
         client: reqwest::Client::new(),
-        _shutdown: tx,
+        _shutdown: Some(tx),
+        process: None,
     };
-    // Ready means, on PostgreSQL, that events from other processes arrive: wait for it.
-    for _ in 0..200 {
-        if app.get("/health/ready", "application/json").await.0 == 200 {
-            return app;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the app did not become ready");
+    app.wait_until_ready().await;
+    app
 }
 
 /// The first error's `extensions.code` of a GraphQL response.
@@ -168,6 +197,18 @@ pub fn error_code(response: &Value) -> String {
 }
 
 impl TestApp {
+    /// Waits for `/health/ready`: on PostgreSQL that includes the listener that carries events
+    /// between processes.
+    pub async fn wait_until_ready(&self) {
+        for _ in 0..400 {
+            if self.client.get(format!("{}/health/ready", self.address)).send().await.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the app did not become ready");
+    }
+
     /// POSTs a GraphQL request and returns the whole response body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         self.client
@@ -288,18 +329,33 @@ impl TestApp {
         let data = self
             .data(
                 "mutation($input: StartDocumentationSessionInput!) {
-                    startDocumentationSession(input: $input) { session { id todos(first: 100) { nodes { id filePath } } } }
+                    startDocumentationSession(input: $input) { session { id } }
                 }",
                 json!({ "input": { "workspaceId": workspace, "moduleName": "api", "filePaths": files } }),
             )
             .await;
-        let session = &data["startDocumentationSession"]["session"];
-        let todos = session["todos"]["nodes"].as_array().unwrap();
-        let ids = files
-            .iter()
-            .map(|f| todos.iter().find(|t| t["filePath"] == *f).unwrap()["id"].as_str().unwrap().to_owned())
-            .collect();
-        (session["id"].as_str().unwrap().to_owned(), ids)
+        let session = data["startDocumentationSession"]["session"]["id"].as_str().unwrap().to_owned();
+        let mut by_path: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .data(
+                    "query($id: ID!, $after: String) { documentationSession(id: $id) { todos(first: 100, after: $after) {
+                        nodes { id filePath } pageInfo { hasNextPage endCursor } } } }",
+                    json!({ "id": session, "after": after }),
+                )
+                .await;
+            let todos = &page["documentationSession"]["todos"];
+            for todo in todos["nodes"].as_array().unwrap() {
+                by_path.insert(todo["filePath"].as_str().unwrap().to_owned(), todo["id"].as_str().unwrap().to_owned());
+            }
+            if todos["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = todos["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        }
+        let ids = files.iter().map(|f| by_path[*f].clone()).collect();
+        (session, ids)
     }
 
     /// Claims the next todo of `session`; `Null` when none is ready.

@@ -4,6 +4,7 @@
 //! `TEST_DATABASE_URL=postgres://...` the same tests run on PostgreSQL, each in its own schema.
 
 mod batching;
+mod claiming;
 mod events;
 mod health;
 mod helpers;

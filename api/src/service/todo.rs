@@ -345,6 +345,34 @@ pub async fn claim_next(
     Ok(Some(todo))
 }
 
+/// Extends the lease of an `in_progress` todo to `lease_seconds` (default 300) from now; also works
+/// on a lapsed lease as long as nobody has claimed the todo since. Audited; appends no event (a
+/// heartbeat is not a state change). Errors: `NOT_FOUND`, `BAD_USER_INPUT` (not in progress, bad lease).
+#[tracing::instrument(skip_all, fields(todo_id = %id))]
+pub async fn renew_lease(cx: Ctx<'_>, id: Uuid, lease_seconds: Option<i64>) -> ApiResult<session_todo::Model> {
+    let lease_seconds = lease_seconds.unwrap_or(DEFAULT_LEASE_SECONDS);
+    if !(1..=MAX_LEASE_SECONDS).contains(&lease_seconds) {
+        return Err(ApiError::bad_input(format!("`leaseSeconds` must be between 1 and {MAX_LEASE_SECONDS}")));
+    }
+    let txn = cx.db.begin().await?;
+    let backend = txn.get_database_backend();
+    let now = Utc::now();
+    let mut sql = Sql::new("UPDATE session_todos SET lease_expires_at = ");
+    sql.bind(now + Duration::seconds(lease_seconds)).push(", updated_at = ").bind(now);
+    sql.push(" WHERE status = 'in_progress' AND id = ").bind(id).push(" RETURNING *");
+    let Some(renewed) = session_todo::Model::find_by_statement(sql.build(backend)).one(&txn).await? else {
+        let current = get(&txn, id).await?;
+        return Err(ApiError::bad_input(format!(
+            "the todo is `{}`; only an in_progress todo has a lease",
+            status_name(current.status)
+        )));
+    };
+    let changes = json!({ "lease_expires_at": { "new": renewed.lease_expires_at } });
+    audit::record(&txn, cx.request, ENTITY, id, AuditAction::Update, changes).await?;
+    txn.commit().await?;
+    Ok(renewed)
+}
+
 /// Returns every `in_progress` todo whose lease has lapsed (of one session, or all) to `pending`, or
 /// to `failed` when out of attempts, with a `todo_lease_expired` event each. Returns how many.
 #[tracing::instrument(skip_all)]

@@ -94,6 +94,19 @@ impl TodoMutation {
         Ok(claimed.map(SessionTodo))
     }
 
+    /// Extends the lease of an `IN_PROGRESS` todo to `leaseSeconds` (default 300, at most 86,400)
+    /// from now. A worker that stops renewing loses the todo to the next claimer once the lease
+    /// lapses. Errors: `NOT_FOUND`, `BAD_USER_INPUT` (not in progress, bad lease).
+    async fn renew_todo_lease(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        lease_seconds: Option<i32>,
+    ) -> async_graphql::Result<SessionTodo> {
+        let id = parse_id("id", &id)?;
+        Ok(SessionTodo(todo::renew_lease(service_ctx(ctx), id, lease_seconds.map(i64::from)).await?))
+    }
+
     /// Marks an `IN_PROGRESS` todo `COMPLETED` and appends `todo_completed`.
     /// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (not in progress), `CONFLICT`.
     async fn complete_todo(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SessionTodo> {
