@@ -5,6 +5,7 @@
 
 mod batching;
 mod claiming;
+mod durability;
 mod events;
 mod health;
 mod helpers;
