@@ -79,3 +79,31 @@ async fn events_acknowledged_before_a_sigkill_survive_it_and_resume_in_order() {
     assert_eq!(live, last + 1);
     assert_eq!(resumed.next_event().await.0, live);
 }
+
+#[tokio::test]
+async fn a_subscriber_of_a_dead_process_resumes_on_another_without_gaps_or_repeats() {
+    let db = TestDb::new(true).await;
+    let mut doomed = spawn_process(&db).await;
+    let survivor = spawn_process(&db).await;
+    let (session, _) = doomed.start_session(&["a.rs"]).await;
+    for _ in 0..10 {
+        doomed.append_event(&session, "before").await;
+    }
+    let mut sub = doomed.subscribe_events(Protocol::TransportWs, &session, None).await;
+    let seen = sub.next_sequences(6).await;
+    let cursor = *seen.last().unwrap();
+    let mut child = doomed.process.take().expect("a process");
+    let pid = child.id().expect("pid").to_string();
+    assert!(std::process::Command::new("kill").args(["-KILL", &pid]).status().unwrap().success());
+    child.wait().await.unwrap();
+
+    let mut appended = Vec::new();
+    for _ in 0..5 {
+        appended.push(survivor.append_event(&session, "after").await);
+    }
+    let mut resumed = survivor.subscribe_events(Protocol::LegacyWs, &session, Some(cursor)).await;
+    let expected: Vec<i64> = ((cursor + 1)..=*appended.last().unwrap()).collect();
+    assert_eq!(resumed.next_sequences(expected.len()).await, expected, "the rest, in order, once");
+    let live = survivor.append_event(&session, "live").await;
+    assert_eq!(resumed.next_event().await.0, live, "then live events");
+}
