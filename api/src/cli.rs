@@ -124,6 +124,8 @@ async fn with_services<T>(
         db,
         config: std::sync::Arc::new(config.clone()),
         statements,
+        shutdown: tokio::sync::watch::channel(false).1,
+        websockets: std::sync::Arc::new(tokio::sync::watch::channel(0usize).0),
     };
     let request = RequestContext { actor: Some(format!("docket-cli:{}", whoami())), request_id: None };
     run(state.ctx(&request)).await

@@ -57,6 +57,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     port: u16,
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -73,13 +74,15 @@ impl Application {
         statements: db::StatementCounter,
     ) -> anyhow::Result<Self> {
         let bus = EventBus::new(db.clone(), config.subscriber_buffer, config.event_poll_interval());
-        let state = AppState { db, bus, config: Arc::new(config), statements };
+        let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+        let websockets = Arc::new(tokio::sync::watch::channel(0usize).0);
+        let state = AppState { db, bus, config: Arc::new(config), statements, shutdown: shutdown_rx, websockets };
         let listener = TcpListener::bind(state.config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", state.config.listen))?;
         let port = listener.local_addr()?.port();
         let router = app(state.clone());
-        Ok(Self { listener, router, state, port })
+        Ok(Self { listener, router, state, port, shutdown })
     }
 
     /// The port actually bound (useful with port 0).
@@ -87,24 +90,32 @@ impl Application {
         self.port
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish within
-    /// the configured timeout, and returns. Background tasks (expiry sweep, PostgreSQL listener) stop too.
+    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish and
+    /// closes open websockets with a close message (1001, going away), all within the configured
+    /// timeout, and returns. Background tasks (expiry sweep, PostgreSQL listener) stop too.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let mut background = tokio::task::JoinSet::new();
         background.spawn(expiry_sweep(self.state.clone()));
         if self.state.db.get_database_backend() == DbBackend::Postgres {
             background.spawn(events::listen_postgres(self.state.bus.clone()));
         }
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stop_tx = self.shutdown;
+        let mut stopped = self.state.shutdown.clone();
+        let mut websockets = self.state.websockets.subscribe();
         let grace = Duration::from_secs(self.state.config.shutdown_timeout_secs);
         let server = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = stop_tx.send(true);
             });
-        let mut stopped = stop_rx.clone();
+        let drained = async move {
+            server.await.context("server failed")?;
+            // Upgraded connections are not the server's any more: wait for the websockets to close.
+            let _ = websockets.wait_for(|open| *open == 0).await;
+            anyhow::Ok(())
+        };
         tokio::select! {
-            result = server => result.context("server failed")?,
+            result = drained => result?,
             _ = async move {
                 let _ = stopped.wait_for(|s| *s).await;
                 tokio::time::sleep(grace).await;
@@ -219,7 +230,7 @@ async fn graphql_post(
 
 /// GET `/graphql`: a websocket upgrade (both protocols), GraphiQL for a browser, or a query in the
 /// URL per GraphQL over HTTP (queries only: a mutation over GET is refused with 405).
-async fn graphql_get(State((_, schema)): State<AppStateWithSchema>, request: Request) -> Response {
+async fn graphql_get(State((state, schema)): State<AppStateWithSchema>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let context = request_context(&parts.headers, peer);
@@ -232,16 +243,9 @@ async fn graphql_get(State((_, schema)): State<AppStateWithSchema>, request: Req
             Ok(upgrade) => upgrade,
             Err(rejection) => return rejection.into_response(),
         };
-        return upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| async move {
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .with_data({
-                    let mut data = async_graphql::Data::default();
-                    data.insert(context);
-                    data
-                })
-                .serve()
-                .await
-        });
+        return upgrade
+            .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+            .on_upgrade(move |socket| serve_websocket(socket, schema, protocol, context, state));
     }
     let wants_html = parts
         .headers
@@ -266,6 +270,35 @@ async fn graphql_get(State((_, schema)): State<AppStateWithSchema>, request: Req
             .into_response();
     }
     GraphQLResponse::from(schema.execute(request.data(context)).await).into_response()
+}
+
+/// Serves one websocket until the client leaves or the server shuts down; on shutdown the client gets
+/// a close message (1001, going away) and may reconnect elsewhere with its last cursor.
+async fn serve_websocket(
+    socket: axum::extract::ws::WebSocket,
+    schema: AppSchema,
+    protocol: GraphQLProtocol,
+    context: RequestContext,
+    state: AppState,
+) {
+    use futures_util::{SinkExt, StreamExt};
+    state.websockets.send_modify(|open| *open += 1);
+    let (mut sink, stream) = socket.split();
+    let mut shutdown = state.shutdown.clone();
+    let stopping = async move {
+        let _ = shutdown.wait_for(|s| *s).await;
+    };
+    let mut data = async_graphql::Data::default();
+    data.insert(context);
+    GraphQLWebSocket::new_with_pair(&mut sink, stream.take_until(Box::pin(stopping)), schema, protocol)
+        .with_data(data)
+        .serve()
+        .await;
+    if *state.shutdown.borrow() {
+        let frame = axum::extract::ws::CloseFrame { code: 1001, reason: "server shutting down".into() };
+        let _ = sink.send(axum::extract::ws::Message::Close(Some(frame))).await;
+    }
+    state.websockets.send_modify(|open| *open -= 1);
 }
 
 /// Whether the operation a request would run is a mutation (GraphQL over HTTP forbids them over GET).

@@ -22,6 +22,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// SQL statements run so far.
     pub statements: StatementCounter,
+    /// Turns `true` when the server starts shutting down; open websockets then close.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Websocket connections still open (the server waits for them when shutting down).
+    pub websockets: std::sync::Arc<tokio::sync::watch::Sender<usize>>,
 }
 
 impl AppState {

@@ -85,13 +85,18 @@ async fn the_expiry_sweep_runs_in_the_background() {
 
 #[tokio::test]
 async fn sigterm_shuts_the_server_down_gracefully() {
-    // A real `docket` process: it serves, then exits 0 on SIGTERM.
+    // A real `docket` process: it serves, then on SIGTERM closes open subscriptions with a close
+    // message (1001, going away) and exits 0.
     let db = crate::helpers::TestDb::new(true).await;
     let mut app = crate::helpers::spawn_process(&db).await;
+    let (session, _) = app.start_session(&["a.rs"]).await;
+    let mut sub = app.subscribe_events(crate::helpers::Protocol::TransportWs, &session, None).await;
+    assert_eq!(sub.next_event().await.0, 1);
     let mut child = app.process.take().expect("a process");
     let pid = child.id().expect("pid").to_string();
     let killed = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
     assert!(killed.success());
+    assert_eq!(sub.close_code().await, Some(1001), "subscribers are told the server is going away");
     let status =
         tokio::time::timeout(std::time::Duration::from_secs(20), child.wait()).await.expect("exits in time").unwrap();
     assert!(status.success(), "exit status {status}");

@@ -538,6 +538,19 @@ impl Subscription {
         out
     }
 
+    /// Reads until the server closes the socket; returns the close code (`None` without a frame).
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            let message =
+                tokio::time::timeout(READ_TIMEOUT, self.socket.next()).await.expect("timed out waiting for close");
+            match message {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => {}
+                None | Some(Err(_)) => return None,
+            }
+        }
+    }
+
     /// Closes the socket.
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
