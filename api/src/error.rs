@@ -54,6 +54,15 @@ impl ApiError {
         }
     }
 
+    /// `CONFLICT` with `message` when `err` is a unique violation (a service that knows which value
+    /// was taken says so), else what `From<DbErr>` makes of it.
+    pub fn unique(err: DbErr, message: &str) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message.to_owned()),
+            _ => err.into(),
+        }
+    }
+
     /// Shorthand for [`ApiError::BadUserInput`].
     pub fn bad_input(message: impl Into<String>) -> Self {
         Self::BadUserInput(message.into())

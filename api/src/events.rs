@@ -141,12 +141,19 @@ impl EventBus {
             }
             return;
         }
-        for event in events {
-            let Ok(payload) = serde_json::to_string(&event) else { continue };
-            let mut sql = crate::service::sql::Sql::new("SELECT pg_notify(");
-            sql.bind(TASK_CHANNEL).push(", ").bind(payload).push(")");
+        // Many events (an import) go out in a few statements rather than one each.
+        for chunk in events.chunks(100) {
+            let payloads: Vec<String> = chunk.iter().filter_map(|e| serde_json::to_string(e).ok()).collect();
+            if payloads.is_empty() {
+                continue;
+            }
+            let mut sql = crate::service::sql::Sql::new("SELECT ");
+            for (i, payload) in payloads.into_iter().enumerate() {
+                sql.push(if i == 0 { "pg_notify(" } else { ", pg_notify(" });
+                sql.bind(TASK_CHANNEL).push(", ").bind(payload).push(")");
+            }
             if let Err(err) = self.inner.db.execute_raw(sql.build(DbBackend::Postgres)).await {
-                tracing::warn!(error = %err, "task event not announced");
+                tracing::warn!(error = %err, "task events not announced");
             }
         }
     }

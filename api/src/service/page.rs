@@ -404,6 +404,31 @@ pub async fn counts_by_parent_and(
     Ok(counts)
 }
 
+/// For each of `parents`, how many rows are in each value of the enum column `column`: every
+/// value present, zero when none (e.g. todos per status).
+pub async fn counts_by_parent_and_enum<E>(
+    db: &impl ConnectionTrait,
+    spec: &ListSpec,
+    parents: &[Uuid],
+    column: &'static str,
+) -> ApiResult<HashMap<Uuid, Vec<(E, i64)>>>
+where
+    E: sea_orm::ActiveEnum<Value = String> + sea_orm::Iterable,
+{
+    let raw = counts_by_parent_and(db, spec, parents, column).await?;
+    Ok(raw
+        .into_iter()
+        .map(|(parent, counts)| {
+            let by_value: HashMap<String, i64> = counts.into_iter().collect();
+            let all = E::iter().map(|v| {
+                let n = by_value.get(&v.to_value()).copied().unwrap_or(0);
+                (v, n)
+            });
+            (parent, all.collect())
+        })
+        .collect())
+}
+
 async fn grouped_counts(
     db: &impl ConnectionTrait,
     spec: &ListSpec,

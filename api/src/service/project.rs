@@ -3,7 +3,7 @@
 use chrono::Utc;
 use entity::{project, workspace};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     TransactionTrait, sea_query::Expr,
 };
 use serde_json::{Value, json};
@@ -46,12 +46,7 @@ pub struct ProjectFields {
 }
 
 fn name_taken(err: DbErr) -> ApiError {
-    match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Conflict("a project with this `name` already exists".into())
-        }
-        _ => err.into(),
-    }
+    ApiError::unique(err, "a project with this `name` already exists")
 }
 
 fn apply(model: &mut project::ActiveModel, fields: ProjectFields) -> ApiResult<()> {

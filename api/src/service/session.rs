@@ -320,16 +320,7 @@ pub async fn todo_counts(
     db: &impl sea_orm::ConnectionTrait,
     sessions: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<(TodoStatus, i64)>>> {
-    use sea_orm::{ActiveEnum, Iterable};
-    let raw = super::page::counts_by_parent_and(db, &todo::TODOS_OF_SESSION, sessions, "t.status").await?;
-    Ok(raw
-        .into_iter()
-        .map(|(session, counts)| {
-            let by_status: HashMap<String, i64> = counts.into_iter().collect();
-            let all = TodoStatus::iter().map(|s| (s, by_status.get(&s.to_value()).copied().unwrap_or(0))).collect();
-            (session, all)
-        })
-        .collect())
+    super::page::counts_by_parent_and_enum(db, &todo::TODOS_OF_SESSION, sessions, "t.status").await
 }
 
 /// Events per type for each of `sessions`, by type name.

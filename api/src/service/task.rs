@@ -217,12 +217,10 @@ pub async fn insert_in(
     if model.status.as_ref() == &TaskStatus::Done {
         model.completed_at = Set(Some(now));
     }
-    let created = model.insert(txn).await.map_err(|err| match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Conflict("a task with this `externalId` already exists in this project and tag".into())
-        }
-        _ => err.into(),
-    })?;
+    let created = model
+        .insert(txn)
+        .await
+        .map_err(|err| ApiError::unique(err, "a task with this `externalId` already exists in this project and tag"))?;
     record_transition(txn, request, &created, None, None, now).await?;
     audit::record_change(txn, request, ENTITY, created.id, None, Some(&created)).await?;
     Ok(created)
@@ -502,14 +500,5 @@ pub async fn counts_by_status(
     db: &impl ConnectionTrait,
     projects: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<(TaskStatus, i64)>>> {
-    use sea_orm::Iterable;
-    let raw = page::counts_by_parent_and(db, &TASKS_OF_PROJECT, projects, "t.status").await?;
-    Ok(raw
-        .into_iter()
-        .map(|(project, counts)| {
-            let by_status: HashMap<String, i64> = counts.into_iter().collect();
-            let all = TaskStatus::iter().map(|s| (s, by_status.get(&status_name(s)).copied().unwrap_or(0))).collect();
-            (project, all)
-        })
-        .collect())
+    page::counts_by_parent_and_enum(db, &TASKS_OF_PROJECT, projects, "t.status").await
 }

@@ -112,13 +112,13 @@ pub fn status_name(status: TodoStatus) -> String {
 }
 
 /// Inserts `todos` into session `session_id` inside `txn`, in chunks that stay under both databases'
-/// parameter limits. Returns the new ids in input order.
+/// parameter limits, and audits them. Returns the new todos in input order.
 pub async fn insert_all(
     txn: &DatabaseTransaction,
     request: &RequestContext,
     session_id: Uuid,
     todos: Vec<NewTodo>,
-) -> ApiResult<Vec<Uuid>> {
+) -> ApiResult<Vec<session_todo::Model>> {
     let now = Utc::now();
     let mut ids = Vec::with_capacity(todos.len());
     let rows: Vec<session_todo::ActiveModel> = todos
@@ -152,7 +152,7 @@ pub async fn insert_all(
     let created: Vec<(Uuid, session_todo::Model)> =
         ids.iter().filter_map(|id| Some((*id, by_id.remove(id)?))).collect();
     audit::record_creations(txn, request, ENTITY, &created).await?;
-    Ok(ids)
+    Ok(created.into_iter().map(|(_, todo)| todo).collect())
 }
 
 /// Adds `todos` to session `session_id` in one transaction and appends `todos_created`.
@@ -169,13 +169,11 @@ pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) ->
     lock_session(&txn, session_id).await?;
     session::require_open(&session::get(&txn, session_id).await?)?;
     let count = todos.len();
-    let ids = insert_all(&txn, cx.request, session_id, todos).await?;
+    let created = insert_all(&txn, cx.request, session_id, todos).await?;
     event::append(&txn, session_id, NewEvent::system(types::TODOS_CREATED, json!({ "count": count }))).await?;
-    let created = get_many(&txn, &ids).await?;
     txn.commit().await?;
     cx.bus.wake(session_id);
-    let mut by_id: HashMap<Uuid, session_todo::Model> = created.into_iter().map(|t| (t.id, t)).collect();
-    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    Ok(created)
 }
 
 /// The todo `id`. Errors: `NOT_FOUND`.
@@ -300,9 +298,9 @@ pub async fn claim_next(
         return Err(ApiError::bad_input(format!("`leaseSeconds` must be between 1 and {MAX_LEASE_SECONDS}")));
     }
     session::require_open(&session::get(cx.db, session_id).await?)?;
-    release_lapsed(cx, Some(session_id)).await?;
 
     let txn = cx.db.begin().await?;
+    release_lapsed_in(&txn, cx.request, Some(session_id)).await?;
     let backend = txn.get_database_backend();
     let now = Utc::now();
     let mut sql = Sql::new(
@@ -321,6 +319,9 @@ pub async fn claim_next(
     }
     sql.push(") RETURNING *");
     let Some(todo) = session_todo::Model::find_by_statement(sql.build(backend)).one(&txn).await? else {
+        // Leases released above are worth keeping even when nothing is ready.
+        txn.commit().await?;
+        cx.bus.wake(session_id);
         return Ok(None);
     };
     let changes = json!({
@@ -378,6 +379,21 @@ pub async fn renew_lease(cx: Ctx<'_>, id: Uuid, lease_seconds: Option<i64>) -> A
 #[tracing::instrument(skip_all)]
 pub async fn release_lapsed(cx: Ctx<'_>, session_id: Option<Uuid>) -> ApiResult<u64> {
     let txn = cx.db.begin().await?;
+    let released = release_lapsed_in(&txn, cx.request, session_id).await?;
+    txn.commit().await?;
+    for todo in &released {
+        cx.bus.wake(todo.session_id);
+    }
+    Ok(released.len() as u64)
+}
+
+/// [`release_lapsed`] inside `txn` (the caller commits and wakes the sessions); returns the todos
+/// released.
+async fn release_lapsed_in(
+    txn: &DatabaseTransaction,
+    request: &RequestContext,
+    session_id: Option<Uuid>,
+) -> ApiResult<Vec<session_todo::Model>> {
     let backend = txn.get_database_backend();
     let now = Utc::now();
     let mut sql = Sql::new(
@@ -394,12 +410,12 @@ pub async fn release_lapsed(cx: Ctx<'_>, session_id: Option<Uuid>) -> ApiResult<
         sql.push(" FOR UPDATE SKIP LOCKED");
     }
     sql.push(") RETURNING *");
-    let released = session_todo::Model::find_by_statement(sql.build(backend)).all(&txn).await?;
+    let released = session_todo::Model::find_by_statement(sql.build(backend)).all(txn).await?;
     for todo in &released {
         let changes = json!({ "status": { "old": "in_progress", "new": status_name(todo.status) } });
-        audit::record(&txn, cx.request, ENTITY, todo.id, AuditAction::Update, changes).await?;
+        audit::record(txn, request, ENTITY, todo.id, AuditAction::Update, changes).await?;
         event::append(
-            &txn,
+            txn,
             todo.session_id,
             NewEvent::system(
                 types::TODO_LEASE_EXPIRED,
@@ -408,11 +424,7 @@ pub async fn release_lapsed(cx: Ctx<'_>, session_id: Option<Uuid>) -> ApiResult<
         )
         .await?;
     }
-    txn.commit().await?;
-    for todo in &released {
-        cx.bus.wake(todo.session_id);
-    }
-    Ok(released.len() as u64)
+    Ok(released)
 }
 
 /// What a worker reports about a todo it holds.

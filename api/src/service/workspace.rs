@@ -2,9 +2,7 @@
 
 use chrono::Utc;
 use entity::workspace;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use super::{
@@ -56,12 +54,7 @@ pub struct WorkspaceChanges {
 }
 
 fn path_taken(err: DbErr) -> ApiError {
-    match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Conflict("a workspace with this `path` already exists".into())
-        }
-        _ => err.into(),
-    }
+    ApiError::unique(err, "a workspace with this `path` already exists")
 }
 
 /// Creates a workspace. Errors: `BAD_USER_INPUT` (empty name or path, config not an object),
