@@ -47,6 +47,10 @@ pub struct Config {
     /// Seconds between re-reads of watched sessions, in case a wake-up signal was lost.
     #[arg(long, env = "DOCKET_EVENT_POLL_INTERVAL", default_value_t = 5, global = true)]
     pub event_poll_interval_secs: u64,
+    /// Seconds between websocket keepalive pings. A peer silent for two periods, or one that accepts
+    /// no frame for two periods, is disconnected and its subscriptions released.
+    #[arg(long, env = "DOCKET_WS_KEEPALIVE", default_value_t = 15, global = true)]
+    pub ws_keepalive_secs: u64,
     /// Seconds that graceful shutdown waits for in-flight requests before exiting.
     #[arg(long, env = "DOCKET_SHUTDOWN_TIMEOUT", default_value_t = 30, global = true)]
     pub shutdown_timeout_secs: u64,
@@ -68,6 +72,7 @@ impl Config {
             body_limit_bytes: 8 * 1024 * 1024,
             subscriber_buffer: 1024,
             event_poll_interval_secs: 5,
+            ws_keepalive_secs: 15,
             shutdown_timeout_secs: 30,
         }
     }
@@ -75,6 +80,11 @@ impl Config {
     /// [`Config::expiry_interval_secs`] as a duration.
     pub fn expiry_interval(&self) -> Duration {
         Duration::from_secs(self.expiry_interval_secs.max(1))
+    }
+
+    /// [`Config::ws_keepalive_secs`] as a duration.
+    pub fn ws_keepalive(&self) -> Duration {
+        Duration::from_secs(self.ws_keepalive_secs.max(1))
     }
 
     /// [`Config::event_poll_interval_secs`] as a duration.

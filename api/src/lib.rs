@@ -14,6 +14,7 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod websocket;
 
 pub use cli::run;
 pub use config::Config;

@@ -4,7 +4,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use async_graphql::http::{GraphQLPlaygroundConfig, GraphiQLSource, playground_source};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest, GraphQLResponse};
 use axum::{
     Json, Router,
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State, WebSocketUpgrade},
@@ -29,6 +29,7 @@ use crate::{
     graphql::{AppSchema, build_schema},
     service::{self, RequestContext},
     state::AppState,
+    websocket,
 };
 
 /// Header a client may use to name itself in the audit trail until authentication exists.
@@ -235,9 +236,9 @@ async fn graphql_get(State((state, schema)): State<AppStateWithSchema>, request:
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let context = request_context(&parts.headers, peer);
     if parts.headers.contains_key(header::UPGRADE) {
-        let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
-            Ok(protocol) => protocol,
-            Err(rejection) => return rejection.into_response(),
+        let Some(protocol) = websocket::requested_protocol(&parts.headers) else {
+            let message = "Sec-WebSocket-Protocol must name graphql-transport-ws or graphql-ws";
+            return (StatusCode::BAD_REQUEST, message).into_response();
         };
         let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
             Ok(upgrade) => upgrade,
@@ -245,7 +246,7 @@ async fn graphql_get(State((state, schema)): State<AppStateWithSchema>, request:
         };
         return upgrade
             .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-            .on_upgrade(move |socket| serve_websocket(socket, schema, protocol, context, state));
+            .on_upgrade(move |socket| websocket::serve(socket, schema, protocol, context, state));
     }
     let wants_html = parts
         .headers
@@ -270,35 +271,6 @@ async fn graphql_get(State((state, schema)): State<AppStateWithSchema>, request:
             .into_response();
     }
     GraphQLResponse::from(schema.execute(request.data(context)).await).into_response()
-}
-
-/// Serves one websocket until the client leaves or the server shuts down; on shutdown the client gets
-/// a close message (1001, going away) and may reconnect elsewhere with its last cursor.
-async fn serve_websocket(
-    socket: axum::extract::ws::WebSocket,
-    schema: AppSchema,
-    protocol: GraphQLProtocol,
-    context: RequestContext,
-    state: AppState,
-) {
-    use futures_util::{SinkExt, StreamExt};
-    state.websockets.send_modify(|open| *open += 1);
-    let (mut sink, stream) = socket.split();
-    let mut shutdown = state.shutdown.clone();
-    let stopping = async move {
-        let _ = shutdown.wait_for(|s| *s).await;
-    };
-    let mut data = async_graphql::Data::default();
-    data.insert(context);
-    GraphQLWebSocket::new_with_pair(&mut sink, stream.take_until(Box::pin(stopping)), schema, protocol)
-        .with_data(data)
-        .serve()
-        .await;
-    if *state.shutdown.borrow() {
-        let frame = axum::extract::ws::CloseFrame { code: 1001, reason: "server shutting down".into() };
-        let _ = sink.send(axum::extract::ws::Message::Close(Some(frame))).await;
-    }
-    state.websockets.send_modify(|open| *open -= 1);
 }
 
 /// Whether the operation a request would run is a mutation (GraphQL over HTTP forbids them over GET).
@@ -340,10 +312,11 @@ async fn ready(State((state, _)): State<AppStateWithSchema>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Prometheus text: SQL statements run, watched sessions, open subscriptions.
+/// Prometheus text: SQL statements run, watched sessions, open subscriptions and websockets, and (on
+/// Linux) the process's resident memory.
 async fn metrics(State((state, _)): State<AppStateWithSchema>) -> impl IntoResponse {
     let bus = state.bus.stats();
-    let body = format!(
+    let mut body = format!(
         "# HELP docket_sql_statements_total SQL statements run since start.\n\
          # TYPE docket_sql_statements_total counter\n\
          docket_sql_statements_total {}\n\
@@ -352,10 +325,29 @@ async fn metrics(State((state, _)): State<AppStateWithSchema>) -> impl IntoRespo
          docket_event_feeds {}\n\
          # HELP docket_event_subscribers Open event subscriptions.\n\
          # TYPE docket_event_subscribers gauge\n\
-         docket_event_subscribers {}\n",
+         docket_event_subscribers {}\n\
+         # HELP docket_websockets Open websocket connections.\n\
+         # TYPE docket_websockets gauge\n\
+         docket_websockets {}\n",
         state.statements.get(),
         bus.feeds,
-        bus.subscribers
+        bus.subscribers,
+        *state.websockets.borrow(),
     );
+    if let Some(bytes) = resident_memory_bytes() {
+        body.push_str(&format!(
+            "# HELP process_resident_memory_bytes Resident memory size in bytes.\n\
+             # TYPE process_resident_memory_bytes gauge\n\
+             process_resident_memory_bytes {bytes}\n"
+        ));
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// This process's resident set size, from `VmRSS` in `/proc/self/status` (Linux only).
+fn resident_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }

@@ -68,8 +68,13 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(schema) = self.schema.take() {
             let url = self.url.clone();
-            // Drop runs inside (or after) the test's runtime: use a thread with its own.
-            let _ = std::thread::spawn(move || {
+            // Drop runs inside the test's runtime, which may be single-threaded and still own a pool
+            // connection in the middle of a transaction on this schema: DROP SCHEMA would wait for
+            // that connection's locks while this thread waited for DROP SCHEMA. So the drop runs on
+            // a thread of its own that nobody waits for; it proceeds once the runtime has ended and
+            // its connections closed. A schema left behind by an exiting process is swept at the
+            // next run.
+            std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 rt.block_on(async {
                     if let Ok(admin) = sea_orm::Database::connect(&url).await {
@@ -77,8 +82,7 @@ impl Drop for TestDb {
                         let _ = admin.close().await;
                     }
                 });
-            })
-            .join();
+            });
         }
         if let Some(file) = self.file.take() {
             for suffix in ["", "-wal", "-shm"] {
@@ -134,9 +138,15 @@ pub fn process_database_url(db: &TestDb) -> String {
 /// Starts the real `docket` binary on `db` (which must be shareable: a SQLite file or PostgreSQL)
 /// and waits until it is ready. It is killed when the returned app is dropped.
 pub async fn spawn_process(db: &TestDb) -> TestApp {
+    spawn_process_with(db, &[]).await
+}
+
+/// Like [`spawn_process`], with extra command-line flags.
+pub async fn spawn_process_with(db: &TestDb, flags: &[&str]) -> TestApp {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_docket"))
         .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(flags)
         .env("DATABASE_URL", process_database_url(db))
         .env("RUST_LOG", "warn")
         .kill_on_drop(true)
@@ -293,6 +303,20 @@ impl TestApp {
         body.lines()
             .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
             .unwrap_or_else(|| panic!("metric {name} missing"))
+    }
+
+    /// Waits (up to 20 s, then fails) until `/metrics` shows `name` with a value that satisfies `want`;
+    /// returns it.
+    pub async fn wait_for_metric(&self, name: &str, want: impl Fn(i64) -> bool) -> i64 {
+        let mut value = self.metric(name).await;
+        for _ in 0..800 {
+            if want(value) {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            value = self.metric(name).await;
+        }
+        panic!("{name} stayed at {value}");
     }
 
     /// Waits until the server has `n` open subscriptions (a subscribe message is handled
@@ -549,6 +573,21 @@ impl Subscription {
                 None | Some(Err(_)) => return None,
             }
         }
+    }
+
+    /// Reads everything the server sends in the background (answering its pings, as a live client
+    /// does), handing each text message's JSON to the returned receiver until the socket closes.
+    /// Aborting the task drops the connection.
+    pub fn read_in_background(mut self) -> (tokio::sync::mpsc::UnboundedReceiver<Value>, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Some(Ok(message)) = self.socket.next().await {
+                if let Message::Text(text) = message {
+                    let _ = tx.send(serde_json::from_str(&text).unwrap());
+                }
+            }
+        });
+        (rx, task)
     }
 
     /// Closes the socket.

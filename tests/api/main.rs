@@ -14,6 +14,7 @@ mod import;
 mod migrations;
 mod schema;
 mod sessions;
+mod slow_clients;
 mod subscriptions;
 mod todos;
 mod work;

@@ -1,0 +1,113 @@
+//! GraphQL over websockets: both sub-protocols, keepalive, stalled peers and shutdown.
+//!
+//! Docket speaks `graphql-transport-ws` (the `graphql-ws` library, GraphiQL) and the legacy
+//! `graphql-ws` of `subscriptions-transport-ws` (GraphQL Playground); async-graphql implements both
+//! message sets, this module owns the socket around them:
+//!
+//! - **Keepalive.** Every `--ws-keepalive-secs` the server sends a websocket Ping frame
+//!   (RFC 6455 §5.5.2; browsers and websocket libraries answer with a Pong on their own). A peer from
+//!   which nothing (Pong, message) has arrived for two periods is dead: the connection is closed and
+//!   its subscriptions are released.
+//! - **Stalled peers.** A frame that cannot be written within two periods (the peer stopped reading
+//!   and every buffer between is full) closes the connection too. Until then at most the event bus's
+//!   per-session buffer and one socket write buffer are held for it, and a subscriber that fell a whole
+//!   buffer behind gets `SUBSCRIBER_LAGGED` with its resume cursor when it reads again.
+//! - **Shutdown.** When the server stops, each connection is closed with code 1001 (going away), so
+//!   that clients reconnect elsewhere with their last cursor.
+
+use std::{
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use async_graphql::http::{WebSocket as GraphQLStream, WebSocketProtocols, WsMessage};
+use axum::{
+    extract::ws::{CloseFrame, Message, WebSocket},
+    http::{HeaderMap, header},
+};
+use futures_util::{SinkExt, StreamExt, future};
+use tokio::time::Instant;
+
+use crate::{graphql::AppSchema, service::RequestContext, state::AppState};
+
+/// Close code sent when the server goes away (RFC 6455 §7.4.1: 1001, going away).
+const GOING_AWAY: u16 = 1001;
+
+/// The GraphQL sub-protocol a client asked for in `Sec-WebSocket-Protocol`, the first Docket speaks.
+pub fn requested_protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|protocols| protocols.split(',').find_map(|p| WebSocketProtocols::from_str(p.trim()).ok()))
+}
+
+/// Serves one upgraded connection until the client leaves, goes silent or stalls, or the server shuts
+/// down. Counted in [`AppState::websockets`] while open.
+pub async fn serve(
+    socket: WebSocket,
+    schema: AppSchema,
+    protocol: WebSocketProtocols,
+    context: RequestContext,
+    state: AppState,
+) {
+    state.websockets.send_modify(|open| *open += 1);
+    let keepalive = state.config.ws_keepalive();
+    let started = Instant::now();
+    // Milliseconds after `started` at which the peer last sent anything.
+    let heard = Arc::new(AtomicU64::new(0));
+    let (mut sink, stream) = socket.split();
+
+    let heard_in = heard.clone();
+    let input = stream
+        .take_while(|frame| future::ready(frame.is_ok()))
+        .filter_map(|frame| future::ready(frame.ok()))
+        .inspect(move |_| heard_in.store(started.elapsed().as_millis() as u64, Ordering::Relaxed))
+        .filter(|frame| future::ready(matches!(frame, Message::Text(_) | Message::Binary(_))))
+        .map(Message::into_data);
+    let mut data = async_graphql::Data::default();
+    data.insert(context);
+    let mut output =
+        Box::pin(GraphQLStream::new(schema, input, protocol).connection_data(data).map(|message| match message {
+            WsMessage::Text(text) => Message::Text(text.into()),
+            WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+        }));
+
+    let mut ping = tokio::time::interval_at(started + keepalive, keepalive);
+    let mut shutdown = state.shutdown.clone();
+    let close = loop {
+        let message = tokio::select! {
+            message = output.next() => match message {
+                Some(message) => message,
+                None => break None,
+            },
+            _ = ping.tick() => {
+                let silent = started.elapsed().saturating_sub(Duration::from_millis(heard.load(Ordering::Relaxed)));
+                if silent > keepalive * 2 {
+                    tracing::debug!(silent_ms = silent.as_millis() as u64, "websocket peer silent; closing");
+                    break Some("no answer to keepalive pings");
+                }
+                Message::Ping(Default::default())
+            }
+            _ = shutdown.wait_for(|stopping| *stopping) => break Some("server shutting down"),
+        };
+        match tokio::time::timeout(keepalive * 2, sink.send(message)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => break None,
+            Err(_) => {
+                tracing::debug!("websocket peer stopped reading; closing");
+                break None;
+            }
+        }
+    };
+    // Ends the connection's subscriptions before it stops counting as open.
+    drop(output);
+    if let Some(reason) = close {
+        let frame = CloseFrame { code: GOING_AWAY, reason: reason.into() };
+        let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(Some(frame)))).await;
+    }
+    state.websockets.send_modify(|open| *open -= 1);
+}
