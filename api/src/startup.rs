@@ -244,7 +244,7 @@ async fn graphql_get(State((state, schema)): State<AppStateWithSchema>, request:
             Ok(upgrade) => upgrade,
             Err(rejection) => return rejection.into_response(),
         };
-        return upgrade
+        return websocket::configure(upgrade)
             .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
             .on_upgrade(move |socket| websocket::serve(socket, schema, protocol, context, state));
     }

@@ -26,7 +26,10 @@ use std::{
 
 use async_graphql::http::{WebSocket as GraphQLStream, WebSocketProtocols, WsMessage};
 use axum::{
-    extract::ws::{CloseFrame, Message, WebSocket},
+    extract::{
+        WebSocketUpgrade,
+        ws::{CloseFrame, Message, WebSocket},
+    },
     http::{HeaderMap, header},
 };
 use futures_util::{SinkExt, StreamExt, future};
@@ -36,6 +39,16 @@ use crate::{graphql::AppSchema, service::RequestContext, state::AppState};
 
 /// Close code sent when the server goes away (RFC 6455 §7.4.1: 1001, going away).
 const GOING_AWAY: u16 = 1001;
+
+/// Bytes a connection reads into at once. Client messages are small (subscribe, complete, pong); a
+/// larger one grows the buffer while it is read. Kept small because an idle subscriber holds it.
+const READ_BUFFER: usize = 4 * 1024;
+
+/// Buffer sizes of a subscription connection: a small read buffer and eager writes (no write
+/// buffer is kept between messages), so that an idle subscriber costs little memory.
+pub fn configure(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    upgrade.read_buffer_size(READ_BUFFER).write_buffer_size(0)
+}
 
 /// The GraphQL sub-protocol a client asked for in `Sec-WebSocket-Protocol`, the first Docket speaks.
 pub fn requested_protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {

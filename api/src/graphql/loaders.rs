@@ -26,10 +26,15 @@ use crate::{
     },
 };
 
+/// How long a loader gathers keys after the first before it reads them all in one statement. The
+/// keys of one level arrive in one pass over its parents, but on a busy machine that pass can take
+/// longer than async-graphql's default of 1 ms, and a late key costs a second statement.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(3);
+
 /// Registers every loader as schema data.
 pub fn register<Q, M, S>(builder: SchemaBuilder<Q, M, S>, db: &DatabaseConnection) -> SchemaBuilder<Q, M, S> {
     fn loader<L>(l: L) -> DataLoader<L> {
-        DataLoader::new(l, tokio::spawn)
+        DataLoader::new(l, tokio::spawn).delay(BATCH_WINDOW)
     }
     builder
         .data(loader(ById::<workspace::Entity>::new(db)))

@@ -2,8 +2,9 @@
 //!
 //! Appending increments the session's `last_event_sequence` and inserts the event with that number in
 //! the caller's transaction: the session's row lock makes sequences gapless and commit order equal to
-//! sequence order on PostgreSQL (SQLite has one writer). On PostgreSQL the same transaction issues
-//! `NOTIFY docket_events, '<session>:<sequence>'`, delivered to every process at commit.
+//! sequence order on PostgreSQL (SQLite has one writer). On PostgreSQL the statement that takes the
+//! sequence also calls `pg_notify('docket_events', '<session>:<sequence>')`, delivered to every process
+//! at commit.
 
 use chrono::Utc;
 use entity::session_event;
@@ -96,6 +97,10 @@ pub async fn append(txn: &impl ConnectionTrait, session_id: Uuid, event: NewEven
     let mut sql =
         Sql::new("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ");
     sql.bind(now).push(" WHERE id = ").bind(session_id).push(" RETURNING last_event_sequence");
+    if backend == DbBackend::Postgres {
+        // The announcement rides on the same statement (one round trip fewer); it is delivered at commit.
+        sql.push(", pg_notify(").bind(NOTIFY_CHANNEL).push(", id::text || ':' || last_event_sequence::text)");
+    }
     let row =
         txn.query_one_raw(sql.build(backend)).await?.ok_or(ApiError::NotFound { entity: "documentation session" })?;
     let sequence: i64 = row.try_get("", "last_event_sequence")?;
@@ -111,11 +116,6 @@ pub async fn append(txn: &impl ConnectionTrait, session_id: Uuid, event: NewEven
     }
     .insert(txn)
     .await?;
-    if backend == DbBackend::Postgres {
-        let mut notify = Sql::new("SELECT pg_notify(");
-        notify.bind(NOTIFY_CHANNEL).push(", ").bind(format!("{session_id}:{sequence}")).push(")");
-        txn.execute_raw(notify.build(backend)).await?;
-    }
     Ok(model)
 }
 

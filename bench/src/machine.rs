@@ -1,0 +1,44 @@
+//! What the bench ran on, from `/proc` (Linux); empty figures elsewhere.
+
+/// The machine's description.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Machine {
+    /// CPU model.
+    pub cpu: String,
+    /// Logical CPUs available to the bench.
+    pub cpus: usize,
+    /// Memory in MiB.
+    pub memory_mib: u64,
+    /// Kernel release.
+    pub kernel: String,
+}
+
+impl Machine {
+    /// Reads the current machine.
+    pub fn current() -> Self {
+        let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+        let cpuinfo = read("/proc/cpuinfo");
+        let cpu = cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("model name").map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned()))
+            .unwrap_or_default();
+        let meminfo = read("/proc/meminfo");
+        let memory_kib: u64 = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_default();
+        Self {
+            cpu,
+            cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            memory_mib: memory_kib / 1024,
+            kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+        }
+    }
+
+    /// One line.
+    pub fn describe(&self) -> String {
+        format!("{} × {}, {} MiB, Linux {}", self.cpus, self.cpu, self.memory_mib, self.kernel)
+    }
+}
