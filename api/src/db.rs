@@ -60,8 +60,20 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(Data
     if let Some(schema) = &settings.schema {
         options.set_schema_search_path(schema.clone());
     }
-    let mut db =
-        Database::connect(options).await.with_context(|| format!("cannot open the database ({})", redact(url)))?;
+    // Two processes opening one SQLite file at once can find it locked while the other switches it to
+    // WAL (SQLite does not always wait for that lock): retry within the connect timeout.
+    let give_up = std::time::Instant::now() + settings.connect_timeout;
+    let mut db = loop {
+        match Database::connect(options.clone()).await {
+            Ok(db) => break db,
+            Err(err)
+                if sqlite && err.to_string().contains("database is locked") && std::time::Instant::now() < give_up =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(err) => return Err(err).with_context(|| format!("cannot open the database ({})", redact(url))),
+        }
+    };
     let counter = StatementCounter::default();
     let count = counter.0.clone();
     db.set_metric_callback(move |_info| {
