@@ -56,6 +56,18 @@ pub async fn run(workload: Workload, args: &Args, server: &Server, client: &Gql,
     Ok(row)
 }
 
+/// A pool of the bench's own on `--database-url`, opened by the server's `connect` (same driver, same
+/// settings), for the raw floors; its counter counts statements as the server's does.
+async fn raw_pool(args: &Args) -> anyhow::Result<(sea_orm::DatabaseConnection, api::db::StatementCounter)> {
+    let settings = api::db::PoolSettings {
+        max_connections: 10,
+        connect_timeout: Duration::from_secs(10),
+        acquire_timeout: Duration::from_secs(30),
+        schema: None,
+    };
+    api::db::connect(&args.database_url, &settings).await
+}
+
 /// Where a closed loop's statement count comes from.
 pub enum Statements<'a> {
     /// The server's `/metrics`.

@@ -1,8 +1,6 @@
 //! `dashboard`: one nested query for a team's overview, and `raw`, its floor: the same rows fetched
 //! with hand-written SQL through the same driver and pool settings the server uses.
 
-use std::time::Duration;
-
 use anyhow::Context as _;
 use api::service::sql::Sql;
 use sea_orm::{DatabaseConnection, FromQueryResult, JsonValue};
@@ -74,13 +72,7 @@ async fn statements_of_one(server: &Server, client: &Gql, variables: &Value) -> 
 /// The floor: the same rows with SQL, one statement per level as the server does, on a pool opened
 /// by the server's own `connect` (same driver, same settings).
 pub async fn raw(args: &Args, data: &Seeded) -> anyhow::Result<Row> {
-    let settings = api::db::PoolSettings {
-        max_connections: 10,
-        connect_timeout: Duration::from_secs(10),
-        acquire_timeout: Duration::from_secs(30),
-        schema: None,
-    };
-    let (db, counter) = api::db::connect(&args.database_url, &settings).await?;
+    let (db, counter) = super::raw_pool(args).await?;
     let project: Uuid = data.project.parse()?;
     let rows = fetch(&db, project).await?;
     anyhow::ensure!(rows > 200, "the raw dashboard found only {rows} rows");

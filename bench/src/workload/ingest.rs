@@ -2,7 +2,7 @@
 //! floor: the same rows (the session's sequence bumped, the event inserted, in one transaction)
 //! written with SQL through the server's own `connect`.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use api::service::sql::Sql;
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
@@ -39,13 +39,7 @@ pub async fn through_graphql(args: &Args, server: &Server, client: &Gql, data: &
 
 /// The floor: the same rows with SQL.
 pub async fn raw(args: &Args, data: &Seeded) -> anyhow::Result<Row> {
-    let settings = api::db::PoolSettings {
-        max_connections: 10,
-        connect_timeout: Duration::from_secs(10),
-        acquire_timeout: Duration::from_secs(30),
-        schema: None,
-    };
-    let (db, counter) = api::db::connect(&args.database_url, &settings).await?;
+    let (db, counter) = super::raw_pool(args).await?;
     let sessions: Arc<Vec<Uuid>> = Arc::new(data.sessions.iter().map(|s| s.parse()).collect::<Result<_, _>>()?);
     let pool = db.clone();
     let row = closed_loop(args.duration(), args.concurrency, Statements::Pool(&counter), move |worker, iteration| {
