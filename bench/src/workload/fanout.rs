@@ -43,8 +43,8 @@ struct Seen {
 /// Runs the fan-out workload.
 pub async fn run(args: &Args, server: &Server, client: &Gql, data: &Seeded) -> anyhow::Result<Row> {
     let sessions = create_sessions(client, &data.workspaces[0], args.fanout_sessions.max(1)).await?;
-    let rss_before = server.metrics().await?.resident_bytes;
-    let subscribers_before = server.metrics().await?.subscribers;
+    let before = server.metrics().await?;
+    let (rss_before, subscribers_before) = (before.resident_bytes, before.subscribers);
 
     // Subscribe everyone, each after its session's current last sequence (so only new events arrive).
     let ws_url = format!("{}/graphql", server.address.replacen("http", "ws", 1));
@@ -202,9 +202,9 @@ async fn subscribe(url: &str, session: &str, after: i64) -> anyhow::Result<Socke
 async fn read(mut socket: Socket, session: usize, mut finals: watch::Receiver<Option<Arc<Vec<i64>>>>) -> Seen {
     let mut seen = Seen { session, latencies: Latencies::default(), sequences: Vec::new() };
     let mut deadline: Option<tokio::time::Instant> = None;
-    let done = |seen: &Seen, finals: &Option<Arc<Vec<i64>>>| {
-        finals.as_ref().is_some_and(|f| seen.sequences.iter().max().copied().unwrap_or(i64::MIN) >= f[session])
-    };
+    // The highest sequence received so far: the subscriber is done once it reaches its session's final.
+    let mut highest = i64::MIN;
+    let done = |highest: i64, finals: &Option<Arc<Vec<i64>>>| finals.as_ref().is_some_and(|f| highest >= f[session]);
     loop {
         let drain = async {
             match deadline {
@@ -220,9 +220,10 @@ async fn read(mut socket: Socket, session: usize, mut finals: watch::Receiver<Op
                     let event = &message["payload"]["data"]["sessionEvents"];
                     if let (Some(sequence), Some(sent)) = (event["sequence"].as_i64(), event["eventData"]["sent"].as_u64()) {
                         seen.sequences.push(sequence);
+                        highest = highest.max(sequence);
                         seen.latencies.push(received.saturating_sub(sent));
                     }
-                    if done(&seen, &finals.borrow()) {
+                    if done(highest, &finals.borrow()) {
                         break;
                     }
                 }
@@ -230,7 +231,7 @@ async fn read(mut socket: Socket, session: usize, mut finals: watch::Receiver<Op
                 _ => break,
             },
             changed = finals.changed(), if deadline.is_none() => {
-                if changed.is_err() || done(&seen, &finals.borrow()) {
+                if changed.is_err() || done(highest, &finals.borrow()) {
                     break;
                 }
                 deadline = Some(tokio::time::Instant::now() + DRAIN);

@@ -13,7 +13,7 @@ use super::{Statements, closed_loop};
 use crate::{Args, client::Gql, report::Row, seed, seed::Seeded, server::Server};
 
 /// The session worker `worker` writes to at `iteration`: spread so that workers rarely share one.
-fn session_of(sessions: &[String], worker: usize, iteration: u64) -> &str {
+fn session_of<T>(sessions: &[T], worker: usize, iteration: u64) -> &T {
     &sessions[(worker * 31 + iteration as usize * 8) % sessions.len()]
 }
 
@@ -29,8 +29,13 @@ pub async fn through_graphql(args: &Args, server: &Server, client: &Gql, data: &
     closed_loop(args.duration(), args.concurrency, Statements::Server(server), move |worker, iteration| {
         let (client, sessions) = (client.clone(), sessions.clone());
         async move {
-            seed::append(&client, session_of(&sessions, worker, iteration), "progress", payload(worker, iteration))
-                .await?;
+            seed::append(
+                &client,
+                session_of::<String>(&sessions, worker, iteration),
+                "progress",
+                payload(worker, iteration),
+            )
+            .await?;
             Ok(true)
         }
     })
@@ -45,7 +50,7 @@ pub async fn raw(args: &Args, data: &Seeded) -> anyhow::Result<Row> {
     let row = closed_loop(args.duration(), args.concurrency, Statements::Pool(&counter), move |worker, iteration| {
         let (db, sessions) = (pool.clone(), sessions.clone());
         async move {
-            let session = sessions[(worker * 31 + iteration as usize * 8) % sessions.len()];
+            let session = *session_of(sessions.as_slice(), worker, iteration);
             insert(&db, session, payload(worker, iteration)).await?;
             Ok(true)
         }
