@@ -54,6 +54,19 @@ pub struct Config {
     /// Seconds that graceful shutdown waits for in-flight requests before exiting.
     #[arg(long, env = "DOCKET_SHUTDOWN_TIMEOUT", default_value_t = 30, global = true)]
     pub shutdown_timeout_secs: u64,
+    /// Seconds an HTTP request may take before it is answered 504 and abandoned (its transaction rolls
+    /// back). Websocket connections are not limited.
+    #[arg(long, env = "DOCKET_REQUEST_TIMEOUT", default_value_t = 30, global = true)]
+    pub request_timeout_secs: u64,
+    /// An origin (`https://dash.example:8443`) whose web pages may call the API from a browser, besides
+    /// the server's own; repeatable (the environment variable takes a comma-separated list); `*` allows
+    /// any. Default: none, so a page elsewhere can neither read answers nor post writes.
+    #[arg(long = "cors-origin", env = "DOCKET_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+    /// Adds `extensions.sqlStatements` to every GraphQL response: the SQL statements that operation
+    /// ran, to find N+1 patterns while developing a client. The access log shows the figure always.
+    #[arg(long, env = "DOCKET_REPORT_SQL_STATEMENTS", global = true)]
+    pub report_sql_statements: bool,
 }
 
 impl Config {
@@ -74,6 +87,9 @@ impl Config {
             event_poll_interval_secs: 5,
             ws_keepalive_secs: 15,
             shutdown_timeout_secs: 30,
+            request_timeout_secs: 30,
+            cors_origins: Vec::new(),
+            report_sql_statements: false,
         }
     }
 
@@ -85,6 +101,11 @@ impl Config {
     /// [`Config::ws_keepalive_secs`] as a duration.
     pub fn ws_keepalive(&self) -> Duration {
         Duration::from_secs(self.ws_keepalive_secs.max(1))
+    }
+
+    /// [`Config::request_timeout_secs`] as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs.max(1))
     }
 
     /// [`Config::event_poll_interval_secs`] as a duration.

@@ -22,6 +22,27 @@ impl StatementCounter {
     }
 }
 
+tokio::task_local! {
+    /// The statement count of the operation running in this task (see [`count_statements`]).
+    static OPERATION_STATEMENTS: Arc<AtomicU64>;
+}
+
+/// Runs `work` and returns its output with the number of SQL statements it ran, counting those of
+/// its own task and of the tasks it started through [`spawn_counted`] (the DataLoaders' batches).
+pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
+    let count = Arc::new(AtomicU64::new(0));
+    let output = OPERATION_STATEMENTS.scope(count.clone(), work).await;
+    (output, count.load(Ordering::Relaxed))
+}
+
+/// Spawns `task` so that its statements count towards the operation that spawned it, if any.
+pub fn spawn_counted(task: impl Future<Output = ()> + Send + 'static) -> tokio::task::JoinHandle<()> {
+    match OPERATION_STATEMENTS.try_with(Arc::clone) {
+        Ok(count) => tokio::spawn(OPERATION_STATEMENTS.scope(count, task)),
+        Err(_) => tokio::spawn(task),
+    }
+}
+
 /// Pool and timeout settings for [`connect`].
 #[derive(Clone, Debug)]
 pub struct PoolSettings {
@@ -78,6 +99,7 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(Data
     let count = counter.0.clone();
     db.set_metric_callback(move |_info| {
         count.fetch_add(1, Ordering::Relaxed);
+        let _ = OPERATION_STATEMENTS.try_with(|operation| operation.fetch_add(1, Ordering::Relaxed));
     });
     Ok((db, counter))
 }

@@ -366,8 +366,9 @@ async fn run_feed(
 
 /// On PostgreSQL: listens on [`TASK_CHANNEL`], handing task events to local subscribers, and on
 /// [`event::NOTIFY_CHANNEL`], and wakes the local feeds of every session
-/// another process (or this one) committed events to. Reconnects forever; after each (re)connect it
-/// wakes every feed, since notifications sent while disconnected are lost.
+/// another process (or this one) committed events to. Reconnects forever, a second after a failure or
+/// a lost connection; after each (re)connect it wakes every feed, since notifications sent while
+/// disconnected are lost. [`EventBus::listening`] is `false` while disconnected (`/health/ready` says 503).
 pub async fn listen_postgres(bus: EventBus) {
     let pool = bus.inner.db.get_postgres_connection_pool().clone();
     loop {
@@ -396,8 +397,13 @@ pub async fn listen_postgres(bus: EventBus) {
                                     bus.wake(id);
                                 }
                             }
-                            // The connection dropped and will be re-established: catch up on wake-ups.
-                            Ok(None) => bus.wake_all(),
+                            // The connection dropped: not ready until a new one listens (which wakes
+                            // every feed, as notifications sent meanwhile are lost).
+                            Ok(None) => {
+                                tracing::warn!("event listener lost its connection; reconnecting");
+                                bus.inner.listening.store(false, Ordering::Relaxed);
+                                break;
+                            }
                             Err(err) => {
                                 tracing::warn!(error = %err, "event listener failed; reconnecting");
                                 bus.inner.listening.store(false, Ordering::Relaxed);

@@ -5,8 +5,10 @@
 
 pub mod connection;
 pub mod errors;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod operation;
 pub mod query;
 pub mod subscription;
 pub mod types;
@@ -44,9 +46,9 @@ pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
 pub fn build_schema(state: &AppState) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
         .data(state.clone())
-        .limit_depth(state.config.max_depth)
-        .limit_complexity(state.config.max_complexity)
-        .extension(errors::ErrorShaping);
+        .extension(errors::ErrorShaping)
+        .extension(limits::Limits { max_depth: state.config.max_depth, max_complexity: state.config.max_complexity })
+        .extension(operation::OperationRecorder);
     loaders::register(builder, &state.db).finish()
 }
 

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod graphql;
+pub mod http;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -3,22 +3,18 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use async_graphql::http::{GraphQLPlaygroundConfig, GraphiQLSource, playground_source};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest, GraphQLResponse};
 use axum::{
-    Json, Router,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State, WebSocketUpgrade},
-    http::{HeaderMap, HeaderName, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderName, StatusCode},
     routing::get,
 };
-use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::net::TcpListener;
 use tower_http::{
-    cors::CorsLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -26,15 +22,16 @@ use crate::{
     config::Config,
     db::{self, PoolSettings},
     events::{self, EventBus},
-    graphql::{AppSchema, build_schema},
+    graphql::build_schema,
+    http::{self, Server, origin::Origins},
     service::{self, RequestContext},
     state::AppState,
-    websocket,
 };
 
 /// Header a client may use to name itself in the audit trail until authentication exists.
 pub const ACTOR_HEADER: &str = "x-docket-actor";
-const REQUEST_ID_HEADER: &str = "x-request-id";
+/// Header carrying the request id: the client's, or one generated for the request.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Opens the database described by `config` and applies pending migrations.
 pub async fn open_database(
@@ -82,7 +79,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", state.config.listen))?;
         let port = listener.local_addr()?.port();
-        let router = app(state.clone());
+        let router = app(state.clone())?;
         Ok(Self { listener, router, state, port, shutdown })
     }
 
@@ -169,25 +166,36 @@ async fn expiry_sweep(state: AppState) {
     }
 }
 
-/// The router: `/graphql` (POST, GET, websocket, GraphiQL), `/playground`, health and metrics.
-pub fn app(state: AppState) -> Router {
-    let schema = build_schema(&state);
+/// The router: `/graphql` (POST, GET, websocket, GraphiQL), `/playground`, health and metrics, with
+/// the body limit, the request timeout, the access log, request ids and the origin policy around them.
+///
+/// Errors: a `--cors-origin` that is not an origin.
+pub fn app(state: AppState) -> anyhow::Result<Router> {
+    let origins = Arc::new(Origins::parse(&state.config.cors_origins)?);
+    let cors = origins.cors_layer();
+    let server = Server { schema: build_schema(&state), state: state.clone(), origins };
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
-    Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/playground", get(playground))
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .route("/metrics", get(metrics))
-        .with_state((state.clone(), schema))
+    let timeout = state.config.request_timeout();
+    let router = Router::new()
+        .route("/graphql", get(http::graphql::get).post(http::graphql::post))
+        .route("/playground", get(http::explorer::playground))
+        .route("/health/live", get(http::health::live))
+        .route("/health/ready", get(http::health::ready))
+        .route("/metrics", get(http::health::metrics))
+        .with_state(server)
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout))
+        .layer(axum::middleware::map_response(move |response| http::explain_timeout(timeout, response)))
+        // The body limit is `--body-limit-bytes`, enforced by the layer below, not axum's default 2 MiB.
+        .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(http::log_response))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .layer(CorsLayer::permissive())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    Ok(match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    })
 }
-
-type AppStateWithSchema = (AppState, AppSchema);
 
 /// The span of one HTTP request: method, route and request id (set by `SetRequestIdLayer`).
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
@@ -196,158 +204,7 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
     tracing::info_span!(
         "request",
         method = %request.method(),
-        matched_path = matched_path.as_deref().unwrap_or(request.uri().path()),
+        matched_path = %matched_path.as_deref().unwrap_or(request.uri().path()),
         request_id = %request_id,
     )
-}
-
-/// The request context from the headers and peer address.
-fn request_context(headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestContext {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    RequestContext {
-        actor: header(ACTOR_HEADER).or_else(|| peer.map(|p| p.ip().to_string())),
-        request_id: header(REQUEST_ID_HEADER),
-    }
-}
-
-/// POST `/graphql`: one operation, or a batch (a JSON array) of at most `max_batch`.
-async fn graphql_post(
-    State((state, schema)): State<AppStateWithSchema>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    request: GraphQLBatchRequest,
-) -> Response {
-    let batch = request.into_inner();
-    let size = batch.iter().count();
-    if size > state.config.max_batch {
-        let message = format!("a batch may hold at most {} operations, not {size}", state.config.max_batch);
-        let body =
-            serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
-        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
-    }
-    let batch = batch.data(request_context(&headers, Some(peer)));
-    GraphQLResponse::from(schema.execute_batch(batch).await).into_response()
-}
-
-/// GET `/graphql`: a websocket upgrade (both protocols), GraphiQL for a browser, or a query in the
-/// URL per GraphQL over HTTP (queries only: a mutation over GET is refused with 405).
-async fn graphql_get(State((state, schema)): State<AppStateWithSchema>, request: Request) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let context = request_context(&parts.headers, peer);
-    if parts.headers.contains_key(header::UPGRADE) {
-        let Some(protocol) = websocket::requested_protocol(&parts.headers) else {
-            let message = "Sec-WebSocket-Protocol must name graphql-transport-ws or graphql-ws";
-            return (StatusCode::BAD_REQUEST, message).into_response();
-        };
-        let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-            Ok(upgrade) => upgrade,
-            Err(rejection) => return rejection.into_response(),
-        };
-        return websocket::configure(upgrade)
-            .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-            .on_upgrade(move |socket| websocket::serve(socket, schema, protocol, context, state));
-    }
-    let wants_html = parts
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if wants_html && parts.uri.query().is_none_or(|q| !q.contains("query=")) {
-        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
-            .into_response();
-    }
-    let request = match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
-        Request::from_parts(parts, body),
-        &(),
-    )
-    .await
-    {
-        Ok(request) => request.into_inner(),
-        Err(rejection) => return rejection.into_response(),
-    };
-    if is_mutation(&request) {
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], "mutations must be sent with POST")
-            .into_response();
-    }
-    GraphQLResponse::from(schema.execute(request.data(context)).await).into_response()
-}
-
-/// Whether the operation a request would run is a mutation (GraphQL over HTTP forbids them over GET).
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let operation = match (&request.operation_name, document.operations) {
-        (_, async_graphql::parser::types::DocumentOperations::Single(op)) => Some(op.node.ty),
-        (Some(name), async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
-            ops.get(name.as_str()).map(|op| op.node.ty)
-        }
-        (None, async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
-            ops.values().next().map(|op| op.node.ty)
-        }
-    };
-    operation == Some(async_graphql::parser::types::OperationType::Mutation)
-}
-
-async fn playground() -> Html<String> {
-    Html(playground_source(GraphQLPlaygroundConfig::new("/graphql").subscription_endpoint("/graphql")))
-}
-
-async fn live() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "live" }))
-}
-
-/// Ready when the database answers and no migration is pending; 503 otherwise.
-async fn ready(State((state, _)): State<AppStateWithSchema>) -> Response {
-    let reachable = state.db.execute_unprepared("SELECT 1").await.is_ok();
-    let pending =
-        if reachable { Migrator::get_pending_migrations(&state.db).await.map(|p| p.len()).ok() } else { None };
-    let body = serde_json::json!({
-        "status": if reachable && pending == Some(0) { "ready" } else { "unavailable" },
-        "database": if reachable { "reachable" } else { "unreachable" },
-        "pendingMigrations": pending,
-    });
-    let status = if reachable && pending == Some(0) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(body)).into_response()
-}
-
-/// Prometheus text: SQL statements run, watched sessions, open subscriptions and websockets, and (on
-/// Linux) the process's resident memory.
-async fn metrics(State((state, _)): State<AppStateWithSchema>) -> impl IntoResponse {
-    let bus = state.bus.stats();
-    let mut body = format!(
-        "# HELP docket_sql_statements_total SQL statements run since start.\n\
-         # TYPE docket_sql_statements_total counter\n\
-         docket_sql_statements_total {}\n\
-         # HELP docket_event_feeds Sessions with a running event fan-out task.\n\
-         # TYPE docket_event_feeds gauge\n\
-         docket_event_feeds {}\n\
-         # HELP docket_event_subscribers Open event subscriptions.\n\
-         # TYPE docket_event_subscribers gauge\n\
-         docket_event_subscribers {}\n\
-         # HELP docket_websockets Open websocket connections.\n\
-         # TYPE docket_websockets gauge\n\
-         docket_websockets {}\n",
-        state.statements.get(),
-        bus.feeds,
-        bus.subscribers,
-        *state.websockets.borrow(),
-    );
-    if let Some(bytes) = resident_memory_bytes() {
-        body.push_str(&format!(
-            "# HELP process_resident_memory_bytes Resident memory size in bytes.\n\
-             # TYPE process_resident_memory_bytes gauge\n\
-             process_resident_memory_bytes {bytes}\n"
-        ));
-    }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
-}
-
-/// This process's resident set size, from `VmRSS` in `/proc/self/status` (Linux only).
-fn resident_memory_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }

@@ -1,5 +1,7 @@
 //! Logging through `tracing`: `RUST_LOG` filters (default `info,sqlx=warn`), `LOG_FORMAT=json` for JSON lines.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 /// Installs the global subscriber for a test run: output goes through the test harness's capture.
@@ -15,6 +17,8 @@ pub fn init(json: bool) {
     let _ = if json {
         registry.with(fmt::layer().json()).try_init()
     } else {
-        registry.with(fmt::layer().compact()).try_init()
+        // Colour only on a terminal (and not with `NO_COLOR`): log files and collectors get plain text.
+        let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        registry.with(fmt::layer().compact().with_ansi(ansi)).try_init()
     };
 }

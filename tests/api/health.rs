@@ -101,3 +101,59 @@ async fn sigterm_shuts_the_server_down_gracefully() {
         tokio::time::timeout(std::time::Duration::from_secs(20), child.wait()).await.expect("exits in time").unwrap();
     assert!(status.success(), "exit status {status}");
 }
+
+/// `/health/ready`'s status and its `eventListener` entry.
+async fn readiness(app: &crate::helpers::TestApp) -> (u16, String) {
+    let (status, body) = app.get("/health/ready", "application/json").await;
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    (status, body["eventListener"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn readiness_follows_the_postgres_event_listener() {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let mut db = crate::helpers::TestDb::new(false).await;
+    if db.schema.is_none() {
+        // SQLite has one process per file and needs no listener.
+        let app = crate::helpers::spawn_app_on(&db, |_| {}).await;
+        assert_eq!(readiness(&app).await, (200, "not needed".to_owned()));
+        return;
+    }
+    // Name this server's connections, so that only its listener is cut.
+    let name = format!("docket-ready-{}", uuid::Uuid::new_v4().simple());
+    db.url = format!("{}{}application_name={name}", db.url, if db.url.contains('?') { '&' } else { '?' });
+    let app = crate::helpers::spawn_app_on(&db, |_| {}).await;
+    assert_eq!(readiness(&app).await, (200, "connected".to_owned()));
+
+    let killed = app
+        .db
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}' AND query ILIKE 'LISTEN%'"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(killed.rows_affected(), 1, "one listener connection");
+    assert_eq!(app.db.get_database_backend(), DbBackend::Postgres);
+
+    // Poll until the server has been seen not ready and then ready again (or 10 s have passed).
+    let mut seen: Vec<(u16, String)> = Vec::new();
+    for _ in 0..1000 {
+        let state = readiness(&app).await;
+        if seen.last() != Some(&state) {
+            seen.push(state);
+        }
+        if seen.len() >= 2 && seen.last().is_some_and(|(status, _)| *status == 200) && seen[seen.len() - 2].0 == 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // The listener may notice the lost connection before the first poll.
+    if seen.first() == Some(&(200, "connected".to_owned())) {
+        seen.remove(0);
+    }
+    assert_eq!(
+        seen,
+        [(503, "disconnected".to_owned()), (200, "connected".to_owned())],
+        "not ready while the listener is down, then ready again once it reconnected"
+    );
+}

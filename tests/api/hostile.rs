@@ -30,7 +30,7 @@ async fn batches_are_answered_up_to_the_limit_and_refused_beyond() {
     assert_eq!(answers.as_array().map(Vec::len), Some(3), "{body}");
     let (status, body) = post_raw(&app, &batch(11)).await;
     assert_eq!(status, 400);
-    assert_eq!(error_code(&serde_json::from_str(&body).unwrap()), "BAD_USER_INPUT");
+    assert_eq!(error_code(&serde_json::from_str(&body).unwrap()), "BAD_REQUEST");
 }
 
 #[tokio::test]
@@ -155,4 +155,52 @@ fn generated_documents_and_variables_never_break_the_server() {
     if let Err(failure) = outcome {
         panic!("{failure}");
     }
+}
+
+#[tokio::test]
+async fn limits_name_the_figure_and_the_limit() {
+    let (app, _db) = spawn_app().await;
+    let wide = "{ workspaces(first: 100) { nodes { sessions(first: 100) { nodes { todos(first: 100) { nodes { id filePath } } } } } } }";
+    let response = app.gql(wide, json!({})).await;
+    assert_eq!(error_code(&response), "GRAPHQL_VALIDATION_FAILED");
+    let error = &response["errors"][0];
+    assert_eq!(
+        error["message"], "query complexity 3,020,201 exceeds the limit of 100,000; lower first/last",
+        "{response}"
+    );
+    assert_eq!(error["extensions"]["complexity"], 3_020_201);
+    assert_eq!(error["extensions"]["maxComplexity"], 100_000);
+
+    // workspaces, nodes, five times sessions/nodes/workspace, then id: depth 2 + 15 + 1 = 18.
+    let deep = format!(
+        "{{ workspaces(first: 1) {{ nodes {{ {} id {} }} }} }}",
+        "sessions(first: 1) { nodes { workspace { ".repeat(5),
+        "} } } ".repeat(5)
+    );
+    let response = app.gql(&deep, json!({})).await;
+    assert_eq!(error_code(&response), "GRAPHQL_VALIDATION_FAILED");
+    let error = &response["errors"][0];
+    assert_eq!(error["message"], "query depth 18 exceeds the limit of 16; nest fewer levels", "{response}");
+    assert_eq!(error["extensions"]["depth"], 18);
+    assert_eq!(error["extensions"]["maxDepth"], 16);
+}
+
+#[tokio::test]
+async fn a_complexity_beyond_what_a_machine_word_holds_is_refused_not_overflowed() {
+    let (app, _db) = spawn_app().await;
+    // Eleven nested pages of 100: 100^11 does not fit in 64 bits.
+    let mut query =
+        String::from("{ workspaces(first: 100) { nodes { sessions(first: 100) { nodes { todos(first: 100) { nodes { ");
+    for _ in 0..8 {
+        query.push_str("session { todos(first: 100) { nodes { ");
+    }
+    query.push_str("id ");
+    query.push_str(&"} } } ".repeat(8));
+    query.push_str("} } } } } } }");
+    let response = app.gql(&query, json!({})).await;
+    assert_eq!(error_code(&response), "GRAPHQL_VALIDATION_FAILED", "{response}");
+    assert!(
+        response["errors"].as_array().unwrap().iter().any(|e| e["extensions"]["maxComplexity"] == 100_000),
+        "{response}"
+    );
 }

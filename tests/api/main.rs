@@ -10,6 +10,7 @@ mod events;
 mod health;
 mod helpers;
 mod hostile;
+mod http;
 mod import;
 mod migrations;
 mod schema;

@@ -34,7 +34,7 @@ const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(3);
 /// Registers every loader as schema data.
 pub fn register<Q, M, S>(builder: SchemaBuilder<Q, M, S>, db: &DatabaseConnection) -> SchemaBuilder<Q, M, S> {
     fn loader<L>(l: L) -> DataLoader<L> {
-        DataLoader::new(l, tokio::spawn).delay(BATCH_WINDOW)
+        DataLoader::new(l, crate::db::spawn_counted).delay(BATCH_WINDOW)
     }
     builder
         .data(loader(ById::<workspace::Entity>::new(db)))

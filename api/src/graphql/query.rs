@@ -31,7 +31,7 @@ impl WorkspaceQuery {
     }
 
     /// All workspaces, oldest first. Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn workspaces(
         &self,
         ctx: &Context<'_>,
@@ -83,7 +83,7 @@ pub struct WorkQuery;
 #[Object]
 impl WorkQuery {
     /// All projects, oldest first. Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -134,7 +134,7 @@ impl WorkQuery {
 
     /// The audit log, oldest first: every write through the API, optionally of one record
     /// (`entityId`) or one kind of record (`entityType`: `project`, `task`, `task_dependency`).
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn audit_log(
         &self,

@@ -67,7 +67,7 @@ impl Project {
     }
     /// The project's tasks and subtasks, narrowed by `filter`, in `orderBy` order (oldest first by
     /// default). Pages hold 50 items by default and 100 at most; `PRIORITY` order pages forward only.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn tasks(
         &self,
@@ -89,7 +89,7 @@ impl Project {
         }
     }
     /// The workspaces that belong to the project, oldest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn workspaces(
         &self,
         ctx: &Context<'_>,
@@ -104,7 +104,7 @@ impl Project {
     }
     /// Pending tasks whose `BLOCKS` dependencies are all done: what is ready to work on, most urgent
     /// first, then oldest; optionally of one `tag`. Pages forward only (`first`, `after`).
-    #[graphql(complexity = "first.unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first, child_complexity)")]
     async fn ready_tasks(
         &self,
         ctx: &Context<'_>,
@@ -126,7 +126,7 @@ impl Project {
         Ok(Json(crate::service::import::export(db, self.0.id, tags.as_deref()).await?))
     }
     /// The project's pull requests, oldest first, optionally only those in `status`.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn pull_requests(
         &self,
         ctx: &Context<'_>,

@@ -105,7 +105,7 @@ impl PullRequest {
         self.0.updated_at
     }
     /// The tasks it carries.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn tasks(
         &self,
         ctx: &Context<'_>,

@@ -95,7 +95,7 @@ impl DocumentationSession {
     }
     /// The session's todos, oldest first, optionally only those in `status`.
     /// Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn todos(
         &self,
         ctx: &Context<'_>,
@@ -112,7 +112,7 @@ impl DocumentationSession {
     }
     /// The session's events in sequence order. `afterSequence` starts the list after that event's
     /// `sequence`; `eventTypes` keeps only those types. Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn events(
         &self,

@@ -171,7 +171,7 @@ impl Task {
         self.0.updated_at
     }
     /// The task's subtasks, oldest first. Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn subtasks(
         &self,
         ctx: &Context<'_>,
@@ -187,7 +187,7 @@ impl Task {
         child_connection::<SubtasksOfTask, _>(ctx, self.0.id, filter, args, Task).await
     }
     /// The tasks this one depends on, optionally only of `kind`.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn dependencies(
         &self,
         ctx: &Context<'_>,
@@ -203,7 +203,7 @@ impl Task {
         child_connection::<DependenciesOfTask, _>(ctx, self.0.id, filter, args, Task).await
     }
     /// The tasks that depend on this one, optionally only of `kind`.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn dependents(
         &self,
         ctx: &Context<'_>,
@@ -219,7 +219,7 @@ impl Task {
         child_connection::<DependentsOfTask, _>(ctx, self.0.id, filter, args, Task).await
     }
     /// What holds this task back: its `BLOCKS` dependencies that are not finished yet.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn blocked_by(
         &self,
         ctx: &Context<'_>,
@@ -232,7 +232,7 @@ impl Task {
         child_connection::<DependenciesOfTask, _>(ctx, self.0.id, tasks::blocked_by_filter(), args, Task).await
     }
     /// The agents' attempts at this task, oldest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn executions(
         &self,
         ctx: &Context<'_>,
@@ -245,7 +245,7 @@ impl Task {
         child_connection::<ExecutionsOfTask, _>(ctx, self.0.id, Filter::default(), args, TaskExecution).await
     }
     /// The pull requests that carry this task.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn pull_requests(
         &self,
         ctx: &Context<'_>,
@@ -258,7 +258,7 @@ impl Task {
         child_connection::<PullRequestsOfTask, _>(ctx, self.0.id, Filter::default(), args, PullRequest).await
     }
     /// Every status change of the task, oldest first, starting with its creation.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,

@@ -109,7 +109,7 @@ impl SessionTodo {
     }
     /// The todos this one waits for: it is not claimed before all of them are `COMPLETED`.
     /// Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn dependencies(
         &self,
         ctx: &Context<'_>,

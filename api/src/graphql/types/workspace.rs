@@ -57,7 +57,7 @@ impl Workspace {
     }
     /// The workspace's documentation sessions, oldest first, optionally only those in `status`.
     /// Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "first.or(last).unwrap_or(50).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn sessions(
         &self,
         ctx: &Context<'_>,

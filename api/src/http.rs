@@ -1,0 +1,71 @@
+//! The HTTP surface: GraphQL over HTTP and websockets on `/graphql`, the explorers (GraphiQL,
+//! Playground) and their assets, health and metrics; and what wraps them: the origin policy, the
+//! request timeout and the access log.
+
+pub mod explorer;
+pub mod graphql;
+pub mod health;
+pub mod media;
+pub mod origin;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use crate::{graphql::AppSchema, state::AppState};
+
+/// `extensions.code` of a request refused at the HTTP level: not JSON, no `query`, a batch over the
+/// limit, an unsupported media type, a mutation over GET (Apollo's name for these).
+pub const BAD_REQUEST: &str = "BAD_REQUEST";
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct Server {
+    /// Pool, bus, configuration.
+    pub state: AppState,
+    /// The executable schema.
+    pub schema: AppSchema,
+    /// Which browser origins may call the API.
+    pub origins: Arc<origin::Origins>,
+}
+
+/// A response shaped like a GraphQL error, `{"errors":[{"message", "extensions":{"code"}}]}`, for a
+/// request refused before any operation ran.
+pub fn error_response(status: StatusCode, code: &str, message: &str, kind: media::ResponseType) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, [(header::CONTENT_TYPE, kind.content_type())], body.to_string()).into_response()
+}
+
+/// What the access log prints for a GraphQL request; the handlers attach it to the response.
+#[derive(Clone, Debug, Default)]
+pub struct AccessLog {
+    /// Names of the operations run, comma-separated (empty for anonymous ones).
+    pub operations: String,
+    /// SQL statements they ran.
+    pub sql_statements: u64,
+}
+
+/// Logs one line per HTTP request at `info`: status, duration and, for GraphQL, the operation name
+/// and its statement count; method, route and request id come from the request's span.
+pub fn log_response(response: &Response, latency: Duration, _span: &tracing::Span) {
+    let graphql = response.extensions().get::<AccessLog>();
+    tracing::info!(
+        status = response.status().as_u16(),
+        duration_ms = latency.as_secs_f64() * 1000.0,
+        operation = %graphql.map(|g| g.operations.as_str()).unwrap_or_default(),
+        sql_statements = graphql.map(|g| g.sql_statements).unwrap_or_default(),
+        "request completed"
+    );
+}
+
+/// Gives a 504 from the timeout layer (which has no body) a GraphQL error body with code `TIMEOUT`.
+pub async fn explain_timeout(timeout: Duration, response: Response) -> Response {
+    if response.status() != StatusCode::GATEWAY_TIMEOUT || response.headers().contains_key(header::CONTENT_TYPE) {
+        return response;
+    }
+    let message = format!("the request took longer than {} s and was abandoned", timeout.as_secs());
+    error_response(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", &message, media::ResponseType::Json)
+}
