@@ -17,6 +17,11 @@ use axum::{
 
 use crate::{graphql::AppSchema, state::AppState};
 
+/// Header a client may use to name itself in the audit trail until authentication exists.
+pub const ACTOR_HEADER: &str = "x-docket-actor";
+/// Header carrying the request id: the client's, or one generated for the request.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
 /// `extensions.code` of a request refused at the HTTP level: not JSON, no `query`, a batch over the
 /// limit, an unsupported media type, a mutation over GET (Apollo's name for these).
 pub const BAD_REQUEST: &str = "BAD_REQUEST";

@@ -23,15 +23,11 @@ use crate::{
     db::{self, PoolSettings},
     events::{self, EventBus},
     graphql::build_schema,
-    http::{self, Server, origin::Origins},
+    http::{self, REQUEST_ID_HEADER, Server, origin::Origins},
     service::{self, RequestContext},
     state::AppState,
 };
 
-/// Header a client may use to name itself in the audit trail until authentication exists.
-pub const ACTOR_HEADER: &str = "x-docket-actor";
-/// Header carrying the request id: the client's, or one generated for the request.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Opens the database described by `config` and applies pending migrations.
 pub async fn open_database(

@@ -27,14 +27,13 @@ use axum::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccessLog, BAD_REQUEST, Server, error_response,
+    ACTOR_HEADER, AccessLog, BAD_REQUEST, REQUEST_ID_HEADER, Server, error_response,
     media::{self, ResponseType},
 };
 use crate::{
     db,
     graphql::operation::OperationRecord,
     service::RequestContext,
-    startup::{ACTOR_HEADER, REQUEST_ID_HEADER},
     websocket,
 };
 

@@ -65,10 +65,10 @@ impl Origins {
                     header::CONTENT_TYPE,
                     header::AUTHORIZATION,
                     header::ACCEPT,
-                    HeaderName::from_static(crate::startup::ACTOR_HEADER),
-                    HeaderName::from_static(crate::startup::REQUEST_ID_HEADER),
+                    HeaderName::from_static(super::ACTOR_HEADER),
+                    HeaderName::from_static(super::REQUEST_ID_HEADER),
                 ])
-                .expose_headers([HeaderName::from_static(crate::startup::REQUEST_ID_HEADER)])
+                .expose_headers([HeaderName::from_static(super::REQUEST_ID_HEADER)])
                 .max_age(PREFLIGHT_MAX_AGE),
         )
     }
