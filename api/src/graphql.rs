@@ -1,7 +1,8 @@
 //! The GraphQL schema: root objects, types, loaders, error shaping.
 //!
-//! Resolvers parse input, call one service function and convert the result; relations resolved per
-//! parent go through the DataLoaders of [`loaders`], so a nested query costs one statement per level.
+//! Resolvers parse input, call one service function and convert the result; relations go through
+//! [`relations`], which takes rows loaded ahead for a whole level ([`prefetch`]) or, outside a
+//! loaded-ahead tree, the DataLoaders of [`loaders`]: a nested query costs one statement per level.
 
 pub mod connection;
 pub mod errors;
@@ -9,7 +10,9 @@ pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod operation;
+pub mod prefetch;
 pub mod query;
+pub mod relations;
 pub mod subscription;
 pub mod types;
 

@@ -28,7 +28,6 @@ use crate::{
     state::AppState,
 };
 
-
 /// Opens the database described by `config` and applies pending migrations.
 pub async fn open_database(
     config: &Config,

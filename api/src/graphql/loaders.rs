@@ -1,7 +1,9 @@
-//! DataLoaders: every relation resolved per parent is batched here, one statement per level.
+//! DataLoaders: the batch functions of every relation resolved per parent, one statement per call.
 //!
 //! Loaders do not cache (each load reads the database), so a long-lived loader never serves stale rows;
-//! they only gather the keys requested while a level of the query resolves.
+//! they only gather the keys requested while a level of the query resolves. A nested query does not
+//! depend on that window: its levels are loaded ahead with these same batch functions
+//! (`graphql::prefetch`); the window serves what is resolved outside a loaded-ahead tree.
 
 use std::{collections::HashMap, hash::Hash, marker::PhantomData};
 
@@ -31,52 +33,59 @@ use crate::{
 /// longer than async-graphql's default of 1 ms, and a late key costs a second statement.
 const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(3);
 
+/// A loader made over the pool; the prefetcher makes its own to load a whole level at once.
+pub trait FromDb {
+    /// The loader reading through `db`.
+    fn from_db(db: &DatabaseConnection) -> Self;
+}
+
 /// Registers every loader as schema data.
 pub fn register<Q, M, S>(builder: SchemaBuilder<Q, M, S>, db: &DatabaseConnection) -> SchemaBuilder<Q, M, S> {
-    fn loader<L>(l: L) -> DataLoader<L> {
-        DataLoader::new(l, crate::db::spawn_counted).delay(BATCH_WINDOW)
+    fn loader<L: FromDb>(db: &DatabaseConnection) -> DataLoader<L> {
+        DataLoader::new(L::from_db(db), crate::db::spawn_counted).delay(BATCH_WINDOW)
     }
     builder
-        .data(loader(ById::<workspace::Entity>::new(db)))
-        .data(loader(ById::<documentation_session::Entity>::new(db)))
-        .data(loader(ChildPages::<SessionsOfWorkspace>::new(db)))
-        .data(loader(ChildPages::<TodosOfSession>::new(db)))
-        .data(loader(ChildPages::<EventsOfSession>::new(db)))
-        .data(loader(ChildPages::<DependenciesOfTodo>::new(db)))
-        .data(loader(ChildCounts::<SessionsOfWorkspace>::new(db)))
-        .data(loader(ChildCounts::<TodosOfSession>::new(db)))
-        .data(loader(ChildCounts::<EventsOfSession>::new(db)))
-        .data(loader(ChildCounts::<DependenciesOfTodo>::new(db)))
-        .data(loader(ById::<project::Entity>::new(db)))
-        .data(loader(ById::<task::Entity>::new(db)))
-        .data(loader(ChildPages::<TasksOfProject>::new(db)))
-        .data(loader(ChildPages::<ReadyTasksOfProject>::new(db)))
-        .data(loader(ChildPages::<SubtasksOfTask>::new(db)))
-        .data(loader(ChildPages::<DependenciesOfTask>::new(db)))
-        .data(loader(ChildPages::<DependentsOfTask>::new(db)))
-        .data(loader(ChildPages::<HistoryOfTask>::new(db)))
-        .data(loader(ChildCounts::<TasksOfProject>::new(db)))
-        .data(loader(ChildCounts::<ReadyTasksOfProject>::new(db)))
-        .data(loader(ChildCounts::<SubtasksOfTask>::new(db)))
-        .data(loader(ChildCounts::<DependenciesOfTask>::new(db)))
-        .data(loader(ChildCounts::<DependentsOfTask>::new(db)))
-        .data(loader(ChildCounts::<HistoryOfTask>::new(db)))
-        .data(loader(ChildPages::<WorkspacesOfProject>::new(db)))
-        .data(loader(ChildCounts::<WorkspacesOfProject>::new(db)))
-        .data(loader(ChildPages::<TasksOfProjectByPriority>::new(db)))
-        .data(loader(ChildCounts::<TasksOfProjectByPriority>::new(db)))
-        .data(loader(ChildPages::<ExecutionsOfTask>::new(db)))
-        .data(loader(ChildPages::<PullRequestsOfProject>::new(db)))
-        .data(loader(ChildPages::<PullRequestsOfTask>::new(db)))
-        .data(loader(ChildPages::<TasksOfPullRequest>::new(db)))
-        .data(loader(ChildCounts::<ExecutionsOfTask>::new(db)))
-        .data(loader(ChildCounts::<PullRequestsOfProject>::new(db)))
-        .data(loader(ChildCounts::<PullRequestsOfTask>::new(db)))
-        .data(loader(ChildCounts::<TasksOfPullRequest>::new(db)))
-        .data(loader(ExecutionSummaries(db.clone())))
-        .data(loader(TaskCounts(db.clone())))
-        .data(loader(TodoCounts(db.clone())))
-        .data(loader(EventCounts(db.clone())))
+        .data(loader::<ById<workspace::Entity>>(db))
+        .data(loader::<ById<documentation_session::Entity>>(db))
+        .data(loader::<ChildPages<SessionsOfWorkspace>>(db))
+        .data(loader::<ChildPages<TodosOfSession>>(db))
+        .data(loader::<ChildPages<EventsOfSession>>(db))
+        .data(loader::<ChildPages<DependenciesOfTodo>>(db))
+        .data(loader::<ChildCounts<SessionsOfWorkspace>>(db))
+        .data(loader::<ChildCounts<TodosOfSession>>(db))
+        .data(loader::<ChildCounts<EventsOfSession>>(db))
+        .data(loader::<ChildCounts<DependenciesOfTodo>>(db))
+        .data(loader::<ById<project::Entity>>(db))
+        .data(loader::<ById<task_execution::Entity>>(db))
+        .data(loader::<ById<task::Entity>>(db))
+        .data(loader::<ChildPages<TasksOfProject>>(db))
+        .data(loader::<ChildPages<ReadyTasksOfProject>>(db))
+        .data(loader::<ChildPages<SubtasksOfTask>>(db))
+        .data(loader::<ChildPages<DependenciesOfTask>>(db))
+        .data(loader::<ChildPages<DependentsOfTask>>(db))
+        .data(loader::<ChildPages<HistoryOfTask>>(db))
+        .data(loader::<ChildCounts<TasksOfProject>>(db))
+        .data(loader::<ChildCounts<ReadyTasksOfProject>>(db))
+        .data(loader::<ChildCounts<SubtasksOfTask>>(db))
+        .data(loader::<ChildCounts<DependenciesOfTask>>(db))
+        .data(loader::<ChildCounts<DependentsOfTask>>(db))
+        .data(loader::<ChildCounts<HistoryOfTask>>(db))
+        .data(loader::<ChildPages<WorkspacesOfProject>>(db))
+        .data(loader::<ChildCounts<WorkspacesOfProject>>(db))
+        .data(loader::<ChildPages<TasksOfProjectByPriority>>(db))
+        .data(loader::<ChildCounts<TasksOfProjectByPriority>>(db))
+        .data(loader::<ChildPages<ExecutionsOfTask>>(db))
+        .data(loader::<ChildPages<PullRequestsOfProject>>(db))
+        .data(loader::<ChildPages<PullRequestsOfTask>>(db))
+        .data(loader::<ChildPages<TasksOfPullRequest>>(db))
+        .data(loader::<ChildCounts<ExecutionsOfTask>>(db))
+        .data(loader::<ChildCounts<PullRequestsOfProject>>(db))
+        .data(loader::<ChildCounts<PullRequestsOfTask>>(db))
+        .data(loader::<ChildCounts<TasksOfPullRequest>>(db))
+        .data(loader::<ExecutionSummaries>(db))
+        .data(loader::<TaskCounts>(db))
+        .data(loader::<TodoCounts>(db))
+        .data(loader::<EventCounts>(db))
 }
 
 /// An entity whose primary key is a single UUID column.
@@ -114,6 +123,15 @@ impl KeyedById for task::Entity {
     }
 }
 
+impl KeyedById for task_execution::Entity {
+    fn id_column() -> Self::Column {
+        task_execution::Column::Id
+    }
+    fn id_of(model: &Self::Model) -> Uuid {
+        model.id
+    }
+}
+
 impl KeyedById for documentation_session::Entity {
     fn id_column() -> Self::Column {
         documentation_session::Column::Id
@@ -126,8 +144,8 @@ impl KeyedById for documentation_session::Entity {
 /// Rows by id: `WHERE id IN (...)`.
 pub struct ById<E>(DatabaseConnection, PhantomData<E>);
 
-impl<E> ById<E> {
-    fn new(db: &DatabaseConnection) -> Self {
+impl<E> FromDb for ById<E> {
+    fn from_db(db: &DatabaseConnection) -> Self {
         Self(db.clone(), PhantomData)
     }
 }
@@ -266,6 +284,12 @@ impl ChildList for TasksOfPullRequest {
 /// `Project.executionSummary`: per-agent execution figures.
 pub struct ExecutionSummaries(DatabaseConnection);
 
+impl FromDb for ExecutionSummaries {
+    fn from_db(db: &DatabaseConnection) -> Self {
+        Self(db.clone())
+    }
+}
+
 impl Loader<Uuid> for ExecutionSummaries {
     type Value = Vec<execution::AgentSummary>;
     type Error = ApiError;
@@ -308,8 +332,8 @@ fn group_by<K, G: Hash + Eq>(keys: &[K], split: impl Fn(&K) -> (Uuid, G)) -> Has
 /// Pages of a child list for many parents.
 pub struct ChildPages<L>(DatabaseConnection, PhantomData<L>);
 
-impl<L> ChildPages<L> {
-    fn new(db: &DatabaseConnection) -> Self {
+impl<L> FromDb for ChildPages<L> {
+    fn from_db(db: &DatabaseConnection) -> Self {
         Self(db.clone(), PhantomData)
     }
 }
@@ -333,8 +357,8 @@ impl<L: ChildList> Loader<PageKey> for ChildPages<L> {
 /// Counts of a child list for many parents.
 pub struct ChildCounts<L>(DatabaseConnection, PhantomData<L>);
 
-impl<L> ChildCounts<L> {
-    fn new(db: &DatabaseConnection) -> Self {
+impl<L> FromDb for ChildCounts<L> {
+    fn from_db(db: &DatabaseConnection) -> Self {
         Self(db.clone(), PhantomData)
     }
 }
@@ -357,6 +381,12 @@ impl<L: ChildList> Loader<CountKey> for ChildCounts<L> {
 /// `DocumentationSession.todoCounts`: todos per status.
 pub struct TodoCounts(DatabaseConnection);
 
+impl FromDb for TodoCounts {
+    fn from_db(db: &DatabaseConnection) -> Self {
+        Self(db.clone())
+    }
+}
+
 impl Loader<Uuid> for TodoCounts {
     type Value = Vec<(entity::session_todo::TodoStatus, i64)>;
     type Error = ApiError;
@@ -368,6 +398,12 @@ impl Loader<Uuid> for TodoCounts {
 
 /// `Project.taskCounts`: tasks per status.
 pub struct TaskCounts(DatabaseConnection);
+
+impl FromDb for TaskCounts {
+    fn from_db(db: &DatabaseConnection) -> Self {
+        Self(db.clone())
+    }
+}
 
 impl Loader<Uuid> for TaskCounts {
     type Value = Vec<(entity::task::TaskStatus, i64)>;
@@ -381,6 +417,12 @@ impl Loader<Uuid> for TaskCounts {
 /// `DocumentationSession.eventCounts`: events per type.
 pub struct EventCounts(DatabaseConnection);
 
+impl FromDb for EventCounts {
+    fn from_db(db: &DatabaseConnection) -> Self {
+        Self(db.clone())
+    }
+}
+
 impl Loader<Uuid> for EventCounts {
     type Value = Vec<(String, i64)>;
     type Error = ApiError;
@@ -388,30 +430,4 @@ impl Loader<Uuid> for EventCounts {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
         session::event_counts(&self.0, keys).await
     }
-}
-
-/// Resolves a child connection field through the loaders: the page, and the count when selected.
-pub async fn child_connection<L: ChildList, T: async_graphql::OutputType>(
-    ctx: &async_graphql::Context<'_>,
-    parent: Uuid,
-    filter: Filter,
-    args: PageArgs,
-    node: impl Fn(L::Model) -> T,
-) -> async_graphql::Result<super::connection::Conn<T>> {
-    let pages = ctx.data_unchecked::<DataLoader<ChildPages<L>>>();
-    let page_key = PageKey { parent, filter: filter.clone(), args };
-    let (page, total) = if super::connection::wants_total(ctx) {
-        let counts = ctx.data_unchecked::<DataLoader<ChildCounts<L>>>();
-        // Load page and count together so that both batch with their siblings.
-        let (page, total) =
-            futures_util::try_join!(pages.load_one(page_key), counts.load_one(CountKey { parent, filter }))?;
-        (page, Some(total.unwrap_or(0)))
-    } else {
-        (pages.load_one(page_key).await?, None)
-    };
-    Ok(super::connection::connection(page.unwrap_or_else(empty_page), total, node))
-}
-
-fn empty_page<T>() -> Page<T> {
-    Page { items: Vec::new(), has_previous_page: false, has_next_page: false }
 }

@@ -1,13 +1,14 @@
 //! Root query fields. Lookups by id answer `null` for an unknown id and `BAD_USER_INPUT` for a
 //! malformed one.
 
-use async_graphql::{Context, ID, Object, dataloader::DataLoader};
+use async_graphql::{Context, ID, Object};
 use entity::{documentation_session, project, task, workspace};
 
 use super::{
     connection::{Conn, connection, page_args, wants_total},
-    loaders::ById,
-    parse_id, service_ctx,
+    parse_id,
+    relations::{ahead_of_nodes, ahead_of_one, by_id},
+    service_ctx,
     types::{AuditEntry, DocumentationSession, Project, SessionTodo, Task, Workspace},
 };
 use crate::service;
@@ -21,13 +22,16 @@ impl WorkspaceQuery {
     /// The workspace with this id, or `null`.
     async fn workspace(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Workspace>> {
         let id = parse_id("id", &id)?;
-        let loader = ctx.data_unchecked::<DataLoader<ById<workspace::Entity>>>();
-        Ok(loader.load_one(id).await?.map(Workspace))
+        Ok(by_id::<workspace::Entity, Workspace>(ctx, id).await?.map(Workspace))
     }
 
     /// The workspace whose `path` is exactly this, or `null`.
     async fn workspace_by_path(&self, ctx: &Context<'_>, path: String) -> async_graphql::Result<Option<Workspace>> {
-        Ok(service::workspace::find_by_path(service_ctx(ctx), &path).await?.map(Workspace))
+        let found = service::workspace::find_by_path(service_ctx(ctx), &path).await?;
+        if let Some(row) = &found {
+            ahead_of_one::<Workspace>(ctx, row).await?;
+        }
+        Ok(found.map(Workspace))
     }
 
     /// All workspaces, oldest first. Pages hold 50 items by default and 100 at most.
@@ -44,6 +48,7 @@ impl WorkspaceQuery {
         let cx = service_ctx(ctx);
         let page = service::workspace::list(cx, &args).await?;
         let total = if wants_total(ctx) { Some(service::workspace::count(cx).await?) } else { None };
+        ahead_of_nodes::<Workspace>(ctx, &page.items).await?;
         Ok(connection(page, total, Workspace))
     }
 }
@@ -61,15 +66,17 @@ impl SessionQuery {
         id: ID,
     ) -> async_graphql::Result<Option<DocumentationSession>> {
         let id = parse_id("id", &id)?;
-        let loader = ctx.data_unchecked::<DataLoader<ById<documentation_session::Entity>>>();
-        Ok(loader.load_one(id).await?.map(DocumentationSession))
+        Ok(by_id::<documentation_session::Entity, DocumentationSession>(ctx, id).await?.map(DocumentationSession))
     }
 
     /// The session todo with this id, or `null`.
     async fn session_todo(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<SessionTodo>> {
         let id = parse_id("id", &id)?;
         match service::todo::get(service_ctx(ctx).db, id).await {
-            Ok(todo) => Ok(Some(SessionTodo(todo))),
+            Ok(todo) => {
+                ahead_of_one::<SessionTodo>(ctx, &todo).await?;
+                Ok(Some(SessionTodo(todo)))
+            }
             Err(crate::error::ApiError::NotFound { .. }) => Ok(None),
             Err(err) => Err(err.into()),
         }
@@ -96,26 +103,29 @@ impl WorkQuery {
         let cx = service_ctx(ctx);
         let page = service::project::list(cx, &args).await?;
         let total = if wants_total(ctx) { Some(service::project::count(cx).await?) } else { None };
+        ahead_of_nodes::<Project>(ctx, &page.items).await?;
         Ok(connection(page, total, Project))
     }
 
     /// The project with this id, or `null`.
     async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Project>> {
         let id = parse_id("id", &id)?;
-        let loader = ctx.data_unchecked::<DataLoader<ById<project::Entity>>>();
-        Ok(loader.load_one(id).await?.map(Project))
+        Ok(by_id::<project::Entity, Project>(ctx, id).await?.map(Project))
     }
 
     /// The project with this name, or `null`.
     async fn project_by_name(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Option<Project>> {
-        Ok(service::project::find_by_name(service_ctx(ctx).db, &name).await?.map(Project))
+        let found = service::project::find_by_name(service_ctx(ctx).db, &name).await?;
+        if let Some(row) = &found {
+            ahead_of_one::<Project>(ctx, row).await?;
+        }
+        Ok(found.map(Project))
     }
 
     /// The task with this id, or `null`.
     async fn task(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Task>> {
         let id = parse_id("id", &id)?;
-        let loader = ctx.data_unchecked::<DataLoader<ById<task::Entity>>>();
-        Ok(loader.load_one(id).await?.map(Task))
+        Ok(by_id::<task::Entity, Task>(ctx, id).await?.map(Task))
     }
 
     /// The task with Task Master id `externalId` (`12`, `12.3`) in `tag` (default `master`) of a
@@ -129,6 +139,9 @@ impl WorkQuery {
     ) -> async_graphql::Result<Option<Task>> {
         let project_id = parse_id("projectId", &project_id)?;
         let found = service::task::find_by_external_id(service_ctx(ctx).db, project_id, &tag, &external_id).await?;
+        if let Some(row) = &found {
+            ahead_of_one::<Task>(ctx, row).await?;
+        }
         Ok(found.map(Task))
     }
 

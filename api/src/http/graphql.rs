@@ -32,7 +32,7 @@ use super::{
 };
 use crate::{
     db,
-    graphql::operation::OperationRecord,
+    graphql::{operation::OperationRecord, prefetch::Prefetched},
     service::RequestContext,
     websocket,
 };
@@ -98,7 +98,7 @@ impl Answer {
 /// Runs one operation with its own context, prefetch store and statement count.
 async fn run(server: &Server, request: async_graphql::Request, context: RequestContext) -> (Answer, u64) {
     let record = Arc::new(OperationRecord::default());
-    let request = request.data(context).data(record.clone());
+    let request = request.data(context).data(record.clone()).data(Prefetched::default());
     let (mut response, statements) = db::count_statements(server.schema.execute(request)).await;
     if server.state.config.report_sql_statements {
         response.extensions.insert("sqlStatements".into(), GqlValue::from(statements));

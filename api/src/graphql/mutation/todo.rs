@@ -5,7 +5,9 @@ use async_graphql::{Context, ID, Object};
 
 use crate::{
     graphql::{
-        parse_id, service_ctx,
+        parse_id,
+        relations::ahead_of_rows,
+        service_ctx,
         types::{
             SessionTodo,
             todo::{
@@ -43,6 +45,8 @@ impl TodoMutation {
             })
             .collect();
         let created = todo::create_batch(service_ctx(ctx), session_id, todos).await?;
+        let selection = ctx.field().selection_set().filter(|f| f.name() == "todos").collect();
+        ahead_of_rows::<SessionTodo>(ctx, &created, selection).await?;
         Ok(CreateSessionTodosPayload { todos: created.into_iter().map(SessionTodo).collect() })
     }
 

@@ -5,10 +5,19 @@ use chrono::{DateTime, Utc};
 use entity::session_event;
 use serde_json::Value;
 
-use crate::graphql::to_id;
+use crate::graphql::{
+    prefetch::{Level, Prefetch},
+    to_id,
+};
 
 /// The GraphQL object of a event row (described on its `impl`).
 pub struct SessionEvent(pub session_event::Model);
+
+impl Prefetch for SessionEvent {
+    type Row = session_event::Model;
+    /// Events relate to nothing further.
+    fn relations(_: &mut Level<'_, '_, Self::Row>) {}
+}
 
 /// One entry of a session's append-only event stream. `(sessionId, sequence)` is its cursor.
 #[Object]

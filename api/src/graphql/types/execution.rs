@@ -5,7 +5,13 @@ use chrono::{DateTime, Utc};
 use entity::task_execution;
 use serde_json::Value;
 
-use crate::{graphql::to_id, service::execution::AgentSummary};
+use crate::{
+    graphql::{
+        prefetch::{Level, Prefetch},
+        to_id,
+    },
+    service::execution::AgentSummary,
+};
 
 /// How an execution stands. All but `QUEUED` and `RUNNING` are final.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
@@ -27,6 +33,12 @@ pub enum ExecutionStatus {
 
 /// The GraphQL object of an execution row (described on its `impl`).
 pub struct TaskExecution(pub task_execution::Model);
+
+impl Prefetch for TaskExecution {
+    type Row = task_execution::Model;
+    /// Executions relate to nothing further (their task is `taskId`).
+    fn relations(_: &mut Level<'_, '_, Self::Row>) {}
+}
 
 /// One attempt by an agent at a task, with its outcome and resource figures.
 #[Object]

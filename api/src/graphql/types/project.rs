@@ -1,6 +1,6 @@
 //! `Project`, its inputs and payloads, and `TaskCounts`.
 
-use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, dataloader::DataLoader};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{project, task::TaskStatus as Stored};
 use serde_json::Value;
@@ -16,11 +16,13 @@ use crate::{
         connection::{Conn, page_args},
         loaders::{
             ExecutionSummaries, PullRequestsOfProject, ReadyTasksOfProject, TaskCounts as TaskCountsLoader,
-            TasksOfProject, TasksOfProjectByPriority, WorkspacesOfProject, child_connection,
+            TasksOfProject, TasksOfProjectByPriority, WorkspacesOfProject,
         },
+        prefetch::{Args, Level, Prefetch},
+        relations::{child_connection, per_parent},
         to_id,
     },
-    service::task as tasks,
+    service::{page::Filter, task as tasks},
 };
 
 /// The GraphQL object of a project row (described on its `impl`).
@@ -99,8 +101,7 @@ impl Project {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<super::Workspace>> {
         let args = page_args(first, after, last, before)?;
-        let filter = crate::service::page::Filter::default();
-        child_connection::<WorkspacesOfProject, _>(ctx, self.0.id, filter, args, super::Workspace).await
+        child_connection::<WorkspacesOfProject, _>(ctx, self.0.id, Filter::default(), args, super::Workspace).await
     }
     /// Pending tasks whose `BLOCKS` dependencies are all done: what is ready to work on, most urgent
     /// first, then oldest; optionally of one `tag`. Pages forward only (`first`, `after`).
@@ -136,23 +137,19 @@ impl Project {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Conn<PullRequest>> {
-        use sea_orm::ActiveEnum;
         let args = page_args(first, after, last, before)?;
-        let statuses: Option<Vec<String>> = status
-            .map(|s| s.into_iter().map(|s| entity::pull_request::PullRequestStatus::from(s).to_value()).collect());
-        let filter = crate::service::page::Filter::default().is_in("t.status", statuses.as_deref());
-        child_connection::<PullRequestsOfProject, _>(ctx, self.0.id, filter, args, PullRequest).await
+        child_connection::<PullRequestsOfProject, _>(ctx, self.0.id, pull_requests_filter(status), args, PullRequest)
+            .await
     }
     /// Per agent: executions of the project's tasks, successes, failures, mean and 95th-percentile
     /// duration (the seed's `task_execution_summary`).
     async fn execution_summary(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AgentExecutionSummary>> {
-        let loader = ctx.data_unchecked::<DataLoader<ExecutionSummaries>>();
-        Ok(loader.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Into::into).collect())
+        let summaries = per_parent::<ExecutionSummaries>(ctx, self.0.id).await?.unwrap_or_default();
+        Ok(summaries.into_iter().map(Into::into).collect())
     }
     /// How many tasks (subtasks included) the project holds in each status.
     async fn task_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<TaskCounts> {
-        let loader = ctx.data_unchecked::<DataLoader<TaskCountsLoader>>();
-        let counts = loader.load_one(self.0.id).await?.unwrap_or_default();
+        let counts = per_parent::<TaskCountsLoader>(ctx, self.0.id).await?.unwrap_or_default();
         let get = |status| counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n);
         Ok(TaskCounts {
             pending: get(Stored::Pending),
@@ -164,6 +161,51 @@ impl Project {
             blocked: get(Stored::Blocked),
             total: counts.iter().map(|(_, n)| n).sum(),
         })
+    }
+}
+
+/// The filter of `Project.pullRequests`.
+fn pull_requests_filter(status: Option<Vec<PullRequestStatus>>) -> Filter {
+    use sea_orm::ActiveEnum;
+    let statuses: Option<Vec<String>> =
+        status.map(|s| s.into_iter().map(|s| entity::pull_request::PullRequestStatus::from(s).to_value()).collect());
+    Filter::default().is_in("t.status", statuses.as_deref())
+}
+
+/// The filter of `Project.tasks` when its `orderBy` is `order`; `None` for the other order.
+fn tasks_filter(args: &Args, order: TaskOrder) -> crate::error::ApiResult<Option<Filter>> {
+    if args.get::<Option<TaskOrder>>("orderBy")?.unwrap_or(TaskOrder::CreatedAt) != order {
+        return Ok(None);
+    }
+    Ok(Some(args.get::<Option<TaskFilter>>("filter")?.map(TaskFilter::into_filter).transpose()?.unwrap_or_default()))
+}
+
+impl Prefetch for Project {
+    type Row = project::Model;
+    fn relations(level: &mut Level<'_, '_, Self::Row>) {
+        level.connection::<TasksOfProject, Task>("tasks", |p| p.id, |args| tasks_filter(args, TaskOrder::CreatedAt));
+        level.connection::<TasksOfProjectByPriority, Task>(
+            "tasks",
+            |p| p.id,
+            |args| tasks_filter(args, TaskOrder::Priority),
+        );
+        level.connection::<WorkspacesOfProject, super::Workspace>(
+            "workspaces",
+            |p| p.id,
+            |_| Ok(Some(Filter::default())),
+        );
+        level.connection::<ReadyTasksOfProject, Task>(
+            "readyTasks",
+            |p| p.id,
+            |args| Ok(Some(tasks::ready_filter(args.get("tag")?))),
+        );
+        level.connection::<PullRequestsOfProject, PullRequest>(
+            "pullRequests",
+            |p| p.id,
+            |args| Ok(Some(pull_requests_filter(args.get("status")?))),
+        );
+        level.per_parent::<ExecutionSummaries>("executionSummary", |p| p.id);
+        level.per_parent::<TaskCountsLoader>("taskCounts", |p| p.id);
     }
 }
 

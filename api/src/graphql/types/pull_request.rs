@@ -9,7 +9,9 @@ use super::Task;
 use crate::{
     graphql::{
         connection::{Conn, page_args},
-        loaders::{TasksOfPullRequest, child_connection},
+        loaders::TasksOfPullRequest,
+        prefetch::{Level, Prefetch},
+        relations::child_connection,
         to_id,
     },
     service::{page::Filter, pull_request as prs},
@@ -116,6 +118,13 @@ impl PullRequest {
     ) -> async_graphql::Result<Conn<Task>> {
         let args = page_args(first, after, last, before)?;
         child_connection::<TasksOfPullRequest, _>(ctx, self.0.id, Filter::default(), args, Task).await
+    }
+}
+
+impl Prefetch for PullRequest {
+    type Row = pull_request::Model;
+    fn relations(level: &mut Level<'_, '_, Self::Row>) {
+        level.connection::<TasksOfPullRequest, Task>("tasks", |pr| pr.id, |_| Ok(Some(Filter::default())));
     }
 }
 

@@ -1,6 +1,6 @@
 //! `DocumentationSession`, `SessionStatus`, and the session inputs and payloads.
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject, dataloader::DataLoader};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{documentation_session, session_todo::TodoStatus as StoredTodoStatus, workspace};
 use serde_json::Value;
@@ -10,9 +10,9 @@ use crate::{
     error::ApiError,
     graphql::{
         connection::{Conn, page_args},
-        loaders::{
-            ById, EventCounts, EventsOfSession, TodoCounts as TodoCountsLoader, TodosOfSession, child_connection,
-        },
+        loaders::{EventCounts, EventsOfSession, TodoCounts as TodoCountsLoader, TodosOfSession},
+        prefetch::{Level, Prefetch},
+        relations::{by_id, child_connection, per_parent},
         to_id,
     },
     service::page::Filter,
@@ -57,8 +57,7 @@ impl DocumentationSession {
     }
     /// The owning workspace.
     async fn workspace(&self, ctx: &Context<'_>) -> async_graphql::Result<Workspace> {
-        let loader = ctx.data_unchecked::<DataLoader<ById<workspace::Entity>>>();
-        let row = loader.load_one(self.0.workspace_id).await?;
+        let row = by_id::<workspace::Entity, Workspace>(ctx, self.0.workspace_id).await?;
         Ok(Workspace(row.ok_or(ApiError::NotFound { entity: "workspace" })?))
     }
     /// Name of the module being documented.
@@ -106,9 +105,7 @@ impl DocumentationSession {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<SessionTodo>> {
         let args = page_args(first, after, last, before)?;
-        let statuses = status.map(|s| s.into_iter().map(TodoStatus::stored).collect::<Vec<_>>());
-        let filter = Filter::default().is_in("t.status", statuses.as_deref());
-        child_connection::<TodosOfSession, _>(ctx, self.0.id, filter, args, SessionTodo).await
+        child_connection::<TodosOfSession, _>(ctx, self.0.id, todos_filter(status), args, SessionTodo).await
     }
     /// The session's events in sequence order. `afterSequence` starts the list after that event's
     /// `sequence`; `eventTypes` keeps only those types. Pages hold 50 items by default and 100 at most.
@@ -125,20 +122,48 @@ impl DocumentationSession {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<SessionEvent>> {
         let args = page_args(first, after, last, before)?;
-        let filter = Filter::default().gt("t.sequence", after_sequence).is_in("t.event_type", event_types.as_deref());
+        let filter = events_filter(after_sequence, event_types);
         child_connection::<EventsOfSession, _>(ctx, self.0.id, filter, args, SessionEvent).await
     }
     /// How many events the session holds of each type, by type name.
     async fn event_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EventTypeCount>> {
-        let loader = ctx.data_unchecked::<DataLoader<EventCounts>>();
-        let counts = loader.load_one(self.0.id).await?.unwrap_or_default();
+        let counts = per_parent::<EventCounts>(ctx, self.0.id).await?.unwrap_or_default();
         Ok(counts.into_iter().map(|(event_type, count)| EventTypeCount { event_type, count }).collect())
     }
     /// How many todos the session holds in each status.
     async fn todo_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<TodoCounts> {
-        let loader = ctx.data_unchecked::<DataLoader<TodoCountsLoader>>();
-        let counts = loader.load_one(self.0.id).await?.unwrap_or_default();
+        let counts = per_parent::<TodoCountsLoader>(ctx, self.0.id).await?.unwrap_or_default();
         Ok(TodoCounts::from_counts(&counts))
+    }
+}
+
+/// The filter of `DocumentationSession.todos`.
+fn todos_filter(status: Option<Vec<TodoStatus>>) -> Filter {
+    let statuses = status.map(|s| s.into_iter().map(TodoStatus::stored).collect::<Vec<_>>());
+    Filter::default().is_in("t.status", statuses.as_deref())
+}
+
+/// The filter of `DocumentationSession.events`.
+fn events_filter(after_sequence: Option<i64>, event_types: Option<Vec<String>>) -> Filter {
+    Filter::default().gt("t.sequence", after_sequence).is_in("t.event_type", event_types.as_deref())
+}
+
+impl Prefetch for DocumentationSession {
+    type Row = documentation_session::Model;
+    fn relations(level: &mut Level<'_, '_, Self::Row>) {
+        level.by_id::<workspace::Entity, Workspace>("workspace", |s| Some(s.workspace_id));
+        level.connection::<TodosOfSession, SessionTodo>(
+            "todos",
+            |s| s.id,
+            |args| Ok(Some(todos_filter(args.get("status")?))),
+        );
+        level.connection::<EventsOfSession, SessionEvent>(
+            "events",
+            |s| s.id,
+            |args| Ok(Some(events_filter(args.get("afterSequence")?, args.get("eventTypes")?))),
+        );
+        level.per_parent::<EventCounts>("eventCounts", |s| s.id);
+        level.per_parent::<TodoCountsLoader>("todoCounts", |s| s.id);
     }
 }
 

@@ -1,6 +1,6 @@
 //! `Task`, its enums, the typed `TaskFilter`, `TaskStateTransition`, and the task inputs and payloads.
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject, dataloader::DataLoader};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{project, task, task_state_transition};
 use serde_json::Value;
@@ -11,9 +11,10 @@ use crate::{
     graphql::{
         connection::{Conn, page_args},
         loaders::{
-            ById, DependenciesOfTask, DependentsOfTask, ExecutionsOfTask, HistoryOfTask, PullRequestsOfTask,
-            SubtasksOfTask, child_connection,
+            DependenciesOfTask, DependentsOfTask, ExecutionsOfTask, HistoryOfTask, PullRequestsOfTask, SubtasksOfTask,
         },
+        prefetch::{Level, Prefetch},
+        relations::{by_id, child_connection},
         to_id,
     },
     service::{
@@ -89,14 +90,13 @@ impl Task {
     }
     /// The owning project.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
-        let loader = ctx.data_unchecked::<DataLoader<ById<project::Entity>>>();
-        Ok(Project(loader.load_one(self.0.project_id).await?.ok_or(ApiError::NotFound { entity: "project" })?))
+        let row = by_id::<project::Entity, Project>(ctx, self.0.project_id).await?;
+        Ok(Project(row.ok_or(ApiError::NotFound { entity: "project" })?))
     }
     /// The parent task, for a subtask.
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Task>> {
         let Some(parent) = self.0.parent_id else { return Ok(None) };
-        let loader = ctx.data_unchecked::<DataLoader<ById<task::Entity>>>();
-        Ok(loader.load_one(parent).await?.map(Task))
+        Ok(by_id::<task::Entity, Task>(ctx, parent).await?.map(Task))
     }
     /// Task Master id: `12`, or `12.3` for subtask 3 of task 12; unique per project and tag.
     async fn external_id(&self) -> Option<&str> {
@@ -182,9 +182,7 @@ impl Task {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Task>> {
         let args = page_args(first, after, last, before)?;
-        let statuses = status.map(|s| stored(s.into_iter().map(task::TaskStatus::from)));
-        let filter = Filter::default().is_in("t.status", statuses.as_deref());
-        child_connection::<SubtasksOfTask, _>(ctx, self.0.id, filter, args, Task).await
+        child_connection::<SubtasksOfTask, _>(ctx, self.0.id, subtasks_filter(status), args, Task).await
     }
     /// The tasks this one depends on, optionally only of `kind`.
     #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
@@ -198,9 +196,7 @@ impl Task {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Task>> {
         let args = page_args(first, after, last, before)?;
-        let kinds = kind.map(|k| stored(k.into_iter().map(entity::task_dependency::DependencyKind::from)));
-        let filter = Filter::default().is_in("d.kind", kinds.as_deref());
-        child_connection::<DependenciesOfTask, _>(ctx, self.0.id, filter, args, Task).await
+        child_connection::<DependenciesOfTask, _>(ctx, self.0.id, kind_filter(kind), args, Task).await
     }
     /// The tasks that depend on this one, optionally only of `kind`.
     #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
@@ -214,9 +210,7 @@ impl Task {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Task>> {
         let args = page_args(first, after, last, before)?;
-        let kinds = kind.map(|k| stored(k.into_iter().map(entity::task_dependency::DependencyKind::from)));
-        let filter = Filter::default().is_in("d.kind", kinds.as_deref());
-        child_connection::<DependentsOfTask, _>(ctx, self.0.id, filter, args, Task).await
+        child_connection::<DependentsOfTask, _>(ctx, self.0.id, kind_filter(kind), args, Task).await
     }
     /// What holds this task back: its `BLOCKS` dependencies that are not finished yet.
     #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
@@ -270,6 +264,51 @@ impl Task {
         let args = page_args(first, after, last, before)?;
         child_connection::<HistoryOfTask, _>(ctx, self.0.id, Filter::default(), args, TaskStateTransition).await
     }
+}
+
+/// The filter of `Task.subtasks`.
+fn subtasks_filter(status: Option<Vec<TaskStatus>>) -> Filter {
+    let statuses = status.map(|s| stored(s.into_iter().map(task::TaskStatus::from)));
+    Filter::default().is_in("t.status", statuses.as_deref())
+}
+
+/// The filter of `Task.dependencies` and `Task.dependents`.
+fn kind_filter(kind: Option<Vec<DependencyKind>>) -> Filter {
+    let kinds = kind.map(|k| stored(k.into_iter().map(entity::task_dependency::DependencyKind::from)));
+    Filter::default().is_in("d.kind", kinds.as_deref())
+}
+
+impl Prefetch for Task {
+    type Row = task::Model;
+    fn relations(level: &mut Level<'_, '_, Self::Row>) {
+        level.by_id::<project::Entity, Project>("project", |t| Some(t.project_id));
+        level.by_id::<task::Entity, Task>("parent", |t| t.parent_id);
+        level.connection::<SubtasksOfTask, Task>(
+            "subtasks",
+            |t| t.id,
+            |args| Ok(Some(subtasks_filter(args.get("status")?))),
+        );
+        level.connection::<DependenciesOfTask, Task>(
+            "dependencies",
+            |t| t.id,
+            |args| Ok(Some(kind_filter(args.get("kind")?))),
+        );
+        level.connection::<DependentsOfTask, Task>(
+            "dependents",
+            |t| t.id,
+            |args| Ok(Some(kind_filter(args.get("kind")?))),
+        );
+        level.connection::<DependenciesOfTask, Task>("blockedBy", |t| t.id, |_| Ok(Some(tasks::blocked_by_filter())));
+        level.connection::<ExecutionsOfTask, TaskExecution>("executions", |t| t.id, |_| Ok(Some(Filter::default())));
+        level.connection::<PullRequestsOfTask, PullRequest>("pullRequests", |t| t.id, |_| Ok(Some(Filter::default())));
+        level.connection::<HistoryOfTask, TaskStateTransition>("history", |t| t.id, |_| Ok(Some(Filter::default())));
+    }
+}
+
+impl Prefetch for TaskStateTransition {
+    type Row = task_state_transition::Model;
+    /// Transitions relate to nothing further.
+    fn relations(_: &mut Level<'_, '_, Self::Row>) {}
 }
 
 /// The GraphQL object of a transition row (described on its `impl`).

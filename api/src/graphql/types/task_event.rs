@@ -1,12 +1,14 @@
 //! `TaskEvent`: what `taskEvents` delivers.
 
-use async_graphql::{Context, Enum, ID, Object, dataloader::DataLoader};
+use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{task, task_execution};
-use sea_orm::EntityTrait;
 
 use super::{Task, execution::TaskExecution};
-use crate::{events, graphql::to_id};
+use crate::{
+    events,
+    graphql::{relations::by_id, to_id},
+};
 
 /// What happened to a task.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
@@ -47,18 +49,12 @@ impl TaskEvent {
     }
     /// The task as it is now; `null` once deleted.
     async fn task(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Task>> {
-        let loader = ctx.data_unchecked::<DataLoader<crate::graphql::loaders::ById<task::Entity>>>();
-        Ok(loader.load_one(self.0.task_id).await?.map(Task))
+        Ok(by_id::<task::Entity, Task>(ctx, self.0.task_id).await?.map(Task))
     }
     /// The execution, for execution events.
     async fn execution(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TaskExecution>> {
         let Some(id) = self.0.execution_id else { return Ok(None) };
-        let db = crate::graphql::service_ctx(ctx).db;
-        Ok(task_execution::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .map_err(crate::error::ApiError::from)?
-            .map(TaskExecution))
+        Ok(by_id::<task_execution::Entity, TaskExecution>(ctx, id).await?.map(TaskExecution))
     }
     /// When the change was announced.
     async fn at(&self) -> DateTime<Utc> {

@@ -1,6 +1,6 @@
 //! `SessionTodo`, `TodoStatus`, and the todo inputs and payloads.
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject, dataloader::DataLoader};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{documentation_session, session_todo};
 use serde_json::Value;
@@ -10,7 +10,9 @@ use crate::{
     error::ApiError,
     graphql::{
         connection::{Conn, page_args},
-        loaders::{ById, DependenciesOfTodo, child_connection},
+        loaders::DependenciesOfTodo,
+        prefetch::{Level, Prefetch},
+        relations::{by_id, child_connection},
         to_id,
     },
     service::page::Filter,
@@ -55,8 +57,7 @@ impl SessionTodo {
     }
     /// The owning session.
     async fn session(&self, ctx: &Context<'_>) -> async_graphql::Result<DocumentationSession> {
-        let loader = ctx.data_unchecked::<DataLoader<ById<documentation_session::Entity>>>();
-        let row = loader.load_one(self.0.session_id).await?;
+        let row = by_id::<documentation_session::Entity, DocumentationSession>(ctx, self.0.session_id).await?;
         Ok(DocumentationSession(row.ok_or(ApiError::NotFound { entity: "documentation session" })?))
     }
     /// Path of the file to document.
@@ -120,6 +121,14 @@ impl SessionTodo {
     ) -> async_graphql::Result<Conn<SessionTodo>> {
         let args = page_args(first, after, last, before)?;
         child_connection::<DependenciesOfTodo, _>(ctx, self.0.id, Filter::default(), args, SessionTodo).await
+    }
+}
+
+impl Prefetch for SessionTodo {
+    type Row = session_todo::Model;
+    fn relations(level: &mut Level<'_, '_, Self::Row>) {
+        level.by_id::<documentation_session::Entity, DocumentationSession>("session", |t| Some(t.session_id));
+        level.connection::<DependenciesOfTodo, SessionTodo>("dependencies", |t| t.id, |_| Ok(Some(Filter::default())));
     }
 }
 

@@ -2,14 +2,16 @@
 
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::workspace;
+use entity::{project, workspace};
 use serde_json::Value;
 
-use super::{DocumentationSession, SessionStatus};
+use super::{DocumentationSession, Project, SessionStatus};
 use crate::{
     graphql::{
         connection::{Conn, page_args},
-        loaders::{SessionsOfWorkspace, child_connection},
+        loaders::SessionsOfWorkspace,
+        prefetch::{Level, Prefetch},
+        relations::{by_id, child_connection},
         to_id,
     },
     service::page::Filter,
@@ -42,10 +44,9 @@ impl Workspace {
         self.0.project_id.map(to_id)
     }
     /// The project the workspace belongs to, if any.
-    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::Project>> {
+    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
         let Some(project) = self.0.project_id else { return Ok(None) };
-        let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<crate::graphql::loaders::ById<entity::project::Entity>>>();
-        Ok(loader.load_one(project).await?.map(super::Project))
+        Ok(by_id::<project::Entity, Project>(ctx, project).await?.map(Project))
     }
     /// When the workspace was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -68,9 +69,26 @@ impl Workspace {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<DocumentationSession>> {
         let args = page_args(first, after, last, before)?;
-        let statuses = status.map(|s| s.into_iter().map(SessionStatus::stored).collect::<Vec<_>>());
-        let filter = Filter::default().is_in("t.status", statuses.as_deref());
-        child_connection::<SessionsOfWorkspace, _>(ctx, self.0.id, filter, args, DocumentationSession).await
+        child_connection::<SessionsOfWorkspace, _>(ctx, self.0.id, sessions_filter(status), args, DocumentationSession)
+            .await
+    }
+}
+
+/// The filter of `Workspace.sessions`.
+fn sessions_filter(status: Option<Vec<SessionStatus>>) -> Filter {
+    let statuses = status.map(|s| s.into_iter().map(SessionStatus::stored).collect::<Vec<_>>());
+    Filter::default().is_in("t.status", statuses.as_deref())
+}
+
+impl Prefetch for Workspace {
+    type Row = workspace::Model;
+    fn relations(level: &mut Level<'_, '_, Self::Row>) {
+        level.connection::<SessionsOfWorkspace, DocumentationSession>(
+            "sessions",
+            |w| w.id,
+            |args| Ok(Some(sessions_filter(args.get("status")?))),
+        );
+        level.by_id::<project::Entity, Project>("project", |w| w.project_id);
     }
 }
 

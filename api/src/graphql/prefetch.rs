@@ -1,0 +1,271 @@
+//! Loading ahead: one SQL statement per level of a nested query, whatever the timing.
+//!
+//! A DataLoader batches the keys that reach it within a short window after the first. When resolving
+//! a level's parents takes longer than the window (a debug build, a busy or an idle machine), the
+//! keys of one level arrive in two windows and the level costs two statements. So batching does not
+//! rest on timing here: a resolver that holds a whole level of parents (a page of workspaces, a row
+//! loaded by id) reads the selection set below it, and before any child resolves it loads every
+//! relation selected, for all parents at once, level by level down the tree. The rows land in the
+//! operation's [`Prefetched`] store, from which the child resolvers take them
+//! (`graphql::relations`). Each relation of a level is one statement (two for a connection whose
+//! `totalCount` is selected), and so is each level below.
+//!
+//! What each object type can load ahead is declared next to the type, by implementing [`Prefetch`]
+//! with a [`Level`]: the same filter functions serve the resolver and the declaration, so both compute
+//! the same key. A row that a resolver reads outside the store (a lookup by id, a mutation's payload)
+//! is loaded on its own, and the subtree below it is loaded ahead in turn. Subscriptions have no
+//! store: their items resolve through the DataLoaders' window.
+//!
+//! The store is keyed by the operation's root field, so that the serial root fields of a mutation
+//! never see rows read before an earlier one wrote.
+
+use std::{
+    any::{Any, TypeId},
+    collections::{HashMap, HashSet},
+    hash::Hash,
+    sync::Mutex,
+};
+
+use async_graphql::{Context, InputType, Name, QueryPathSegment, SelectionField, Value, dataloader::Loader};
+use futures_util::future::{BoxFuture, try_join, try_join_all};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::{
+    connection::page_args,
+    loaders::{ById, ChildCounts, ChildList, ChildPages, CountKey, FromDb, KeyedById, PageKey},
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    service::page::{Filter, PageArgs},
+    state::AppState,
+};
+
+/// Rows loaded ahead during one operation: per root field and loader, each key's value (`None`: the
+/// key was loaded and has no row). Put into each operation's data by the HTTP layer.
+#[derive(Default)]
+pub struct Prefetched(Mutex<HashMap<String, ByLoader>>);
+
+/// One root field's rows: per loader type, an [`Entries`] map.
+type ByLoader = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
+
+/// One loader's rows: each key's value, `None` when the key has no row.
+type Entries<K, V> = HashMap<K, Option<V>>;
+
+impl Prefetched {
+    fn put<L, K, V>(&self, root: &str, entries: impl IntoIterator<Item = (K, Option<V>)>)
+    where
+        L: 'static,
+        K: Hash + Eq + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+    {
+        let mut roots = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let loaders = roots.entry(root.to_owned()).or_default();
+        let slot = loaders.entry(TypeId::of::<L>()).or_insert_with(|| Box::new(Entries::<K, V>::new()));
+        if let Some(slot) = slot.downcast_mut::<Entries<K, V>>() {
+            slot.extend(entries);
+        }
+    }
+
+    /// The value loaded ahead for `key` by loader `L` under `root`: `None` when nothing was loaded.
+    pub fn get<L, K, V>(&self, root: &str, key: &K) -> Option<Option<V>>
+    where
+        L: 'static,
+        K: Hash + Eq + 'static,
+        V: Clone + 'static,
+    {
+        let roots = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        roots.get(root)?.get(&TypeId::of::<L>())?.downcast_ref::<Entries<K, V>>()?.get(key).cloned()
+    }
+}
+
+/// Where loaded-ahead rows come from and go to: the pool, the store and the operation's root field.
+#[derive(Clone, Copy)]
+pub struct Plan<'a> {
+    /// The pool.
+    pub db: &'a DatabaseConnection,
+    /// The operation's store.
+    pub store: &'a Prefetched,
+    /// The response key of the root field being resolved.
+    pub root: &'a str,
+}
+
+impl<'a> Plan<'a> {
+    /// The plan of the field `ctx` resolves; `None` when the operation has no store (subscriptions).
+    pub fn of(ctx: &Context<'a>) -> Option<Self> {
+        let store = ctx.data_opt::<Prefetched>()?;
+        let mut node = ctx.path_node.as_ref()?;
+        while let Some(parent) = node.parent {
+            node = parent;
+        }
+        let QueryPathSegment::Name(root) = node.segment else { return None };
+        Some(Self { db: &ctx.data_unchecked::<AppState>().db, store, root })
+    }
+}
+
+/// An object type whose relations can be loaded ahead for many rows at once.
+pub trait Prefetch {
+    /// The row an object of this type wraps.
+    type Row: Clone + Send + Sync + 'static;
+    /// Declares, on `level`, each relation field of the type and how to load it.
+    fn relations(level: &mut Level<'_, '_, Self::Row>);
+}
+
+/// Loads ahead what `selection` (fields whose sub-selections are over `T`) asks of `rows`, and below.
+pub fn prefetch<'a, T: Prefetch>(
+    plan: Plan<'a>,
+    rows: Vec<T::Row>,
+    selection: Vec<SelectionField<'a>>,
+) -> BoxFuture<'a, ApiResult<()>> {
+    Box::pin(async move {
+        if rows.is_empty() || selection.is_empty() {
+            return Ok(());
+        }
+        let mut level = Level { plan, rows: &rows, selection: &selection, steps: Vec::new() };
+        T::relations(&mut level);
+        let steps = std::mem::take(&mut level.steps);
+        try_join_all(steps).await?;
+        Ok(())
+    })
+}
+
+/// The nodes of a connection field: what `nodes` and `edges { node }` select.
+pub fn nodes_of(connection: SelectionField<'_>) -> Vec<SelectionField<'_>> {
+    let mut nodes: Vec<_> = connection.selection_set().filter(|f| f.name() == "nodes").collect();
+    for edge in connection.selection_set().filter(|f| f.name() == "edges") {
+        nodes.extend(edge.selection_set().filter(|f| f.name() == "node"));
+    }
+    nodes
+}
+
+/// The arguments of one occurrence of a field, variables resolved.
+pub struct Args(Vec<(Name, Value)>);
+
+impl Args {
+    /// Argument `name` as `T` (an `Option` for an optional argument). Errors: `BAD_USER_INPUT`.
+    pub fn get<T: InputType>(&self, name: &str) -> ApiResult<T> {
+        let value = self.0.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v.clone());
+        T::parse(value).map_err(|err| {
+            ApiError::bad_input(format!("`{name}`: {}", err.into_server_error(Default::default()).message))
+        })
+    }
+
+    fn page(&self) -> ApiResult<PageArgs> {
+        page_args(self.get("first")?, self.get("after")?, self.get("last")?, self.get("before")?)
+    }
+}
+
+fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut seen = HashSet::new();
+    ids.filter(|id| seen.insert(*id)).collect()
+}
+
+/// One level of loading ahead: the rows of one object type and the selection over them. Each
+/// declared relation that the selection asks for adds one step; the steps run concurrently.
+pub struct Level<'a, 'r, R> {
+    plan: Plan<'a>,
+    rows: &'r [R],
+    selection: &'r [SelectionField<'a>],
+    steps: Vec<BoxFuture<'a, ApiResult<()>>>,
+}
+
+impl<'a, R> Level<'a, '_, R> {
+    fn occurrences(&self, name: &str) -> Vec<SelectionField<'a>> {
+        self.selection.iter().flat_map(|s| s.selection_set()).filter(|f| f.name() == name).collect()
+    }
+
+    /// A connection field `name` over child list `L` with nodes of type `C`. `filter` gives the list's
+    /// filter from the field's arguments, or `None` when these arguments read another list (another
+    /// order); an occurrence whose arguments do not parse is left to its resolver, which reports the
+    /// error where it belongs.
+    pub fn connection<L, C>(
+        &mut self,
+        name: &str,
+        parent: impl Fn(&R) -> Uuid,
+        filter: impl Fn(&Args) -> ApiResult<Option<Filter>>,
+    ) where
+        L: ChildList,
+        C: Prefetch<Row = L::Model>,
+    {
+        // Occurrences with the same arguments (aliases) are loaded once, for all their selections.
+        let mut groups: HashMap<(Filter, PageArgs), (bool, Vec<SelectionField<'a>>)> = HashMap::new();
+        for field in self.occurrences(name) {
+            let Ok(args) = field.arguments().map(Args) else { continue };
+            let (Ok(Some(filter)), Ok(page)) = (filter(&args), args.page()) else { continue };
+            let group = groups.entry((filter, page)).or_default();
+            group.0 |= field.selection_set().any(|f| f.name() == "totalCount");
+            group.1.extend(nodes_of(field));
+        }
+        if groups.is_empty() {
+            return;
+        }
+        let parents = distinct(self.rows.iter().map(parent));
+        for ((filter, page), (total, nodes)) in groups {
+            let (plan, parents) = (self.plan, parents.clone());
+            self.steps.push(Box::pin(async move {
+                let keys: Vec<PageKey> = parents
+                    .iter()
+                    .map(|&parent| PageKey { parent, filter: filter.clone(), args: page.clone() })
+                    .collect();
+                let counts = async {
+                    if !total {
+                        return Ok(None);
+                    }
+                    let keys: Vec<CountKey> =
+                        parents.iter().map(|&parent| CountKey { parent, filter: filter.clone() }).collect();
+                    let mut counts = ChildCounts::<L>::from_db(plan.db).load(&keys).await?;
+                    Ok::<_, ApiError>(Some(
+                        keys.into_iter().map(|k| (k.clone(), counts.remove(&k))).collect::<Vec<_>>(),
+                    ))
+                };
+                let (mut pages, counts) = try_join(ChildPages::<L>::from_db(plan.db).load(&keys), counts).await?;
+                let children: Vec<L::Model> = pages.values().flat_map(|page| page.items.iter().cloned()).collect();
+                plan.store
+                    .put::<ChildPages<L>, _, _>(plan.root, keys.into_iter().map(|k| (k.clone(), pages.remove(&k))));
+                if let Some(counts) = counts {
+                    plan.store.put::<ChildCounts<L>, _, _>(plan.root, counts);
+                }
+                prefetch::<C>(plan, children, nodes).await
+            }));
+        }
+    }
+
+    /// A field `name` holding the row of `E` whose id `id` gives (when the parent has one), an object
+    /// of type `C`.
+    pub fn by_id<E, C>(&mut self, name: &str, id: impl Fn(&R) -> Option<Uuid>)
+    where
+        E: KeyedById,
+        C: Prefetch<Row = E::Model>,
+    {
+        let fields = self.occurrences(name);
+        if fields.is_empty() {
+            return;
+        }
+        let (plan, keys) = (self.plan, distinct(self.rows.iter().filter_map(id)));
+        if keys.is_empty() {
+            return; // No parent has one: the resolvers answer `null` without a read.
+        }
+        self.steps.push(Box::pin(async move {
+            let mut rows = ById::<E>::from_db(plan.db).load(&keys).await?;
+            let children: Vec<E::Model> = rows.values().cloned().collect();
+            plan.store.put::<ById<E>, _, _>(plan.root, keys.into_iter().map(|k| (k, rows.remove(&k))));
+            prefetch::<C>(plan, children, fields).await
+        }));
+    }
+
+    /// A field `name` computed per parent by loader `L` (counts, summaries), keyed by `parent`.
+    pub fn per_parent<L>(&mut self, name: &str, parent: impl Fn(&R) -> Uuid)
+    where
+        L: Loader<Uuid, Error = ApiError> + FromDb,
+    {
+        if self.occurrences(name).is_empty() {
+            return;
+        }
+        let (plan, keys) = (self.plan, distinct(self.rows.iter().map(parent)));
+        self.steps.push(Box::pin(async move {
+            let mut values = L::from_db(plan.db).load(&keys).await?;
+            plan.store.put::<L, _, _>(plan.root, keys.into_iter().map(|k| (k, values.remove(&k))));
+            Ok(())
+        }));
+    }
+}
