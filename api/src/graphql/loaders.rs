@@ -5,27 +5,21 @@
 //! depend on that window: its levels are loaded ahead with these same batch functions
 //! (`graphql::prefetch`); the window serves what is resolved outside a loaded-ahead tree.
 
+mod lists;
+mod summaries;
+
 use std::{collections::HashMap, hash::Hash, marker::PhantomData};
 
 use async_graphql::{SchemaBuilder, dataloader::DataLoader, dataloader::Loader};
-use entity::{
-    documentation_session, project, pull_request, session_event, session_todo, task, task_execution,
-    task_state_transition, workspace,
-};
+use entity::{documentation_session, project, task, task_execution, workspace};
+pub use lists::*;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+pub use summaries::*;
 use uuid::Uuid;
 
 use crate::{
     error::ApiError,
-    service::{
-        event::EVENTS_OF_SESSION,
-        execution,
-        page::{self, Filter, ListSpec, Listed, Page, PageArgs},
-        pull_request as prs,
-        session::{self, SESSIONS_OF_WORKSPACE},
-        task as tasks,
-        todo::{DEPENDENCIES_OF_TODO, TODOS_OF_SESSION},
-    },
+    service::page::{self, Filter, ListSpec, Listed, Page, PageArgs},
 };
 
 /// How long a loader gathers keys after the first before it reads them all in one statement. The
@@ -168,137 +162,6 @@ pub trait ChildList: Send + Sync + 'static {
     const SPEC: ListSpec;
 }
 
-/// `Workspace.sessions`.
-pub struct SessionsOfWorkspace;
-impl ChildList for SessionsOfWorkspace {
-    type Model = documentation_session::Model;
-    const SPEC: ListSpec = SESSIONS_OF_WORKSPACE;
-}
-
-/// `DocumentationSession.todos`.
-pub struct TodosOfSession;
-impl ChildList for TodosOfSession {
-    type Model = session_todo::Model;
-    const SPEC: ListSpec = TODOS_OF_SESSION;
-}
-
-/// `DocumentationSession.events`.
-pub struct EventsOfSession;
-impl ChildList for EventsOfSession {
-    type Model = session_event::Model;
-    const SPEC: ListSpec = EVENTS_OF_SESSION;
-}
-
-/// `SessionTodo.dependencies`.
-pub struct DependenciesOfTodo;
-impl ChildList for DependenciesOfTodo {
-    type Model = session_todo::Model;
-    const SPEC: ListSpec = DEPENDENCIES_OF_TODO;
-}
-
-/// `Project.tasks`.
-pub struct TasksOfProject;
-impl ChildList for TasksOfProject {
-    type Model = task::Model;
-    const SPEC: ListSpec = tasks::TASKS_OF_PROJECT;
-}
-
-/// `Project.tasks(orderBy: PRIORITY)`.
-pub struct TasksOfProjectByPriority;
-impl ChildList for TasksOfProjectByPriority {
-    type Model = task::Model;
-    const SPEC: ListSpec = tasks::TASKS_BY_PRIORITY;
-}
-
-/// `Project.workspaces`.
-pub struct WorkspacesOfProject;
-impl ChildList for WorkspacesOfProject {
-    type Model = workspace::Model;
-    const SPEC: ListSpec = crate::service::workspace::WORKSPACES_OF_PROJECT;
-}
-
-/// `Project.readyTasks`.
-pub struct ReadyTasksOfProject;
-impl ChildList for ReadyTasksOfProject {
-    type Model = task::Model;
-    const SPEC: ListSpec = tasks::READY_TASKS;
-}
-
-/// `Task.subtasks`.
-pub struct SubtasksOfTask;
-impl ChildList for SubtasksOfTask {
-    type Model = task::Model;
-    const SPEC: ListSpec = tasks::SUBTASKS;
-}
-
-/// `Task.dependencies` and `Task.blockedBy`.
-pub struct DependenciesOfTask;
-impl ChildList for DependenciesOfTask {
-    type Model = task::Model;
-    const SPEC: ListSpec = tasks::DEPENDENCIES;
-}
-
-/// `Task.dependents`.
-pub struct DependentsOfTask;
-impl ChildList for DependentsOfTask {
-    type Model = task::Model;
-    const SPEC: ListSpec = tasks::DEPENDENTS;
-}
-
-/// `Task.history`.
-pub struct HistoryOfTask;
-impl ChildList for HistoryOfTask {
-    type Model = task_state_transition::Model;
-    const SPEC: ListSpec = tasks::HISTORY;
-}
-
-/// `Task.executions`.
-pub struct ExecutionsOfTask;
-impl ChildList for ExecutionsOfTask {
-    type Model = task_execution::Model;
-    const SPEC: ListSpec = execution::EXECUTIONS_OF_TASK;
-}
-
-/// `Project.pullRequests`.
-pub struct PullRequestsOfProject;
-impl ChildList for PullRequestsOfProject {
-    type Model = pull_request::Model;
-    const SPEC: ListSpec = prs::PULL_REQUESTS_OF_PROJECT;
-}
-
-/// `Task.pullRequests`.
-pub struct PullRequestsOfTask;
-impl ChildList for PullRequestsOfTask {
-    type Model = pull_request::Model;
-    const SPEC: ListSpec = prs::PULL_REQUESTS_OF_TASK;
-}
-
-/// `PullRequest.tasks`.
-pub struct TasksOfPullRequest;
-impl ChildList for TasksOfPullRequest {
-    type Model = task::Model;
-    const SPEC: ListSpec =
-        ListSpec::new("tasks t JOIN task_pull_requests l ON l.task_id = t.id", "l.pull_request_id", "t.id");
-}
-
-/// `Project.executionSummary`: per-agent execution figures.
-pub struct ExecutionSummaries(DatabaseConnection);
-
-impl FromDb for ExecutionSummaries {
-    fn from_db(db: &DatabaseConnection) -> Self {
-        Self(db.clone())
-    }
-}
-
-impl Loader<Uuid> for ExecutionSummaries {
-    type Value = Vec<execution::AgentSummary>;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
-        execution::summaries(&self.0, keys).await
-    }
-}
-
 /// One parent's page of a child list.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PageKey {
@@ -375,59 +238,5 @@ impl<L: ChildList> Loader<CountKey> for ChildCounts<L> {
             }
         }
         Ok(out)
-    }
-}
-
-/// `DocumentationSession.todoCounts`: todos per status.
-pub struct TodoCounts(DatabaseConnection);
-
-impl FromDb for TodoCounts {
-    fn from_db(db: &DatabaseConnection) -> Self {
-        Self(db.clone())
-    }
-}
-
-impl Loader<Uuid> for TodoCounts {
-    type Value = Vec<(entity::session_todo::TodoStatus, i64)>;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
-        session::todo_counts(&self.0, keys).await
-    }
-}
-
-/// `Project.taskCounts`: tasks per status.
-pub struct TaskCounts(DatabaseConnection);
-
-impl FromDb for TaskCounts {
-    fn from_db(db: &DatabaseConnection) -> Self {
-        Self(db.clone())
-    }
-}
-
-impl Loader<Uuid> for TaskCounts {
-    type Value = Vec<(entity::task::TaskStatus, i64)>;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
-        tasks::counts_by_status(&self.0, keys).await
-    }
-}
-
-/// `DocumentationSession.eventCounts`: events per type.
-pub struct EventCounts(DatabaseConnection);
-
-impl FromDb for EventCounts {
-    fn from_db(db: &DatabaseConnection) -> Self {
-        Self(db.clone())
-    }
-}
-
-impl Loader<Uuid> for EventCounts {
-    type Value = Vec<(String, i64)>;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
-        session::event_counts(&self.0, keys).await
     }
 }

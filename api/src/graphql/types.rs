@@ -8,6 +8,9 @@ pub mod pull_request;
 pub mod session;
 pub mod task;
 pub mod task_event;
+pub mod task_filter;
+pub mod task_history;
+pub mod task_input;
 pub mod todo;
 pub mod workspace;
 

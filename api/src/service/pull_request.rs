@@ -26,6 +26,9 @@ pub const PULL_REQUESTS_OF_PROJECT: ListSpec = ListSpec::new("pull_requests t", 
 /// The pull requests linked to a task.
 pub const PULL_REQUESTS_OF_TASK: ListSpec =
     ListSpec::new("pull_requests t JOIN task_pull_requests l ON l.pull_request_id = t.id", "l.task_id", "t.id");
+/// The tasks a pull request carries.
+pub const TASKS_OF_PULL_REQUEST: ListSpec =
+    ListSpec::new("tasks t JOIN task_pull_requests l ON l.task_id = t.id", "l.pull_request_id", "t.id");
 
 impl Listed for pull_request::Model {
     fn cursor_key(&self) -> CursorKey {

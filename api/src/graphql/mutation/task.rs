@@ -9,9 +9,10 @@ use crate::{
         types::{
             Task,
             audit::ImportReport,
-            task::{
+            task::TaskStatus,
+            task_input::{
                 AddTaskDependencyInput, CreateTaskInput, DeleteTaskInput, DeleteTaskPayload, RemoveTaskDependencyInput,
-                TaskPayload, TaskStatus, UpdateTaskInput,
+                TaskPayload, UpdateTaskInput,
             },
         },
     },

@@ -9,7 +9,7 @@ use super::{
     Task,
     execution::AgentExecutionSummary,
     pull_request::{PullRequest, PullRequestStatus},
-    task::TaskFilter,
+    task_filter::TaskFilter,
 };
 use crate::{
     graphql::{
