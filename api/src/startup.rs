@@ -161,7 +161,7 @@ async fn expiry_sweep(state: AppState) {
     }
 }
 
-/// The router: `/graphql` (POST, GET, websocket, GraphiQL), `/playground`, health and metrics, with
+/// The router: `/graphql` (POST, GET, websocket, GraphiQL), `/playground`, `/assets/`, health and metrics, with
 /// the body limit, the request timeout, the access log, request ids and the origin policy around them.
 ///
 /// Errors: a `--cors-origin` that is not an origin.
@@ -174,6 +174,7 @@ pub fn app(state: AppState) -> anyhow::Result<Router> {
     let router = Router::new()
         .route("/graphql", get(http::graphql::get).post(http::graphql::post))
         .route("/playground", get(http::explorer::playground))
+        .route("/assets/{name}", get(http::explorer::asset))
         .route("/health/live", get(http::health::live))
         .route("/health/ready", get(http::health::ready))
         .route("/metrics", get(http::health::metrics))

@@ -7,6 +7,7 @@ mod batching;
 mod claiming;
 mod durability;
 mod events;
+mod explorer;
 mod health;
 mod helpers;
 mod hostile;

@@ -41,13 +41,22 @@ query Dashboard($project: ID!, $workspaces: Int!, $sessions: Int!) {
   }
 }"#;
 
+/// The levels of [`QUERY`], each one statement as the raw floor runs it: workspaces, sessions, todo
+/// counts, events, event counts; the project, task counts, ready tasks, their blockers, their
+/// dependencies, the execution summary.
+pub const LEVELS: u64 = 11;
+
 /// The dashboard through GraphQL. Its details give the statements one request runs at the full
-/// shape (20 × 10) and at a small one (2 × 2): equal counts mean one statement per level.
+/// shape (20 × 10) and at a small one (2 × 2); both must be [`LEVELS`], or the run fails.
 pub async fn through_graphql(args: &Args, server: &Server, client: &Gql, data: &Seeded) -> anyhow::Result<Row> {
     let full = json!({ "project": data.project, "workspaces": 20, "sessions": 10 });
     let small = json!({ "project": data.project, "workspaces": 2, "sessions": 2 });
     let statements_full = statements_of_one(server, client, &full).await?;
     let statements_small = statements_of_one(server, client, &small).await?;
+    anyhow::ensure!(
+        statements_full == LEVELS && statements_small == LEVELS,
+        "the dashboard ran {statements_full} statements at 20x10 and {statements_small} at 2x2, not one per level ({LEVELS})"
+    );
     let client = client.clone();
     let mut row = closed_loop(args.duration(), args.concurrency, Statements::Server(server), move |_, _| {
         let (client, variables) = (client.clone(), full.clone());
@@ -57,6 +66,7 @@ pub async fn through_graphql(args: &Args, server: &Server, client: &Gql, data: &
         }
     })
     .await?;
+    row.details.insert("levels".into(), json!(LEVELS));
     row.details.insert("statements_20x10".into(), json!(statements_full));
     row.details.insert("statements_2x2".into(), json!(statements_small));
     Ok(row)

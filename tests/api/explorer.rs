@@ -1,0 +1,102 @@
+//! The explorers in a real browser, and the GraphQL over HTTP audit, against real servers.
+//!
+//! Both run Node scripts from `tests/browser/` (pinned npm packages: `npm ci --prefix tests/browser`)
+//! and Debian's Chromium (`/usr/bin/chromium`, or `CHROMIUM`); `.ci/run` installs both. They fail,
+//! never skip, when those are missing.
+
+use std::{path::PathBuf, process::Stdio};
+
+use serde_json::json;
+
+use crate::helpers::{TestDb, spawn_app, spawn_process};
+
+fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+/// Runs `node tests/browser/{script} {args}`; returns its output, failing the test when it fails.
+async fn node(script: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let dir = browser_dir();
+    assert!(
+        dir.join("node_modules").is_dir(),
+        "tests/browser/node_modules is missing: run `npm ci --prefix tests/browser` (and install chromium)"
+    );
+    let output = tokio::process::Command::new("node")
+        .arg(dir.join(script))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(180), output)
+        .await
+        .expect("the script finishes within 3 minutes")
+        .expect("node runs (install Node.js)");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{script} failed:\n{text}");
+    text
+}
+
+#[tokio::test]
+async fn graphiql_and_playground_work_offline_in_chromium() {
+    let db = TestDb::new(true).await;
+    let app = spawn_process(&db).await;
+    let shots = std::env::temp_dir().join(format!("docket-explorer-{}", uuid::Uuid::new_v4().simple()));
+    let shots_dir = shots.to_string_lossy().into_owned();
+    let output = node("explorer.mjs", &[&app.address], &[("SCREENSHOT_DIR", &shots_dir)]).await;
+    println!("{output}");
+    for step in [
+        "mutation ran; audit actor: \"graphiql-browser-test\"",
+        "query answered in the page",
+        "subscription delivered the event appended meanwhile",
+        "connection_init carried the headers",
+        "query answered in Playground",
+    ] {
+        assert!(output.contains(step), "missing step `{step}` in:\n{output}");
+    }
+    for shot in ["graphiql.png", "playground.png"] {
+        let bytes = std::fs::metadata(shots.join(shot)).map(|m| m.len()).unwrap_or(0);
+        assert!(bytes > 10_000, "{shot} was not taken");
+    }
+    let _ = std::fs::remove_dir_all(shots);
+}
+
+#[tokio::test]
+async fn the_graphql_over_http_audit_passes_every_must_and_should() {
+    let (app, _db) = spawn_app().await;
+    let output = node("http-audit.mjs", &[&format!("{}/graphql", app.address)], &[]).await;
+    println!("{output}");
+    for level in ["MUST", "SHOULD"] {
+        let line = output.lines().find(|l| l.contains(&format!("audit: {level} "))).expect("a tally line");
+        let (ok, of) = line.rsplit(' ').next().unwrap().split_once('/').unwrap();
+        assert_eq!(ok, of, "{line}");
+        assert!(of.parse::<u32>().unwrap() >= 13, "{line}");
+    }
+}
+
+#[tokio::test]
+async fn explorer_assets_are_served_from_the_binary_with_long_lived_caching() {
+    let (app, _db) = spawn_app().await;
+    let client = reqwest::Client::new();
+    let page = client.get(format!("{}/graphql", app.address)).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let html = page.text().await.unwrap();
+    let assets: Vec<&str> = html.split('"').filter(|part| part.starts_with("/assets/")).collect();
+    assert!(assets.len() >= 5, "{html}");
+    for asset in assets {
+        let response = client.get(format!("{}{asset}", app.address)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{asset}");
+        assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable", "{asset}");
+        assert!(!response.bytes().await.unwrap().is_empty(), "{asset}");
+    }
+    let missing = client.get(format!("{}/assets/nope.js", app.address)).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    // A query in the URL is still a query, whatever the browser accepts.
+    let (status, body) = app.get("/graphql?query=%7B__typename%7D", "text/html,application/json;q=0.9").await;
+    assert_eq!(
+        (status, serde_json::from_str::<serde_json::Value>(&body).unwrap()),
+        (200, json!({ "data": { "__typename": "Query" } }))
+    );
+}

@@ -1,0 +1,180 @@
+// Drives GraphiQL and GraphQL Playground in headless Chromium against a running Docket, as a person
+// would: open the page, run a query and read the answer in the page, start a subscription and see an
+// event appended meanwhile arrive in the page. Fails on any request to another host, any console
+// error and any page error. Screenshots go to SCREENSHOT_DIR (graphiql.png, playground.png).
+//
+//   node explorer.mjs http://127.0.0.1:8000
+//
+// Chromium: CHROMIUM (default /usr/bin/chromium, Debian's package).
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const base = new URL(process.argv[2] ?? 'http://127.0.0.1:8000');
+const shots = process.env.SCREENSHOT_DIR ?? '.';
+const problems = [];
+const step = (message) => console.log(`explorer: ${message}`);
+
+async function gql(query, variables = {}) {
+  const response = await fetch(new URL('/graphql', base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(`${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** Watches a page: every request must go to the server itself; no console or page error. */
+function watch(page, name) {
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (!['data:', 'blob:'].includes(url.protocol) && url.host !== base.host) {
+      problems.push(`${name}: request to another host: ${request.url()}`);
+    }
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`${name}: console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${name}: page error: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    // A websocket closed by navigating away is not a failure of the page.
+    if (!request.url().startsWith('ws')) problems.push(`${name}: request failed: ${request.url()}`);
+  });
+}
+
+/** The text of the CodeMirror editor inside `selector`. */
+const editorText = (page, selector) =>
+  page.evaluate((s) => document.querySelector(`${s} .CodeMirror`).CodeMirror.getValue(), selector);
+
+async function setEditor(page, selector, text) {
+  await page.evaluate(([s, t]) => document.querySelector(`${s} .CodeMirror`).CodeMirror.setValue(t), [selector, text]);
+}
+
+/** Puts `query` (whose operation is `name`) in GraphiQL's editor and runs it, once GraphiQL has read it. */
+async function runInGraphiQL(page, query, name) {
+  await setEditor(page, '.graphiql-query-editor', query);
+  await page.waitForSelector(`.graphiql-tab-active:has-text("${name}"), .graphiql-tabs:has-text("${name}")`, { timeout: 10_000 });
+  await page.waitForTimeout(200);
+  await page.click('.graphiql-execute-button');
+}
+
+async function waitForText(page, selector, needle, what) {
+  const deadline = Date.now() + 20_000;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await editorText(page, selector).catch(() => '');
+    if (text.includes(needle)) return text;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`${what}: "${needle}" never appeared; the page shows: ${text}`);
+}
+
+async function graphiql(browser, session) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  watch(page, 'graphiql');
+  const sentOnSocket = [];
+  page.on('websocket', (ws) => ws.on('framesent', (frame) => sentOnSocket.push(String(frame.payload))));
+
+  await page.goto(new URL('/graphql', base).href);
+  await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 20_000 });
+  step('GraphiQL is up');
+
+  // The Headers tab: sent with HTTP requests and as the websocket's connectionParams.
+  await page.getByRole('button', { name: 'Headers' }).click().catch(() => {});
+  const headersEditor = '.graphiql-editor-tool .graphiql-editor:not(.hidden)';
+  await page.waitForSelector(`${headersEditor} .CodeMirror`, { timeout: 10_000 });
+  await setEditor(page, headersEditor, '{ "X-Docket-Actor": "graphiql-browser-test" }');
+
+  const path = `/graphiql/${Date.now()}`;
+  await runInGraphiQL(page, `mutation Create { createWorkspace(input: { name: "from GraphiQL", path: "${path}" }) { workspace { name path } } }`, 'Create');
+  await waitForText(page, '.graphiql-response', `"${path}"`, 'mutation from GraphiQL');
+  const audit = await gql('{ auditLog(entityType: "workspace", last: 1) { nodes { actor } } }').catch(() => null);
+  step(`mutation ran; audit actor: ${JSON.stringify(audit?.auditLog?.nodes?.[0]?.actor ?? null)}`);
+
+  await runInGraphiQL(page, 'query Listed { workspaces(first: 10) { totalCount nodes { name path } } }', 'Listed');
+  const answer = await waitForText(page, '.graphiql-response', '"from GraphiQL"', 'query from GraphiQL');
+  step(`query answered in the page: ${answer.replace(/\s+/g, ' ').slice(0, 120)}`);
+
+  await runInGraphiQL(
+    page,
+    `subscription Watch {\n  sessionEvents(\n    sessionId: "${session}"\n    afterSequence: 1\n  ) {\n    sequence\n    eventType\n  }\n}\n`,
+    'Watch',
+  );
+  // Let the subscription register, then append an event from outside the page.
+  const deadline = Date.now() + 20_000;
+  while (!sentOnSocket.some((f) => f.includes('"subscribe"')) && Date.now() < deadline) await page.waitForTimeout(100);
+  await page.waitForTimeout(300);
+  await gql('mutation($s: ID!) { appendSessionEvent(input: { sessionId: $s, eventType: "seen_in_graphiql" }) { event { sequence } } }', { s: session });
+  await waitForText(page, '.graphiql-response', 'seen_in_graphiql', 'subscription in GraphiQL');
+  step('subscription delivered the event appended meanwhile');
+
+  const init = sentOnSocket.find((f) => f.includes('connection_init'));
+  if (!init || !init.includes('graphiql-browser-test')) {
+    problems.push(`graphiql: the websocket's connection_init did not carry the Headers tab: ${init}`);
+  } else {
+    step(`connection_init carried the headers: ${init}`);
+  }
+  await page.screenshot({ path: join(shots, 'graphiql.png') });
+  await page.close();
+}
+
+async function playground(browser, session) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  watch(page, 'playground');
+  await page.goto(new URL('/playground', base).href);
+  // Playground's classes are generated; its query editor is the first editor on the page.
+  await page.waitForSelector('.CodeMirror', { timeout: 30_000 });
+  step('Playground is up');
+  const query = `query FromPlayground {\n  documentationSession(id: "${session}") {\n    moduleName\n    events(first: 5) {\n      nodes { sequence eventType }\n    }\n  }\n}\n`;
+  await page.evaluate((q) => document.querySelector('.CodeMirror').CodeMirror.setValue(q), query);
+  await page.waitForTimeout(300);
+  await page.click('.CodeMirror');
+  await page.keyboard.press('Control+Enter');
+  const deadline = Date.now() + 20_000;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await page.evaluate(() => document.body.innerText);
+    if (text.includes('"session_started"')) break;
+    await page.waitForTimeout(100);
+  }
+  if (!text.includes('"session_started"')) throw new Error(`Playground never showed the answer; it shows: ${text}`);
+  step('query answered in Playground');
+  await page.screenshot({ path: join(shots, 'playground.png') });
+  await page.close();
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+try {
+  mkdirSync(shots, { recursive: true });
+  const data = await gql(`mutation { createWorkspace(input: { name: "browser", path: "/browser/${Date.now()}" }) { workspace { id } } }`);
+  const started = await gql(
+    'mutation($w: ID!) { startDocumentationSession(input: { workspaceId: $w, moduleName: "explorer", filePaths: ["a.rs"] }) { session { id } } }',
+    { w: data.createWorkspace.workspace.id },
+  );
+  const session = started.startDocumentationSession.session.id;
+  await graphiql(browser, session);
+  await playground(browser, session);
+} catch (error) {
+  problems.push(error.stack ?? String(error));
+} finally {
+  await browser.close();
+}
+if (problems.length > 0) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+step('GraphiQL and Playground work with nothing from another host');
