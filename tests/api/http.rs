@@ -229,6 +229,7 @@ async fn the_access_log_has_a_line_per_request_with_the_operation_name() {
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", crate::helpers::process_database_url(&db))
         .env_remove("RUST_LOG")
+        .env_remove("LOG_FORMAT")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
