@@ -1,23 +1,24 @@
-//! The `docket` command line: `serve` (the default), `migrate`, `schema`.
+//! The `docket` command line: `serve` (the default), `migrate`, `schema`, `import`, `export`, `org`,
+//! `key`. Commands other than `serve` act on the database directly, as Docket itself
+//! (`system docket-cli`) in the organization they name: whoever can run them can reach the database.
 
-use std::io::IsTerminal;
+mod access;
+mod migrate;
+mod taskmaster;
 
-use anyhow::Context as _;
-use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
-use migration::{Migrator, MigratorTrait};
+use clap::{Parser, Subcommand, ValueEnum};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use crate::{
     config::Config,
-    db::{self, PoolSettings},
     graphql,
-    service::{
-        RequestContext,
-        import::{self, ImportOptions, ImportReport},
-    },
+    service::{Ctx, RequestContext, Role, Viewer, import::ImportOptions, organization},
     startup::{Application, open_database},
     telemetry,
 };
+
+pub use taskmaster::describe_report;
 
 /// Docket: the GraphQL system of record for AI-driven software-development work.
 #[derive(Parser, Debug)]
@@ -53,6 +54,9 @@ pub enum Command {
         /// Project name.
         #[arg(long)]
         project: String,
+        /// The organization (name or slug).
+        #[arg(long, default_value = organization::DEFAULT_SLUG)]
+        org: String,
         /// Only this tag (repeatable); all tags when omitted.
         #[arg(long = "tag")]
         tags: Vec<String>,
@@ -68,12 +72,27 @@ pub enum Command {
         /// Project name.
         #[arg(long)]
         project: String,
+        /// The organization (name or slug).
+        #[arg(long, default_value = organization::DEFAULT_SLUG)]
+        org: String,
         /// Only this tag (repeatable); all tags when omitted.
         #[arg(long = "tag")]
         tags: Vec<String>,
         /// Output file; standard output when omitted.
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
+    },
+    /// Create and list organizations.
+    Org {
+        /// What to do.
+        #[command(subcommand)]
+        action: access::OrgCommand,
+    },
+    /// Create, list and revoke API keys.
+    Key {
+        /// What to do.
+        #[command(subcommand)]
+        action: access::KeyCommand,
     },
 }
 
@@ -90,6 +109,30 @@ pub enum MigrateAction {
     Fresh,
 }
 
+/// A role on the command line.
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum RoleArg {
+    /// Reads and subscribes.
+    Viewer,
+    /// Also writes work items.
+    Member,
+    /// Also manages keys and members.
+    Admin,
+    /// Also renames the organization.
+    Owner,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Viewer => Role::Viewer,
+            RoleArg::Member => Role::Member,
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Owner => Role::Owner,
+        }
+    }
+}
+
 /// Runs the command line; the `docket` binary calls this and nothing else.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -104,182 +147,43 @@ pub async fn run() -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Command::Migrate { action } => migrate(&cli.config, action).await,
-        Command::Import { path, project, tags, dry_run, strict } => {
+        Command::Migrate { action } => migrate::migrate(&cli.config, action).await,
+        Command::Import { path, project, org, tags, dry_run, strict } => {
             let options = ImportOptions { tags: (!tags.is_empty()).then_some(tags), dry_run, strict };
-            taskmaster_import(&cli.config, &path, &project, options).await
+            taskmaster::import(&cli.config, &org, &path, &project, options).await
         }
-        Command::Export { project, tags, output } => taskmaster_export(&cli.config, &project, &tags, output).await,
+        Command::Export { project, org, tags, output } => {
+            taskmaster::export(&cli.config, &org, &project, &tags, output).await
+        }
+        Command::Org { action } => access::org(&cli.config, action).await,
+        Command::Key { action } => access::key(&cli.config, action).await,
     }
 }
 
-/// Runs a service call outside any request, as the `docket` command line.
+/// The migrated database of `config`.
+async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    Ok(open_database(config, None).await?.0)
+}
+
+/// Runs service calls as Docket itself (`system docket-cli`, an owner) in the organization named (or
+/// slugged) `org`.
 async fn with_services<T>(
     config: &Config,
-    run: impl AsyncFnOnce(crate::service::Ctx<'_>) -> anyhow::Result<T>,
+    org: &str,
+    run: impl AsyncFnOnce(Ctx<'_>) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    let (db, statements) = open_database(config, None).await?;
-    let state = crate::state::AppState {
-        bus: crate::events::EventBus::new(db.clone(), 1, config.event_poll_interval()),
-        db,
-        config: std::sync::Arc::new(config.clone()),
-        statements,
-        shutdown: tokio::sync::watch::channel(false).1,
-        websockets: std::sync::Arc::new(tokio::sync::watch::channel(0usize).0),
-    };
-    let request = RequestContext { actor: Some(format!("docket-cli:{}", whoami())), request_id: None };
-    run(state.ctx(&request)).await
+    let db = open(config).await?;
+    let organization = organization::by_name(&db, org).await.map_err(|_| anyhow::anyhow!("no organization `{org}`"))?;
+    in_organization(&db, organization.id, run).await
 }
 
-fn whoami() -> String {
-    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-}
-
-async fn taskmaster_import(
-    config: &Config,
-    path: &std::path::Path,
-    project: &str,
-    options: ImportOptions,
-) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let document: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} importing [{bar:40}] {pos}/{len} tasks")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar
-    });
-    let progress = |done: u64, total: u64| {
-        if let Some(bar) = &bar {
-            bar.set_length(total);
-            bar.set_position(done);
-        }
-    };
-    let report = with_services(config, async |cx| {
-        import::import_by_name(cx, project, &document, &options, &progress)
-            .await
-            .map_err(|err| anyhow::anyhow!("{err}"))
-    })
-    .await;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    let report = report?;
-    print!("{}", describe_report(&report));
-    Ok(())
-}
-
-/// The report as a terminal shows it: per tag what was (or would be) created and updated, the
-/// warnings, and a one-line summary.
-pub fn describe_report(report: &ImportReport) -> String {
-    let mut out = String::new();
-    let verb = if report.dry_run { "would be " } else { "" };
-    for tag in &report.tags {
-        let ids = |list: &[String]| if list.is_empty() { "none".to_owned() } else { list.join(", ") };
-        out += &format!(
-            "tag {}:
-",
-            tag.tag
-        );
-        out += &format!(
-            "  {verb}created ({}): {}
-",
-            tag.created.len(),
-            ids(&tag.created)
-        );
-        out += &format!(
-            "  {verb}updated ({}): {}
-",
-            tag.updated.len(),
-            ids(&tag.updated)
-        );
-        out += &format!(
-            "  unchanged: {}
-",
-            tag.unchanged
-        );
-        out += &format!(
-            "  dependencies {verb}added: {}, removed: {}
-",
-            tag.dependencies_added, tag.dependencies_removed
-        );
-    }
-    for warning in &report.warnings {
-        out += &format!(
-            "warning: {warning}
-"
-        );
-    }
-    let sum = |f: fn(&import::TagReport) -> u64| report.tags.iter().map(f).sum::<u64>();
-    out += &format!(
-        "{}project {}: {} created, {} updated, {} unchanged, {} dependencies added, {} removed, {} warnings\n",
-        if report.dry_run { "dry run, nothing written: " } else { "" },
-        report.project.name,
-        sum(|t| t.created.len() as u64),
-        sum(|t| t.updated.len() as u64),
-        sum(|t| t.unchanged),
-        sum(|t| t.dependencies_added),
-        sum(|t| t.dependencies_removed),
-        report.warnings.len()
-    );
-    out
-}
-
-async fn taskmaster_export(
-    config: &Config,
-    project: &str,
-    tags: &[String],
-    output: Option<std::path::PathBuf>,
-) -> anyhow::Result<()> {
-    let document = with_services(config, async |cx| {
-        let found = crate::service::project::find_by_name(cx.db, project)
-            .await
-            .map_err(|err| anyhow::anyhow!("{err}"))?
-            .ok_or_else(|| anyhow::anyhow!("no project named `{project}`"))?;
-        let only = (!tags.is_empty()).then_some(tags);
-        import::export(cx.db, found.id, only).await.map_err(|err| anyhow::anyhow!("{err}"))
-    })
-    .await?;
-    let text = serde_json::to_string_pretty(&document)? + "\n";
-    match output {
-        Some(path) => std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?,
-        None => print!("{text}"),
-    }
-    Ok(())
-}
-
-async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
-    if let MigrateAction::Up = action {
-        open_database(config, None).await?;
-        println!("all migrations applied");
-        return Ok(());
-    }
-    let settings = PoolSettings {
-        max_connections: 1,
-        connect_timeout: std::time::Duration::from_secs(config.db_connect_timeout_secs),
-        acquire_timeout: std::time::Duration::from_secs(config.db_acquire_timeout_secs),
-        schema: None,
-    };
-    let (db, _) = db::connect(&config.database_url, &settings).await?;
-    match action {
-        MigrateAction::Up => unreachable!("handled above"),
-        MigrateAction::Down => {
-            Migrator::down(&db, Some(1)).await?;
-            println!("rolled back the most recent migration");
-        }
-        MigrateAction::Fresh => {
-            Migrator::fresh(&db).await?;
-            println!("dropped all tables and applied all migrations");
-        }
-        MigrateAction::Status => {
-            for migration in Migrator::get_migration_with_status(&db).await? {
-                println!("{:<10} {}", format!("{}", migration.status()), migration.name());
-            }
-        }
-    }
-    Ok(())
+/// Runs service calls as Docket itself in organization `organization_id`.
+async fn in_organization<T>(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    run: impl AsyncFnOnce(Ctx<'_>) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let bus = crate::events::EventBus::new(db.clone(), 1, std::time::Duration::from_secs(5));
+    let request = RequestContext::of(Viewer::system("docket-cli", organization_id));
+    run(Ctx { db, bus: &bus, request: &request }).await
 }

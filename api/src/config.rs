@@ -63,6 +63,12 @@ pub struct Config {
     /// any. Default: none, so a page elsewhere can neither read answers nor post writes.
     #[arg(long = "cors-origin", env = "DOCKET_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
+    /// Whether a request without a token acts as the owner of the `default` organization (`true` or
+    /// `false`). Default: `true` when `--listen` is a loopback address, so that a local `cargo run`
+    /// and GraphiQL work with no setup, and `false` otherwise, so that a server on a network never
+    /// serves anonymous writes by accident.
+    #[arg(long, env = "DOCKET_ALLOW_ANONYMOUS", global = true)]
+    pub allow_anonymous: Option<bool>,
     /// Adds `extensions.sqlStatements` to every GraphQL response: the SQL statements that operation
     /// ran, to find N+1 patterns while developing a client. The access log shows the figure always.
     #[arg(long, env = "DOCKET_REPORT_SQL_STATEMENTS", global = true)]
@@ -90,6 +96,7 @@ impl Config {
             request_timeout_secs: 30,
             cors_origins: Vec::new(),
             report_sql_statements: false,
+            allow_anonymous: None,
         }
     }
 
@@ -101,6 +108,12 @@ impl Config {
     /// [`Config::ws_keepalive_secs`] as a duration.
     pub fn ws_keepalive(&self) -> Duration {
         Duration::from_secs(self.ws_keepalive_secs.max(1))
+    }
+
+    /// Whether requests without a token are served: [`Config::allow_anonymous`], else whether the
+    /// listen address is loopback.
+    pub fn anonymous_allowed(&self) -> bool {
+        self.allow_anonymous.unwrap_or_else(|| self.listen.ip().is_loopback())
     }
 
     /// [`Config::request_timeout_secs`] as a duration.

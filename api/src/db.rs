@@ -27,20 +27,12 @@ tokio::task_local! {
     static OPERATION_STATEMENTS: Arc<AtomicU64>;
 }
 
-/// Runs `work` and returns its output with the number of SQL statements it ran, counting those of
-/// its own task and of the tasks it started through [`spawn_counted`] (the DataLoaders' batches).
+/// Runs `work` and returns its output with the number of SQL statements it ran in its task (every
+/// read and write of an operation runs in the operation's task).
 pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
     let count = Arc::new(AtomicU64::new(0));
     let output = OPERATION_STATEMENTS.scope(count.clone(), work).await;
     (output, count.load(Ordering::Relaxed))
-}
-
-/// Spawns `task` so that its statements count towards the operation that spawned it, if any.
-pub fn spawn_counted(task: impl Future<Output = ()> + Send + 'static) -> tokio::task::JoinHandle<()> {
-    match OPERATION_STATEMENTS.try_with(Arc::clone) {
-        Ok(count) => tokio::spawn(OPERATION_STATEMENTS.scope(count, task)),
-        Err(_) => tokio::spawn(task),
-    }
 }
 
 /// Pool and timeout settings for [`connect`].
@@ -122,14 +114,25 @@ const MIGRATION_LOCK_KEY: i64 = 0x646f_636b_6574; // "docket"
 /// Applies pending migrations, in one transaction that first takes a lock shared by every process on
 /// the database, so processes starting together on a fresh database migrate one after the other (the
 /// second finds nothing pending) and a failed migration leaves nothing half-applied. PostgreSQL takes
-/// an advisory lock; SQLite takes its write lock by writing to `docket_migration_lock` first.
+/// an advisory lock; SQLite takes its write lock by writing to `docket_migration_lock` first. On
+/// SQLite foreign keys are off during the transaction (SQLite's procedure for rebuilding a table,
+/// which some migrations do, needs it, and it can only be changed outside a transaction); before
+/// committing, `foreign_key_check` must find nothing.
 pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
-    use migration::{Migrator, MigratorTrait};
-    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
-    let postgres = db.get_database_backend() == DbBackend::Postgres;
-    if !postgres {
-        db.execute_unprepared("CREATE TABLE IF NOT EXISTS docket_migration_lock (id INTEGER PRIMARY KEY)").await?;
+    use sea_orm::{ConnectionTrait, DbBackend};
+    if db.get_database_backend() == DbBackend::Postgres {
+        return migrate_in_transaction(db, true).await;
     }
+    db.execute_unprepared("CREATE TABLE IF NOT EXISTS docket_migration_lock (id INTEGER PRIMARY KEY)").await?;
+    db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+    let migrated = migrate_in_transaction(db, false).await;
+    db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+    migrated
+}
+
+async fn migrate_in_transaction(db: &DatabaseConnection, postgres: bool) -> anyhow::Result<()> {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
     let txn = db.begin().await?;
     if postgres {
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")).await?;
@@ -137,6 +140,11 @@ pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
         txn.execute_unprepared("INSERT OR REPLACE INTO docket_migration_lock (id) VALUES (1)").await?;
     }
     Migrator::up(&txn, None).await.context("applying migrations")?;
+    if !postgres {
+        let broken =
+            txn.query_all_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA foreign_key_check")).await?;
+        anyhow::ensure!(broken.is_empty(), "{} rows point at missing rows after migrating", broken.len());
+    }
     txn.commit().await?;
     Ok(())
 }

@@ -19,12 +19,13 @@ pub enum ApiError {
     /// The input breaks a rule; the message says which (`BAD_USER_INPUT`).
     #[error("{0}")]
     BadUserInput(String),
-    /// No credentials were given (`UNAUTHENTICATED`). Reserved for authentication.
-    #[error("authentication required")]
-    Unauthenticated,
-    /// The viewer may not do this (`FORBIDDEN`). Reserved for authorization.
-    #[error("not allowed")]
-    Forbidden,
+    /// No credentials, or credentials that are malformed, unknown, revoked or expired
+    /// (`UNAUTHENTICATED`); the message says which.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The viewer's role does not allow this (`FORBIDDEN`); the message names the role needed.
+    #[error("{0}")]
+    Forbidden(String),
     /// A uniqueness rule or a concurrent change stands in the way (`CONFLICT`).
     #[error("{0}")]
     Conflict(String),
@@ -46,8 +47,8 @@ impl ApiError {
         match self {
             Self::NotFound { .. } => "NOT_FOUND",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
             Self::Lagged { .. } => "SUBSCRIBER_LAGGED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",

@@ -328,9 +328,8 @@ async fn run_feed(
     poll: Duration,
 ) {
     let mut last = loop {
-        match session::get(&db, session_id).await {
-            Ok(session) => break session.last_event_sequence,
-            Err(ApiError::NotFound { .. }) => break 0,
+        match session::last_sequence(&db, session_id).await {
+            Ok(sequence) => break sequence.unwrap_or(0),
             Err(err) => {
                 tracing::warn!(%session_id, error = %err, "event feed cannot read its session; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;

@@ -27,7 +27,7 @@ use crate::{
 
 /// The root query type.
 #[derive(MergedObject, Default)]
-pub struct Query(query::WorkspaceQuery, query::SessionQuery, query::WorkQuery);
+pub struct Query(query::AccessQuery, query::WorkspaceQuery, query::SessionQuery, query::WorkQuery);
 
 /// The root mutation type.
 #[derive(MergedObject, Default)]
@@ -40,6 +40,7 @@ pub struct Mutation(
     mutation::task::TaskMutation,
     mutation::execution::ExecutionMutation,
     mutation::pull_request::PullRequestMutation,
+    mutation::access::AccessMutation,
 );
 
 /// Docket's executable schema.
@@ -52,7 +53,7 @@ pub fn build_schema(state: &AppState) -> AppSchema {
         .extension(errors::ErrorShaping)
         .extension(limits::Limits { max_depth: state.config.max_depth, max_complexity: state.config.max_complexity })
         .extension(operation::OperationRecorder);
-    loaders::register(builder, &state.db).finish()
+    builder.finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.
@@ -60,13 +61,14 @@ pub fn sdl() -> String {
     Schema::build(Query::default(), Mutation::default(), subscription::Subscription).finish().sdl()
 }
 
-static ANONYMOUS: RequestContext = RequestContext { actor: None, request_id: None };
-
-/// The service context of a resolver: pool, bus and who is asking.
-pub fn service_ctx<'a>(ctx: &Context<'a>) -> Ctx<'a> {
+/// The service context of a resolver: pool, bus and who is asking. Errors: `UNAUTHENTICATED` when the
+/// operation has no viewer (every operation that came through the HTTP or websocket layer has one).
+pub fn service_ctx<'a>(ctx: &Context<'a>) -> Result<Ctx<'a>, ApiError> {
     let state = ctx.data_unchecked::<AppState>(); // always set by build_schema
-    let request = ctx.data_opt::<RequestContext>().unwrap_or(&ANONYMOUS);
-    state.ctx(request)
+    let request = ctx
+        .data_opt::<RequestContext>()
+        .ok_or_else(|| ApiError::Unauthenticated("the operation has no viewer".into()))?;
+    Ok(state.ctx(request))
 }
 
 /// Parses a GraphQL `ID` into a UUID. Errors: `BAD_USER_INPUT` naming `field`.

@@ -2,6 +2,7 @@
 //! Playground) and their assets, health and metrics; and what wraps them: the origin policy, the
 //! request timeout and the access log.
 
+pub mod auth;
 pub mod explorer;
 pub mod graphql;
 pub mod health;

@@ -1,13 +1,18 @@
 //! Business rules and database access. Services never see GraphQL types: resolvers convert.
 //!
-//! Every service function takes a [`Ctx`]: the pool, the event bus and who is asking. Functions that
-//! write several rows open one transaction and commit it, then wake the event bus.
+//! Every service function takes a [`Ctx`]: the pool, the event bus and who is asking (the request's
+//! [`Viewer`]). Reads are confined to the viewer's organization by [`tenant`]; every write runs in one
+//! unit of work ([`Tx`], opened by [`Ctx::begin`] with the role it needs), which audits as the viewer
+//! and announces after commit.
 
+pub mod api_key;
 pub mod audit;
 pub mod event;
 pub mod execution;
 pub mod graph;
 pub mod import;
+pub mod member;
+pub mod organization;
 pub mod page;
 pub mod project;
 pub mod pull_request;
@@ -15,22 +20,38 @@ pub mod session;
 pub mod sql;
 pub mod task;
 pub mod taskmaster;
+pub mod tenant;
 pub mod todo;
+pub mod tx;
+pub mod viewer;
 pub mod workspace;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use uuid::Uuid;
 
+pub use tx::Tx;
+pub use viewer::{Role, Scope, Viewer};
+
 use crate::{error::ApiResult, events::EventBus};
 
-/// Who is asking and which request this is; flows from the router into every service call so that
-/// authorization and the audit log can use it.
-#[derive(Clone, Debug, Default)]
+/// Who is asking and which request this is; flows from the router into every service call, so that
+/// tenancy, authorization and the audit log can use it.
+#[derive(Clone, Debug)]
 pub struct RequestContext {
-    /// Caller as given by the `X-Docket-Actor` header, else the client's address.
-    pub actor: Option<String>,
+    /// The authenticated viewer.
+    pub viewer: Viewer,
+    /// Whom the client says it acts for (`X-Docket-Actor`): recorded beside the principal, never
+    /// trusted as one.
+    pub on_behalf_of: Option<String>,
     /// The request's id (`X-Request-Id`, generated when absent).
     pub request_id: Option<String>,
+}
+
+impl RequestContext {
+    /// A context for `viewer` outside any HTTP request (the command line, background work).
+    pub fn of(viewer: Viewer) -> Self {
+        Self { viewer, on_behalf_of: None, request_id: None }
+    }
 }
 
 /// What every service call gets.
@@ -42,6 +63,24 @@ pub struct Ctx<'a> {
     pub bus: &'a EventBus,
     /// Who is asking.
     pub request: &'a RequestContext,
+}
+
+impl<'a> Ctx<'a> {
+    /// Who is asking.
+    pub fn viewer(&self) -> &'a Viewer {
+        &self.request.viewer
+    }
+
+    /// The organization every read is confined to.
+    pub fn scope(&self) -> Scope {
+        self.request.viewer.scope()
+    }
+
+    /// Opens the unit of work of a write that needs `role`. Errors: `FORBIDDEN` (nothing written).
+    pub async fn begin(self, role: Role) -> ApiResult<Tx<'a>> {
+        self.viewer().require(role)?;
+        Tx::begin(self).await
+    }
 }
 
 /// A new UUIDv7: time-ordered, so ids sort in creation order.

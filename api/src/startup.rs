@@ -24,7 +24,7 @@ use crate::{
     events::{self, EventBus},
     graphql::build_schema,
     http::{self, REQUEST_ID_HEADER, Server, origin::Origins},
-    service::{self, RequestContext},
+    service::{self, api_key::Authenticator},
     state::AppState,
 };
 
@@ -69,7 +69,17 @@ impl Application {
         let bus = EventBus::new(db.clone(), config.subscriber_buffer, config.event_poll_interval());
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let websockets = Arc::new(tokio::sync::watch::channel(0usize).0);
-        let state = AppState { db, bus, config: Arc::new(config), statements, shutdown: shutdown_rx, websockets };
+        let allow_anonymous = config.anonymous_allowed();
+        let auth = Arc::new(Authenticator::new(&db, allow_anonymous).await.map_err(|err| anyhow::anyhow!("{err}"))?);
+        if allow_anonymous {
+            tracing::info!(
+                allow_anonymous,
+                "requests without a token act as the owner of the `default` organization (--allow-anonymous)"
+            );
+        } else {
+            tracing::info!(allow_anonymous, "every request needs a bearer token (anonymous access is off)");
+        }
+        let state = AppState { db, bus, config: Arc::new(config), statements, shutdown: shutdown_rx, websockets, auth };
         let listener = TcpListener::bind(state.config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", state.config.listen))?;
@@ -145,15 +155,15 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received");
 }
 
-/// Expires due sessions and releases lapsed leases at the configured interval.
+/// Expires due sessions and releases lapsed leases at the configured interval, in every
+/// organization.
 async fn expiry_sweep(state: AppState) {
-    let request = RequestContext { actor: Some("docket:expiry-sweep".into()), request_id: None };
     let every = state.config.expiry_interval();
     // The first sweep runs one interval after start, not at once: startup stays quick and quiet.
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
-        match service::session::expire_due(state.ctx(&request)).await {
+        match service::session::expire_due_everywhere(&state.db, &state.bus).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "sessions expired"),
             Err(err) => tracing::warn!(error = %err, "expiry sweep failed"),

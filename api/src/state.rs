@@ -8,7 +8,7 @@ use crate::{
     config::Config,
     db::StatementCounter,
     events::EventBus,
-    service::{Ctx, RequestContext},
+    service::{Ctx, RequestContext, api_key::Authenticator},
 };
 
 /// Shared application state; cheap to clone.
@@ -26,6 +26,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Websocket connections still open (the server waits for them when shutting down).
     pub websockets: std::sync::Arc<tokio::sync::watch::Sender<usize>>,
+    /// How requests are authenticated.
+    pub auth: Arc<Authenticator>,
 }
 
 impl AppState {

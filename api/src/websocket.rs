@@ -14,6 +14,12 @@
 //!   buffer behind gets `SUBSCRIBER_LAGGED` with its resume cursor when it reads again.
 //! - **Shutdown.** When the server stops, each connection is closed with code 1001 (going away), so
 //!   that clients reconnect elsewhere with their last cursor.
+//! - **Authentication.** The client's `connection_init` payload carries `{"Authorization": "Bearer
+//!   <token>"}` (or `authorization`): graphql-ws's `connectionParams`, which GraphiQL and Playground
+//!   fill from their headers. Without one, the upgrade request's own `Authorization` header counts,
+//!   then anonymous access where the server allows it. A refused connection is closed with 4401
+//!   (unauthorized) in `graphql-transport-ws`, and answered with `connection_error` in the legacy
+//!   protocol, before any operation runs.
 
 use std::{
     str::FromStr,
@@ -35,7 +41,45 @@ use axum::{
 use futures_util::{SinkExt, StreamExt, future};
 use tokio::time::Instant;
 
-use crate::{graphql::AppSchema, service::RequestContext, state::AppState};
+use crate::{error::ApiError, graphql::AppSchema, http::auth, service::RequestContext, state::AppState};
+
+/// Close code of a refused `connection_init` in `graphql-transport-ws` (4401: unauthorized).
+const UNAUTHORIZED: u16 = 4401;
+
+/// What the upgrade request said that authentication may need.
+#[derive(Debug, Clone, Default)]
+pub struct Handshake {
+    /// Its `Authorization` header, used when `connection_init` carries none.
+    pub authorization: Option<String>,
+    /// Its `X-Docket-Actor` header.
+    pub on_behalf_of: Option<String>,
+    /// Its request id.
+    pub request_id: Option<String>,
+}
+
+/// The `Authorization` value of a `connection_init` payload (`Authorization` or `authorization`).
+fn payload_authorization(payload: &serde_json::Value) -> Option<&str> {
+    payload.get("Authorization").or_else(|| payload.get("authorization")).and_then(|v| v.as_str())
+}
+
+/// The request context of a connection: its viewer, from the `connection_init` payload or the
+/// handshake. Errors: `UNAUTHENTICATED`.
+async fn authenticate(
+    state: &AppState,
+    handshake: &Handshake,
+    payload: &serde_json::Value,
+) -> Result<RequestContext, ApiError> {
+    let authorization = payload_authorization(payload).or(handshake.authorization.as_deref());
+    let token = auth::bearer(authorization)?;
+    let viewer = state.auth.viewer(&state.db, token).await?;
+    let on_behalf_of = payload
+        .get("X-Docket-Actor")
+        .or_else(|| payload.get("x-docket-actor"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .or_else(|| handshake.on_behalf_of.clone());
+    Ok(RequestContext { viewer, on_behalf_of, request_id: handshake.request_id.clone() })
+}
 
 /// Close code sent when the server goes away (RFC 6455 §7.4.1: 1001, going away).
 const GOING_AWAY: u16 = 1001;
@@ -64,7 +108,7 @@ pub async fn serve(
     socket: WebSocket,
     schema: AppSchema,
     protocol: WebSocketProtocols,
-    context: RequestContext,
+    handshake: Handshake,
     state: AppState,
 ) {
     state.websockets.send_modify(|open| *open += 1);
@@ -81,12 +125,37 @@ pub async fn serve(
         .inspect(move |_| heard_in.store(started.elapsed().as_millis() as u64, Ordering::Relaxed))
         .filter(|frame| future::ready(matches!(frame, Message::Text(_) | Message::Binary(_))))
         .map(Message::into_data);
-    let mut data = async_graphql::Data::default();
-    data.insert(context);
+    // Set when `connection_init` is refused, so that the close says "unauthorized".
+    let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let init_state = state.clone();
+    let refused_in = refused.clone();
+    let on_init = move |payload: serde_json::Value| async move {
+        match authenticate(&init_state, &handshake, &payload).await {
+            Ok(context) => {
+                let mut data = async_graphql::Data::default();
+                data.insert(context);
+                Ok(data)
+            }
+            Err(err) => {
+                if matches!(err, ApiError::Unauthenticated(_)) {
+                    refused_in.store(true, Ordering::Relaxed);
+                } else {
+                    tracing::error!(error = %err, "websocket authentication failed");
+                }
+                Err(async_graphql::Error::new(err.to_string()))
+            }
+        }
+    };
     let mut output =
-        Box::pin(GraphQLStream::new(schema, input, protocol).connection_data(data).map(|message| match message {
-            WsMessage::Text(text) => Message::Text(text.into()),
-            WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+        Box::pin(GraphQLStream::new(schema, input, protocol).on_connection_init(on_init).map(move |message| {
+            match message {
+                WsMessage::Text(text) => Message::Text(text.into()),
+                // async-graphql closes a refused init with 1002; graphql-ws says 4401 for an unauthorized one.
+                WsMessage::Close(1002, reason) if refused.load(Ordering::Relaxed) => {
+                    Message::Close(Some(CloseFrame { code: UNAUTHORIZED, reason: reason.into() }))
+                }
+                WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+            }
         }));
 
     let mut ping = tokio::time::interval_at(started + keepalive, keepalive);

@@ -125,10 +125,17 @@ async fn seed_session(client: &Gql, workspace: &str, index: usize) -> anyhow::Re
         .await?;
     let session = data["startDocumentationSession"]["session"]["id"].as_str().context("no session id")?.to_owned();
     for _ in 0..(index % 6) {
-        let claimed =
-            client.data("mutation($s: ID!) { claimNextTodo(sessionId: $s) { id } }", json!({ "s": session })).await?;
+        let claimed = client
+            .data("mutation($s: ID!) { claimNextTodo(sessionId: $s) { id leaseToken } }", json!({ "s": session }))
+            .await?;
         let Some(todo) = claimed["claimNextTodo"]["id"].as_str() else { break };
-        client.data("mutation($t: ID!) { completeTodo(id: $t) { id } }", json!({ "t": todo })).await?;
+        let lease = &claimed["claimNextTodo"]["leaseToken"];
+        client
+            .data(
+                "mutation($t: ID!, $l: String!) { completeTodo(id: $t, leaseToken: $l) { id } }",
+                json!({ "t": todo, "l": lease }),
+            )
+            .await?;
     }
     for n in 0..EVENTS_PER_SESSION {
         let kind = ["progress", "file_read", "note", "tool_call"][n % 4];

@@ -33,8 +33,16 @@ pub struct Model {
     pub action: AuditAction,
     /// Changed fields: `{"field": {"old": ..., "new": ...}}`.
     pub changes: Json,
-    /// Who (the `X-Docket-Actor` header, else the client's address).
+    /// The organization the write happened in.
+    pub organization_id: Uuid,
+    /// Who, as a person reads it: the authenticated principal (`user alice@acme.dev`, `api key ci
+    /// (dkt_ab12cd34)`, `anonymous`, `system docket-cli`).
     pub actor: Option<String>,
+    /// The authenticated principal as `kind:id` (`user:<uuid>`, `api_key:<uuid>`, `anonymous`,
+    /// `system:<name>`); `None` on entries written before authentication existed.
+    pub principal: Option<String>,
+    /// Whom the client said it acted for (`X-Docket-Actor`): an annotation, never trusted.
+    pub on_behalf_of: Option<String>,
     /// The request's id.
     pub request_id: Option<String>,
     /// When.

@@ -3,8 +3,11 @@
 //! Ids are server-generated UUIDv7s, timestamps are UTC with time zone and JSON columns are `jsonb`
 //! on PostgreSQL and JSON text on SQLite (see the `migration` crate for the DDL).
 
+pub mod api_key;
 pub mod audit_log;
 pub mod documentation_session;
+pub mod membership;
+pub mod organization;
 pub mod prelude;
 pub mod project;
 pub mod pull_request;
@@ -16,4 +19,5 @@ pub mod task_dependency;
 pub mod task_execution;
 pub mod task_pull_request;
 pub mod task_state_transition;
+pub mod user;
 pub mod workspace;

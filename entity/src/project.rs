@@ -9,8 +9,9 @@ pub struct Model {
     /// Server-generated UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// Unique name, at most 255 characters.
-    #[sea_orm(unique)]
+    /// The organization the row belongs to (cascade delete).
+    pub organization_id: Uuid,
+    /// Name, unique within the organization, at most 255 characters.
     pub name: String,
     /// Free text.
     pub description: Option<String>,

@@ -56,6 +56,12 @@ pub struct Model {
     pub metadata: Json,
     /// While `in_progress`: when the worker's lease lapses and the todo may be reclaimed.
     pub lease_expires_at: Option<DateTimeUtc>,
+    /// While `in_progress`: the secret handed to the claimer, which renewing, completing and failing
+    /// require. Never serialized (audit entries included).
+    #[serde(skip)]
+    pub lease_token: Option<String>,
+    /// The principal that last claimed the todo (`api key worker (dkt_ab12cd34)`).
+    pub claimed_by: Option<String>,
     /// When the todo was last claimed.
     pub started_at: Option<DateTimeUtc>,
     /// When the todo reached a terminal state.

@@ -9,10 +9,11 @@ pub struct Model {
     /// Server-generated UUIDv7.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// The organization the row belongs to (cascade delete).
+    pub organization_id: Uuid,
     /// Display name, at most 255 characters.
     pub name: String,
-    /// Filesystem path or URL of the tree; unique.
-    #[sea_orm(unique)]
+    /// Filesystem path or URL of the tree; unique within the organization.
     pub path: String,
     /// Free-form configuration object.
     pub config: Json,

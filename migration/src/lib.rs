@@ -19,6 +19,11 @@ mod m20261121_000009_create_task_state_transitions;
 mod m20261121_000010_create_audit_log;
 mod m20261121_000011_create_task_executions;
 mod m20261121_000012_create_pull_requests;
+mod m20261125_000013_create_organizations_and_access;
+
+pub use m20261125_000013_create_organizations_and_access::DEFAULT_ORGANIZATION_ID;
+mod m20261125_000014_scope_by_organization;
+mod m20261125_000015_add_todo_lease_holder;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -39,6 +44,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000010_create_audit_log::Migration),
             Box::new(m20261121_000011_create_task_executions::Migration),
             Box::new(m20261121_000012_create_pull_requests::Migration),
+            Box::new(m20261125_000013_create_organizations_and_access::Migration),
+            Box::new(m20261125_000014_scope_by_organization::Migration),
+            Box::new(m20261125_000015_add_todo_lease_holder::Migration),
         ]
     }
 }

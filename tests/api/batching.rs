@@ -40,7 +40,7 @@ fn ids(data: &[Value], path: &[&str]) -> Vec<String> {
 
 /// 42 projects, each with tasks A, A.1 (a subtask) and B (blocked by A), an execution of A and a pull
 /// request carrying A; 42 workspaces, each in a project, with a session of two todos (b waits for a)
-/// and an event.
+/// and an event; 42 members and 42 API keys.
 async fn seed(app: &TestApp) {
     let projects = batch(
         app,
@@ -124,6 +124,25 @@ async fn seed(app: &TestApp) {
         ));
     }
     batch(app, writes).await;
+
+    let users = (0..MANY)
+        .map(|i| {
+            (
+                "mutation($e: String!) { createUser(input: { email: $e, name: \"U\", role: VIEWER }) { member { role } } }",
+                json!({ "e": format!("user{i}@example.com") }),
+            )
+        })
+        .collect();
+    batch(app, users).await;
+    let keys = (0..MANY)
+        .map(|i| {
+            (
+                "mutation($n: String!) { createApiKey(input: { name: $n, role: VIEWER }) { apiKey { id } } }",
+                json!({ "n": format!("key{i}") }),
+            )
+        })
+        .collect();
+    batch(app, keys).await;
 }
 
 /// How to reach `$n` parents of a node type at one level for `field`, and the levels that costs.
@@ -143,12 +162,15 @@ fn path_to(node_type: &str, field: &str) -> (&'static str, u64) {
         "Project" => ("projects(first: $n) { nodes { id REL } }", 1),
         "Task" => ("projects(first: $n) { nodes { tasks(first: 1) { nodes { id REL } } } }", 2),
         "PullRequest" => ("projects(first: $n) { nodes { pullRequests(first: 1) { nodes { id REL } } } }", 2),
+        "Member" => ("organization { members(first: $n) { nodes { role REL } } }", 2),
+        "ApiKey" => ("organization { apiKeys(first: $n) { nodes { id REL } } }", 2),
         other => panic!("no path to {other}"),
     }
 }
 
 /// Every relation of every node type: (type, field, selection, statements it costs). A connection
-/// costs its page and its `totalCount`; a row by id, a count or a summary costs one.
+/// costs its page and its `totalCount`; a row by id, a count or a summary costs one; an object the
+/// listed row already holds costs nothing.
 const RELATIONS: &[(&str, &str, &str, u64)] = &[
     ("Workspace", "sessions", "sessions(first: 5) { totalCount nodes { id } }", 2),
     ("Workspace", "project", "project { id }", 1),
@@ -176,6 +198,9 @@ const RELATIONS: &[(&str, &str, &str, u64)] = &[
     ("Task", "pullRequests", "pullRequests(first: 5) { totalCount nodes { id } }", 2),
     ("Task", "history", "history(first: 5) { totalCount nodes { toStatus } }", 2),
     ("PullRequest", "tasks", "tasks(first: 5) { totalCount nodes { id } }", 2),
+    // Embedded in the row that lists them: no statement of their own.
+    ("Member", "user", "user { email }", 0),
+    ("ApiKey", "user", "user { email }", 0),
 ];
 
 /// Deeper shapes: several relations per level, relations below relations, aliases, fragments.

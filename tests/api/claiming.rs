@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestDb, error_code, spawn_app, spawn_process};
 
-const CLAIM: &str = "mutation($s: ID!, $l: Int) { claimNextTodo(sessionId: $s, leaseSeconds: $l) { id attempts } }";
+const CLAIM: &str =
+    "mutation($s: ID!, $l: Int) { claimNextTodo(sessionId: $s, leaseSeconds: $l) { id attempts leaseToken } }";
 
 async fn counts(app: &TestApp, session: &str) -> Value {
     app.data("query($id: ID!) { documentationSession(id: $id) { todoCounts { pending inProgress completed failed total } } }", json!({ "id": session }))
@@ -50,7 +51,7 @@ async fn eight_workers_claim_two_thousand_todos_exactly_once_respecting_dependen
                         continue;
                     }
                     let id = todo["id"].as_str().unwrap().to_owned();
-                    let done = app.todo_action("completeTodo", &id).await;
+                    let done = app.complete(&todo).await;
                     assert_eq!(done["data"]["completeTodo"]["status"], "COMPLETED", "{done}");
                     mine.push(id);
                 }
@@ -102,8 +103,10 @@ async fn a_renewed_lease_holds_and_a_lapsed_one_passes_the_todo_on_until_attempt
     let (session, todos) = app.start_session(&["held.rs"]).await;
     let first = app.data(CLAIM, json!({ "s": session, "l": 1 })).await;
     assert_eq!(first["claimNextTodo"]["attempts"], 1);
-    let renew = "mutation($id: ID!, $l: Int) { renewTodoLease(id: $id, leaseSeconds: $l) { leaseExpiresAt } }";
-    assert!(app.data(renew, json!({ "id": todos[0], "l": 30 })).await["renewTodoLease"]["leaseExpiresAt"].is_string());
+    let lease = first["claimNextTodo"]["leaseToken"].clone();
+    let renew = "mutation($id: ID!, $lease: String!, $l: Int) { renewTodoLease(id: $id, leaseToken: $lease, leaseSeconds: $l) { leaseExpiresAt } }";
+    let renewed = app.data(renew, json!({ "id": todos[0], "lease": lease, "l": 30 })).await;
+    assert!(renewed["renewTodoLease"]["leaseExpiresAt"].is_string());
     // Waits out the original one-second lease: behaviour, not a timing target.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
@@ -120,12 +123,53 @@ async fn a_renewed_lease_holds_and_a_lapsed_one_passes_the_todo_on_until_attempt
     app.data(CLAIM, json!({ "s": other, "l": 1 })).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let second = app.data(CLAIM, json!({ "s": other, "l": 1 })).await;
-    assert_eq!(second["claimNextTodo"], json!({ "id": others[0], "attempts": 2 }), "the next claimer gets it");
+    assert_eq!(second["claimNextTodo"]["id"], others[0], "the next claimer gets it");
+    assert_eq!(second["claimNextTodo"]["attempts"], 2);
+    let stale = second["claimNextTodo"]["leaseToken"].clone();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(app.data(CLAIM, json!({ "s": other, "l": 1 })).await["claimNextTodo"].is_null());
     let status =
         app.data("query($id: ID!) { sessionTodo(id: $id) { status error } }", json!({ "id": others[0] })).await;
     assert_eq!(status["sessionTodo"], json!({ "status": "FAILED", "error": "lease expired" }), "out of attempts");
-    assert_eq!(error_code(&app.gql(renew, json!({ "id": others[0], "l": 30 })).await), "BAD_USER_INPUT");
-    assert_eq!(error_code(&app.gql(renew, json!({ "id": todos[0], "l": 0 })).await), "BAD_USER_INPUT");
+    assert_eq!(error_code(&app.gql(renew, json!({ "id": others[0], "lease": stale, "l": 30 })).await), "CONFLICT");
+    assert_eq!(error_code(&app.gql(renew, json!({ "id": todos[0], "lease": lease, "l": 0 })).await), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_worker_whose_lease_lapsed_cannot_touch_the_todo_another_worker_now_holds() {
+    let (app, _db) = spawn_app().await;
+    let (session, todos) = app.start_session(&["contested.rs"]).await;
+    // Worker A claims for one second, then stalls past its lease.
+    let a = app.data(CLAIM, json!({ "s": session, "l": 1 })).await["claimNextTodo"].clone();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Worker B's claim releases A's lapsed lease and takes the todo (attempt 2).
+    let b = app.data(CLAIM, json!({ "s": session, "l": 60 })).await["claimNextTodo"].clone();
+    assert_eq!((b["id"].clone(), b["attempts"].clone()), (json!(todos[0]), json!(2)));
+    assert_ne!(a["leaseToken"], b["leaseToken"]);
+
+    // A wakes up and tries everything with its stale token: CONFLICT, and nothing changes.
+    let renew =
+        "mutation($id: ID!, $lease: String!) { renewTodoLease(id: $id, leaseToken: $lease, leaseSeconds: 600) { id } }";
+    let a_lease = a["leaseToken"].as_str();
+    assert_eq!(error_code(&app.gql(renew, json!({ "id": todos[0], "lease": a_lease })).await), "CONFLICT");
+    assert_eq!(error_code(&app.todo_action("completeTodo", &todos[0], a_lease).await), "CONFLICT");
+    assert_eq!(error_code(&app.todo_action("failTodo", &todos[0], a_lease).await), "CONFLICT");
+    assert_eq!(error_code(&app.todo_action("skipTodo", &todos[0], a_lease).await), "CONFLICT");
+    let now = app
+        .data(
+            "query($id: ID!) { sessionTodo(id: $id) { status attempts leaseExpiresAt claimedBy leaseToken } }",
+            json!({ "id": todos[0] }),
+        )
+        .await["sessionTodo"]
+        .clone();
+    assert_eq!((now["status"].clone(), now["attempts"].clone()), (json!("IN_PROGRESS"), json!(2)), "B still holds it");
+    assert_eq!(now["claimedBy"], "anonymous");
+    assert_eq!(now["leaseToken"], b["leaseToken"], "the claimer (same principal here) sees its current token");
+
+    // B's token works.
+    let done = app.complete(&b).await;
+    assert_eq!(done["data"]["completeTodo"]["status"], "COMPLETED", "{done}");
+    let after =
+        app.data("query($id: ID!) { sessionTodo(id: $id) { status leaseToken } }", json!({ "id": todos[0] })).await;
+    assert_eq!(after["sessionTodo"], json!({ "status": "COMPLETED", "leaseToken": null }));
 }

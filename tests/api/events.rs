@@ -60,10 +60,10 @@ async fn todo_and_session_state_changes_append_their_own_events() {
     let (session, todos) = app.start_session(&["a.rs", "b.rs", "c.rs"]).await;
     app.add_dependency(&todos[2], &todos[1]).await;
     let a = app.claim(&session).await;
-    app.todo_action("completeTodo", a["id"].as_str().unwrap()).await;
+    app.complete(&a).await;
     let b = app.claim(&session).await;
-    app.gql("mutation($id: ID!) { failTodo(id: $id, error: \"oops\") { id } }", json!({ "id": b["id"] })).await;
-    app.todo_action("skipTodo", &todos[2]).await;
+    app.todo_action("failTodo", b["id"].as_str().unwrap(), b["leaseToken"].as_str()).await;
+    app.todo_action("skipTodo", &todos[2], None).await;
     assert_eq!(
         app.event_types(&session).await,
         [
@@ -89,7 +89,7 @@ async fn todo_and_session_state_changes_append_their_own_events() {
 }
 
 #[tokio::test]
-async fn a_clients_event_is_audited_with_its_actor() {
+async fn a_clients_event_is_audited_with_its_principal_and_whom_it_acted_for() {
     let (app, _db) = spawn_app().await;
     let (session, _) = app.start_session(&["a.rs"]).await;
     let appended = app
@@ -101,10 +101,15 @@ async fn a_clients_event_is_audited_with_its_actor() {
         .await;
     let id = appended["appendSessionEvent"]["event"]["id"].clone();
     let log = app
-        .data("query($id: ID!) { auditLog(entityId: $id) { nodes { entityType action actor } } }", json!({ "id": id }))
+        .data(
+            "query($id: ID!) { auditLog(entityId: $id) { nodes { entityType action actor principal onBehalfOf } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(
         log["auditLog"]["nodes"],
-        json!([{ "entityType": "session_event", "action": "CREATE", "actor": "worker-3" }])
+        json!([{ "entityType": "session_event", "action": "CREATE", "actor": "anonymous", "principal": "anonymous",
+                 "onBehalfOf": "worker-3" }]),
+        "X-Docket-Actor is recorded beside the principal, never as it"
     );
 }

@@ -48,7 +48,7 @@ async fn graphiql_and_playground_work_offline_in_chromium() {
     let output = node("explorer.mjs", &[&app.address], &[("SCREENSHOT_DIR", &shots_dir)]).await;
     println!("{output}");
     for step in [
-        "mutation ran; audit actor: \"graphiql-browser-test\"",
+        "mutation ran; audited on behalf of: \"graphiql-browser-test\"",
         "query answered in the page",
         "subscription delivered the event appended meanwhile",
         "connection_init carried the headers",

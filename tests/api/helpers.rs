@@ -382,23 +382,36 @@ impl TestApp {
         (session, ids)
     }
 
-    /// Claims the next todo of `session`; `Null` when none is ready.
+    /// Claims the next todo of `session` (with its `leaseToken`); `Null` when none is ready.
     pub async fn claim(&self, session: &str) -> Value {
         self.data(
-            "mutation($s: ID!) { claimNextTodo(sessionId: $s) { id filePath status attempts } }",
+            "mutation($s: ID!) { claimNextTodo(sessionId: $s) { id filePath status attempts leaseToken } }",
             json!({ "s": session }),
         )
         .await["claimNextTodo"]
             .clone()
     }
 
-    /// Runs a todo action (`completeTodo`, `skipTodo`) and returns the whole response.
-    pub async fn todo_action(&self, action: &str, todo: &str) -> Value {
+    /// Runs a worker action (`completeTodo`, `failTodo` with error `oops`, `skipTodo`) on `todo` with
+    /// the claim's lease token (none for a coordinator's skip); returns the whole response.
+    pub async fn todo_action(&self, action: &str, todo: &str, lease: Option<&str>) -> Value {
+        let (lease_type, extra) = match action {
+            "skipTodo" => ("String", ""),
+            "failTodo" => ("String!", ", error: \"oops\""),
+            _ => ("String!", ""),
+        };
         self.gql(
-            &format!("mutation($id: ID!) {{ {action}(id: $id) {{ id status attempts error }} }}"),
-            json!({ "id": todo }),
+            &format!(
+                "mutation($id: ID!, $lease: {lease_type}) {{ {action}(id: $id, leaseToken: $lease{extra}) {{ id status attempts error }} }}"
+            ),
+            json!({ "id": todo, "lease": lease }),
         )
         .await
+    }
+
+    /// Completes `claimed` (what [`TestApp::claim`] returned) with its lease token.
+    pub async fn complete(&self, claimed: &Value) -> Value {
+        self.todo_action("completeTodo", claimed["id"].as_str().unwrap(), claimed["leaseToken"].as_str()).await
     }
 
     /// Makes `todo` depend on `depends_on`; returns the whole response.

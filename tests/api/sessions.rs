@@ -117,7 +117,7 @@ async fn sessions_filter_by_status_and_count_todos_and_events() {
     let (second, _) = app.start_session_in(&workspace, &["d.rs"]).await;
     app.data(UPDATE_STATUS, json!({ "id": second, "status": "FAILED" })).await;
     let claimed = app.claim(&first).await;
-    app.todo_action("completeTodo", claimed["id"].as_str().unwrap()).await;
+    app.complete(&claimed).await;
     app.append_event(&first, "note").await;
 
     let data = app
@@ -168,8 +168,9 @@ async fn session_writes_leave_audit_entries_in_the_same_transaction() {
     let (app, _db) = spawn_app().await;
     let workspace = app.create_workspace("/audited").await;
     let (session, todos) = app.start_session_in(&workspace, &["a.rs", "b.rs"]).await;
-    app.claim(&session).await;
-    app.todo_action("completeTodo", &todos[0]).await;
+    let claimed = app.claim(&session).await;
+    assert_eq!(claimed["id"], todos[0]);
+    app.complete(&claimed).await;
     app.data("mutation($id: ID!) { deleteWorkspace(input: { id: $id }) { deletedId } }", json!({ "id": workspace }))
         .await;
 

@@ -13,7 +13,7 @@ async fn replays_then_streams_live_events(protocol: Protocol) {
 
     app.append_event(&session, "live").await;
     let todo = app.claim(&session).await;
-    app.todo_action("completeTodo", todo["id"].as_str().unwrap()).await;
+    app.complete(&todo).await;
     let mut live = Vec::new();
     for _ in 0..4 {
         live.push(sub.next_event().await);

@@ -36,7 +36,7 @@ async fn a_todo_is_not_claimed_before_its_dependencies_complete() {
     let first = app.claim(&session).await;
     assert_eq!(first["filePath"], "src/b.rs");
     assert!(app.claim(&session).await.is_null(), "a.rs waits for b.rs");
-    app.todo_action("completeTodo", &todos[1]).await;
+    app.complete(&first).await;
     assert_eq!(app.claim(&session).await["filePath"], "src/a.rs");
 
     let deps = app
@@ -80,30 +80,32 @@ async fn a_failed_todo_returns_to_pending_until_its_attempts_run_out() {
         json!({ "id": todos[0] }),
     )
     .await;
-    let fail = "mutation($id: ID!) { failTodo(id: $id, error: \"boom\") { status attempts error } }";
-    app.claim(&session).await;
-    let first = app.data(fail, json!({ "id": todos[0] })).await;
+    let fail = "mutation($id: ID!, $lease: String!) { failTodo(id: $id, leaseToken: $lease, error: \"boom\") { status attempts error } }";
+    let lease = app.claim(&session).await["leaseToken"].clone();
+    let first = app.data(fail, json!({ "id": todos[0], "lease": lease })).await;
     assert_eq!(first["failTodo"], json!({ "status": "PENDING", "attempts": 1, "error": "boom" }));
-    assert_eq!(app.claim(&session).await["attempts"], 2);
-    let second = app.data(fail, json!({ "id": todos[0] })).await;
+    let again = app.claim(&session).await;
+    assert_eq!(again["attempts"], 2);
+    let second = app.data(fail, json!({ "id": todos[0], "lease": again["leaseToken"] })).await;
     assert_eq!(second["failTodo"]["status"], "FAILED");
     assert!(app.claim(&session).await.is_null());
-    let pending_fail = app.gql(fail, json!({ "id": todos[0] })).await;
-    assert_eq!(error_code(&pending_fail), "BAD_USER_INPUT");
+    let failed_again = app.gql(fail, json!({ "id": todos[0], "lease": again["leaseToken"] })).await;
+    assert_eq!(error_code(&failed_again), "CONFLICT", "that lease ended with the failure");
 }
 
 #[tokio::test]
 async fn complete_and_skip_apply_only_to_the_right_states() {
     let (app, _db) = spawn_app().await;
     let (session, todos) = app.start_session(&["a.rs", "b.rs"]).await;
-    assert_eq!(error_code(&app.todo_action("completeTodo", &todos[0]).await), "BAD_USER_INPUT");
-    let skipped = app.todo_action("skipTodo", &todos[1]).await;
+    // Completing needs a lease: a pending todo has none, so any token is stale.
+    assert_eq!(error_code(&app.todo_action("completeTodo", &todos[0], Some("not-a-lease")).await), "CONFLICT");
+    let skipped = app.todo_action("skipTodo", &todos[1], None).await;
     assert_eq!(skipped["data"]["skipTodo"]["status"], "SKIPPED");
-    assert_eq!(error_code(&app.todo_action("completeTodo", &todos[1]).await), "BAD_USER_INPUT");
-    app.claim(&session).await;
-    let completed = app.todo_action("completeTodo", &todos[0]).await;
+    assert_eq!(error_code(&app.todo_action("skipTodo", &todos[1], None).await), "BAD_USER_INPUT");
+    let claimed = app.claim(&session).await;
+    let completed = app.complete(&claimed).await;
     assert_eq!(completed["data"]["completeTodo"]["status"], "COMPLETED");
-    assert_eq!(error_code(&app.todo_action("skipTodo", &todos[0]).await), "BAD_USER_INPUT");
+    assert_eq!(error_code(&app.todo_action("skipTodo", &todos[0], None).await), "BAD_USER_INPUT");
 }
 
 #[tokio::test]

@@ -102,7 +102,7 @@ async fn a_stale_version_is_a_conflict_and_transitions_are_recorded_with_duratio
         ]
     );
     assert!(nodes[1]["durationMs"].as_i64().unwrap() >= 0);
-    assert_eq!(nodes[2]["actor"], "127.0.0.1", "the client's address until authentication exists");
+    assert_eq!(nodes[2]["actor"], "anonymous", "the authenticated principal (anonymous on a loopback server)");
 }
 
 #[tokio::test]
@@ -235,7 +235,7 @@ async fn tasks_filter_by_status_priority_tag_labels_parent_time_and_text() {
 }
 
 #[tokio::test]
-async fn every_task_write_leaves_an_audit_entry_with_its_actor() {
+async fn every_task_write_leaves_an_audit_entry_with_its_principal_and_whom_it_acted_for() {
     let (app, _db) = spawn_app().await;
     let project = app.create_project("p").await;
     let created =
@@ -255,14 +255,19 @@ async fn every_task_write_leaves_an_audit_entry_with_its_actor() {
     .await;
     let log = app
         .data(
-            "query($id: ID!) { auditLog(entityId: $id) { totalCount nodes { entityType action actor changes } } }",
+            "query($id: ID!) { auditLog(entityId: $id) { totalCount nodes { entityType action actor onBehalfOf changes } } }",
             json!({ "id": task }),
         )
         .await;
     let entries = log["auditLog"]["nodes"].as_array().unwrap();
-    let summary: Vec<(&str, &str)> =
-        entries.iter().map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap())).collect();
-    assert_eq!(summary, [("CREATE", "agent-7"), ("UPDATE", "agent-7"), ("DELETE", "agent-8")]);
+    let summary: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap(), e["onBehalfOf"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("CREATE", "anonymous", "agent-7"), ("UPDATE", "anonymous", "agent-7"), ("DELETE", "anonymous", "agent-8")]
+    );
     assert_eq!(entries[1]["changes"], json!({ "priority": { "old": "medium", "new": "critical" } }));
     assert_eq!(entries[0]["changes"]["title"], json!({ "old": null, "new": "audited" }));
 }

@@ -164,7 +164,7 @@ async fn unknown_ids_are_null_in_queries_and_not_found_in_mutations() {
         .await;
     assert!(data["workspace"].is_null() && data["documentationSession"].is_null() && data["sessionTodo"].is_null());
     for query in [
-        "mutation($id: ID!) { completeTodo(id: $id) { id } }",
+        "mutation($id: ID!) { completeTodo(id: $id, leaseToken: \"x\") { id } }",
         "mutation($id: ID!) { claimNextTodo(sessionId: $id) { id } }",
         "mutation($id: ID!) { deleteDocumentationSession(input: { id: $id }) { deletedId } }",
         "mutation($id: ID!) { appendSessionEvent(input: { sessionId: $id, eventType: \"x\" }) { event { id } } }",

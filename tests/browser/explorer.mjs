@@ -90,8 +90,8 @@ async function graphiql(browser, session) {
   const path = `/graphiql/${Date.now()}`;
   await runInGraphiQL(page, `mutation Create { createWorkspace(input: { name: "from GraphiQL", path: "${path}" }) { workspace { name path } } }`, 'Create');
   await waitForText(page, '.graphiql-response', `"${path}"`, 'mutation from GraphiQL');
-  const audit = await gql('{ auditLog(entityType: "workspace", last: 1) { nodes { actor } } }').catch(() => null);
-  step(`mutation ran; audit actor: ${JSON.stringify(audit?.auditLog?.nodes?.[0]?.actor ?? null)}`);
+  const audit = await gql('{ auditLog(entityType: "workspace", last: 1) { nodes { onBehalfOf } } }').catch(() => null);
+  step(`mutation ran; audited on behalf of: ${JSON.stringify(audit?.auditLog?.nodes?.[0]?.onBehalfOf ?? null)}`);
 
   await runInGraphiQL(page, 'query Listed { workspaces(first: 10) { totalCount nodes { name path } } }', 'Listed');
   const answer = await waitForText(page, '.graphiql-response', '"from GraphiQL"', 'query from GraphiQL');

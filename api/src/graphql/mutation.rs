@@ -1,5 +1,6 @@
 //! Root mutation fields, one file per domain.
 
+pub mod access;
 pub mod event;
 pub mod execution;
 pub mod project;

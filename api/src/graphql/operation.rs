@@ -1,6 +1,7 @@
 //! What the HTTP layer learns about an operation while the schema runs it: whether execution started
 //! (a request that failed parsing, validation or variable coercion never does, and then its response
-//! has no `data` entry: GraphQL spec §7.1.1), and the name of the operation that ran.
+//! has no `data` entry: GraphQL spec §7.1.1), and the name of the operation that ran. The recorder
+//! also gives every operation, over HTTP or a websocket, its own store of rows loaded ahead.
 
 use std::sync::{
     Arc, Mutex,
@@ -8,9 +9,11 @@ use std::sync::{
 };
 
 use async_graphql::{
-    Response,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
+    Request, Response, ServerResult,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest},
 };
+
+use super::prefetch::Prefetched;
 
 /// Per-request record, put into the request's data by the HTTP layer and filled by [`OperationRecorder`].
 #[derive(Debug, Default)]
@@ -42,6 +45,15 @@ impl ExtensionFactory for OperationRecorder {
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for OperationRecorder {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        next.run(ctx, request.data(Prefetched::default())).await
+    }
+
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,

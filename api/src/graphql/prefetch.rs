@@ -13,38 +13,42 @@
 //! What each object type can load ahead is declared next to the type, by implementing [`Prefetch`]
 //! with a [`Level`]: the same filter functions serve the resolver and the declaration, so both compute
 //! the same key. A row that a resolver reads outside the store (a lookup by id, a mutation's payload)
-//! is loaded on its own, and the subtree below it is loaded ahead in turn. Subscriptions have no
-//! store: their items resolve through the DataLoaders' window.
+//! is loaded on its own, and the subtree below it is loaded ahead in turn.
 //!
 //! The store is keyed by the operation's root field, so that the serial root fields of a mutation
-//! never see rows read before an earlier one wrote.
+//! never see rows read before an earlier one wrote; a subscription clears it before each item. Every
+//! load is confined to the viewer's organization (the loaders take the viewer's scope).
 
 use std::{
     any::{Any, TypeId},
     collections::{HashMap, HashSet},
     hash::Hash,
-    sync::Mutex,
+    sync::{Arc, Mutex},
 };
 
-use async_graphql::{Context, InputType, Name, QueryPathSegment, SelectionField, Value, dataloader::Loader};
+use async_graphql::{Context, InputType, Name, QueryPathSegment, SelectionField, Value};
 use futures_util::future::{BoxFuture, try_join, try_join_all};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
     connection::page_args,
-    loaders::{ById, ChildCounts, ChildList, ChildPages, CountKey, FromDb, KeyedById, PageKey},
+    loaders::{Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, KeyedById, PageKey},
 };
 use crate::{
     error::{ApiError, ApiResult},
-    service::page::{Filter, PageArgs},
+    service::{
+        RequestContext, Scope,
+        page::{Filter, PageArgs},
+    },
     state::AppState,
 };
 
 /// Rows loaded ahead during one operation: per root field and loader, each key's value (`None`: the
-/// key was loaded and has no row). Put into each operation's data by the HTTP layer.
-#[derive(Default)]
-pub struct Prefetched(Mutex<HashMap<String, ByLoader>>);
+/// key was loaded and has no row). Put into each operation's data (by the HTTP layer, and for
+/// websocket operations by [`super::operation::OperationRecorder`]); clones share the store.
+#[derive(Clone, Default)]
+pub struct Prefetched(Arc<Mutex<HashMap<String, ByLoader>>>);
 
 /// One root field's rows: per loader type, an [`Entries`] map.
 type ByLoader = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
@@ -67,6 +71,11 @@ impl Prefetched {
         }
     }
 
+    /// Forgets everything (a subscription does before each item, which must show current rows).
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// The value loaded ahead for `key` by loader `L` under `root`: `None` when nothing was loaded.
     pub fn get<L, K, V>(&self, root: &str, key: &K) -> Option<Option<V>>
     where
@@ -79,11 +88,14 @@ impl Prefetched {
     }
 }
 
-/// Where loaded-ahead rows come from and go to: the pool, the store and the operation's root field.
+/// Where loaded-ahead rows come from and go to: the pool, the viewer's organization, the store and the
+/// operation's root field.
 #[derive(Clone, Copy)]
 pub struct Plan<'a> {
     /// The pool.
     pub db: &'a DatabaseConnection,
+    /// The viewer's organization: every load is confined to it.
+    pub scope: Scope,
     /// The operation's store.
     pub store: &'a Prefetched,
     /// The response key of the root field being resolved.
@@ -91,15 +103,21 @@ pub struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    /// The plan of the field `ctx` resolves; `None` when the operation has no store (subscriptions).
-    pub fn of(ctx: &Context<'a>) -> Option<Self> {
-        let store = ctx.data_opt::<Prefetched>()?;
-        let mut node = ctx.path_node.as_ref()?;
+    /// The plan of the field `ctx` resolves. Errors: `UNAUTHENTICATED` when the operation has no viewer
+    /// (it always has one when it came through the HTTP or websocket layer).
+    pub fn of(ctx: &Context<'a>) -> ApiResult<Self> {
+        let request = ctx
+            .data_opt::<RequestContext>()
+            .ok_or_else(|| ApiError::Unauthenticated("the operation has no viewer".into()))?;
+        let store = ctx.data_opt::<Prefetched>().ok_or_else(|| anyhow::anyhow!("the operation has no store"))?;
+        let mut node = ctx.path_node.as_ref().ok_or_else(|| anyhow::anyhow!("a field without a path"))?;
         while let Some(parent) = node.parent {
             node = parent;
         }
-        let QueryPathSegment::Name(root) = node.segment else { return None };
-        Some(Self { db: &ctx.data_unchecked::<AppState>().db, store, root })
+        let QueryPathSegment::Name(root) = node.segment else {
+            return Err(anyhow::anyhow!("a root path that is not a field").into());
+        };
+        Ok(Self { db: &ctx.data_unchecked::<AppState>().db, scope: request.viewer.scope(), store, root })
     }
 }
 
@@ -213,12 +231,13 @@ impl<'a, R> Level<'a, '_, R> {
                     }
                     let keys: Vec<CountKey> =
                         parents.iter().map(|&parent| CountKey { parent, filter: filter.clone() }).collect();
-                    let mut counts = ChildCounts::<L>::from_db(plan.db).load(&keys).await?;
+                    let mut counts = ChildCounts::<L>::new(plan.db, plan.scope).load(&keys).await?;
                     Ok::<_, ApiError>(Some(
                         keys.into_iter().map(|k| (k.clone(), counts.remove(&k))).collect::<Vec<_>>(),
                     ))
                 };
-                let (mut pages, counts) = try_join(ChildPages::<L>::from_db(plan.db).load(&keys), counts).await?;
+                let (mut pages, counts) =
+                    try_join(ChildPages::<L>::new(plan.db, plan.scope).load(&keys), counts).await?;
                 let children: Vec<L::Model> = pages.values().flat_map(|page| page.items.iter().cloned()).collect();
                 plan.store
                     .put::<ChildPages<L>, _, _>(plan.root, keys.into_iter().map(|k| (k.clone(), pages.remove(&k))));
@@ -246,7 +265,7 @@ impl<'a, R> Level<'a, '_, R> {
             return; // No parent has one: the resolvers answer `null` without a read.
         }
         self.steps.push(Box::pin(async move {
-            let mut rows = ById::<E>::from_db(plan.db).load(&keys).await?;
+            let mut rows = ById::<E>::new(plan.db, plan.scope).load(&keys).await?;
             let children: Vec<E::Model> = rows.values().cloned().collect();
             plan.store.put::<ById<E>, _, _>(plan.root, keys.into_iter().map(|k| (k, rows.remove(&k))));
             prefetch::<C>(plan, children, fields).await
@@ -256,14 +275,14 @@ impl<'a, R> Level<'a, '_, R> {
     /// A field `name` computed per parent by loader `L` (counts, summaries), keyed by `parent`.
     pub fn per_parent<L>(&mut self, name: &str, parent: impl Fn(&R) -> Uuid)
     where
-        L: Loader<Uuid, Error = ApiError> + FromDb,
+        L: Batch<Uuid>,
     {
         if self.occurrences(name).is_empty() {
             return;
         }
         let (plan, keys) = (self.plan, distinct(self.rows.iter().map(parent)));
         self.steps.push(Box::pin(async move {
-            let mut values = L::from_db(plan.db).load(&keys).await?;
+            let mut values = L::new(plan.db, plan.scope).load(&keys).await?;
             plan.store.put::<L, _, _>(plan.root, keys.into_iter().map(|k| (k, values.remove(&k))));
             Ok(())
         }));

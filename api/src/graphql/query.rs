@@ -9,9 +9,29 @@ use super::{
     parse_id,
     relations::{ahead_of_nodes, ahead_of_one, by_id},
     service_ctx,
-    types::{AuditEntry, DocumentationSession, Project, SessionTodo, Task, Workspace},
+    types::{
+        AuditEntry, DocumentationSession, Project, SessionTodo, Task, Workspace,
+        access::{Organization, Viewer},
+    },
 };
 use crate::service;
+
+/// Who is asking, and their organization.
+#[derive(Default)]
+pub struct AccessQuery;
+
+#[Object]
+impl AccessQuery {
+    /// Who is asking: organization, role, person and key.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
+        Ok(Viewer(service_ctx(ctx)?.viewer().clone()))
+    }
+
+    /// The viewer's organization (its `members` and `apiKeys` need the admin role).
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        Ok(Organization(service::organization::current(service_ctx(ctx)?).await?))
+    }
+}
 
 /// Workspace lookups and the list of workspaces.
 #[derive(Default)]
@@ -27,14 +47,14 @@ impl WorkspaceQuery {
 
     /// The workspace whose `path` is exactly this, or `null`.
     async fn workspace_by_path(&self, ctx: &Context<'_>, path: String) -> async_graphql::Result<Option<Workspace>> {
-        let found = service::workspace::find_by_path(service_ctx(ctx), &path).await?;
+        let found = service::workspace::find_by_path(service_ctx(ctx)?, &path).await?;
         if let Some(row) = &found {
             ahead_of_one::<Workspace>(ctx, row).await?;
         }
         Ok(found.map(Workspace))
     }
 
-    /// All workspaces, oldest first. Pages hold 50 items by default and 100 at most.
+    /// The organization's workspaces, oldest first. Pages hold 50 items by default and 100 at most.
     #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn workspaces(
         &self,
@@ -45,7 +65,7 @@ impl WorkspaceQuery {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Workspace>> {
         let args = page_args(first, after, last, before)?;
-        let cx = service_ctx(ctx);
+        let cx = service_ctx(ctx)?;
         let page = service::workspace::list(cx, &args).await?;
         let total = if wants_total(ctx) { Some(service::workspace::count(cx).await?) } else { None };
         ahead_of_nodes::<Workspace>(ctx, &page.items).await?;
@@ -72,7 +92,8 @@ impl SessionQuery {
     /// The session todo with this id, or `null`.
     async fn session_todo(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<SessionTodo>> {
         let id = parse_id("id", &id)?;
-        match service::todo::get(service_ctx(ctx).db, id).await {
+        let cx = service_ctx(ctx)?;
+        match service::todo::get(cx.db, cx.scope(), id).await {
             Ok(todo) => {
                 ahead_of_one::<SessionTodo>(ctx, &todo).await?;
                 Ok(Some(SessionTodo(todo)))
@@ -89,7 +110,7 @@ pub struct WorkQuery;
 
 #[Object]
 impl WorkQuery {
-    /// All projects, oldest first. Pages hold 50 items by default and 100 at most.
+    /// The organization's projects, oldest first. Pages hold 50 items by default and 100 at most.
     #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn projects(
         &self,
@@ -100,7 +121,7 @@ impl WorkQuery {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Project>> {
         let args = page_args(first, after, last, before)?;
-        let cx = service_ctx(ctx);
+        let cx = service_ctx(ctx)?;
         let page = service::project::list(cx, &args).await?;
         let total = if wants_total(ctx) { Some(service::project::count(cx).await?) } else { None };
         ahead_of_nodes::<Project>(ctx, &page.items).await?;
@@ -115,7 +136,8 @@ impl WorkQuery {
 
     /// The project with this name, or `null`.
     async fn project_by_name(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Option<Project>> {
-        let found = service::project::find_by_name(service_ctx(ctx).db, &name).await?;
+        let cx = service_ctx(ctx)?;
+        let found = service::project::find_by_name(cx.db, cx.scope(), &name).await?;
         if let Some(row) = &found {
             ahead_of_one::<Project>(ctx, row).await?;
         }
@@ -138,14 +160,15 @@ impl WorkQuery {
         external_id: String,
     ) -> async_graphql::Result<Option<Task>> {
         let project_id = parse_id("projectId", &project_id)?;
-        let found = service::task::find_by_external_id(service_ctx(ctx).db, project_id, &tag, &external_id).await?;
+        let cx = service_ctx(ctx)?;
+        let found = service::task::find_by_external_id(cx.db, cx.scope(), project_id, &tag, &external_id).await?;
         if let Some(row) = &found {
             ahead_of_one::<Task>(ctx, row).await?;
         }
         Ok(found.map(Task))
     }
 
-    /// The audit log, oldest first: every write through the API, optionally of one record
+    /// The organization's audit log, oldest first: every write through the API, optionally of one record
     /// (`entityId`) or one kind of record (`entityType`: `project`, `task`, `task_dependency`).
     #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     #[allow(clippy::too_many_arguments)]
@@ -161,7 +184,7 @@ impl WorkQuery {
     ) -> async_graphql::Result<Conn<AuditEntry>> {
         let args = page_args(first, after, last, before)?;
         let entity_id = entity_id.map(|id| parse_id("entityId", &id)).transpose()?;
-        let cx = service_ctx(ctx);
+        let cx = service_ctx(ctx)?;
         let filter = service::audit::filter(entity_id, entity_type);
         let page = service::audit::list(cx, &filter, &args).await?;
         let total = if wants_total(ctx) { Some(service::audit::count(cx, &filter).await?) } else { None };

@@ -2,44 +2,37 @@
 //! ([`super::prefetch`]) when they are there; otherwise it loads its one key now (a lookup by id, a
 //! mutation's payload), after which it loads ahead, for the rows it got, whatever its selection asks
 //! below them. Rows in hand from a service (a root list, a lookup, a payload's list) go through
-//! [`ahead_of_nodes`], [`ahead_of_one`] or [`ahead_of_rows`] for the same reason. No read of an HTTP
-//! operation waits for a batching window; only subscriptions, which have no store, go through the
-//! DataLoaders. This is the only way resolvers reach related rows.
+//! [`ahead_of_nodes`], [`ahead_of_one`] or [`ahead_of_rows`] for the same reason. No read waits for a
+//! batching window, and every read is confined to the viewer's organization. This is the only way
+//! resolvers reach related rows.
 
 use std::hash::Hash;
 
-use async_graphql::{Context, OutputType, SelectionField, dataloader::DataLoader, dataloader::Loader};
+use async_graphql::{Context, OutputType, SelectionField};
 use uuid::Uuid;
 
 use super::{
     connection::{Conn, connection, wants_total},
-    loaders::{ById, ChildCounts, ChildList, ChildPages, CountKey, FromDb, KeyedById, PageKey},
+    loaders::{Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, KeyedById, PageKey},
     prefetch::{Plan, Prefetch, nodes_of, prefetch},
 };
 use crate::{
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     service::page::{Filter, Page, PageArgs},
 };
 
 /// The value of `key` by loader `L`: loaded ahead, or loaded now. The second member says whether it
 /// was loaded now (so that what lies below it still has to be loaded ahead).
-async fn load<L, K>(ctx: &Context<'_>, plan: Option<Plan<'_>>, key: K) -> ApiResult<(Option<L::Value>, bool)>
+async fn load<L, K>(plan: Plan<'_>, key: K) -> ApiResult<(Option<L::Value>, bool)>
 where
-    L: Loader<K, Error = ApiError> + FromDb,
+    L: Batch<K>,
     K: Send + Sync + Hash + Eq + Clone + 'static,
-    L::Value: Clone,
 {
-    match plan {
-        Some(plan) => {
-            if let Some(found) = plan.store.get::<L, K, L::Value>(plan.root, &key) {
-                return Ok((found, false));
-            }
-            let mut values = L::from_db(plan.db).load(std::slice::from_ref(&key)).await?;
-            Ok((values.remove(&key), true))
-        }
-        // A subscription's item: siblings meet in the loader's batching window.
-        None => Ok((ctx.data_unchecked::<DataLoader<L>>().load_one(key).await?, true)),
+    if let Some(found) = plan.store.get::<L, K, L::Value>(plan.root, &key) {
+        return Ok((found, false));
     }
+    let mut values = L::new(plan.db, plan.scope).load(std::slice::from_ref(&key)).await?;
+    Ok((values.remove(&key), true))
 }
 
 /// A connection field over child list `L` of `parent`, narrowed by `filter`, paged by `args`; nodes
@@ -55,18 +48,18 @@ where
     L: ChildList,
     T: OutputType + Prefetch<Row = L::Model>,
 {
-    let plan = Plan::of(ctx);
+    let plan = Plan::of(ctx)?;
     let page_key = PageKey { parent, filter: filter.clone(), args };
     let count = async {
         if !wants_total(ctx) {
             return Ok(None);
         }
-        Ok(Some(load::<ChildCounts<L>, _>(ctx, plan, CountKey { parent, filter }).await?.0.unwrap_or(0)))
+        Ok(Some(load::<ChildCounts<L>, _>(plan, CountKey { parent, filter }).await?.0.unwrap_or(0)))
     };
     // Page and count load together.
-    let ((page, loaded_now), total) = futures_util::try_join!(load::<ChildPages<L>, _>(ctx, plan, page_key), count)?;
+    let ((page, loaded_now), total) = futures_util::try_join!(load::<ChildPages<L>, _>(plan, page_key), count)?;
     let page = page.unwrap_or_else(empty_page);
-    if let (Some(plan), true) = (plan, loaded_now) {
+    if loaded_now {
         prefetch::<T>(plan, page.items.clone(), nodes_of(ctx.field())).await?;
     }
     Ok(connection(page, total, node))
@@ -76,35 +69,29 @@ fn empty_page<T>() -> Page<T> {
     Page { items: Vec::new(), has_previous_page: false, has_next_page: false }
 }
 
-/// The row of `E` with this id (a parent, an owner, a lookup by id), as an object of type `T`.
+/// The row of `E` with this id (a parent, an owner, a lookup by id), as an object of type `T`;
+/// `None` when it does not exist in the viewer's organization.
 pub async fn by_id<E, T>(ctx: &Context<'_>, id: Uuid) -> ApiResult<Option<E::Model>>
 where
     E: KeyedById,
     T: Prefetch<Row = E::Model>,
 {
-    let plan = Plan::of(ctx);
-    let (row, loaded_now) = load::<ById<E>, _>(ctx, plan, id).await?;
-    if let (Some(plan), Some(row), true) = (plan, &row, loaded_now) {
+    let plan = Plan::of(ctx)?;
+    let (row, loaded_now) = load::<ById<E>, _>(plan, id).await?;
+    if let (Some(row), true) = (&row, loaded_now) {
         prefetch::<T>(plan, vec![row.clone()], vec![ctx.field()]).await?;
     }
     Ok(row)
 }
 
 /// A value computed per parent by loader `L` (counts, summaries); `None` when the loader has none.
-pub async fn per_parent<L>(ctx: &Context<'_>, parent: Uuid) -> ApiResult<Option<L::Value>>
-where
-    L: Loader<Uuid, Error = ApiError> + FromDb,
-    L::Value: Clone,
-{
-    Ok(load::<L, Uuid>(ctx, Plan::of(ctx), parent).await?.0)
+pub async fn per_parent<L: Batch<Uuid>>(ctx: &Context<'_>, parent: Uuid) -> ApiResult<Option<L::Value>> {
+    Ok(load::<L, Uuid>(Plan::of(ctx)?, parent).await?.0)
 }
 
 /// Loads ahead what the connection field being resolved asks of its nodes, `rows` (a root list).
 pub async fn ahead_of_nodes<T: Prefetch>(ctx: &Context<'_>, rows: &[T::Row]) -> ApiResult<()> {
-    match Plan::of(ctx) {
-        Some(plan) => prefetch::<T>(plan, rows.to_vec(), nodes_of(ctx.field())).await,
-        None => Ok(()),
-    }
+    prefetch::<T>(Plan::of(ctx)?, rows.to_vec(), nodes_of(ctx.field())).await
 }
 
 /// Loads ahead what the field being resolved asks of `row`, which it returns (a lookup).
@@ -118,8 +105,5 @@ pub async fn ahead_of_rows<'a, T: Prefetch>(
     rows: &[T::Row],
     selection: Vec<SelectionField<'a>>,
 ) -> ApiResult<()> {
-    match Plan::of(ctx) {
-        Some(plan) => prefetch::<T>(plan, rows.to_vec(), selection).await,
-        None => Ok(()),
-    }
+    prefetch::<T>(Plan::of(ctx)?, rows.to_vec(), selection).await
 }

@@ -1,5 +1,6 @@
 //! GraphQL object, enum and input types, one file per domain.
 
+pub mod access;
 pub mod audit;
 pub mod event;
 pub mod execution;

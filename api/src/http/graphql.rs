@@ -12,29 +12,31 @@
 //!   validation, variable coercion, limits, unknown operation) is a 400 and has no `data` entry; one that
 //!   executed is a 200 even when fields failed, since its `data` entry is there.
 //!
-//! Each operation runs with its own [`RequestContext`], prefetch store and statement count; the
-//! access log gets the operation names and the statements they ran.
+//! Every request is authenticated first (`super::auth`): a refused one is a 401 and runs nothing. Each
+//! operation runs with its own [`RequestContext`] (the viewer), prefetch store and statement count;
+//! the access log gets the operation names and the statements they ran.
 
-use std::{collections::HashMap, net::SocketAddr, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{ServerError, Value as GqlValue, Variables};
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequestParts, Request, State, WebSocketUpgrade},
+    extract::{FromRequestParts, Request, State, WebSocketUpgrade},
     http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ACTOR_HEADER, AccessLog, BAD_REQUEST, REQUEST_ID_HEADER, Server, error_response,
+    ACTOR_HEADER, AccessLog, BAD_REQUEST, REQUEST_ID_HEADER, Server, auth, error_response,
     media::{self, ResponseType},
 };
 use crate::{
     db,
-    graphql::{operation::OperationRecord, prefetch::Prefetched},
-    service::RequestContext,
-    websocket,
+    error::ApiError,
+    graphql::operation::OperationRecord,
+    service::{RequestContext, Viewer},
+    websocket::{self, Handshake},
 };
 
 /// The parameters of one GraphQL request, as a POST body or the query string of a GET.
@@ -59,13 +61,10 @@ impl Params {
     }
 }
 
-/// The request context from the headers and peer address.
-pub fn request_context(headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestContext {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    RequestContext {
-        actor: header(ACTOR_HEADER).or_else(|| peer.map(|p| p.ip().to_string())),
-        request_id: header(REQUEST_ID_HEADER),
-    }
+/// The viewer of a request, from its `Authorization` header (or anonymous where allowed).
+async fn authenticate(server: &Server, headers: &HeaderMap) -> Result<Viewer, ApiError> {
+    let token = auth::header_token(headers)?;
+    server.state.auth.viewer(&server.state.db, token).await
 }
 
 /// One response body: `data` only when execution started (GraphQL spec §7.1.1).
@@ -98,7 +97,7 @@ impl Answer {
 /// Runs one operation with its own context, prefetch store and statement count.
 async fn run(server: &Server, request: async_graphql::Request, context: RequestContext) -> (Answer, u64) {
     let record = Arc::new(OperationRecord::default());
-    let request = request.data(context).data(record.clone()).data(Prefetched::default());
+    let request = request.data(context).data(record.clone());
     let (mut response, statements) = db::count_statements(server.schema.execute(request)).await;
     if server.state.config.report_sql_statements {
         response.extensions.insert("sqlStatements".into(), GqlValue::from(statements));
@@ -137,12 +136,7 @@ fn respond(kind: ResponseType, answers: Vec<Answer>, batch: bool, statements: u6
 }
 
 /// POST `/graphql`: one operation, or a batch (a JSON array) of at most `--max-batch`.
-pub async fn post(
-    State(server): State<Server>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn post(State(server): State<Server>, headers: HeaderMap, body: Bytes) -> Response {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let Some(kind) = media::response_type(header(header::ACCEPT)) else {
         return not_acceptable();
@@ -153,6 +147,10 @@ pub async fn post(
     if let Err(media::UnsupportedBody(message)) = media::check_body_type(header(header::CONTENT_TYPE)) {
         return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, BAD_REQUEST, &message, kind);
     }
+    let viewer = match authenticate(&server, &headers).await {
+        Ok(viewer) => viewer,
+        Err(err) => return auth::refused(err, kind),
+    };
     let (params, batch) = match parse_body(&body) {
         Ok(parsed) => parsed,
         Err(message) => return error_response(StatusCode::BAD_REQUEST, BAD_REQUEST, &message, kind),
@@ -177,7 +175,7 @@ pub async fn post(
             Err(message) => return error_response(StatusCode::BAD_REQUEST, BAD_REQUEST, &message, kind),
         }
     }
-    let context = request_context(&headers, Some(peer));
+    let context = auth::request_context(viewer, &headers);
     let mut answers = Vec::with_capacity(requests.len());
     let mut statements = 0;
     for request in requests {
@@ -240,8 +238,11 @@ pub async fn get(State(server): State<Server>, request: Request) -> Response {
         response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
     }
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let (answer, statements) = run(&server, request, request_context(&parts.headers, peer)).await;
+    let viewer = match authenticate(&server, &parts.headers).await {
+        Ok(viewer) => viewer,
+        Err(err) => return auth::refused(err, kind),
+    };
+    let (answer, statements) = run(&server, request, auth::request_context(viewer, &parts.headers)).await;
     respond(kind, vec![answer], false, statements)
 }
 
@@ -273,11 +274,15 @@ async fn upgrade(server: Server, parts: &mut Parts) -> Response {
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let context = request_context(&parts.headers, peer);
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let handshake = Handshake {
+        authorization: header(header::AUTHORIZATION.as_str()),
+        on_behalf_of: header(ACTOR_HEADER),
+        request_id: header(REQUEST_ID_HEADER),
+    };
     websocket::configure(upgrade)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| websocket::serve(socket, server.schema, protocol, context, server.state))
+        .on_upgrade(move |socket| websocket::serve(socket, server.schema, protocol, handshake, server.state))
 }
 
 fn not_acceptable() -> Response {

@@ -2,19 +2,19 @@
 
 use chrono::Utc;
 use entity::audit_log::{self, AuditAction};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, RequestContext, new_id,
+    Ctx, Tx, new_id,
     page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
 };
 use crate::error::ApiResult;
 
-/// All audit entries, oldest first.
-pub const AUDIT_LOG: ListSpec = ListSpec::new("audit_log t", "NULL", "t.id");
+/// The organization's audit entries, oldest first.
+pub const AUDIT_LOG: ListSpec = ListSpec::root("audit_log t", "t.id");
 
 impl Listed for audit_log::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -47,35 +47,46 @@ pub fn changes<T: Serialize>(old: Option<&T>, new: Option<&T>) -> Value {
     Value::Object(out)
 }
 
-/// Writes one audit entry inside `txn`.
+/// One audit entry of `tx`'s viewer and request.
+fn entry(
+    tx: &Tx<'_>,
+    entity_type: &str,
+    entity_id: Uuid,
+    action: AuditAction,
+    changes: Value,
+) -> audit_log::ActiveModel {
+    let request = tx.request();
+    audit_log::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(request.viewer.organization_id),
+        entity_type: Set(entity_type.to_owned()),
+        entity_id: Set(entity_id),
+        action: Set(action),
+        changes: Set(changes),
+        actor: Set(Some(request.viewer.actor())),
+        principal: Set(Some(request.viewer.principal_ref())),
+        on_behalf_of: Set(request.on_behalf_of.clone()),
+        request_id: Set(request.request_id.clone()),
+        created_at: Set(Utc::now()),
+    }
+}
+
+/// Writes one audit entry in `tx`.
 pub async fn record(
-    txn: &impl ConnectionTrait,
-    request: &RequestContext,
+    tx: &Tx<'_>,
     entity_type: &str,
     entity_id: Uuid,
     action: AuditAction,
     changes: Value,
 ) -> ApiResult<()> {
-    audit_log::ActiveModel {
-        id: Set(new_id()),
-        entity_type: Set(entity_type.to_owned()),
-        entity_id: Set(entity_id),
-        action: Set(action),
-        changes: Set(changes),
-        actor: Set(request.actor.clone()),
-        request_id: Set(request.request_id.clone()),
-        created_at: Set(Utc::now()),
-    }
-    .insert(txn)
-    .await?;
+    entry(tx, entity_type, entity_id, action, changes).insert(tx).await?;
     Ok(())
 }
 
 /// Records the creation, change or deletion of a record, from its before and after states.
 /// A change with no changed field writes nothing.
 pub async fn record_change<T: Serialize>(
-    txn: &impl ConnectionTrait,
-    request: &RequestContext,
+    tx: &Tx<'_>,
     entity_type: &str,
     entity_id: Uuid,
     old: Option<&T>,
@@ -90,7 +101,7 @@ pub async fn record_change<T: Serialize>(
     if action == AuditAction::Update && changes.as_object().is_some_and(Map::is_empty) {
         return Ok(());
     }
-    record(txn, request, entity_type, entity_id, action, changes).await
+    record(tx, entity_type, entity_id, action, changes).await
 }
 
 /// The filter of the audit log of one record and/or one kind of record.
@@ -106,38 +117,23 @@ pub fn filter(entity_id: Option<Uuid>, entity_type: Option<String>) -> Filter {
 }
 
 /// Records the creation of many records at once (one entry each, inserted in batches).
-pub async fn record_creations<T: Serialize>(
-    txn: &impl ConnectionTrait,
-    request: &RequestContext,
-    entity_type: &str,
-    rows: &[(Uuid, T)],
-) -> ApiResult<()> {
-    let now = Utc::now();
+pub async fn record_creations<T: Serialize>(tx: &Tx<'_>, entity_type: &str, rows: &[(Uuid, T)]) -> ApiResult<()> {
     let entries: Vec<audit_log::ActiveModel> = rows
         .iter()
-        .map(|(id, row)| audit_log::ActiveModel {
-            id: Set(new_id()),
-            entity_type: Set(entity_type.to_owned()),
-            entity_id: Set(*id),
-            action: Set(AuditAction::Create),
-            changes: Set(changes(None, Some(row))),
-            actor: Set(request.actor.clone()),
-            request_id: Set(request.request_id.clone()),
-            created_at: Set(now),
-        })
+        .map(|(id, row)| entry(tx, entity_type, *id, AuditAction::Create, changes(None, Some(row))))
         .collect();
     for chunk in entries.chunks(500) {
-        audit_log::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+        audit_log::Entity::insert_many(chunk.to_vec()).exec(tx).await?;
     }
     Ok(())
 }
 
-/// One page of the audit log under `filter`, oldest first.
+/// One page of the organization's audit log under `filter`, oldest first.
 pub async fn list(cx: Ctx<'_>, filter: &Filter, args: &PageArgs) -> ApiResult<Page<audit_log::Model>> {
-    page::page(cx.db, &AUDIT_LOG, filter, args).await
+    page::page(cx.db, cx.scope(), &AUDIT_LOG, filter, args).await
 }
 
-/// How many audit entries match `filter`.
+/// How many of the organization's audit entries match `filter`.
 pub async fn count(cx: Ctx<'_>, filter: &Filter) -> ApiResult<i64> {
-    page::count(cx.db, &AUDIT_LOG, filter).await
+    page::count(cx.db, cx.scope(), &AUDIT_LOG, filter).await
 }

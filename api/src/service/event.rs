@@ -10,16 +10,17 @@ use chrono::Utc;
 use entity::session_event;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, new_id,
-    page::{CursorKey, ListSpec, Listed},
+    Ctx, Role, new_id,
+    page::{CursorKey, Filter, ListSpec, Listed},
     require_object, require_text,
     sql::Sql,
+    tenant::Owned,
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -30,7 +31,24 @@ pub const ENTITY: &str = "session_event";
 pub const NOTIFY_CHANNEL: &str = "docket_events";
 
 /// A session's events, in sequence order.
-pub const EVENTS_OF_SESSION: ListSpec = ListSpec::new("session_events t", "t.session_id", "t.sequence");
+pub const EVENTS_OF_SESSION: ListSpec =
+    ListSpec::child("session_events t", "t.session_id", "t.sequence", Owned::Sessions);
+
+/// Which of a session's events to list.
+#[derive(Clone, Debug, Default)]
+pub struct EventQuery {
+    /// Only events with a greater sequence.
+    pub after_sequence: Option<i64>,
+    /// Only events of these types.
+    pub event_types: Option<Vec<String>>,
+}
+
+impl EventQuery {
+    /// The list filter.
+    pub fn filter(&self) -> Filter {
+        Filter::default().gt("t.sequence", self.after_sequence).is_in("t.event_type", self.event_types.as_deref())
+    }
+}
 
 impl Listed for session_event::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -121,17 +139,18 @@ pub async fn append(txn: &impl ConnectionTrait, session_id: Uuid, event: NewEven
 
 /// Appends a client's event in its own transaction (with its audit entry) and wakes the session's
 /// subscribers.
-/// Errors: `BAD_USER_INPUT` (empty or long type, metadata not an object), `NOT_FOUND`.
+/// Errors: `FORBIDDEN`, `BAD_USER_INPUT` (empty or long type, metadata not an object), `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
     require_text("eventType", &event.event_type, 100)?;
     require_object("metadata", &event.metadata)?;
-    let txn = cx.db.begin().await?;
-    let model = append(&txn, session_id, event).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    super::session::get(&tx, cx.scope(), session_id).await?;
+    let model = append(&tx, session_id, event).await?;
     // Docket's own events accompany writes that are audited already; a client's append is its own write.
-    super::audit::record_change(&txn, cx.request, ENTITY, model.id, None, Some(&model)).await?;
-    txn.commit().await?;
-    cx.bus.wake(session_id);
+    tx.audit(ENTITY, model.id, None, Some(&model)).await?;
+    tx.wake(session_id);
+    tx.commit().await?;
     Ok(model)
 }
 

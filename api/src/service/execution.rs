@@ -5,16 +5,17 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::task_execution::{self, ExecutionStatus};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, FromQueryResult, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, FromQueryResult};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, audit, new_id,
+    Ctx, Role, Scope, new_id,
     page::{CursorKey, ListSpec, Listed},
     require_object, require_text,
     sql::Sql,
     task as tasks,
+    tenant::{self, Owned},
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -25,7 +26,7 @@ use crate::{
 pub const ENTITY: &str = "task_execution";
 
 /// A task's executions, oldest first.
-pub const EXECUTIONS_OF_TASK: ListSpec = ListSpec::new("task_executions t", "t.task_id", "t.id");
+pub const EXECUTIONS_OF_TASK: ListSpec = ListSpec::child("task_executions t", "t.task_id", "t.id", Owned::Tasks);
 
 impl Listed for task_execution::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -55,7 +56,7 @@ pub struct Outcome {
 }
 
 /// Records that `agent` started working on task `task_id` (status `running`, started now).
-/// Errors: `NOT_FOUND` (task), `BAD_USER_INPUT` (empty agent, context not an object).
+/// Errors: `FORBIDDEN`, `NOT_FOUND` (task), `BAD_USER_INPUT` (empty agent, context not an object).
 #[tracing::instrument(skip_all, fields(task_id = %task_id))]
 pub async fn start(
     cx: Ctx<'_>,
@@ -66,8 +67,8 @@ pub async fn start(
     require_text("agent", &agent, 100)?;
     let input_context = input_context.unwrap_or_else(|| json!({}));
     require_object("inputContext", &input_context)?;
-    let txn = cx.db.begin().await?;
-    let task = tasks::get(&txn, task_id).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let task = tasks::get(&tx, cx.scope(), task_id).await?;
     let now = Utc::now();
     let created = task_execution::ActiveModel {
         id: Set(new_id()),
@@ -88,16 +89,23 @@ pub async fn start(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(&tx)
     .await?;
-    audit::record_change(&txn, cx.request, ENTITY, created.id, None, Some(&created)).await?;
-    txn.commit().await?;
-    cx.bus.publish_tasks(vec![tasks::event(TaskEventKind::ExecutionStarted, &task, Some(created.id))]).await;
+    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
+    tx.announce(tasks::event(TaskEventKind::ExecutionStarted, &task, Some(created.id)));
+    tx.commit().await?;
     Ok(created)
 }
 
+/// The execution `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
+/// organization's).
+pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<task_execution::Model> {
+    tenant::row(db, scope, Owned::Executions, id).await?.ok_or(ApiError::NotFound { entity: "task execution" })
+}
+
 /// Records how execution `id` ended; its duration is the time since it started.
-/// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (already ended, a status that is not final, bad figures).
+/// Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` (already ended, a status that is not final, bad
+/// figures).
 #[tracing::instrument(skip_all, fields(execution_id = %id))]
 pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<task_execution::Model> {
     let status = outcome.status.unwrap_or(ExecutionStatus::Succeeded);
@@ -117,11 +125,8 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<task_e
     if negative || outcome.cost_usd.is_some_and(|c| !(c.is_finite() && c >= 0.0)) {
         return Err(ApiError::bad_input("resource figures must not be negative"));
     }
-    let txn = cx.db.begin().await?;
-    let current = task_execution::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound { entity: "task execution" })?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
     if current.status.is_final() {
         return Err(ApiError::bad_input("this execution has already ended"));
     }
@@ -142,11 +147,11 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<task_e
     model.output_tokens = Set(outcome.output_tokens.or(current.output_tokens));
     model.cost_usd = Set(outcome.cost_usd.or(current.cost_usd));
     model.updated_at = Set(now);
-    let updated = model.update(&txn).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
-    let task = tasks::get(&txn, current.task_id).await?;
-    txn.commit().await?;
-    cx.bus.publish_tasks(vec![tasks::event(TaskEventKind::ExecutionFinished, &task, Some(id))]).await;
+    let updated = model.update(&tx).await?;
+    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    let task = tasks::get(&tx, cx.scope(), current.task_id).await?;
+    tx.announce(tasks::event(TaskEventKind::ExecutionFinished, &task, Some(id)));
+    tx.commit().await?;
     Ok(updated)
 }
 
@@ -175,13 +180,18 @@ struct Row {
     duration_ms: Option<i64>,
 }
 
-/// Per-agent summaries for each of `projects`, agents by name, in one statement.
-pub async fn summaries(db: &impl ConnectionTrait, projects: &[Uuid]) -> ApiResult<HashMap<Uuid, Vec<AgentSummary>>> {
+/// Per-agent summaries for each of `projects` of the scope's organization, agents by name, in one
+/// statement.
+pub async fn summaries(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    projects: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<AgentSummary>>> {
     let mut sql = Sql::new(
         "SELECT t.project_id, e.agent, e.status, e.duration_ms FROM task_executions e JOIN tasks t ON t.id = e.task_id \
          WHERE t.project_id IN ",
     );
-    sql.bind_list(projects.iter().copied());
+    Owned::Projects.push_ids_in(&mut sql, scope, projects);
     let rows = Row::find_by_statement(sql.build(db.get_database_backend())).all(db).await?;
     let mut grouped: HashMap<Uuid, HashMap<String, Vec<Row>>> = HashMap::new();
     for row in rows {

@@ -14,21 +14,21 @@ use entity::{
     task_dependency::{self, DependencyKind},
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    Ctx, audit, new_id, project as projects,
+    Ctx, Role, Scope, Tx, new_id, project as projects,
     sql::Sql,
     task::{self as tasks, NewTask, TaskFields},
     taskmaster::{self, ExportTask, PlannedTask, Problem},
 };
 use crate::{
     error::{ApiError, ApiResult},
-    events::{TaskEvent, TaskEventKind},
+    events::TaskEventKind,
 };
 
 /// Where in `projects.settings` the tags' Task Master metadata is kept (for export).
@@ -89,8 +89,8 @@ pub fn problems_error(problems: &[Problem]) -> ApiError {
     ApiError::bad_input(format!("the document was not imported ({} problems):\n{}", problems.len(), lines.join("\n")))
 }
 
-/// Imports `document` into the project `project_id`. Errors: `NOT_FOUND` (project),
-/// `BAD_USER_INPUT` (the document's problems, each with its place), `CONFLICT`.
+/// Imports `document` into the organization's project `project_id`. Errors: `FORBIDDEN`, `NOT_FOUND`
+/// (project), `BAD_USER_INPUT` (the document's problems, each with its place), `CONFLICT`.
 #[tracing::instrument(skip_all, fields(project_id = %project_id))]
 pub async fn import(
     cx: Ctx<'_>,
@@ -99,15 +99,15 @@ pub async fn import(
     options: &ImportOptions,
     progress: Progress<'_>,
 ) -> ApiResult<ImportReport> {
-    let txn = cx.db.begin().await?;
-    let project = projects::get(&txn, project_id).await?;
-    let (report, events) = import_in(&txn, cx, project, document, options, progress).await?;
-    finish(cx, txn, options.dry_run, events).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let project = projects::get(&tx, cx.scope(), project_id).await?;
+    let report = import_in(&mut tx, project, document, options, progress).await?;
+    finish(tx, options.dry_run).await?;
     Ok(report)
 }
 
-/// Imports into the project named `name`, creating it when it does not exist (in the same
-/// transaction, so a dry run or a failed import leaves no project behind).
+/// Imports into the organization's project named `name`, creating it when it does not exist (in the
+/// same transaction, so a dry run or a failed import leaves no project behind).
 #[tracing::instrument(skip_all, fields(project = %name))]
 pub async fn import_by_name(
     cx: Ctx<'_>,
@@ -116,39 +116,31 @@ pub async fn import_by_name(
     options: &ImportOptions,
     progress: Progress<'_>,
 ) -> ApiResult<ImportReport> {
-    let txn = cx.db.begin().await?;
-    let project = match projects::find_by_name(&txn, name).await? {
+    let mut tx = cx.begin(Role::Member).await?;
+    let project = match projects::find_by_name(&tx, cx.scope(), name).await? {
         Some(project) => project,
         None => {
             let fields = projects::ProjectFields { name: Some(name.to_owned()), ..Default::default() };
-            projects::create_in(&txn, cx, fields).await?
+            projects::insert(&tx, fields).await?
         }
     };
-    let (report, events) = import_in(&txn, cx, project, document, options, progress).await?;
-    finish(cx, txn, options.dry_run, events).await?;
+    let report = import_in(&mut tx, project, document, options, progress).await?;
+    finish(tx, options.dry_run).await?;
     Ok(report)
 }
 
-/// Commits (or, for a dry run, rolls back) and announces what changed.
-async fn finish(cx: Ctx<'_>, txn: DatabaseTransaction, dry_run: bool, events: Vec<TaskEvent>) -> ApiResult<()> {
-    if dry_run {
-        txn.rollback().await?;
-    } else {
-        txn.commit().await?;
-        cx.bus.publish_tasks(events).await;
-    }
-    Ok(())
+/// Commits (and announces what changed) or, for a dry run, rolls back.
+async fn finish(tx: Tx<'_>, dry_run: bool) -> ApiResult<()> {
+    if dry_run { tx.rollback().await } else { tx.commit().await }
 }
 
 async fn import_in(
-    txn: &DatabaseTransaction,
-    cx: Ctx<'_>,
+    tx: &mut Tx<'_>,
     project: project::Model,
     document: &Value,
     options: &ImportOptions,
     progress: Progress<'_>,
-) -> ApiResult<(ImportReport, Vec<TaskEvent>)> {
-    let mut events = Vec::new();
+) -> ApiResult<ImportReport> {
     let parsed = taskmaster::parse_document(document, options.tags.as_deref(), options.strict)
         .map_err(|problems| problems_error(&problems))?;
     let total: u64 = parsed.tags.iter().map(|t| t.tasks.len() as u64).sum();
@@ -161,7 +153,7 @@ async fn import_in(
             .filter(task::Column::ProjectId.eq(project.id))
             .filter(task::Column::Tag.eq(plan.name.as_str()))
             .filter(task::Column::ExternalId.is_not_null())
-            .all(txn)
+            .all(&*tx)
             .await?
             .into_iter()
             .filter_map(|t| t.external_id.clone().map(|e| (e, t)))
@@ -177,9 +169,8 @@ async fn import_in(
                         report.unchanged += 1;
                     } else {
                         let updated =
-                            tasks::update_in(txn, cx.request, current.clone(), changes, Some(IMPORT_NOTE.into()))
-                                .await?;
-                        events.push(tasks::update_event(current, &updated));
+                            tasks::update_current(tx, current.clone(), changes, Some(IMPORT_NOTE.into())).await?;
+                        tx.announce(tasks::update_event(current, &updated));
                         report.updated.push(planned.external_id.clone());
                     }
                 }
@@ -193,20 +184,20 @@ async fn import_in(
                         tag: Some(plan.name.clone()),
                         fields: planned.fields.clone(),
                     };
-                    let created = tasks::insert_in(txn, cx.request, id, new).await?;
-                    events.push(tasks::event(TaskEventKind::Created, &created, None));
+                    let created = tasks::insert(tx, id, new).await?;
+                    tx.announce(tasks::event(TaskEventKind::Created, &created, None));
                     report.created.push(planned.external_id.clone());
                 }
             }
             done += 1;
             progress(done, total);
         }
-        sync_edges(txn, cx, project.id, &plan.name, &plan.tasks, &ids, &mut report).await?;
+        sync_edges(tx, project.id, &plan.name, &plan.tasks, &ids, &mut report).await?;
         reports.push(report);
     }
-    let project = store_tag_metadata(txn, cx, project, &parsed.tags).await?;
+    let project = store_tag_metadata(tx, project, &parsed.tags).await?;
     // The document's graph has no cycle; with edges added by hand it still must not have one.
-    let edges = tasks::blocking_edges(txn, project.id).await?;
+    let edges = tasks::blocking_edges(&*tx, project.id).await?;
     if let Some(cycle) = super::graph::find_cycle(&edges) {
         let names: Vec<String> = cycle.iter().map(Uuid::to_string).collect();
         return Err(ApiError::bad_input(format!(
@@ -214,7 +205,7 @@ async fn import_in(
             names.join(" -> ")
         )));
     }
-    Ok((ImportReport { project, dry_run: options.dry_run, tags: reports, warnings: parsed.warnings }, events))
+    Ok(ImportReport { project, dry_run: options.dry_run, tags: reports, warnings: parsed.warnings })
 }
 
 /// The fields of `planned` that differ from `current` (all `None` when nothing does).
@@ -237,8 +228,7 @@ fn changed_fields(current: &task::Model, planned: &TaskFields) -> TaskFields {
 
 /// Makes the `blocks` edges among the tag's imported tasks those of the document.
 async fn sync_edges(
-    txn: &DatabaseTransaction,
-    cx: Ctx<'_>,
+    tx: &Tx<'_>,
     project_id: Uuid,
     tag: &str,
     planned: &[PlannedTask],
@@ -254,13 +244,13 @@ async fn sync_edges(
         "SELECT d.* FROM task_dependencies d JOIN tasks t ON t.id = d.task_id WHERE d.kind = 'blocks' AND t.project_id = ",
     );
     sql.bind(project_id).push(" AND t.tag = ").bind(tag.to_owned());
-    let current = task_dependency::Model::find_by_statement(sql.build(txn.get_database_backend())).all(txn).await?;
+    let current = task_dependency::Model::find_by_statement(sql.build(tx.get_database_backend())).all(tx).await?;
     let imported: HashSet<Uuid> = ids.values().copied().collect();
     let present: HashSet<(Uuid, Uuid)> = current.iter().map(|e| (e.task_id, e.depends_on_id)).collect();
     for edge in current.iter().filter(|e| imported.contains(&e.task_id) && imported.contains(&e.depends_on_id)) {
         if !desired.contains(&(edge.task_id, edge.depends_on_id)) {
-            task_dependency::Entity::delete_by_id((edge.task_id, edge.depends_on_id)).exec(txn).await?;
-            audit::record_change(txn, cx.request, tasks::DEPENDENCY_ENTITY, edge.task_id, Some(edge), None).await?;
+            task_dependency::Entity::delete_by_id((edge.task_id, edge.depends_on_id)).exec(tx).await?;
+            tx.audit(tasks::DEPENDENCY_ENTITY, edge.task_id, Some(edge), None).await?;
             report.dependencies_removed += 1;
         }
     }
@@ -273,9 +263,9 @@ async fn sync_edges(
             kind: Set(DependencyKind::Blocks),
             created_at: Set(Utc::now()),
         }
-        .insert(txn)
+        .insert(tx)
         .await?;
-        audit::record_change(txn, cx.request, tasks::DEPENDENCY_ENTITY, *from, None, Some(&edge)).await?;
+        tx.audit(tasks::DEPENDENCY_ENTITY, *from, None, Some(&edge)).await?;
         report.dependencies_added += 1;
     }
     Ok(())
@@ -283,8 +273,7 @@ async fn sync_edges(
 
 /// Keeps each tag's `metadata` in the project's settings, so that export can write it back.
 async fn store_tag_metadata(
-    txn: &DatabaseTransaction,
-    cx: Ctx<'_>,
+    tx: &Tx<'_>,
     project: project::Model,
     tags: &[taskmaster::TagPlan],
 ) -> ApiResult<project::Model> {
@@ -300,15 +289,21 @@ async fn store_tag_metadata(
     let mut model: project::ActiveModel = project.clone().into();
     model.settings = Set(settings);
     model.updated_at = Set(Utc::now());
-    let updated = model.update(txn).await?;
-    audit::record_change(txn, cx.request, projects::ENTITY, project.id, Some(&project), Some(&updated)).await?;
+    let updated = model.update(tx).await?;
+    tx.audit(projects::ENTITY, project.id, Some(&project), Some(&updated)).await?;
     Ok(updated)
 }
 
-/// The project as a tagged Task Master document (only `only_tags` when given). Tasks created through
-/// the API without a Task Master id get the next free number of their tag (or parent).
-pub async fn export(db: &impl ConnectionTrait, project_id: Uuid, only_tags: Option<&[String]>) -> ApiResult<Value> {
-    let project = projects::get(db, project_id).await?;
+/// The organization's project `project_id` as a tagged Task Master document (only `only_tags` when
+/// given). Tasks created through the API without a Task Master id get the next free number of their
+/// tag (or parent). Errors: `NOT_FOUND`.
+pub async fn export(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    project_id: Uuid,
+    only_tags: Option<&[String]>,
+) -> ApiResult<Value> {
+    let project = projects::get(db, scope, project_id).await?;
     let all = task::Entity::find()
         .filter(task::Column::ProjectId.eq(project_id))
         .order_by_asc(task::Column::Id)

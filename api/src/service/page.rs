@@ -1,17 +1,20 @@
 //! Keyset pagination shared by every list, for one parent or for many parents in one statement.
 //!
+//! Every list is confined to the viewer's organization ([`Tenancy`]): a root list by its rows'
+//! `organization_id`, a child list by keeping only the parents of the organization (`super::tenant`).
+//!
 //! Lists are ordered by a unique key (a UUIDv7 id, which is creation order, or an event's sequence).
 //! A page asks for `limit + 1` rows past the cursor so that `has_next_page` (or `has_previous_page`
 //! when paging backwards) costs nothing extra. Per DESIGN, many parents' pages come from one
-//! statement: `VALUES (...) CROSS JOIN LATERAL (... LIMIT n)` on PostgreSQL, which walks the index
-//! once per parent, and `ROW_NUMBER() OVER (PARTITION BY parent ...)` on SQLite, which has no LATERAL.
+//! statement: `(the organization's parents) CROSS JOIN LATERAL (... LIMIT n)` on PostgreSQL, which walks
+//! the index once per parent, and `ROW_NUMBER() OVER (PARTITION BY parent ...)` on SQLite, which has no LATERAL.
 
 use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Value};
 use uuid::Uuid;
 
-use super::sql::Sql;
+use super::{sql::Sql, tenant::Owned, viewer::Scope};
 use crate::error::{ApiError, ApiResult};
 
 /// Rows per page when the client gives neither `first` nor `last`.
@@ -213,6 +216,15 @@ impl Filter {
     }
 }
 
+/// How a list is confined to an organization.
+#[derive(Clone, Copy, Debug)]
+pub enum Tenancy {
+    /// A root list of a table with `organization_id`: `t.organization_id = $org`.
+    Rows,
+    /// A child list whose parent ids are rows of this table: only parents of the organization.
+    Parents(Owned),
+}
+
 /// Where a list's rows come from. `from` names the row table as `t`; `parent` is the SQL
 /// expression of the parent id; `key` is the unique ordering column. A ranked list orders by
 /// `rank DESC, key ASC` instead (e.g. most urgent first) and pages forward only.
@@ -226,12 +238,26 @@ pub struct ListSpec {
     pub key: &'static str,
     /// Integer expression ordered descending before `key`, if any.
     pub rank: Option<&'static str>,
+    /// How the list is confined to the viewer's organization.
+    pub tenancy: Tenancy,
+    /// The selected columns: `t.*`, or more from the tables `from` joins.
+    pub select: &'static str,
 }
 
 impl ListSpec {
-    /// A list ordered by `key`.
-    pub const fn new(from: &'static str, parent: &'static str, key: &'static str) -> Self {
-        Self { from, parent, key, rank: None }
+    /// A root list (no parent) of a table with `organization_id`, ordered by `key`.
+    pub const fn root(from: &'static str, key: &'static str) -> Self {
+        Self { from, parent: "NULL", key, rank: None, tenancy: Tenancy::Rows, select: "t.*" }
+    }
+
+    /// A list under parents that are rows of `parents`, ordered by `key`.
+    pub const fn child(from: &'static str, parent: &'static str, key: &'static str, parents: Owned) -> Self {
+        Self { from, parent, key, rank: None, tenancy: Tenancy::Parents(parents), select: "t.*" }
+    }
+
+    /// The same list selecting `select` (`t.*` and columns of the joined tables).
+    pub const fn selecting(self, select: &'static str) -> Self {
+        Self { select, ..self }
     }
 
     /// The same list ordered by `rank` (descending), then `key`.
@@ -284,13 +310,36 @@ fn push_range(sql: &mut Sql, spec: &ListSpec, args: &PageArgs) {
     }
 }
 
+/// Appends ` AND <the list's rows are the scope's>`: by `organization_id` for a root list, by
+/// parent for a child list.
+fn push_tenancy(sql: &mut Sql, spec: &ListSpec, scope: Scope) {
+    match spec.tenancy {
+        Tenancy::Rows => {
+            sql.push(" AND t.organization_id = ").bind(scope.organization_id);
+        }
+        Tenancy::Parents(parents) => {
+            sql.push(" AND ").push(spec.parent).push(" IN (SELECT x.id FROM ").push(parents.from());
+            sql.push(" WHERE ").push(parents.organization()).push(" = ").bind(scope.organization_id).push(")");
+        }
+    }
+}
+
+/// The parent table of a child list. A root list has none.
+fn parent_table(spec: &ListSpec) -> ApiResult<Owned> {
+    match spec.tenancy {
+        Tenancy::Parents(table) => Ok(table),
+        Tenancy::Rows => Err(anyhow::anyhow!("`{}` is a root list: it has no parents", spec.from).into()),
+    }
+}
+
 fn direction(args: &PageArgs) -> &'static str {
     if args.backward { " DESC" } else { " ASC" }
 }
 
-/// One page of a list that has no parent (e.g. all workspaces): one statement.
+/// One page of a list that has no parent (e.g. the organization's workspaces): one statement.
 pub async fn page<M: Listed>(
     db: &impl ConnectionTrait,
+    scope: Scope,
     spec: &ListSpec,
     filter: &Filter,
     args: &PageArgs,
@@ -300,8 +349,9 @@ pub async fn page<M: Listed>(
         return Ok(Page::empty());
     }
     let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT t.* FROM ");
-    sql.push(spec.from).push(" WHERE 1 = 1");
+    let mut sql = Sql::new("SELECT ");
+    sql.push(spec.select).push(" FROM ").push(spec.from).push(" WHERE 1 = 1");
+    push_tenancy(&mut sql, spec, scope);
     filter.push_to(&mut sql, backend);
     push_range(&mut sql, spec, args);
     sql.push(" ORDER BY ").push(&spec.order(args));
@@ -313,15 +363,18 @@ pub async fn page<M: Listed>(
     Ok(Page::from_rows(rows, args))
 }
 
-/// The same page of a list for each of `parents`, in one statement whatever their number.
+/// The same page of a list for each of `parents`, in one statement whatever their number; parents of
+/// another organization get nothing.
 pub async fn pages_by_parent<M: Listed>(
     db: &impl ConnectionTrait,
+    scope: Scope,
     spec: &ListSpec,
     parents: &[Uuid],
     filter: &Filter,
     args: &PageArgs,
 ) -> ApiResult<HashMap<Uuid, Page<M>>> {
     spec.check(args)?;
+    let parent_table = parent_table(spec)?;
     let mut pages: HashMap<Uuid, Page<M>> = parents.iter().map(|p| (*p, Page::empty())).collect();
     if args.limit == 0 || parents.is_empty() {
         return Ok(pages);
@@ -330,25 +383,26 @@ pub async fn pages_by_parent<M: Listed>(
     let take = (args.limit + 1) as i64;
     let mut sql;
     if backend == DbBackend::Postgres {
-        sql = Sql::new("SELECT p.page_parent AS page_parent, c.* FROM (VALUES ");
+        // The organization's parents only, then each one's page by index.
+        sql = Sql::new("SELECT p.id AS page_parent, c.* FROM ");
         let rank = spec.rank.map(|r| format!(", {r} AS page_rank")).unwrap_or_default();
-        for (i, parent) in parents.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" }).bind(*parent).push("::uuid)");
-        }
-        sql.push(") AS p(page_parent) CROSS JOIN LATERAL (SELECT t.*").push(&rank).push(" FROM ").push(spec.from);
-        sql.push(" WHERE ").push(spec.parent).push(" = p.page_parent");
+        parent_table.push_ids_in(&mut sql, scope, parents);
+        sql.push(" AS p CROSS JOIN LATERAL (SELECT ").push(spec.select).push(&rank).push(" FROM ").push(spec.from);
+        sql.push(" WHERE ").push(spec.parent).push(" = p.id");
         filter.push_to(&mut sql, backend);
         push_range(&mut sql, spec, args);
         sql.push(" ORDER BY ").push(&spec.order(args));
         sql.push(" LIMIT ").bind(take).push(") AS c");
     } else {
-        sql = Sql::new("SELECT * FROM (SELECT t.*, ");
+        sql = Sql::new("SELECT * FROM (SELECT ");
+        sql.push(spec.select).push(", ");
         if let Some(rank) = spec.rank {
             sql.push(rank).push(" AS page_rank, ");
         }
         sql.push(spec.parent).push(" AS page_parent, ROW_NUMBER() OVER (PARTITION BY ").push(spec.parent);
         sql.push(" ORDER BY ").push(&spec.order(args)).push(") AS page_row FROM ").push(spec.from);
-        sql.push(" WHERE ").push(spec.parent).push(" IN ").bind_list(parents.iter().copied());
+        sql.push(" WHERE ").push(spec.parent).push(" IN ");
+        parent_table.push_ids_in(&mut sql, scope, parents);
         filter.push_to(&mut sql, backend);
         push_range(&mut sql, spec, args);
         sql.push(") AS ranked WHERE page_row <= ").bind(take);
@@ -373,15 +427,17 @@ fn decode_with_parent<M: FromQueryResult>(row: &QueryResult) -> ApiResult<(Uuid,
     Ok((parent, M::from_query_result(row, "")?))
 }
 
-/// How many rows the list holds for each of `parents` (0 when none), in one statement.
+/// How many rows the list holds for each of `parents` (0 when none, or of another organization), in
+/// one statement.
 pub async fn counts_by_parent(
     db: &impl ConnectionTrait,
+    scope: Scope,
     spec: &ListSpec,
     parents: &[Uuid],
     filter: &Filter,
 ) -> ApiResult<HashMap<Uuid, i64>> {
     let mut counts: HashMap<Uuid, i64> = parents.iter().map(|p| (*p, 0)).collect();
-    for (parent, _, n) in grouped_counts(db, spec, parents, filter, None).await? {
+    for (parent, _, n) in grouped_counts(db, scope, spec, parents, filter, None).await? {
         counts.insert(parent, n);
     }
     Ok(counts)
@@ -390,12 +446,13 @@ pub async fn counts_by_parent(
 /// For each of `parents`, how many rows have each value of `column` (e.g. events per type).
 pub async fn counts_by_parent_and(
     db: &impl ConnectionTrait,
+    scope: Scope,
     spec: &ListSpec,
     parents: &[Uuid],
     column: &'static str,
 ) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
     let mut counts: HashMap<Uuid, Vec<(String, i64)>> = parents.iter().map(|p| (*p, Vec::new())).collect();
-    for (parent, key, n) in grouped_counts(db, spec, parents, &Filter::default(), Some(column)).await? {
+    for (parent, key, n) in grouped_counts(db, scope, spec, parents, &Filter::default(), Some(column)).await? {
         counts.entry(parent).or_default().push((key.unwrap_or_default(), n));
     }
     for list in counts.values_mut() {
@@ -408,6 +465,7 @@ pub async fn counts_by_parent_and(
 /// value present, zero when none (e.g. todos per status).
 pub async fn counts_by_parent_and_enum<E>(
     db: &impl ConnectionTrait,
+    scope: Scope,
     spec: &ListSpec,
     parents: &[Uuid],
     column: &'static str,
@@ -415,7 +473,7 @@ pub async fn counts_by_parent_and_enum<E>(
 where
     E: sea_orm::ActiveEnum<Value = String> + sea_orm::Iterable,
 {
-    let raw = counts_by_parent_and(db, spec, parents, column).await?;
+    let raw = counts_by_parent_and(db, scope, spec, parents, column).await?;
     Ok(raw
         .into_iter()
         .map(|(parent, counts)| {
@@ -431,6 +489,7 @@ where
 
 async fn grouped_counts(
     db: &impl ConnectionTrait,
+    scope: Scope,
     spec: &ListSpec,
     parents: &[Uuid],
     filter: &Filter,
@@ -439,6 +498,7 @@ async fn grouped_counts(
     if parents.is_empty() {
         return Ok(Vec::new());
     }
+    let parent_table = parent_table(spec)?;
     let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT ");
     sql.push(spec.parent).push(" AS page_parent, ");
@@ -446,7 +506,7 @@ async fn grouped_counts(
         sql.push(column).push(" AS group_key, ");
     }
     sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" IN ");
-    sql.bind_list(parents.iter().copied());
+    parent_table.push_ids_in(&mut sql, scope, parents);
     filter.push_to(&mut sql, backend);
     sql.push(" GROUP BY ").push(spec.parent);
     if let Some(column) = column {
@@ -463,11 +523,12 @@ async fn grouped_counts(
         .collect()
 }
 
-/// How many rows a list without parent holds.
-pub async fn count(db: &impl ConnectionTrait, spec: &ListSpec, filter: &Filter) -> ApiResult<i64> {
+/// How many rows a list without parent holds in the scope's organization.
+pub async fn count(db: &impl ConnectionTrait, scope: Scope, spec: &ListSpec, filter: &Filter) -> ApiResult<i64> {
     let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT COUNT(*) AS n FROM ");
     sql.push(spec.from).push(" WHERE 1 = 1");
+    push_tenancy(&mut sql, spec, scope);
     filter.push_to(&mut sql, backend);
     let row = db.query_one_raw(sql.build(backend)).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))

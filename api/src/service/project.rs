@@ -1,26 +1,27 @@
-//! Projects: create, read, update, delete, list, with audit entries.
+//! Projects: create, read, update, delete, list, with audit entries; each in its organization,
+//! `name` unique there.
 
 use chrono::Utc;
 use entity::{project, workspace};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, audit, new_id,
+    Ctx, Role, Scope, Tx, new_id,
     page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
     require_object, require_text,
+    tenant::{self, Owned},
 };
 use crate::error::{ApiError, ApiResult};
 
 /// Audit entity type of projects.
 pub const ENTITY: &str = "project";
 
-/// All projects, oldest first.
-pub const PROJECTS: ListSpec = ListSpec::new("projects t", "NULL", "t.id");
+/// The organization's projects, oldest first.
+pub const PROJECTS: ListSpec = ListSpec::root("projects t", "t.id");
 
 impl Listed for project::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -76,14 +77,16 @@ fn apply(model: &mut project::ActiveModel, fields: ProjectFields) -> ApiResult<(
     Ok(())
 }
 
-/// Creates a project inside `txn` and audits it. Errors: `BAD_USER_INPUT`, `CONFLICT` (name taken).
-pub async fn create_in(txn: &impl ConnectionTrait, cx: Ctx<'_>, fields: ProjectFields) -> ApiResult<project::Model> {
+/// Creates a project in `tx`'s organization and audits it. Errors: `BAD_USER_INPUT`, `CONFLICT`
+/// (name taken in the organization).
+pub async fn insert(tx: &Tx<'_>, fields: ProjectFields) -> ApiResult<project::Model> {
     let Some(name) = fields.name.clone() else {
         return Err(ApiError::bad_input("`name` is required"));
     };
     let now = Utc::now();
     let mut model = project::ActiveModel {
         id: Set(new_id()),
+        organization_id: Set(tx.viewer().organization_id),
         name: Set(name),
         description: Set(None),
         repository_url: Set(None),
@@ -94,67 +97,72 @@ pub async fn create_in(txn: &impl ConnectionTrait, cx: Ctx<'_>, fields: ProjectF
         updated_at: Set(now),
     };
     apply(&mut model, fields)?;
-    let created = model.insert(txn).await.map_err(name_taken)?;
-    audit::record_change(txn, cx.request, ENTITY, created.id, None, Some(&created)).await?;
+    let created = model.insert(tx).await.map_err(name_taken)?;
+    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
     Ok(created)
 }
 
-/// Creates a project. Errors: `BAD_USER_INPUT`, `CONFLICT` (name taken).
+/// Creates a project. Errors: `FORBIDDEN`, `BAD_USER_INPUT`, `CONFLICT` (name taken).
 #[tracing::instrument(skip_all)]
 pub async fn create(cx: Ctx<'_>, fields: ProjectFields) -> ApiResult<project::Model> {
-    let txn = cx.db.begin().await?;
-    let created = create_in(&txn, cx, fields).await?;
-    txn.commit().await?;
+    let tx = cx.begin(Role::Member).await?;
+    let created = insert(&tx, fields).await?;
+    tx.commit().await?;
     Ok(created)
 }
 
-/// The project `id`. Errors: `NOT_FOUND`.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<project::Model> {
-    project::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "project" })
+/// The project `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
+/// organization's).
+pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<project::Model> {
+    tenant::row(db, scope, Owned::Projects, id).await?.ok_or(ApiError::NotFound { entity: "project" })
 }
 
-/// The project named `name`, if any.
-pub async fn find_by_name(db: &impl ConnectionTrait, name: &str) -> ApiResult<Option<project::Model>> {
-    Ok(project::Entity::find().filter(project::Column::Name.eq(name)).one(db).await?)
+/// The organization's project named `name`, if any.
+pub async fn find_by_name(db: &impl ConnectionTrait, scope: Scope, name: &str) -> ApiResult<Option<project::Model>> {
+    Ok(project::Entity::find()
+        .filter(project::Column::OrganizationId.eq(scope.organization_id))
+        .filter(project::Column::Name.eq(name))
+        .one(db)
+        .await?)
 }
 
-/// Applies `fields` to project `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
+/// Applies `fields` to project `id`. Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
 #[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, fields: ProjectFields) -> ApiResult<project::Model> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
+    let tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
     let mut model: project::ActiveModel = current.clone().into();
     apply(&mut model, fields)?;
     model.updated_at = Set(Utc::now());
-    let updated = model.update(&txn).await.map_err(name_taken)?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
-    txn.commit().await?;
+    let updated = model.update(&tx).await.map_err(name_taken)?;
+    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    tx.commit().await?;
     Ok(updated)
 }
 
 /// Deletes project `id` with its tasks (cascade); its workspaces stay, unlinked.
-/// Errors: `NOT_FOUND`.
+/// Errors: `FORBIDDEN`, `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
+    let tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
     workspace::Entity::update_many()
         .col_expr(workspace::Column::ProjectId, Expr::value(Option::<Uuid>::None))
         .filter(workspace::Column::ProjectId.eq(id))
-        .exec(&txn)
+        .exec(&tx)
         .await?;
-    project::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
-    txn.commit().await?;
+    project::Entity::delete_by_id(id).exec(&tx).await?;
+    tx.audit(ENTITY, id, Some(&current), None).await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// One page of all projects.
+/// One page of the organization's projects.
 pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<project::Model>> {
-    page::page(cx.db, &PROJECTS, &Filter::default(), args).await
+    page::page(cx.db, cx.scope(), &PROJECTS, &Filter::default(), args).await
 }
 
-/// How many projects exist.
+/// How many projects the organization has.
 pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
-    page::count(cx.db, &PROJECTS, &Filter::default()).await
+    page::count(cx.db, cx.scope(), &PROJECTS, &Filter::default()).await
 }

@@ -5,14 +5,15 @@ use entity::{
     pull_request::{self, PullRequestStatus},
     task_pull_request,
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, audit, new_id,
-    page::{CursorKey, ListSpec, Listed},
+    Ctx, Role, Scope, new_id,
+    page::{CursorKey, Filter, ListSpec, Listed},
     project, require_object, require_text, task as tasks,
+    tenant::{self, Owned},
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -22,13 +23,37 @@ pub const ENTITY: &str = "pull_request";
 pub const LINK_ENTITY: &str = "task_pull_request";
 
 /// A project's pull requests, oldest first.
-pub const PULL_REQUESTS_OF_PROJECT: ListSpec = ListSpec::new("pull_requests t", "t.project_id", "t.id");
+pub const PULL_REQUESTS_OF_PROJECT: ListSpec =
+    ListSpec::child("pull_requests t", "t.project_id", "t.id", Owned::Projects);
 /// The pull requests linked to a task.
-pub const PULL_REQUESTS_OF_TASK: ListSpec =
-    ListSpec::new("pull_requests t JOIN task_pull_requests l ON l.pull_request_id = t.id", "l.task_id", "t.id");
+pub const PULL_REQUESTS_OF_TASK: ListSpec = ListSpec::child(
+    "pull_requests t JOIN task_pull_requests l ON l.pull_request_id = t.id",
+    "l.task_id",
+    "t.id",
+    Owned::Tasks,
+);
 /// The tasks a pull request carries.
-pub const TASKS_OF_PULL_REQUEST: ListSpec =
-    ListSpec::new("tasks t JOIN task_pull_requests l ON l.task_id = t.id", "l.pull_request_id", "t.id");
+pub const TASKS_OF_PULL_REQUEST: ListSpec = ListSpec::child(
+    "tasks t JOIN task_pull_requests l ON l.task_id = t.id",
+    "l.pull_request_id",
+    "t.id",
+    Owned::PullRequests,
+);
+
+/// Which of a project's pull requests to list.
+#[derive(Clone, Debug, Default)]
+pub struct PullRequestQuery {
+    /// Only pull requests in one of these statuses.
+    pub status: Option<Vec<PullRequestStatus>>,
+}
+
+impl PullRequestQuery {
+    /// The list filter.
+    pub fn filter(&self) -> Filter {
+        let statuses = self.status.as_ref().map(|s| s.iter().map(|s| s.to_value()).collect::<Vec<_>>());
+        Filter::default().is_in("t.status", statuses.as_deref())
+    }
+}
 
 impl Listed for pull_request::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -85,7 +110,7 @@ fn apply(model: &mut pull_request::ActiveModel, fields: PullRequestFields) -> Ap
     Ok(())
 }
 
-/// Creates a pull request in project `project_id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
+/// Creates a pull request in project `project_id`. Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`.
 #[tracing::instrument(skip_all, fields(project_id = %project_id))]
 pub async fn create(cx: Ctx<'_>, project_id: Uuid, fields: PullRequestFields) -> ApiResult<pull_request::Model> {
     for (name, value) in
@@ -95,8 +120,8 @@ pub async fn create(cx: Ctx<'_>, project_id: Uuid, fields: PullRequestFields) ->
             return Err(ApiError::bad_input(format!("`{name}` is required")));
         }
     }
-    let txn = cx.db.begin().await?;
-    project::get(&txn, project_id).await?;
+    let tx = cx.begin(Role::Member).await?;
+    project::get(&tx, cx.scope(), project_id).await?;
     let now = Utc::now();
     let mut model = pull_request::ActiveModel {
         id: Set(new_id()),
@@ -112,78 +137,82 @@ pub async fn create(cx: Ctx<'_>, project_id: Uuid, fields: PullRequestFields) ->
         updated_at: Set(now),
     };
     apply(&mut model, fields)?;
-    let created = model.insert(&txn).await?;
-    audit::record_change(&txn, cx.request, ENTITY, created.id, None, Some(&created)).await?;
-    txn.commit().await?;
+    let created = model.insert(&tx).await?;
+    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
+    tx.commit().await?;
     Ok(created)
 }
 
-/// The pull request `id`. Errors: `NOT_FOUND`.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<pull_request::Model> {
-    pull_request::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "pull request" })
+/// The pull request `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
+/// organization's).
+pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<pull_request::Model> {
+    tenant::row(db, scope, Owned::PullRequests, id).await?.ok_or(ApiError::NotFound { entity: "pull request" })
 }
 
-/// Applies `fields` to pull request `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
+/// Applies `fields` to pull request `id`. Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`.
 #[tracing::instrument(skip_all, fields(pull_request_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, fields: PullRequestFields) -> ApiResult<pull_request::Model> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
+    let tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
     let mut model: pull_request::ActiveModel = current.clone().into();
     apply(&mut model, fields)?;
     model.updated_at = Set(Utc::now());
-    let updated = model.update(&txn).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
-    txn.commit().await?;
+    let updated = model.update(&tx).await?;
+    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    tx.commit().await?;
     Ok(updated)
 }
 
-/// Deletes pull request `id` and its links. Errors: `NOT_FOUND`.
+/// Deletes pull request `id` and its links. Errors: `FORBIDDEN`, `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(pull_request_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
-    pull_request::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
-    txn.commit().await?;
+    let tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
+    pull_request::Entity::delete_by_id(id).exec(&tx).await?;
+    tx.audit(ENTITY, id, Some(&current), None).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Links task `task_id` to pull request `pull_request_id` (same project; linking twice changes
-/// nothing). Errors: `NOT_FOUND`, `BAD_USER_INPUT` (different projects).
+/// nothing). Errors: `FORBIDDEN`, `NOT_FOUND` (either, also of another organization), `BAD_USER_INPUT`
+/// (different projects).
 #[tracing::instrument(skip_all, fields(task_id = %task_id, pull_request_id = %pull_request_id))]
 pub async fn link(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResult<pull_request::Model> {
-    let txn = cx.db.begin().await?;
-    let task = tasks::get(&txn, task_id).await?;
-    let pr = get(&txn, pull_request_id).await?;
+    let tx = cx.begin(Role::Member).await?;
+    let task = tasks::get(&tx, cx.scope(), task_id).await?;
+    let pr = get(&tx, cx.scope(), pull_request_id).await?;
     if task.project_id != pr.project_id {
         return Err(ApiError::bad_input("the task and the pull request belong to different projects"));
     }
-    if task_pull_request::Entity::find_by_id((task_id, pull_request_id)).one(&txn).await?.is_none() {
+    if task_pull_request::Entity::find_by_id((task_id, pull_request_id)).one(&tx).await?.is_none() {
         let link = task_pull_request::ActiveModel {
             task_id: Set(task_id),
             pull_request_id: Set(pull_request_id),
             created_at: Set(Utc::now()),
         }
-        .insert(&txn)
+        .insert(&tx)
         .await?;
-        audit::record_change(&txn, cx.request, LINK_ENTITY, task_id, None, Some(&link)).await?;
+        tx.audit(LINK_ENTITY, task_id, None, Some(&link)).await?;
     }
-    txn.commit().await?;
+    tx.commit().await?;
     Ok(pr)
 }
 
-/// Removes the link between a task and a pull request. Errors: `NOT_FOUND` (no such link).
+/// Removes the link between a task and a pull request. Errors: `FORBIDDEN`, `NOT_FOUND` (no such task,
+/// pull request or link).
 #[tracing::instrument(skip_all, fields(task_id = %task_id, pull_request_id = %pull_request_id))]
 pub async fn unlink(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResult<pull_request::Model> {
-    let txn = cx.db.begin().await?;
+    let tx = cx.begin(Role::Member).await?;
+    tasks::get(&tx, cx.scope(), task_id).await?;
+    let pr = get(&tx, cx.scope(), pull_request_id).await?;
     let link = task_pull_request::Entity::find_by_id((task_id, pull_request_id))
-        .one(&txn)
+        .one(&tx)
         .await?
         .ok_or(ApiError::NotFound { entity: "task link" })?;
-    task_pull_request::Entity::delete_by_id((task_id, pull_request_id)).exec(&txn).await?;
-    audit::record_change(&txn, cx.request, LINK_ENTITY, task_id, Some(&link), None).await?;
-    let pr = get(&txn, pull_request_id).await?;
-    txn.commit().await?;
+    task_pull_request::Entity::delete_by_id((task_id, pull_request_id)).exec(&tx).await?;
+    tx.audit(LINK_ENTITY, task_id, Some(&link), None).await?;
+    tx.commit().await?;
     Ok(pr)
 }
 

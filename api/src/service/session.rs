@@ -6,21 +6,22 @@ use chrono::{DateTime, Duration, Utc};
 use entity::{
     documentation_session::{self, SessionStatus},
     session_todo::TodoStatus,
-    workspace,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, RequestContext, audit,
+    Ctx, RequestContext, Role, Scope, Tx, Viewer,
     event::{self, NewEvent, types},
     new_id,
-    page::{CursorKey, ListSpec, Listed},
-    require_object, require_text, todo,
+    page::{CursorKey, Filter, ListSpec, Listed},
+    require_object, require_text,
+    sql::Sql,
+    tenant::{self, Owned},
+    todo,
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -28,7 +29,23 @@ use crate::error::{ApiError, ApiResult};
 pub const ENTITY: &str = "documentation_session";
 
 /// A workspace's sessions, oldest first.
-pub const SESSIONS_OF_WORKSPACE: ListSpec = ListSpec::new("documentation_sessions t", "t.workspace_id", "t.id");
+pub const SESSIONS_OF_WORKSPACE: ListSpec =
+    ListSpec::child("documentation_sessions t", "t.workspace_id", "t.id", Owned::Workspaces);
+
+/// Which of a workspace's sessions to list.
+#[derive(Clone, Debug, Default)]
+pub struct SessionQuery {
+    /// Only sessions in one of these statuses.
+    pub status: Option<Vec<SessionStatus>>,
+}
+
+impl SessionQuery {
+    /// The list filter.
+    pub fn filter(&self) -> Filter {
+        let statuses = self.status.as_ref().map(|s| s.iter().map(|s| status_name(*s)).collect::<Vec<_>>());
+        Filter::default().is_in("t.status", statuses.as_deref())
+    }
+}
 
 /// Most files one session may start with.
 pub const MAX_FILES: usize = 10_000;
@@ -99,10 +116,8 @@ pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_
     let metadata = input.metadata.unwrap_or_else(|| json!({}));
     require_object("metadata", &metadata)?;
 
-    let txn = cx.db.begin().await?;
-    if workspace::Entity::find_by_id(input.workspace_id).one(&txn).await?.is_none() {
-        return Err(ApiError::NotFound { entity: "workspace" });
-    }
+    let mut tx = cx.begin(Role::Member).await?;
+    super::workspace::get(&tx, cx.scope(), input.workspace_id).await?;
     let session_id = new_id();
     documentation_session::ActiveModel {
         id: Set(session_id),
@@ -116,47 +131,45 @@ pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(&tx)
     .await?;
     let todos = input
         .file_paths
         .iter()
         .map(|path| todo::NewTodo { file_path: path.clone(), ..todo::NewTodo::default() })
         .collect();
-    let session = get(&txn, session_id).await?;
-    audit::record_change(&txn, cx.request, ENTITY, session_id, None, Some(&session)).await?;
-    todo::insert_all(&txn, cx.request, session_id, todos).await?;
+    let session = get(&tx, cx.scope(), session_id).await?;
+    tx.audit(ENTITY, session_id, None, Some(&session)).await?;
+    todo::insert_all(&tx, session_id, todos).await?;
     event::append(
-        &txn,
+        &tx,
         session_id,
         NewEvent::system(types::SESSION_STARTED, json!({ "fileCount": input.file_paths.len() })),
     )
     .await?;
-    let session = get(&txn, session_id).await?;
-    txn.commit().await?;
-    cx.bus.wake(session_id);
+    let session = get(&tx, cx.scope(), session_id).await?;
+    tx.wake(session_id);
+    tx.commit().await?;
     tracing::info!(%session_id, files = input.file_paths.len(), "session started");
     Ok(session)
 }
 
 /// Audits a status change of session `id` made by a bulk update.
-async fn audit_status(
-    txn: &impl sea_orm::ConnectionTrait,
-    request: &RequestContext,
-    id: Uuid,
-    from: SessionStatus,
-    to: SessionStatus,
-) -> ApiResult<()> {
+async fn audit_status(tx: &Tx<'_>, id: Uuid, from: SessionStatus, to: SessionStatus) -> ApiResult<()> {
     let changes = json!({ "status": { "old": status_name(from), "new": status_name(to) } });
-    audit::record(txn, request, ENTITY, id, entity::audit_log::AuditAction::Update, changes).await
+    tx.audit_update(ENTITY, id, changes).await
 }
 
-/// The session `id`. Errors: `NOT_FOUND`.
-pub async fn get(db: &impl sea_orm::ConnectionTrait, id: Uuid) -> ApiResult<documentation_session::Model> {
-    documentation_session::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound { entity: "documentation session" })
+/// The session `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
+/// organization's).
+pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<documentation_session::Model> {
+    tenant::row(db, scope, Owned::Sessions, id).await?.ok_or(ApiError::NotFound { entity: "documentation session" })
+}
+
+/// The newest event sequence of session `id`, in whatever organization: for the event bus, whose
+/// feeds only serve sessions a subscription has already found in its viewer's organization.
+pub async fn last_sequence(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<i64>> {
+    Ok(documentation_session::Entity::find_by_id(id).one(db).await?.map(|s| s.last_event_sequence))
 }
 
 /// The state machine of session status. Staying put is allowed; `completed`, `failed` and `expired`
@@ -183,12 +196,12 @@ pub fn status_name(status: SessionStatus) -> String {
 }
 
 /// Applies `changes` to session `id`; a status change appends `session_status_changed`.
-/// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (forbidden transition, bad fields), `CONFLICT` (the status
-/// changed concurrently).
+/// Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` (forbidden transition, bad fields), `CONFLICT`
+/// (the status changed concurrently).
 #[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, changes: SessionChanges) -> ApiResult<documentation_session::Model> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
     let from = current.status;
     let to = changes.status.unwrap_or(from);
     check_transition(from, to)?;
@@ -208,12 +221,12 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: SessionChanges) -> ApiResult
     if let Some(expires_at) = changes.expires_at {
         update = update.col_expr(documentation_session::Column::ExpiresAt, Expr::value(expires_at));
     }
-    if update.exec(&txn).await?.rows_affected == 0 {
+    if update.exec(&tx).await?.rows_affected == 0 {
         return Err(ApiError::Conflict("the session's status changed meanwhile; read it again".into()));
     }
     if from != to {
         event::append(
-            &txn,
+            &tx,
             id,
             NewEvent::system(
                 types::SESSION_STATUS_CHANGED,
@@ -221,36 +234,30 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: SessionChanges) -> ApiResult
             ),
         )
         .await?;
+        tx.wake(id);
     }
-    let session = get(&txn, id).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&session)).await?;
-    txn.commit().await?;
-    if from != to {
-        cx.bus.wake(id);
-    }
+    let session = get(&tx, cx.scope(), id).await?;
+    tx.audit(ENTITY, id, Some(&current), Some(&session)).await?;
+    tx.commit().await?;
     Ok(session)
 }
 
-/// Moves a pending session to `in_progress` inside `txn` (when its first todo is claimed).
-/// Returns whether it moved.
-pub async fn mark_in_progress(
-    txn: &impl sea_orm::ConnectionTrait,
-    request: &RequestContext,
-    id: Uuid,
-) -> ApiResult<bool> {
+/// Moves a pending session to `in_progress` in `tx` (when its first todo is claimed). Returns whether
+/// it moved.
+pub async fn mark_in_progress(tx: &Tx<'_>, id: Uuid) -> ApiResult<bool> {
     let moved = documentation_session::Entity::update_many()
         .col_expr(documentation_session::Column::Status, Expr::value(status_name(SessionStatus::InProgress)))
         .col_expr(documentation_session::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(documentation_session::Column::Id.eq(id))
         .filter(documentation_session::Column::Status.eq(status_name(SessionStatus::Pending)))
-        .exec(txn)
+        .exec(tx)
         .await?
         .rows_affected
         == 1;
     if moved {
-        audit_status(txn, request, id, SessionStatus::Pending, SessionStatus::InProgress).await?;
+        audit_status(tx, id, SessionStatus::Pending, SessionStatus::InProgress).await?;
         event::append(
-            txn,
+            tx,
             id,
             NewEvent::system(types::SESSION_STATUS_CHANGED, json!({ "from": "pending", "to": "in_progress" })),
         )
@@ -259,87 +266,115 @@ pub async fn mark_in_progress(
     Ok(moved)
 }
 
-/// Deletes session `id` with its todos and events (cascade). Errors: `NOT_FOUND`.
+/// Deletes session `id` with its todos and events (cascade). Errors: `FORBIDDEN`, `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
-    documentation_session::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
-    txn.commit().await?;
-    cx.bus.wake(id);
+    let mut tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
+    documentation_session::Entity::delete_by_id(id).exec(&tx).await?;
+    tx.audit(ENTITY, id, Some(&current), None).await?;
+    tx.wake(id);
+    tx.commit().await?;
     Ok(())
 }
 
-/// The expiry sweep: every session past `expires_at` that is still pending or in progress becomes
-/// `expired`, each in its own transaction with a `session_expired` event; lapsed todo leases are
-/// released too. Returns how many sessions expired.
+/// The organization's sweep (`expireSessions`): every session of the viewer's organization past
+/// `expires_at` that is still pending or in progress becomes `expired`, each in its own unit of work
+/// with a `session_expired` event; lapsed todo leases of the organization are released too. Returns
+/// how many sessions expired. Errors: `FORBIDDEN` (below member).
 #[tracing::instrument(skip_all)]
 pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
+    cx.viewer().require(Role::Member)?;
     let now = Utc::now();
-    let due: Vec<Uuid> = documentation_session::Entity::find()
-        .select_only()
-        .column(documentation_session::Column::Id)
-        .filter(documentation_session::Column::ExpiresAt.lt(now))
-        .filter(
-            documentation_session::Column::Status
-                .is_in([status_name(SessionStatus::Pending), status_name(SessionStatus::InProgress)]),
-        )
-        .into_tuple()
-        .all(cx.db)
-        .await?;
+    let mut sql = Sql::new("SELECT x.id FROM ");
+    sql.push(Owned::Sessions.from()).push(" WHERE x.expires_at < ").bind(now);
+    sql.push(" AND x.status IN ('pending', 'in_progress') AND ").push(Owned::Sessions.organization()).push(" = ");
+    sql.bind(cx.scope().organization_id);
+    let due: Vec<Uuid> = cx
+        .db
+        .query_all_raw(sql.build(cx.db.get_database_backend()))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", "id"))
+        .collect::<Result<_, _>>()?;
     let mut expired = 0;
     for id in due {
-        let txn = cx.db.begin().await?;
-        let Some(current) = documentation_session::Entity::find_by_id(id).one(&txn).await? else { continue };
-        let changed = documentation_session::Entity::update_many()
-            .col_expr(documentation_session::Column::Status, Expr::value(status_name(SessionStatus::Expired)))
-            .col_expr(documentation_session::Column::UpdatedAt, Expr::value(now))
-            .filter(documentation_session::Column::Id.eq(id))
-            .filter(
-                documentation_session::Column::Status
-                    .is_in([status_name(SessionStatus::Pending), status_name(SessionStatus::InProgress)]),
-            )
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        if changed == 1 {
-            audit_status(&txn, cx.request, id, current.status, SessionStatus::Expired).await?;
-            event::append(&txn, id, NewEvent::system(types::SESSION_EXPIRED, json!({ "expiredAt": now }))).await?;
-            expired += 1;
-        }
-        txn.commit().await?;
-        cx.bus.wake(id);
+        expired += expire_one(cx, id, now).await? as u64;
     }
     todo::release_lapsed(cx, None).await?;
     Ok(expired)
 }
 
+/// Expires session `id` if it is still pending or in progress; returns whether it did.
+async fn expire_one(cx: Ctx<'_>, id: Uuid, now: DateTime<Utc>) -> ApiResult<bool> {
+    let mut tx = cx.begin(Role::Member).await?;
+    let Some(current) = tenant::row::<documentation_session::Model>(&tx, cx.scope(), Owned::Sessions, id).await? else {
+        return Ok(false);
+    };
+    let changed = documentation_session::Entity::update_many()
+        .col_expr(documentation_session::Column::Status, Expr::value(status_name(SessionStatus::Expired)))
+        .col_expr(documentation_session::Column::UpdatedAt, Expr::value(now))
+        .filter(documentation_session::Column::Id.eq(id))
+        .filter(
+            documentation_session::Column::Status
+                .is_in([status_name(SessionStatus::Pending), status_name(SessionStatus::InProgress)]),
+        )
+        .exec(&tx)
+        .await?
+        .rows_affected
+        == 1;
+    if changed {
+        audit_status(&tx, id, current.status, SessionStatus::Expired).await?;
+        event::append(&tx, id, NewEvent::system(types::SESSION_EXPIRED, json!({ "expiredAt": now }))).await?;
+        tx.wake(id);
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// The background sweep: runs [`expire_due`] for every organization that has an expired session or a
+/// lapsed lease, as Docket itself (`system expiry-sweep`). Returns how many sessions expired.
+pub async fn expire_due_everywhere(db: &sea_orm::DatabaseConnection, bus: &crate::events::EventBus) -> ApiResult<u64> {
+    let now = Utc::now();
+    let mut sql = Sql::new(
+        "SELECT DISTINCT w.organization_id FROM documentation_sessions s JOIN workspaces w ON w.id = s.workspace_id \
+         WHERE (s.expires_at < ",
+    );
+    sql.bind(now).push(
+        " AND s.status IN ('pending', 'in_progress')) OR EXISTS (SELECT 1 FROM session_todos t \
+         WHERE t.session_id = s.id AND t.status = 'in_progress' AND t.lease_expires_at < ",
+    );
+    sql.bind(now).push(")");
+    let organizations: Vec<Uuid> = db
+        .query_all_raw(sql.build(db.get_database_backend()))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", "organization_id"))
+        .collect::<Result<_, _>>()?;
+    let mut expired = 0;
+    for organization in organizations {
+        let request = RequestContext::of(Viewer::system("expiry-sweep", organization));
+        expired += expire_due(Ctx { db, bus, request: &request }).await?;
+    }
+    Ok(expired)
+}
+
 /// Todos per status for each of `sessions`, every status present (zero when none).
 pub async fn todo_counts(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl ConnectionTrait,
+    scope: Scope,
     sessions: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<(TodoStatus, i64)>>> {
-    super::page::counts_by_parent_and_enum(db, &todo::TODOS_OF_SESSION, sessions, "t.status").await
+    super::page::counts_by_parent_and_enum(db, scope, &todo::TODOS_OF_SESSION, sessions, "t.status").await
 }
 
 /// Events per type for each of `sessions`, by type name.
 pub async fn event_counts(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl ConnectionTrait,
+    scope: Scope,
     sessions: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
-    super::page::counts_by_parent_and(db, &event::EVENTS_OF_SESSION, sessions, "t.event_type").await
-}
-
-/// Sessions by id, for loaders.
-pub async fn get_many(
-    db: &impl sea_orm::ConnectionTrait,
-    ids: &[Uuid],
-) -> ApiResult<Vec<documentation_session::Model>> {
-    Ok(documentation_session::Entity::find()
-        .filter(documentation_session::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    super::page::counts_by_parent_and(db, scope, &event::EVENTS_OF_SESSION, sessions, "t.event_type").await
 }
 
 /// Rejects work on a session that has finished. Errors: `BAD_USER_INPUT`.

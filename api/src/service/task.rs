@@ -11,16 +11,17 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, RequestContext, audit, graph, new_id,
+    Ctx, Role, Scope, Tx, graph, new_id,
     page::{self, Cond, CursorKey, Filter, ListSpec, Listed},
     project, require_object, require_text,
     sql::Sql,
+    tenant::{self, Owned},
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -33,17 +34,88 @@ pub const ENTITY: &str = "task";
 pub const DEPENDENCY_ENTITY: &str = "task_dependency";
 
 /// A project's tasks, oldest first.
-pub const TASKS_OF_PROJECT: ListSpec = ListSpec::new("tasks t", "t.project_id", "t.id");
+pub const TASKS_OF_PROJECT: ListSpec = ListSpec::child("tasks t", "t.project_id", "t.id", Owned::Projects);
 /// A task's subtasks.
-pub const SUBTASKS: ListSpec = ListSpec::new("tasks t", "t.parent_id", "t.id");
+pub const SUBTASKS: ListSpec = ListSpec::child("tasks t", "t.parent_id", "t.id", Owned::Tasks);
 /// The tasks a task depends on.
 pub const DEPENDENCIES: ListSpec =
-    ListSpec::new("tasks t JOIN task_dependencies d ON d.depends_on_id = t.id", "d.task_id", "t.id");
+    ListSpec::child("tasks t JOIN task_dependencies d ON d.depends_on_id = t.id", "d.task_id", "t.id", Owned::Tasks);
 /// The tasks that depend on a task.
 pub const DEPENDENTS: ListSpec =
-    ListSpec::new("tasks t JOIN task_dependencies d ON d.task_id = t.id", "d.depends_on_id", "t.id");
+    ListSpec::child("tasks t JOIN task_dependencies d ON d.task_id = t.id", "d.depends_on_id", "t.id", Owned::Tasks);
 /// A task's status history, oldest first.
-pub const HISTORY: ListSpec = ListSpec::new("task_state_transitions t", "t.task_id", "t.id");
+pub const HISTORY: ListSpec = ListSpec::child("task_state_transitions t", "t.task_id", "t.id", Owned::Tasks);
+
+/// Which of a project's tasks to list; every given condition must hold.
+#[derive(Clone, Debug, Default)]
+pub struct TaskQuery {
+    /// One of these statuses.
+    pub status: Option<Vec<TaskStatus>>,
+    /// One of these priorities.
+    pub priority: Option<Vec<TaskPriority>>,
+    /// One of these Task Master tags.
+    pub tag: Option<Vec<String>>,
+    /// Holds every one of these labels.
+    pub labels: Option<Vec<String>>,
+    /// `Some(true)`: top-level tasks only; `Some(false)`: subtasks only.
+    pub parent_is_null: Option<bool>,
+    /// Created at or after.
+    pub created_since: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Words that must all appear in the title, description or details.
+    pub search: Option<String>,
+}
+
+impl TaskQuery {
+    /// The list filter. Errors: `BAD_USER_INPUT` (a search without words).
+    pub fn filter(&self) -> ApiResult<Filter> {
+        let mut filter = Filter::default();
+        if let Some(statuses) = &self.status {
+            filter = filter.with(Cond::In("t.status", statuses.iter().map(|s| status_name(*s)).collect()));
+        }
+        if let Some(priorities) = &self.priority {
+            filter = filter.with(Cond::In("t.priority", priorities.iter().map(|p| p.to_value()).collect()));
+        }
+        if let Some(tags) = &self.tag {
+            filter = filter.with(Cond::In("t.tag", tags.clone()));
+        }
+        if let Some(labels) = &self.labels {
+            filter = filter.with(Cond::JsonContainsAll("t.tags", labels.clone()));
+        }
+        if let Some(null) = self.parent_is_null {
+            filter = filter.with(Cond::IsNull("t.parent_id", null));
+        }
+        if let Some(at) = self.created_since {
+            filter = filter.with(Cond::Since("t.created_at", at, true));
+        }
+        if let Some(at) = self.created_before {
+            filter = filter.with(Cond::Since("t.created_at", at, false));
+        }
+        if let Some(search) = &self.search {
+            if search.split_whitespace().next().is_none() {
+                return Err(ApiError::bad_input("`search` needs at least one word"));
+            }
+            filter = filter.with(Cond::TaskSearch(search.clone()));
+        }
+        Ok(filter)
+    }
+}
+
+/// Which dependencies (or dependents) of a task to list.
+#[derive(Clone, Debug, Default)]
+pub struct DependencyQuery {
+    /// Only edges of these kinds.
+    pub kind: Option<Vec<DependencyKind>>,
+}
+
+impl DependencyQuery {
+    /// The list filter.
+    pub fn filter(&self) -> Filter {
+        let kinds = self.kind.as_ref().map(|k| k.iter().map(|k| k.to_value()).collect::<Vec<_>>());
+        Filter::default().is_in("d.kind", kinds.as_deref())
+    }
+}
 
 /// Statuses in which a task is finished: it no longer blocks anything.
 pub const FINISHED: [TaskStatus; 2] = [TaskStatus::Done, TaskStatus::Cancelled];
@@ -173,14 +245,9 @@ fn apply(model: &mut task::ActiveModel, fields: TaskFields) -> ApiResult<()> {
     Ok(())
 }
 
-/// Inserts a task inside `txn` (no parent or project checks: callers made them), records its first
-/// state and audits it.
-pub async fn insert_in(
-    txn: &impl ConnectionTrait,
-    request: &RequestContext,
-    id: Uuid,
-    new: NewTask,
-) -> ApiResult<task::Model> {
+/// Inserts a task in `tx` (no parent or project checks: callers made them), records its first state
+/// and audits it.
+pub async fn insert(tx: &Tx<'_>, id: Uuid, new: NewTask) -> ApiResult<task::Model> {
     if new.fields.title.is_none() {
         return Err(ApiError::bad_input("`title` is required"));
     }
@@ -218,17 +285,16 @@ pub async fn insert_in(
         model.completed_at = Set(Some(now));
     }
     let created = model
-        .insert(txn)
+        .insert(tx)
         .await
         .map_err(|err| ApiError::unique(err, "a task with this `externalId` already exists in this project and tag"))?;
-    record_transition(txn, request, &created, None, None, now).await?;
-    audit::record_change(txn, request, ENTITY, created.id, None, Some(&created)).await?;
+    record_transition(tx, &created, None, None, now).await?;
+    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
     Ok(created)
 }
 
 async fn record_transition(
-    txn: &impl ConnectionTrait,
-    request: &RequestContext,
+    tx: &Tx<'_>,
     task: &task::Model,
     from: Option<(TaskStatus, DateTime<Utc>)>,
     note: Option<String>,
@@ -240,11 +306,11 @@ async fn record_transition(
         from_status: Set(from.map(|(status, _)| status)),
         to_status: Set(task.status),
         duration_ms: Set(from.map(|(_, since)| (at - since).num_milliseconds().max(0))),
-        actor: Set(request.actor.clone()),
+        actor: Set(Some(tx.viewer().actor())),
         note: Set(note),
         created_at: Set(at),
     }
-    .insert(txn)
+    .insert(tx)
     .await?;
     Ok(())
 }
@@ -259,49 +325,49 @@ async fn status_since(txn: &impl ConnectionTrait, task: &task::Model) -> ApiResu
     Ok(latest.map_or(task.created_at, |t| t.created_at))
 }
 
-/// Creates a task (a subtask when `parent_id` is given). Errors: `NOT_FOUND` (project or parent),
-/// `BAD_USER_INPUT` (bad fields, parent in another project), `CONFLICT` (external id taken).
+/// Creates a task (a subtask when `parent_id` is given). Errors: `FORBIDDEN`, `NOT_FOUND` (project or
+/// parent), `BAD_USER_INPUT` (bad fields, parent in another project), `CONFLICT` (external id taken).
 #[tracing::instrument(skip_all, fields(project_id = %new.project_id))]
 pub async fn create(cx: Ctx<'_>, new: NewTask) -> ApiResult<task::Model> {
-    let txn = cx.db.begin().await?;
-    project::get(&txn, new.project_id).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    project::get(&tx, cx.scope(), new.project_id).await?;
     if let Some(parent) = new.parent_id
-        && get(&txn, parent).await?.project_id != new.project_id
+        && get(&tx, cx.scope(), parent).await?.project_id != new.project_id
     {
         return Err(ApiError::bad_input("the parent task belongs to another project"));
     }
-    let created = insert_in(&txn, cx.request, new_id(), new).await?;
-    txn.commit().await?;
-    cx.bus.publish_tasks(vec![event(TaskEventKind::Created, &created, None)]).await;
+    let created = insert(&tx, new_id(), new).await?;
+    tx.announce(event(TaskEventKind::Created, &created, None));
+    tx.commit().await?;
     Ok(created)
 }
 
-/// The task `id`. Errors: `NOT_FOUND`.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<task::Model> {
-    task::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "task" })
+/// The task `id` of the scope's organization. Errors: `NOT_FOUND` (also for another organization's).
+pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<task::Model> {
+    tenant::row(db, scope, Owned::Tasks, id).await?.ok_or(ApiError::NotFound { entity: "task" })
 }
 
-/// The task with Task Master id `external_id` in `tag` of project `project_id`, if any.
+/// The task with Task Master id `external_id` in `tag` of the organization's project `project_id`,
+/// if any.
 pub async fn find_by_external_id(
     db: &impl ConnectionTrait,
+    scope: Scope,
     project_id: Uuid,
     tag: &str,
     external_id: &str,
 ) -> ApiResult<Option<task::Model>> {
-    Ok(task::Entity::find()
-        .filter(task::Column::ProjectId.eq(project_id))
-        .filter(task::Column::Tag.eq(tag))
-        .filter(task::Column::ExternalId.eq(external_id))
-        .one(db)
-        .await?)
+    let mut sql = Sql::new("SELECT x.* FROM ");
+    sql.push(Owned::Tasks.from()).push(" WHERE x.project_id = ").bind(project_id);
+    sql.push(" AND x.tag = ").bind(tag.to_owned()).push(" AND x.external_id = ").bind(external_id.to_owned());
+    sql.push(" AND ").push(Owned::Tasks.organization()).push(" = ").bind(scope.organization_id);
+    Ok(task::Model::find_by_statement(sql.build(db.get_database_backend())).one(db).await?)
 }
 
-/// Applies `fields` to `current` inside `txn`: increments `version` (only if the row still has
+/// Applies `fields` to `current` in `tx`: increments `version` (only if the row still has
 /// `current.version`), records a transition when the status changes, audits the change. Returns
 /// `current` untouched when nothing differs. Errors: `BAD_USER_INPUT`, `CONFLICT` (moved on).
-pub async fn update_in(
-    txn: &impl ConnectionTrait,
-    request: &RequestContext,
+pub async fn update_current(
+    tx: &Tx<'_>,
     current: task::Model,
     fields: TaskFields,
     note: Option<String>,
@@ -322,7 +388,7 @@ pub async fn update_in(
         .set(model)
         .filter(task::Column::Id.eq(current.id))
         .filter(task::Column::Version.eq(current.version))
-        .exec(txn)
+        .exec(tx)
         .await?
         .rows_affected;
     if changed == 0 {
@@ -331,17 +397,17 @@ pub async fn update_in(
             current.version
         )));
     }
-    let updated = get(txn, current.id).await?;
+    let updated = get(tx, tx.viewer().scope(), current.id).await?;
     if status != current.status {
-        let since = status_since(txn, &current).await?;
-        record_transition(txn, request, &updated, Some((current.status, since)), note, now).await?;
+        let since = status_since(tx, &current).await?;
+        record_transition(tx, &updated, Some((current.status, since)), note, now).await?;
     }
-    audit::record_change(txn, request, ENTITY, current.id, Some(&current), Some(&updated)).await?;
+    tx.audit(ENTITY, current.id, Some(&current), Some(&updated)).await?;
     Ok(updated)
 }
 
 /// Updates task `id`. With `expected_version`, answers `CONFLICT` when the task is no longer at that
-/// version (optimistic concurrency). Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
+/// version (optimistic concurrency). Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
 #[tracing::instrument(skip_all, fields(task_id = %id))]
 pub async fn update(
     cx: Ctx<'_>,
@@ -350,8 +416,8 @@ pub async fn update(
     fields: TaskFields,
     note: Option<String>,
 ) -> ApiResult<task::Model> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
     if let Some(expected) = expected_version
         && expected != current.version
     {
@@ -360,23 +426,23 @@ pub async fn update(
             current.version
         )));
     }
-    let updated = update_in(&txn, cx.request, current.clone(), fields, note).await?;
-    txn.commit().await?;
+    let updated = update_current(&tx, current.clone(), fields, note).await?;
     if updated.version != current.version {
-        cx.bus.publish_tasks(vec![update_event(&current, &updated)]).await;
+        tx.announce(update_event(&current, &updated));
     }
+    tx.commit().await?;
     Ok(updated)
 }
 
-/// Deletes task `id` with its subtasks, edges and history (cascade). Errors: `NOT_FOUND`.
+/// Deletes task `id` with its subtasks, edges and history (cascade). Errors: `FORBIDDEN`, `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(task_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
-    task::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
-    txn.commit().await?;
-    cx.bus.publish_tasks(vec![event(TaskEventKind::Deleted, &current, None)]).await;
+    let mut tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
+    task::Entity::delete_by_id(id).exec(&tx).await?;
+    tx.audit(ENTITY, id, Some(&current), None).await?;
+    tx.announce(event(TaskEventKind::Deleted, &current, None));
+    tx.commit().await?;
     Ok(())
 }
 
@@ -405,7 +471,8 @@ async fn describe(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<String> 
 }
 
 /// Makes `task_id` depend on `depends_on_id` (or changes the kind of an existing edge).
-/// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (self, other project, or a `blocks` cycle, named).
+/// Errors: `FORBIDDEN`, `NOT_FOUND` (either task, also of another organization), `BAD_USER_INPUT`
+/// (self, other project, or a `blocks` cycle, named).
 #[tracing::instrument(skip_all, fields(task_id = %task_id, depends_on_id = %depends_on_id))]
 pub async fn add_dependency(
     cx: Ctx<'_>,
@@ -416,23 +483,23 @@ pub async fn add_dependency(
     if task_id == depends_on_id {
         return Err(ApiError::bad_input("a task cannot depend on itself"));
     }
-    let txn = cx.db.begin().await?;
-    let task = get(&txn, task_id).await?;
-    let depends_on = get(&txn, depends_on_id).await?;
+    let tx = cx.begin(Role::Member).await?;
+    let task = get(&tx, cx.scope(), task_id).await?;
+    let depends_on = get(&tx, cx.scope(), depends_on_id).await?;
     if task.project_id != depends_on.project_id {
         return Err(ApiError::bad_input("a task can only depend on a task of the same project"));
     }
-    let existing = task_dependency::Entity::find_by_id((task_id, depends_on_id)).one(&txn).await?;
+    let existing = task_dependency::Entity::find_by_id((task_id, depends_on_id)).one(&tx).await?;
     if existing.as_ref().is_some_and(|e| e.kind == kind) {
         return Ok(task);
     }
     if kind == DependencyKind::Blocks {
-        let edges = blocking_edges(&txn, task.project_id).await?;
+        let edges = blocking_edges(&tx, task.project_id).await?;
         if let Some(path) = graph::find_path(&edges, depends_on_id, task_id) {
             let cycle: Vec<Uuid> = std::iter::once(task_id).chain(path).collect();
             return Err(ApiError::bad_input(format!(
                 "this dependency would close a cycle: {}",
-                describe(&txn, &cycle).await?
+                describe(&tx, &cycle).await?
             )));
         }
     }
@@ -442,24 +509,25 @@ pub async fn add_dependency(
         kind: Set(kind),
         created_at: Set(Utc::now()),
     };
-    let saved = if existing.is_some() { edge.update(&txn).await? } else { edge.insert(&txn).await? };
-    audit::record_change(&txn, cx.request, DEPENDENCY_ENTITY, task_id, existing.as_ref(), Some(&saved)).await?;
-    txn.commit().await?;
+    let saved = if existing.is_some() { edge.update(&tx).await? } else { edge.insert(&tx).await? };
+    tx.audit(DEPENDENCY_ENTITY, task_id, existing.as_ref(), Some(&saved)).await?;
+    tx.commit().await?;
     Ok(task)
 }
 
-/// Removes the edge `task_id -> depends_on_id`. Errors: `NOT_FOUND` (no such edge).
+/// Removes the edge `task_id -> depends_on_id`. Errors: `FORBIDDEN`, `NOT_FOUND` (no such task or
+/// edge).
 #[tracing::instrument(skip_all, fields(task_id = %task_id, depends_on_id = %depends_on_id))]
 pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) -> ApiResult<task::Model> {
-    let txn = cx.db.begin().await?;
+    let tx = cx.begin(Role::Member).await?;
+    let task = get(&tx, cx.scope(), task_id).await?;
     let existing = task_dependency::Entity::find_by_id((task_id, depends_on_id))
-        .one(&txn)
+        .one(&tx)
         .await?
         .ok_or(ApiError::NotFound { entity: "task dependency" })?;
-    task_dependency::Entity::delete_by_id((task_id, depends_on_id)).exec(&txn).await?;
-    audit::record_change(&txn, cx.request, DEPENDENCY_ENTITY, task_id, Some(&existing), None).await?;
-    let task = get(&txn, task_id).await?;
-    txn.commit().await?;
+    task_dependency::Entity::delete_by_id((task_id, depends_on_id)).exec(&tx).await?;
+    tx.audit(DEPENDENCY_ENTITY, task_id, Some(&existing), None).await?;
+    tx.commit().await?;
     Ok(task)
 }
 
@@ -498,7 +566,8 @@ pub fn ready_filter(tag: Option<String>) -> Filter {
 /// Tasks per status for each of `projects`, every status present.
 pub async fn counts_by_status(
     db: &impl ConnectionTrait,
+    scope: Scope,
     projects: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<(TaskStatus, i64)>>> {
-    page::counts_by_parent_and_enum(db, &TASKS_OF_PROJECT, projects, "t.status").await
+    page::counts_by_parent_and_enum(db, scope, &TASKS_OF_PROJECT, projects, "t.status").await
 }

@@ -1,28 +1,33 @@
 //! Session todos: batch creation, updates, the dependency graph, and the worker actions
 //! (claim with a lease, complete, fail, skip) with their events.
+//!
+//! A lease belongs to its claimer: a claim records who claimed (`claimed_by`) and hands the worker a
+//! fresh random `lease_token`; renewing, completing and failing require it. A worker whose lease
+//! lapsed, and whose todo has since been released or claimed again, holds a stale token: its calls are
+//! `CONFLICT` and change nothing.
 
 use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
 use entity::{
-    audit_log::AuditAction,
     session_todo::{self, TodoStatus},
     session_todo_dependency,
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend,
-    EntityTrait, FromQueryResult, QueryFilter, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    FromQueryResult, QueryFilter,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, RequestContext, audit,
+    Ctx, Role, Scope, Tx,
     event::{self, NewEvent, types},
     lock_session, new_id,
-    page::{CursorKey, ListSpec, Listed},
+    page::{CursorKey, Filter, ListSpec, Listed},
     require_object, require_text, session,
     sql::Sql,
+    tenant::{self, Owned},
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -32,11 +37,40 @@ pub const ENTITY: &str = "session_todo";
 pub const DEPENDENCY_ENTITY: &str = "session_todo_dependency";
 
 /// A session's todos, oldest first.
-pub const TODOS_OF_SESSION: ListSpec = ListSpec::new("session_todos t", "t.session_id", "t.id");
+pub const TODOS_OF_SESSION: ListSpec = ListSpec::child("session_todos t", "t.session_id", "t.id", Owned::Sessions);
 
 /// The todos a todo depends on.
-pub const DEPENDENCIES_OF_TODO: ListSpec =
-    ListSpec::new("session_todos t JOIN session_todo_dependencies d ON d.depends_on_id = t.id", "d.todo_id", "t.id");
+pub const DEPENDENCIES_OF_TODO: ListSpec = ListSpec::child(
+    "session_todos t JOIN session_todo_dependencies d ON d.depends_on_id = t.id",
+    "d.todo_id",
+    "t.id",
+    Owned::Todos,
+);
+
+/// Which of a session's todos to list.
+#[derive(Clone, Debug, Default)]
+pub struct TodoQuery {
+    /// Only todos in one of these statuses.
+    pub status: Option<Vec<TodoStatus>>,
+}
+
+impl TodoQuery {
+    /// The list filter.
+    pub fn filter(&self) -> Filter {
+        let statuses = self.status.as_ref().map(|s| s.iter().map(|s| status_name(*s)).collect::<Vec<_>>());
+        Filter::default().is_in("t.status", statuses.as_deref())
+    }
+}
+
+/// A new lease token: 128 random bits, hex.
+fn lease_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// `CONFLICT` for a worker whose lease is gone.
+fn lease_lost() -> ApiError {
+    ApiError::Conflict("this lease has ended: the todo was released or claimed again since; claim another todo".into())
+}
 
 /// Lease given by `claim_next` when the caller names none, in seconds.
 pub const DEFAULT_LEASE_SECONDS: i64 = 300;
@@ -111,14 +145,9 @@ pub fn status_name(status: TodoStatus) -> String {
     status.to_value()
 }
 
-/// Inserts `todos` into session `session_id` inside `txn`, in chunks that stay under both databases'
+/// Inserts `todos` into session `session_id` in `tx`, in chunks that stay under both databases'
 /// parameter limits, and audits them. Returns the new todos in input order.
-pub async fn insert_all(
-    txn: &DatabaseTransaction,
-    request: &RequestContext,
-    session_id: Uuid,
-    todos: Vec<NewTodo>,
-) -> ApiResult<Vec<session_todo::Model>> {
+pub async fn insert_all(tx: &Tx<'_>, session_id: Uuid, todos: Vec<NewTodo>) -> ApiResult<Vec<session_todo::Model>> {
     let now = Utc::now();
     let mut ids = Vec::with_capacity(todos.len());
     let rows: Vec<session_todo::ActiveModel> = todos
@@ -137,6 +166,8 @@ pub async fn insert_all(
                 error: Set(None),
                 metadata: Set(todo.metadata),
                 lease_expires_at: Set(None),
+                lease_token: Set(None),
+                claimed_by: Set(None),
                 started_at: Set(None),
                 completed_at: Set(None),
                 created_at: Set(now),
@@ -145,18 +176,25 @@ pub async fn insert_all(
         })
         .collect();
     for chunk in rows.chunks(500) {
-        session_todo::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+        session_todo::Entity::insert_many(chunk.to_vec()).exec(tx).await?;
     }
-    let mut by_id: HashMap<Uuid, session_todo::Model> =
-        get_many(txn, &ids).await?.into_iter().map(|t| (t.id, t)).collect();
+    let mut by_id: HashMap<Uuid, session_todo::Model> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        by_id.extend(
+            tenant::rows::<session_todo::Model>(tx, tx.viewer().scope(), Owned::Todos, chunk)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t)),
+        );
+    }
     let created: Vec<(Uuid, session_todo::Model)> =
         ids.iter().filter_map(|id| Some((*id, by_id.remove(id)?))).collect();
-    audit::record_creations(txn, request, ENTITY, &created).await?;
+    super::audit::record_creations(tx, ENTITY, &created).await?;
     Ok(created.into_iter().map(|(_, todo)| todo).collect())
 }
 
 /// Adds `todos` to session `session_id` in one transaction and appends `todos_created`.
-/// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (bad fields, finished session, too many).
+/// Errors: `FORBIDDEN`, `NOT_FOUND` (session), `BAD_USER_INPUT` (bad fields, finished session, too many).
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) -> ApiResult<Vec<session_todo::Model>> {
     if todos.is_empty() || todos.len() > MAX_BATCH {
@@ -165,32 +203,29 @@ pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) ->
     for todo in &todos {
         check_new(todo)?;
     }
-    let txn = cx.db.begin().await?;
-    lock_session(&txn, session_id).await?;
-    session::require_open(&session::get(&txn, session_id).await?)?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let session = session::get(&tx, cx.scope(), session_id).await?;
+    lock_session(&tx, session_id).await?;
+    session::require_open(&session::get(&tx, cx.scope(), session.id).await?)?;
     let count = todos.len();
-    let created = insert_all(&txn, cx.request, session_id, todos).await?;
-    event::append(&txn, session_id, NewEvent::system(types::TODOS_CREATED, json!({ "count": count }))).await?;
-    txn.commit().await?;
-    cx.bus.wake(session_id);
+    let created = insert_all(&tx, session_id, todos).await?;
+    event::append(&tx, session_id, NewEvent::system(types::TODOS_CREATED, json!({ "count": count }))).await?;
+    tx.wake(session_id);
+    tx.commit().await?;
     Ok(created)
 }
 
-/// The todo `id`. Errors: `NOT_FOUND`.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<session_todo::Model> {
-    session_todo::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "session todo" })
+/// The todo `id` of the scope's organization. Errors: `NOT_FOUND` (also for another organization's).
+pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<session_todo::Model> {
+    tenant::row(db, scope, Owned::Todos, id).await?.ok_or(ApiError::NotFound { entity: "session todo" })
 }
 
-/// Todos by id, in no particular order.
-pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<Vec<session_todo::Model>> {
-    Ok(session_todo::Entity::find().filter(session_todo::Column::Id.is_in(ids.iter().copied())).all(db).await?)
-}
-
-/// Applies `changes` to todo `id` and appends `todo_updated`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
+/// Applies `changes` to todo `id` and appends `todo_updated`. Errors: `FORBIDDEN`, `NOT_FOUND`,
+/// `BAD_USER_INPUT`.
 #[tracing::instrument(skip_all, fields(todo_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, changes: TodoChanges) -> ApiResult<session_todo::Model> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
     let session_id = current.session_id;
     let mut model: session_todo::ActiveModel = current.clone().into();
     let mut changed = Vec::new();
@@ -215,32 +250,32 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: TodoChanges) -> ApiResult<se
         changed.push("metadata");
     }
     model.updated_at = Set(Utc::now());
-    let updated = model.update(&txn).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
-    event::append(&txn, session_id, NewEvent::system(types::TODO_UPDATED, json!({ "todoId": id, "fields": changed })))
+    let updated = model.update(&tx).await?;
+    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    event::append(&tx, session_id, NewEvent::system(types::TODO_UPDATED, json!({ "todoId": id, "fields": changed })))
         .await?;
-    txn.commit().await?;
-    cx.bus.wake(session_id);
+    tx.wake(session_id);
+    tx.commit().await?;
     Ok(updated)
 }
 
 /// Makes todo `todo_id` wait for `depends_on_id`. Adding an edge that exists changes nothing.
-/// Errors: `NOT_FOUND` (either todo), `BAD_USER_INPUT` (self-dependency, different sessions, or a
-/// cycle, which the message spells out).
+/// Errors: `FORBIDDEN`, `NOT_FOUND` (either todo, also of another organization), `BAD_USER_INPUT`
+/// (self-dependency, different sessions, or a cycle, which the message spells out).
 #[tracing::instrument(skip_all, fields(todo_id = %todo_id, depends_on_id = %depends_on_id))]
 pub async fn add_dependency(cx: Ctx<'_>, todo_id: Uuid, depends_on_id: Uuid) -> ApiResult<session_todo::Model> {
     if todo_id == depends_on_id {
         return Err(ApiError::bad_input("a todo cannot depend on itself"));
     }
-    let txn = cx.db.begin().await?;
-    let todo = get(&txn, todo_id).await?;
-    let depends_on = get(&txn, depends_on_id).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let todo = get(&tx, cx.scope(), todo_id).await?;
+    let depends_on = get(&tx, cx.scope(), depends_on_id).await?;
     if todo.session_id != depends_on.session_id {
         return Err(ApiError::bad_input("a todo can only depend on a todo of the same session"));
     }
     // Serialize graph changes per session, so two concurrent edges cannot close a cycle together.
-    lock_session(&txn, todo.session_id).await?;
-    let edges = session_edges(&txn, todo.session_id).await?;
+    lock_session(&tx, todo.session_id).await?;
+    let edges = session_edges(&tx, todo.session_id).await?;
     if edges.get(&todo_id).is_some_and(|deps| deps.contains(&depends_on_id)) {
         return Ok(todo);
     }
@@ -253,17 +288,17 @@ pub async fn add_dependency(cx: Ctx<'_>, todo_id: Uuid, depends_on_id: Uuid) -> 
         depends_on_id: Set(depends_on_id),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(&tx)
     .await?;
-    audit::record_change(&txn, cx.request, DEPENDENCY_ENTITY, todo_id, None, Some(&edge)).await?;
+    tx.audit(DEPENDENCY_ENTITY, todo_id, None, Some(&edge)).await?;
     event::append(
-        &txn,
+        &tx,
         todo.session_id,
         NewEvent::system(types::TODO_DEPENDENCY_ADDED, json!({ "todoId": todo_id, "dependsOnId": depends_on_id })),
     )
     .await?;
-    txn.commit().await?;
-    cx.bus.wake(todo.session_id);
+    tx.wake(todo.session_id);
+    tx.commit().await?;
     Ok(todo)
 }
 
@@ -283,30 +318,29 @@ async fn session_edges(db: &impl ConnectionTrait, session_id: Uuid) -> ApiResult
 }
 
 /// Claims the most urgent pending todo of a session whose dependencies are all completed: marks it
-/// `in_progress`, counts the attempt and leases it for `lease_seconds` (default 300). Returns `None`
-/// when nothing is ready. Lapsed leases of the session are released first. On PostgreSQL the pick
-/// uses `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same todo nor wait on each other.
-/// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (finished session, bad lease).
+/// `in_progress`, counts the attempt, leases it for `lease_seconds` (default 300) to the viewer and
+/// hands out a fresh `lease_token` (in the returned row), which renewing, completing and failing need.
+/// Returns `None` when nothing is ready. Lapsed leases of the session are released first. On
+/// PostgreSQL the pick uses `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same todo
+/// nor wait on each other. Errors: `FORBIDDEN`, `NOT_FOUND` (session), `BAD_USER_INPUT` (finished
+/// session, bad lease).
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn claim_next(
     cx: Ctx<'_>,
     session_id: Uuid,
     lease_seconds: Option<i64>,
 ) -> ApiResult<Option<session_todo::Model>> {
-    let lease_seconds = lease_seconds.unwrap_or(DEFAULT_LEASE_SECONDS);
-    if !(1..=MAX_LEASE_SECONDS).contains(&lease_seconds) {
-        return Err(ApiError::bad_input(format!("`leaseSeconds` must be between 1 and {MAX_LEASE_SECONDS}")));
-    }
-    session::require_open(&session::get(cx.db, session_id).await?)?;
-
-    let txn = cx.db.begin().await?;
-    release_lapsed_in(&txn, cx.request, Some(session_id)).await?;
-    let backend = txn.get_database_backend();
+    let lease_seconds = check_lease(lease_seconds)?;
+    let mut tx = cx.begin(Role::Member).await?;
+    session::require_open(&session::get(&tx, cx.scope(), session_id).await?)?;
+    release_lapsed_in(&mut tx, Some(session_id)).await?;
+    let backend = tx.get_database_backend();
     let now = Utc::now();
     let mut sql = Sql::new(
         "UPDATE session_todos SET status = 'in_progress', attempts = attempts + 1, error = NULL, started_at = ",
     );
     sql.bind(now).push(", lease_expires_at = ").bind(now + Duration::seconds(lease_seconds));
+    sql.push(", lease_token = ").bind(lease_token()).push(", claimed_by = ").bind(cx.viewer().actor());
     sql.push(", updated_at = ").bind(now);
     sql.push(
         " WHERE id = (SELECT t.id FROM session_todos t WHERE t.status = 'pending' AND NOT EXISTS \
@@ -318,104 +352,109 @@ pub async fn claim_next(
         sql.push(" FOR UPDATE SKIP LOCKED");
     }
     sql.push(") RETURNING *");
-    let Some(todo) = session_todo::Model::find_by_statement(sql.build(backend)).one(&txn).await? else {
+    let Some(todo) = session_todo::Model::find_by_statement(sql.build(backend)).one(&tx).await? else {
         // Leases released above are worth keeping even when nothing is ready.
-        txn.commit().await?;
-        cx.bus.wake(session_id);
+        tx.commit().await?;
         return Ok(None);
     };
     let changes = json!({
         "status": { "old": "pending", "new": "in_progress" },
         "attempts": { "old": todo.attempts - 1, "new": todo.attempts },
         "lease_expires_at": { "old": null, "new": todo.lease_expires_at },
+        "claimed_by": { "new": todo.claimed_by },
     });
-    audit::record(&txn, cx.request, ENTITY, todo.id, AuditAction::Update, changes).await?;
-    session::mark_in_progress(&txn, cx.request, session_id).await?;
+    tx.audit_update(ENTITY, todo.id, changes).await?;
+    session::mark_in_progress(&tx, session_id).await?;
     event::append(
-        &txn,
+        &tx,
         session_id,
         NewEvent::system(
             types::TODO_CLAIMED,
-            json!({ "todoId": todo.id, "filePath": todo.file_path, "attempt": todo.attempts, "leaseExpiresAt": todo.lease_expires_at }),
+            json!({ "todoId": todo.id, "filePath": todo.file_path, "attempt": todo.attempts, "leaseExpiresAt": todo.lease_expires_at, "claimedBy": todo.claimed_by }),
         ),
     )
     .await?;
-    txn.commit().await?;
-    cx.bus.wake(session_id);
+    tx.wake(session_id);
+    tx.commit().await?;
     tracing::info!(todo_id = %todo.id, attempt = todo.attempts, "todo claimed");
     Ok(Some(todo))
 }
 
-/// Extends the lease of an `in_progress` todo to `lease_seconds` (default 300) from now; also works
-/// on a lapsed lease as long as nobody has claimed the todo since. Audited; appends no event (a
-/// heartbeat is not a state change). Errors: `NOT_FOUND`, `BAD_USER_INPUT` (not in progress, bad lease).
-#[tracing::instrument(skip_all, fields(todo_id = %id))]
-pub async fn renew_lease(cx: Ctx<'_>, id: Uuid, lease_seconds: Option<i64>) -> ApiResult<session_todo::Model> {
+fn check_lease(lease_seconds: Option<i64>) -> ApiResult<i64> {
     let lease_seconds = lease_seconds.unwrap_or(DEFAULT_LEASE_SECONDS);
     if !(1..=MAX_LEASE_SECONDS).contains(&lease_seconds) {
         return Err(ApiError::bad_input(format!("`leaseSeconds` must be between 1 and {MAX_LEASE_SECONDS}")));
     }
-    let txn = cx.db.begin().await?;
-    let backend = txn.get_database_backend();
+    Ok(lease_seconds)
+}
+
+/// Extends the lease of todo `id` to `lease_seconds` (default 300) from now, for the holder of
+/// `token`; also works on a lapsed lease as long as nobody has claimed the todo since. Audited; appends
+/// no event (a heartbeat is not a state change). Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`
+/// (bad lease), `CONFLICT` (the token is stale: the lease ended and nothing changed).
+#[tracing::instrument(skip_all, fields(todo_id = %id))]
+pub async fn renew_lease(
+    cx: Ctx<'_>,
+    id: Uuid,
+    token: &str,
+    lease_seconds: Option<i64>,
+) -> ApiResult<session_todo::Model> {
+    let lease_seconds = check_lease(lease_seconds)?;
+    let tx = cx.begin(Role::Member).await?;
+    get(&tx, cx.scope(), id).await?;
+    let backend = tx.get_database_backend();
     let now = Utc::now();
     let mut sql = Sql::new("UPDATE session_todos SET lease_expires_at = ");
     sql.bind(now + Duration::seconds(lease_seconds)).push(", updated_at = ").bind(now);
-    sql.push(" WHERE status = 'in_progress' AND id = ").bind(id).push(" RETURNING *");
-    let Some(renewed) = session_todo::Model::find_by_statement(sql.build(backend)).one(&txn).await? else {
-        let current = get(&txn, id).await?;
-        return Err(ApiError::bad_input(format!(
-            "the todo is `{}`; only an in_progress todo has a lease",
-            status_name(current.status)
-        )));
+    sql.push(" WHERE status = 'in_progress' AND id = ").bind(id).push(" AND lease_token = ").bind(token.to_owned());
+    sql.push(" RETURNING *");
+    let Some(renewed) = session_todo::Model::find_by_statement(sql.build(backend)).one(&tx).await? else {
+        return Err(lease_lost());
     };
     let changes = json!({ "lease_expires_at": { "new": renewed.lease_expires_at } });
-    audit::record(&txn, cx.request, ENTITY, id, AuditAction::Update, changes).await?;
-    txn.commit().await?;
+    tx.audit_update(ENTITY, id, changes).await?;
+    tx.commit().await?;
     Ok(renewed)
 }
 
-/// Returns every `in_progress` todo whose lease has lapsed (of one session, or all) to `pending`, or
-/// to `failed` when out of attempts, with a `todo_lease_expired` event each. Returns how many.
+/// Returns every `in_progress` todo of the viewer's organization whose lease has lapsed (of one
+/// session, or all) to `pending`, or to `failed` when out of attempts, with a `todo_lease_expired`
+/// event each. Returns how many.
 #[tracing::instrument(skip_all)]
 pub async fn release_lapsed(cx: Ctx<'_>, session_id: Option<Uuid>) -> ApiResult<u64> {
-    let txn = cx.db.begin().await?;
-    let released = release_lapsed_in(&txn, cx.request, session_id).await?;
-    txn.commit().await?;
-    for todo in &released {
-        cx.bus.wake(todo.session_id);
-    }
-    Ok(released.len() as u64)
+    let mut tx = cx.begin(Role::Member).await?;
+    let released = release_lapsed_in(&mut tx, session_id).await?;
+    tx.commit().await?;
+    Ok(released)
 }
 
-/// [`release_lapsed`] inside `txn` (the caller commits and wakes the sessions); returns the todos
-/// released.
-async fn release_lapsed_in(
-    txn: &DatabaseTransaction,
-    request: &RequestContext,
-    session_id: Option<Uuid>,
-) -> ApiResult<Vec<session_todo::Model>> {
-    let backend = txn.get_database_backend();
+/// [`release_lapsed`] in `tx` (which wakes the sessions at commit); returns how many were released.
+async fn release_lapsed_in(tx: &mut Tx<'_>, session_id: Option<Uuid>) -> ApiResult<u64> {
+    let backend = tx.get_database_backend();
     let now = Utc::now();
     let mut sql = Sql::new(
         "UPDATE session_todos SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END, \
          completed_at = CASE WHEN attempts >= max_attempts THEN ",
     );
-    sql.bind(now).push(" ELSE NULL END, error = 'lease expired', lease_expires_at = NULL, updated_at = ").bind(now);
-    sql.push(" WHERE id IN (SELECT id FROM session_todos WHERE status = 'in_progress' AND lease_expires_at < ")
-        .bind(now);
+    sql.bind(now)
+        .push(" ELSE NULL END, error = 'lease expired', lease_expires_at = NULL, lease_token = NULL, updated_at = ");
+    sql.bind(now);
+    sql.push(" WHERE id IN (SELECT x.id FROM ").push(Owned::Todos.from());
+    sql.push(" WHERE x.status = 'in_progress' AND x.lease_expires_at < ").bind(now);
+    sql.push(" AND ").push(Owned::Todos.organization()).push(" = ").bind(tx.viewer().organization_id);
     if let Some(session_id) = session_id {
-        sql.push(" AND session_id = ").bind(session_id);
+        sql.push(" AND x.session_id = ").bind(session_id);
     }
     if backend == DbBackend::Postgres {
-        sql.push(" FOR UPDATE SKIP LOCKED");
+        sql.push(" FOR UPDATE OF x SKIP LOCKED");
     }
     sql.push(") RETURNING *");
-    let released = session_todo::Model::find_by_statement(sql.build(backend)).all(txn).await?;
+    let released = session_todo::Model::find_by_statement(sql.build(backend)).all(&*tx).await?;
     for todo in &released {
         let changes = json!({ "status": { "old": "in_progress", "new": status_name(todo.status) } });
-        audit::record(txn, request, ENTITY, todo.id, AuditAction::Update, changes).await?;
+        tx.audit_update(ENTITY, todo.id, changes).await?;
         event::append(
-            txn,
+            &*tx,
             todo.session_id,
             NewEvent::system(
                 types::TODO_LEASE_EXPIRED,
@@ -423,8 +462,9 @@ async fn release_lapsed_in(
             ),
         )
         .await?;
+        tx.wake(todo.session_id);
     }
-    Ok(released)
+    Ok(released.len() as u64)
 }
 
 /// What a worker reports about a todo it holds.
@@ -438,13 +478,23 @@ pub enum Outcome {
     Skip,
 }
 
-/// Records a worker's outcome for todo `id` and appends the matching event.
-/// Errors: `NOT_FOUND`, `BAD_USER_INPUT` (the todo is not in a state the outcome applies to),
-/// `CONFLICT` (its status changed meanwhile).
+/// Records a worker's outcome for todo `id` and appends the matching event. Completing and failing
+/// need the claim's `token`; skipping takes it when given (and refuses a stale one).
+/// Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` (the todo is not in a state the outcome applies
+/// to), `CONFLICT` (a stale lease token, or the status changed meanwhile).
 #[tracing::instrument(skip_all, fields(todo_id = %id))]
-pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<session_todo::Model> {
-    let txn = cx.db.begin().await?;
-    let current = get(&txn, id).await?;
+pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome, token: Option<&str>) -> ApiResult<session_todo::Model> {
+    let mut tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
+    match token {
+        Some(token) if current.status != TodoStatus::InProgress || current.lease_token.as_deref() != Some(token) => {
+            return Err(lease_lost());
+        }
+        None if !matches!(outcome, Outcome::Skip) => {
+            return Err(ApiError::bad_input("`leaseToken` is required: pass the one `claimNextTodo` returned"));
+        }
+        _ => {}
+    }
     let allowed: &[TodoStatus] = match outcome {
         Outcome::Complete | Outcome::Fail(_) => &[TodoStatus::InProgress],
         Outcome::Skip => &[TodoStatus::Pending, TodoStatus::InProgress],
@@ -468,21 +518,23 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<sessio
         }
         Outcome::Skip => (TodoStatus::Skipped, current.error.clone(), types::TODO_SKIPPED, json!({})),
     };
-    let changed = session_todo::Entity::update_many()
+    let mut update = session_todo::Entity::update_many()
         .set(session_todo::ActiveModel {
             status: Set(status),
             error: Set(error.clone()),
             lease_expires_at: Set(None),
+            lease_token: Set(None),
             completed_at: Set(status.is_terminal().then_some(now)),
             updated_at: Set(now),
             ..Default::default()
         })
         .filter(session_todo::Column::Id.eq(id))
-        .filter(session_todo::Column::Status.eq(status_name(current.status)))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if changed == 0 {
+        .filter(session_todo::Column::Status.eq(status_name(current.status)));
+    if current.status == TodoStatus::InProgress {
+        // Only the lease read above: a claim in between changes the token.
+        update = update.filter(session_todo::Column::LeaseToken.eq(current.lease_token.clone()));
+    }
+    if update.exec(&tx).await?.rows_affected == 0 {
         return Err(ApiError::Conflict("the todo's status changed meanwhile; read it again".into()));
     }
     let mut data = data;
@@ -490,11 +542,11 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<sessio
     data["filePath"] = json!(current.file_path);
     data["status"] = json!(status_name(status));
     let error_text = if let Outcome::Fail(_) = outcome { error } else { None };
-    event::append(&txn, current.session_id, NewEvent::system(event_type, data).with_error(error_text)).await?;
-    let todo = get(&txn, id).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&todo)).await?;
-    txn.commit().await?;
-    cx.bus.wake(current.session_id);
+    event::append(&tx, current.session_id, NewEvent::system(event_type, data).with_error(error_text)).await?;
+    let todo = get(&tx, cx.scope(), id).await?;
+    tx.audit(ENTITY, id, Some(&current), Some(&todo)).await?;
+    tx.wake(current.session_id);
+    tx.commit().await?;
     tracing::info!(status = %status_name(todo.status), "todo finished");
     Ok(todo)
 }

@@ -1,14 +1,15 @@
-//! Workspaces: create, read, update, delete, list.
+//! Workspaces: create, read, update, delete, list; each in its organization, `path` unique there.
 
 use chrono::Utc;
 use entity::workspace;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{
-    Ctx, audit, new_id,
+    Ctx, Role, Scope, new_id,
     page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
     require_object, require_text,
+    tenant::{self, Owned},
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -16,10 +17,10 @@ use crate::error::{ApiError, ApiResult};
 pub const ENTITY: &str = "workspace";
 
 /// A project's workspaces, oldest first.
-pub const WORKSPACES_OF_PROJECT: ListSpec = ListSpec::new("workspaces t", "t.project_id", "t.id");
+pub const WORKSPACES_OF_PROJECT: ListSpec = ListSpec::child("workspaces t", "t.project_id", "t.id", Owned::Projects);
 
-/// All workspaces, oldest first.
-pub const WORKSPACES: ListSpec = ListSpec::new("workspaces t", "NULL", "t.id");
+/// The organization's workspaces, oldest first.
+pub const WORKSPACES: ListSpec = ListSpec::root("workspaces t", "t.id");
 
 impl Listed for workspace::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -57,8 +58,9 @@ fn path_taken(err: DbErr) -> ApiError {
     ApiError::unique(err, "a workspace with this `path` already exists")
 }
 
-/// Creates a workspace. Errors: `BAD_USER_INPUT` (empty name or path, config not an object),
-/// `CONFLICT` (path taken).
+/// Creates a workspace in the viewer's organization. Errors: `FORBIDDEN` (below member),
+/// `BAD_USER_INPUT` (empty name or path, config not an object), `NOT_FOUND` (project), `CONFLICT`
+/// (path taken in the organization).
 #[tracing::instrument(skip_all)]
 pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Model> {
     require_text("name", &input.name, 255)?;
@@ -66,12 +68,13 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
     let config = input.config.unwrap_or_else(|| serde_json::json!({}));
     require_object("config", &config)?;
     let now = Utc::now();
-    let txn = cx.db.begin().await?;
+    let tx = cx.begin(Role::Member).await?;
     if let Some(project) = input.project_id {
-        super::project::get(&txn, project).await?;
+        super::project::get(&tx, cx.scope(), project).await?;
     }
     let created = workspace::ActiveModel {
         id: Set(new_id()),
+        organization_id: Set(cx.scope().organization_id),
         name: Set(input.name),
         path: Set(input.path),
         config: Set(config),
@@ -79,29 +82,35 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
         updated_at: Set(now),
         project_id: Set(input.project_id),
     }
-    .insert(&txn)
+    .insert(&tx)
     .await
     .map_err(path_taken)?;
-    audit::record_change(&txn, cx.request, ENTITY, created.id, None, Some(&created)).await?;
-    txn.commit().await?;
+    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
+    tx.commit().await?;
     Ok(created)
 }
 
-/// The workspace `id`. Errors: `NOT_FOUND`.
-pub async fn find(db: &impl sea_orm::ConnectionTrait, id: Uuid) -> ApiResult<workspace::Model> {
-    workspace::Entity::find_by_id(id).one(db).await?.ok_or(ApiError::NotFound { entity: "workspace" })
+/// The workspace `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
+/// organization's).
+pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<workspace::Model> {
+    tenant::row(db, scope, Owned::Workspaces, id).await?.ok_or(ApiError::NotFound { entity: "workspace" })
 }
 
-/// The workspace at `path`, if any.
+/// The organization's workspace at `path`, if any.
 pub async fn find_by_path(cx: Ctx<'_>, path: &str) -> ApiResult<Option<workspace::Model>> {
-    Ok(workspace::Entity::find().filter(workspace::Column::Path.eq(path)).one(cx.db).await?)
+    Ok(workspace::Entity::find()
+        .filter(workspace::Column::OrganizationId.eq(cx.scope().organization_id))
+        .filter(workspace::Column::Path.eq(path))
+        .one(cx.db)
+        .await?)
 }
 
-/// Applies `changes` to workspace `id`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (path taken).
+/// Applies `changes` to workspace `id`. Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`
+/// (path taken).
 #[tracing::instrument(skip_all, fields(workspace_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResult<workspace::Model> {
-    let txn = cx.db.begin().await?;
-    let current = find(&txn, id).await?;
+    let tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
     let mut model: workspace::ActiveModel = current.clone().into();
     if let Some(name) = changes.name {
         require_text("name", &name, 255)?;
@@ -117,34 +126,35 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResu
     }
     if let Some(project) = changes.project_id {
         if let Some(id) = project {
-            super::project::get(&txn, id).await?;
+            super::project::get(&tx, cx.scope(), id).await?;
         }
         model.project_id = Set(project);
     }
     model.updated_at = Set(Utc::now());
-    let updated = model.update(&txn).await.map_err(path_taken)?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), Some(&updated)).await?;
-    txn.commit().await?;
+    let updated = model.update(&tx).await.map_err(path_taken)?;
+    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    tx.commit().await?;
     Ok(updated)
 }
 
-/// Deletes workspace `id` with its sessions, todos and events (cascade). Errors: `NOT_FOUND`.
+/// Deletes workspace `id` with its sessions, todos and events (cascade). Errors: `FORBIDDEN`,
+/// `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(workspace_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let txn = cx.db.begin().await?;
-    let current = find(&txn, id).await?;
-    workspace::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record_change(&txn, cx.request, ENTITY, id, Some(&current), None).await?;
-    txn.commit().await?;
+    let tx = cx.begin(Role::Member).await?;
+    let current = get(&tx, cx.scope(), id).await?;
+    workspace::Entity::delete_by_id(id).exec(&tx).await?;
+    tx.audit(ENTITY, id, Some(&current), None).await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// One page of all workspaces.
+/// One page of the organization's workspaces.
 pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<workspace::Model>> {
-    page::page(cx.db, &WORKSPACES, &Filter::default(), args).await
+    page::page(cx.db, cx.scope(), &WORKSPACES, &Filter::default(), args).await
 }
 
-/// How many workspaces exist.
+/// How many workspaces the organization has.
 pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
-    page::count(cx.db, &WORKSPACES, &Filter::default()).await
+    page::count(cx.db, cx.scope(), &WORKSPACES, &Filter::default()).await
 }

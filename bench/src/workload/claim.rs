@@ -24,12 +24,18 @@ pub async fn run(args: &Args, server: &Server, client: &Gql, data: &Seeded) -> a
         async move {
             let claimed = client
                 .data(
-                    "mutation($s: ID!) { claimNextTodo(sessionId: $s, leaseSeconds: 300) { id } }",
+                    "mutation($s: ID!) { claimNextTodo(sessionId: $s, leaseSeconds: 300) { id leaseToken } }",
                     json!({ "s": session }),
                 )
                 .await?;
             let Some(todo) = claimed["claimNextTodo"]["id"].as_str() else { return Ok(false) };
-            client.data("mutation($t: ID!) { completeTodo(id: $t) { id } }", json!({ "t": todo })).await?;
+            let lease = &claimed["claimNextTodo"]["leaseToken"];
+            client
+                .data(
+                    "mutation($t: ID!, $l: String!) { completeTodo(id: $t, leaseToken: $l) { id } }",
+                    json!({ "t": todo, "l": lease }),
+                )
+                .await?;
             Ok(true)
         }
     })

@@ -3,84 +3,58 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::FromDb;
+use super::Batch;
 use crate::{
-    error::ApiError,
-    service::{execution, session, task as tasks},
+    error::ApiResult,
+    service::{Scope, execution, session, task as tasks},
 };
 
-/// `Project.executionSummary`: per-agent execution figures.
-pub struct ExecutionSummaries(DatabaseConnection);
+macro_rules! per_parent {
+    ($(#[$doc:meta])* $name:ident, $value:ty, $load:path) => {
+        $(#[$doc])*
+        pub struct $name {
+            db: DatabaseConnection,
+            scope: Scope,
+        }
 
-impl FromDb for ExecutionSummaries {
-    fn from_db(db: &DatabaseConnection) -> Self {
-        Self(db.clone())
-    }
+        impl Batch<Uuid> for $name {
+            type Value = $value;
+
+            fn new(db: &DatabaseConnection, scope: Scope) -> Self {
+                Self { db: db.clone(), scope }
+            }
+
+            async fn load(&self, keys: &[Uuid]) -> ApiResult<HashMap<Uuid, Self::Value>> {
+                $load(&self.db, self.scope, keys).await
+            }
+        }
+    };
 }
 
-impl Loader<Uuid> for ExecutionSummaries {
-    type Value = Vec<execution::AgentSummary>;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
-        execution::summaries(&self.0, keys).await
-    }
-}
-
-/// `DocumentationSession.todoCounts`: todos per status.
-pub struct TodoCounts(DatabaseConnection);
-
-impl FromDb for TodoCounts {
-    fn from_db(db: &DatabaseConnection) -> Self {
-        Self(db.clone())
-    }
-}
-
-impl Loader<Uuid> for TodoCounts {
-    type Value = Vec<(entity::session_todo::TodoStatus, i64)>;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
-        session::todo_counts(&self.0, keys).await
-    }
-}
-
-/// `Project.taskCounts`: tasks per status.
-pub struct TaskCounts(DatabaseConnection);
-
-impl FromDb for TaskCounts {
-    fn from_db(db: &DatabaseConnection) -> Self {
-        Self(db.clone())
-    }
-}
-
-impl Loader<Uuid> for TaskCounts {
-    type Value = Vec<(entity::task::TaskStatus, i64)>;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
-        tasks::counts_by_status(&self.0, keys).await
-    }
-}
-
-/// `DocumentationSession.eventCounts`: events per type.
-pub struct EventCounts(DatabaseConnection);
-
-impl FromDb for EventCounts {
-    fn from_db(db: &DatabaseConnection) -> Self {
-        Self(db.clone())
-    }
-}
-
-impl Loader<Uuid> for EventCounts {
-    type Value = Vec<(String, i64)>;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, ApiError> {
-        session::event_counts(&self.0, keys).await
-    }
-}
+per_parent!(
+    /// `Project.executionSummary`: per-agent execution figures.
+    ExecutionSummaries,
+    Vec<execution::AgentSummary>,
+    execution::summaries
+);
+per_parent!(
+    /// `DocumentationSession.todoCounts`: todos per status.
+    TodoCounts,
+    Vec<(entity::session_todo::TodoStatus, i64)>,
+    session::todo_counts
+);
+per_parent!(
+    /// `Project.taskCounts`: tasks per status.
+    TaskCounts,
+    Vec<(entity::task::TaskStatus, i64)>,
+    tasks::counts_by_status
+);
+per_parent!(
+    /// `DocumentationSession.eventCounts`: events per type.
+    EventCounts,
+    Vec<(String, i64)>,
+    session::event_counts
+);

@@ -35,7 +35,7 @@ impl EventMutation {
             error: input.error,
             metadata: input.metadata.map_or_else(|| json!({}), |j| j.0),
         };
-        let appended = event::append_one(service_ctx(ctx), session_id, new).await?;
+        let appended = event::append_one(service_ctx(ctx)?, session_id, new).await?;
         Ok(AppendSessionEventPayload { event: SessionEvent(appended) })
     }
 }

@@ -25,7 +25,7 @@ impl ExecutionMutation {
     ) -> async_graphql::Result<TaskExecutionPayload> {
         let task_id = parse_id("taskId", &input.task_id)?;
         let started =
-            execution::start(service_ctx(ctx), task_id, input.agent, input.input_context.map(|j| j.0)).await?;
+            execution::start(service_ctx(ctx)?, task_id, input.agent, input.input_context.map(|j| j.0)).await?;
         Ok(TaskExecutionPayload { execution: TaskExecution(started) })
     }
 
@@ -47,6 +47,6 @@ impl ExecutionMutation {
             output_tokens: input.output_tokens,
             cost_usd: input.cost_usd,
         };
-        Ok(TaskExecutionPayload { execution: TaskExecution(execution::finish(service_ctx(ctx), id, outcome).await?) })
+        Ok(TaskExecutionPayload { execution: TaskExecution(execution::finish(service_ctx(ctx)?, id, outcome).await?) })
     }
 }

@@ -35,7 +35,7 @@ impl ProjectMutation {
             default_branch: input.default_branch,
             settings: input.settings.map(|j| j.0),
         };
-        Ok(ProjectPayload { project: Project(project::create(service_ctx(ctx), fields).await?) })
+        Ok(ProjectPayload { project: Project(project::create(service_ctx(ctx)?, fields).await?) })
     }
 
     /// Changes a project. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (name taken).
@@ -53,7 +53,7 @@ impl ProjectMutation {
             default_branch: input.default_branch,
             settings: input.settings.map(|j| j.0),
         };
-        Ok(ProjectPayload { project: Project(project::update(service_ctx(ctx), id, fields).await?) })
+        Ok(ProjectPayload { project: Project(project::update(service_ctx(ctx)?, id, fields).await?) })
     }
 
     /// Deletes a project with all its tasks; its workspaces stay, unlinked. Errors: `NOT_FOUND`.
@@ -63,7 +63,7 @@ impl ProjectMutation {
         input: DeleteProjectInput,
     ) -> async_graphql::Result<DeleteProjectPayload> {
         let id = parse_id("id", &input.id)?;
-        project::delete(service_ctx(ctx), id).await?;
+        project::delete(service_ctx(ctx)?, id).await?;
         Ok(DeleteProjectPayload { deleted_id: input.id })
     }
 }

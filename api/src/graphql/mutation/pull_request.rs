@@ -35,7 +35,7 @@ impl PullRequestMutation {
             validation_results: input.validation_results.map(|j| j.0),
         };
         Ok(PullRequestPayload {
-            pull_request: PullRequest(pull_request::create(service_ctx(ctx), project_id, fields).await?),
+            pull_request: PullRequest(pull_request::create(service_ctx(ctx)?, project_id, fields).await?),
         })
     }
 
@@ -54,7 +54,7 @@ impl PullRequestMutation {
             status: input.status.map(Into::into),
             validation_results: input.validation_results.map(|j| j.0),
         };
-        Ok(PullRequestPayload { pull_request: PullRequest(pull_request::update(service_ctx(ctx), id, fields).await?) })
+        Ok(PullRequestPayload { pull_request: PullRequest(pull_request::update(service_ctx(ctx)?, id, fields).await?) })
     }
 
     /// Deletes a pull request and its task links. Errors: `NOT_FOUND`.
@@ -64,7 +64,7 @@ impl PullRequestMutation {
         input: DeletePullRequestInput,
     ) -> async_graphql::Result<DeletePullRequestPayload> {
         let id = parse_id("id", &input.id)?;
-        pull_request::delete(service_ctx(ctx), id).await?;
+        pull_request::delete(service_ctx(ctx)?, id).await?;
         Ok(DeletePullRequestPayload { deleted_id: input.id })
     }
 
@@ -77,7 +77,7 @@ impl PullRequestMutation {
     ) -> async_graphql::Result<PullRequestPayload> {
         let task_id = parse_id("taskId", &input.task_id)?;
         let pr = parse_id("pullRequestId", &input.pull_request_id)?;
-        Ok(PullRequestPayload { pull_request: PullRequest(pull_request::link(service_ctx(ctx), task_id, pr).await?) })
+        Ok(PullRequestPayload { pull_request: PullRequest(pull_request::link(service_ctx(ctx)?, task_id, pr).await?) })
     }
 
     /// Removes the link between a task and a pull request. Errors: `NOT_FOUND` (no such link).
@@ -88,6 +88,8 @@ impl PullRequestMutation {
     ) -> async_graphql::Result<PullRequestPayload> {
         let task_id = parse_id("taskId", &input.task_id)?;
         let pr = parse_id("pullRequestId", &input.pull_request_id)?;
-        Ok(PullRequestPayload { pull_request: PullRequest(pull_request::unlink(service_ctx(ctx), task_id, pr).await?) })
+        Ok(PullRequestPayload {
+            pull_request: PullRequest(pull_request::unlink(service_ctx(ctx)?, task_id, pr).await?),
+        })
     }
 }

@@ -38,7 +38,7 @@ impl SessionMutation {
             expires_at: input.expires_at,
             metadata: input.metadata.map(|j| j.0),
         };
-        let started = session::start(service_ctx(ctx), start).await?;
+        let started = session::start(service_ctx(ctx)?, start).await?;
         Ok(StartDocumentationSessionPayload { session: DocumentationSession(started) })
     }
 
@@ -57,7 +57,7 @@ impl SessionMutation {
             metadata: input.metadata.map(|j| j.0),
             expires_at: input.expires_at,
         };
-        let updated = session::update(service_ctx(ctx), id, changes).await?;
+        let updated = session::update(service_ctx(ctx)?, id, changes).await?;
         Ok(UpdateDocumentationSessionPayload { session: DocumentationSession(updated) })
     }
 
@@ -68,7 +68,7 @@ impl SessionMutation {
         input: DeleteDocumentationSessionInput,
     ) -> async_graphql::Result<DeleteDocumentationSessionPayload> {
         let id = parse_id("id", &input.id)?;
-        session::delete(service_ctx(ctx), id).await?;
+        session::delete(service_ctx(ctx)?, id).await?;
         Ok(DeleteDocumentationSessionPayload { deleted_id: input.id })
     }
 
@@ -76,6 +76,6 @@ impl SessionMutation {
     /// become `EXPIRED` (each with a `session_expired` event); lapsed todo leases are released.
     /// Returns how many sessions expired.
     async fn expire_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        Ok(session::expire_due(service_ctx(ctx)).await?)
+        Ok(session::expire_due(service_ctx(ctx)?).await?)
     }
 }

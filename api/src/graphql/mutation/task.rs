@@ -38,7 +38,7 @@ impl TaskMutation {
             tag: input.tag,
             fields: input.fields.into_fields(Some(input.title)),
         };
-        Ok(TaskPayload { task: Task(task::create(service_ctx(ctx), new).await?) })
+        Ok(TaskPayload { task: Task(task::create(service_ctx(ctx)?, new).await?) })
     }
 
     /// Changes a task and increments its `version`. Pass the `version` you read to be told
@@ -47,7 +47,7 @@ impl TaskMutation {
     async fn update_task(&self, ctx: &Context<'_>, input: UpdateTaskInput) -> async_graphql::Result<TaskPayload> {
         let id = parse_id("id", &input.id)?;
         let fields = input.fields.into_fields(input.title);
-        let updated = task::update(service_ctx(ctx), id, input.version, fields, input.note).await?;
+        let updated = task::update(service_ctx(ctx)?, id, input.version, fields, input.note).await?;
         Ok(TaskPayload { task: Task(updated) })
     }
 
@@ -62,13 +62,13 @@ impl TaskMutation {
     ) -> async_graphql::Result<Task> {
         let id = parse_id("id", &id)?;
         let fields = TaskFields { status: Some(status.into()), ..TaskFields::default() };
-        Ok(Task(task::update(service_ctx(ctx), id, None, fields, note).await?))
+        Ok(Task(task::update(service_ctx(ctx)?, id, None, fields, note).await?))
     }
 
     /// Deletes a task with its subtasks. Errors: `NOT_FOUND`.
     async fn delete_task(&self, ctx: &Context<'_>, input: DeleteTaskInput) -> async_graphql::Result<DeleteTaskPayload> {
         let id = parse_id("id", &input.id)?;
-        task::delete(service_ctx(ctx), id).await?;
+        task::delete(service_ctx(ctx)?, id).await?;
         Ok(DeleteTaskPayload { deleted_id: input.id })
     }
 
@@ -83,7 +83,7 @@ impl TaskMutation {
         let task_id = parse_id("taskId", &input.task_id)?;
         let depends_on = parse_id("dependsOnId", &input.depends_on_id)?;
         let kind = input.kind.map_or(entity::task_dependency::DependencyKind::Blocks, Into::into);
-        Ok(TaskPayload { task: Task(task::add_dependency(service_ctx(ctx), task_id, depends_on, kind).await?) })
+        Ok(TaskPayload { task: Task(task::add_dependency(service_ctx(ctx)?, task_id, depends_on, kind).await?) })
     }
 
     /// Removes a dependency. Errors: `NOT_FOUND` (no such dependency).
@@ -94,7 +94,7 @@ impl TaskMutation {
     ) -> async_graphql::Result<TaskPayload> {
         let task_id = parse_id("taskId", &input.task_id)?;
         let depends_on = parse_id("dependsOnId", &input.depends_on_id)?;
-        Ok(TaskPayload { task: Task(task::remove_dependency(service_ctx(ctx), task_id, depends_on).await?) })
+        Ok(TaskPayload { task: Task(task::remove_dependency(service_ctx(ctx)?, task_id, depends_on).await?) })
     }
 
     /// Imports a Task Master `tasks.json` document (legacy or tagged) into a project, in one
@@ -115,7 +115,7 @@ impl TaskMutation {
     ) -> async_graphql::Result<ImportReport> {
         let project_id = parse_id("projectId", &project_id)?;
         let options = ImportOptions { tags, dry_run: dry_run.unwrap_or(false), strict: strict.unwrap_or(false) };
-        let report = import::import(service_ctx(ctx), project_id, &document.0, &options, &|_, _| {}).await?;
+        let report = import::import(service_ctx(ctx)?, project_id, &document.0, &options, &|_, _| {}).await?;
         Ok(report.into())
     }
 }

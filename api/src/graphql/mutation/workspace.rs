@@ -32,7 +32,7 @@ impl WorkspaceMutation {
     ) -> async_graphql::Result<CreateWorkspacePayload> {
         let project_id = input.project_id.map(|id| parse_id("projectId", &id)).transpose()?;
         let new = NewWorkspace { name: input.name, path: input.path, config: input.config.map(|j| j.0), project_id };
-        let created = workspace::create(service_ctx(ctx), new).await?;
+        let created = workspace::create(service_ctx(ctx)?, new).await?;
         Ok(CreateWorkspacePayload { workspace: Workspace(created) })
     }
 
@@ -54,7 +54,7 @@ impl WorkspaceMutation {
         };
         let changes =
             WorkspaceChanges { name: input.name, path: input.path, config: input.config.map(|j| j.0), project_id };
-        let updated = workspace::update(service_ctx(ctx), id, changes).await?;
+        let updated = workspace::update(service_ctx(ctx)?, id, changes).await?;
         Ok(UpdateWorkspacePayload { workspace: Workspace(updated) })
     }
 
@@ -65,7 +65,7 @@ impl WorkspaceMutation {
         input: DeleteWorkspaceInput,
     ) -> async_graphql::Result<DeleteWorkspacePayload> {
         let id = parse_id("id", &input.id)?;
-        workspace::delete(service_ctx(ctx), id).await?;
+        workspace::delete(service_ctx(ctx)?, id).await?;
         Ok(DeleteWorkspacePayload { deleted_id: input.id })
     }
 }

@@ -46,9 +46,20 @@ impl AuditEntry {
     async fn changes(&self) -> Json<&Value> {
         Json(&self.0.changes)
     }
-    /// Who: the `X-Docket-Actor` header, else the client's address.
+    /// Who, authenticated, as a person reads it: `user alice@acme.dev (key dkt_ab12cd34)`,
+    /// `api key ci (dkt_ab12cd34)`, `anonymous`, `system docket-cli`.
     async fn actor(&self) -> Option<&str> {
         self.0.actor.as_deref()
+    }
+    /// The authenticated principal as `kind:id`: `user:<id>`, `api_key:<id>`, `anonymous`,
+    /// `system:<name>`; `null` on entries older than authentication.
+    async fn principal(&self) -> Option<&str> {
+        self.0.principal.as_deref()
+    }
+    /// Whom the client said it acted for (the `X-Docket-Actor` header): an annotation beside the
+    /// principal, never trusted as one.
+    async fn on_behalf_of(&self) -> Option<&str> {
+        self.0.on_behalf_of.as_deref()
     }
     /// The request's id (`X-Request-Id`).
     async fn request_id(&self) -> Option<&str> {

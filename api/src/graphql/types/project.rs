@@ -22,7 +22,11 @@ use crate::{
         relations::{child_connection, per_parent},
         to_id,
     },
-    service::{page::Filter, task as tasks},
+    service::{
+        page::Filter,
+        pull_request::PullRequestQuery,
+        task::{self as tasks, TaskQuery},
+    },
 };
 
 /// The GraphQL object of a project row (described on its `impl`).
@@ -82,7 +86,7 @@ impl Project {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Task>> {
         let args = page_args(first, after, last, before)?;
-        let filter = filter.map(TaskFilter::into_filter).transpose()?.unwrap_or_default();
+        let filter = TaskQuery::from(filter.unwrap_or_default()).filter()?;
         match order_by.unwrap_or(TaskOrder::CreatedAt) {
             TaskOrder::CreatedAt => child_connection::<TasksOfProject, _>(ctx, self.0.id, filter, args, Task).await,
             TaskOrder::Priority => {
@@ -123,8 +127,8 @@ impl Project {
         ctx: &Context<'_>,
         tags: Option<Vec<String>>,
     ) -> async_graphql::Result<Json<Value>> {
-        let db = crate::graphql::service_ctx(ctx).db;
-        Ok(Json(crate::service::import::export(db, self.0.id, tags.as_deref()).await?))
+        let cx = crate::graphql::service_ctx(ctx)?;
+        Ok(Json(crate::service::import::export(cx.db, cx.scope(), self.0.id, tags.as_deref()).await?))
     }
     /// The project's pull requests, oldest first, optionally only those in `status`.
     #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
@@ -166,10 +170,7 @@ impl Project {
 
 /// The filter of `Project.pullRequests`.
 fn pull_requests_filter(status: Option<Vec<PullRequestStatus>>) -> Filter {
-    use sea_orm::ActiveEnum;
-    let statuses: Option<Vec<String>> =
-        status.map(|s| s.into_iter().map(|s| entity::pull_request::PullRequestStatus::from(s).to_value()).collect());
-    Filter::default().is_in("t.status", statuses.as_deref())
+    PullRequestQuery { status: status.map(|s| s.into_iter().map(Into::into).collect()) }.filter()
 }
 
 /// The filter of `Project.tasks` when its `orderBy` is `order`; `None` for the other order.
@@ -177,7 +178,7 @@ fn tasks_filter(args: &Args, order: TaskOrder) -> crate::error::ApiResult<Option
     if args.get::<Option<TaskOrder>>("orderBy")?.unwrap_or(TaskOrder::CreatedAt) != order {
         return Ok(None);
     }
-    Ok(Some(args.get::<Option<TaskFilter>>("filter")?.map(TaskFilter::into_filter).transpose()?.unwrap_or_default()))
+    Ok(Some(TaskQuery::from(args.get::<Option<TaskFilter>>("filter")?.unwrap_or_default()).filter()?))
 }
 
 impl Prefetch for Project {

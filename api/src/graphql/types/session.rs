@@ -15,7 +15,7 @@ use crate::{
         relations::{by_id, child_connection, per_parent},
         to_id,
     },
-    service::page::Filter,
+    service::{event::EventQuery, page::Filter, todo::TodoQuery},
 };
 
 /// Lifecycle of a documentation session. `COMPLETED`, `FAILED` and `EXPIRED` are final.
@@ -139,13 +139,12 @@ impl DocumentationSession {
 
 /// The filter of `DocumentationSession.todos`.
 fn todos_filter(status: Option<Vec<TodoStatus>>) -> Filter {
-    let statuses = status.map(|s| s.into_iter().map(TodoStatus::stored).collect::<Vec<_>>());
-    Filter::default().is_in("t.status", statuses.as_deref())
+    TodoQuery { status: status.map(|s| s.into_iter().map(Into::into).collect()) }.filter()
 }
 
 /// The filter of `DocumentationSession.events`.
 fn events_filter(after_sequence: Option<i64>, event_types: Option<Vec<String>>) -> Filter {
-    Filter::default().gt("t.sequence", after_sequence).is_in("t.event_type", event_types.as_deref())
+    EventQuery { after_sequence, event_types }.filter()
 }
 
 impl Prefetch for DocumentationSession {

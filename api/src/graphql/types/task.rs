@@ -18,7 +18,10 @@ use crate::{
         relations::{by_id, child_connection},
         to_id,
     },
-    service::{page::Filter, task as tasks},
+    service::{
+        page::Filter,
+        task::{self as tasks, DependencyQuery, TaskQuery},
+    },
 };
 
 /// Where a task stands. `DONE` and `CANCELLED` are finished.
@@ -65,11 +68,6 @@ pub enum DependencyKind {
     Suggests,
     /// The two are related.
     Related,
-}
-
-/// Enum values as stored, e.g. `in_progress`.
-pub(super) fn stored<T: sea_orm::ActiveEnum<Value = String>>(values: impl IntoIterator<Item = T>) -> Vec<String> {
-    values.into_iter().map(|v| v.to_value()).collect()
 }
 
 /// The GraphQL object of a task row (described on its `impl`).
@@ -267,14 +265,13 @@ impl Task {
 
 /// The filter of `Task.subtasks`.
 fn subtasks_filter(status: Option<Vec<TaskStatus>>) -> Filter {
-    let statuses = status.map(|s| stored(s.into_iter().map(task::TaskStatus::from)));
-    Filter::default().is_in("t.status", statuses.as_deref())
+    let status = status.map(|s| s.into_iter().map(Into::into).collect());
+    TaskQuery { status, ..TaskQuery::default() }.filter().unwrap_or_default()
 }
 
 /// The filter of `Task.dependencies` and `Task.dependents`.
 fn kind_filter(kind: Option<Vec<DependencyKind>>) -> Filter {
-    let kinds = kind.map(|k| stored(k.into_iter().map(entity::task_dependency::DependencyKind::from)));
-    Filter::default().is_in("d.kind", kinds.as_deref())
+    DependencyQuery { kind: kind.map(|k| k.into_iter().map(Into::into).collect()) }.filter()
 }
 
 impl Prefetch for Task {

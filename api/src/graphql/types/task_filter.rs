@@ -2,13 +2,9 @@
 
 use async_graphql::InputObject;
 use chrono::{DateTime, Utc};
-use entity::task;
 
-use super::task::{TaskPriority, TaskStatus, stored};
-use crate::{
-    error::{ApiError, ApiResult},
-    service::page::{Cond, Filter},
-};
+use super::task::{TaskPriority, TaskStatus};
+use crate::service::task::TaskQuery;
 
 /// Compares a task's status.
 #[derive(InputObject, Default)]
@@ -89,39 +85,21 @@ fn one_of<T>(eq: Option<T>, in_: Option<Vec<T>>) -> Option<Vec<T>> {
     }
 }
 
-impl TaskFilter {
-    /// The filter as conditions. Errors: `BAD_USER_INPUT` (an empty search).
-    pub fn into_filter(self) -> ApiResult<Filter> {
-        let mut filter = Filter::default();
-        if let Some(c) = self.status.and_then(|c| one_of(c.eq, c.in_)) {
-            filter = filter.with(Cond::In("t.status", stored(c.into_iter().map(task::TaskStatus::from))));
+impl From<TaskFilter> for TaskQuery {
+    fn from(filter: TaskFilter) -> Self {
+        let range = filter.created_at.unwrap_or_default();
+        TaskQuery {
+            status: filter.status.and_then(|c| one_of(c.eq, c.in_)).map(|v| v.into_iter().map(Into::into).collect()),
+            priority: filter
+                .priority
+                .and_then(|c| one_of(c.eq, c.in_))
+                .map(|v| v.into_iter().map(Into::into).collect()),
+            tag: filter.tag.and_then(|c| one_of(c.eq, c.in_)),
+            labels: filter.tags.and_then(|c| c.contains),
+            parent_is_null: filter.parent.and_then(|c| c.is_null),
+            created_since: range.gte,
+            created_before: range.lt,
+            search: filter.search,
         }
-        if let Some(c) = self.priority.and_then(|c| one_of(c.eq, c.in_)) {
-            filter = filter.with(Cond::In("t.priority", stored(c.into_iter().map(task::TaskPriority::from))));
-        }
-        if let Some(c) = self.tag.and_then(|c| one_of(c.eq, c.in_)) {
-            filter = filter.with(Cond::In("t.tag", c));
-        }
-        if let Some(labels) = self.tags.and_then(|c| c.contains) {
-            filter = filter.with(Cond::JsonContainsAll("t.tags", labels));
-        }
-        if let Some(null) = self.parent.and_then(|c| c.is_null) {
-            filter = filter.with(Cond::IsNull("t.parent_id", null));
-        }
-        if let Some(range) = self.created_at {
-            if let Some(at) = range.gte {
-                filter = filter.with(Cond::Since("t.created_at", at, true));
-            }
-            if let Some(at) = range.lt {
-                filter = filter.with(Cond::Since("t.created_at", at, false));
-            }
-        }
-        if let Some(search) = self.search {
-            if search.split_whitespace().next().is_none() {
-                return Err(ApiError::bad_input("`search` needs at least one word"));
-            }
-            filter = filter.with(Cond::TaskSearch(search));
-        }
-        Ok(filter)
     }
 }

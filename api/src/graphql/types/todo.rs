@@ -13,7 +13,7 @@ use crate::{
         loaders::DependenciesOfTodo,
         prefetch::{Level, Prefetch},
         relations::{by_id, child_connection},
-        to_id,
+        service_ctx, to_id,
     },
     service::page::Filter,
 };
@@ -91,6 +91,18 @@ impl SessionTodo {
     /// While `IN_PROGRESS`: when the worker's lease lapses and the todo may be claimed again.
     async fn lease_expires_at(&self) -> Option<DateTime<Utc>> {
         self.0.lease_expires_at
+    }
+    /// Who claimed the todo last (`api key worker-3 (dkt_ab12cd34)`, `anonymous`).
+    async fn claimed_by(&self) -> Option<&str> {
+        self.0.claimed_by.as_deref()
+    }
+    /// While `IN_PROGRESS`: the secret of the current lease, which `renewTodoLease`, `completeTodo` and
+    /// `failTodo` need. Shown only to the principal that claimed the todo (`claimedBy`); `null` to
+    /// everyone else.
+    async fn lease_token(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        let viewer = service_ctx(ctx)?.viewer();
+        let claimer = self.0.claimed_by.as_deref() == Some(viewer.actor().as_str());
+        Ok(self.0.lease_token.as_deref().filter(|_| claimer && self.0.status == session_todo::TodoStatus::InProgress))
     }
     /// When the todo was last claimed.
     async fn started_at(&self) -> Option<DateTime<Utc>> {

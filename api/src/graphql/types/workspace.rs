@@ -14,7 +14,7 @@ use crate::{
         relations::{by_id, child_connection},
         to_id,
     },
-    service::page::Filter,
+    service::{page::Filter, session::SessionQuery},
 };
 
 /// The GraphQL object of a workspace row (described on its `impl`).
@@ -76,8 +76,7 @@ impl Workspace {
 
 /// The filter of `Workspace.sessions`.
 fn sessions_filter(status: Option<Vec<SessionStatus>>) -> Filter {
-    let statuses = status.map(|s| s.into_iter().map(SessionStatus::stored).collect::<Vec<_>>());
-    Filter::default().is_in("t.status", statuses.as_deref())
+    SessionQuery { status: status.map(|s| s.into_iter().map(Into::into).collect()) }.filter()
 }
 
 impl Prefetch for Workspace {

@@ -1,0 +1,124 @@
+//! Tenancy, in one place: how the rows of each table reach their organization, and the lookups that
+//! use it. Every read of the service layer goes through these conditions, so that a row of another
+//! organization behaves exactly like a row that does not exist:
+//!
+//! - a lookup by id ([`row`], [`rows`]) finds only rows of the scope's organization;
+//! - a root list (all workspaces, all projects, the audit log) adds `t.organization_id = $org`;
+//! - a child list (a workspace's sessions, a task's dependencies) keeps only the parents of the
+//!   organization, and reaches no other rows: every link between rows (a dependency, a pull-request
+//!   link, a workspace's project) is checked to stay within one organization when it is written.
+//!
+//! Workspaces, projects and audit entries carry `organization_id`; every other table reaches it through
+//! its parents (a todo through its session and workspace, an execution through its task and project).
+
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+use super::{sql::Sql, viewer::Scope};
+use crate::error::ApiResult;
+
+/// A table whose rows belong to an organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Owned {
+    /// `workspaces` (`organization_id`).
+    Workspaces,
+    /// `projects` (`organization_id`).
+    Projects,
+    /// `documentation_sessions`, through their workspace.
+    Sessions,
+    /// `session_todos`, through their session.
+    Todos,
+    /// `session_events`, through their session.
+    Events,
+    /// `tasks`, through their project.
+    Tasks,
+    /// `task_executions`, through their task.
+    Executions,
+    /// `task_state_transitions`, through their task.
+    Transitions,
+    /// `pull_requests`, through their project.
+    PullRequests,
+    /// `audit_log` (`organization_id`).
+    AuditLog,
+}
+
+impl Owned {
+    /// `FROM` clause naming the table `x`, joined up to the row that holds `organization_id`.
+    pub fn from(self) -> &'static str {
+        match self {
+            Self::Workspaces => "workspaces x",
+            Self::Projects => "projects x",
+            Self::AuditLog => "audit_log x",
+            Self::Sessions => "documentation_sessions x JOIN workspaces w ON w.id = x.workspace_id",
+            Self::Todos => {
+                "session_todos x JOIN documentation_sessions s ON s.id = x.session_id \
+                 JOIN workspaces w ON w.id = s.workspace_id"
+            }
+            Self::Events => {
+                "session_events x JOIN documentation_sessions s ON s.id = x.session_id \
+                 JOIN workspaces w ON w.id = s.workspace_id"
+            }
+            Self::Tasks => "tasks x JOIN projects p ON p.id = x.project_id",
+            Self::PullRequests => "pull_requests x JOIN projects p ON p.id = x.project_id",
+            Self::Executions => {
+                "task_executions x JOIN tasks k ON k.id = x.task_id JOIN projects p ON p.id = k.project_id"
+            }
+            Self::Transitions => {
+                "task_state_transitions x JOIN tasks k ON k.id = x.task_id JOIN projects p ON p.id = k.project_id"
+            }
+        }
+    }
+
+    /// The column of [`Owned::from`] that holds the organization.
+    pub fn organization(self) -> &'static str {
+        match self {
+            Self::Workspaces | Self::Projects | Self::AuditLog => "x.organization_id",
+            Self::Sessions | Self::Todos | Self::Events => "w.organization_id",
+            Self::Tasks | Self::PullRequests | Self::Executions | Self::Transitions => "p.organization_id",
+        }
+    }
+
+    /// Appends `(SELECT x.id FROM ... WHERE x.id IN (ids) AND <organization> = $org)`: those of `ids`
+    /// that are rows of the scope's organization.
+    pub fn push_ids_in(self, sql: &mut Sql, scope: Scope, ids: &[Uuid]) {
+        sql.push("(SELECT x.id FROM ").push(self.from()).push(" WHERE x.id IN ");
+        sql.bind_list(ids.iter().copied()).push(" AND ").push(self.organization()).push(" = ");
+        sql.bind(scope.organization_id).push(")");
+    }
+}
+
+/// The rows of `table` among `ids` that belong to the scope's organization, in no particular order.
+pub async fn rows<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    table: Owned,
+    ids: &[Uuid],
+) -> ApiResult<Vec<M>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT x.* FROM ");
+    sql.push(table.from()).push(" WHERE x.id IN ").bind_list(ids.iter().copied());
+    sql.push(" AND ").push(table.organization()).push(" = ").bind(scope.organization_id);
+    Ok(M::find_by_statement(sql.build(db.get_database_backend())).all(db).await?)
+}
+
+/// The row `id` of `table` if it belongs to the scope's organization.
+pub async fn row<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    table: Owned,
+    id: Uuid,
+) -> ApiResult<Option<M>> {
+    Ok(rows(db, scope, table, &[id]).await?.into_iter().next())
+}
+
+/// The organization of a row of `table`, whatever it is (background work that spans organizations,
+/// such as the expiry sweep, learns each row's tenant this way).
+pub async fn organization_of(db: &impl ConnectionTrait, table: Owned, id: Uuid) -> ApiResult<Option<Uuid>> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(table.organization()).push(" AS organization_id FROM ").push(table.from());
+    sql.push(" WHERE x.id = ").bind(id);
+    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
+    Ok(row.map(|r| r.try_get::<Uuid>("", "organization_id")).transpose()?)
+}
