@@ -1,13 +1,18 @@
-//! `spawn_app` and a GraphQL client that speaks HTTP and both websocket protocols.
+//! `spawn_app` and a GraphQL client that speaks HTTP and both websocket protocols, as anonymous or
+//! with a bearer token.
 
-use std::{path::PathBuf, time::Duration};
+mod db;
+mod subscription;
+mod tenants;
 
-use api::{Application, Config, db::PoolSettings};
-use futures_util::{SinkExt, StreamExt};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use std::time::Duration;
+
+use api::{Application, Config};
+pub use db::{TestDb, process_database_url};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
-use tokio::sync::OnceCell;
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+pub use subscription::{Delivery, Protocol, Subscription};
+pub use tenants::Tenant;
 
 /// How long any single read from the server may take before a test fails.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -16,101 +21,6 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn task_master_file(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
     serde_json::from_str(&std::fs::read_to_string(path).expect("test data file")).expect("valid JSON")
-}
-
-/// Where a test's data lives; dropped with the test.
-pub struct TestDb {
-    /// URL the app connects to.
-    pub url: String,
-    /// PostgreSQL schema (isolates the test), if any.
-    pub schema: Option<String>,
-    file: Option<PathBuf>,
-}
-
-static SWEEP: OnceCell<()> = OnceCell::const_new();
-
-impl TestDb {
-    /// A fresh database: in-memory SQLite, or a new schema on `TEST_DATABASE_URL`.
-    /// With `shareable`, SQLite uses a temporary file so that a second app can open it.
-    pub async fn new(shareable: bool) -> Self {
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if url.starts_with("postgres") => {
-                SWEEP.get_or_init(|| sweep_leftover_schemas(url.clone())).await;
-                let schema = format!("test_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
-                let admin = sea_orm::Database::connect(&url).await.expect("TEST_DATABASE_URL must be reachable");
-                admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create test schema");
-                admin.close().await.ok();
-                Self { url, schema: Some(schema), file: None }
-            }
-            _ if shareable => {
-                let file = std::env::temp_dir().join(format!("docket-test-{}.db", uuid::Uuid::new_v4().simple()));
-                Self { url: format!("sqlite://{}?mode=rwc", file.display()), schema: None, file: Some(file) }
-            }
-            _ => Self { url: "sqlite::memory:".into(), schema: None, file: None },
-        }
-    }
-
-    /// A migrated pool on this database and its statement counter.
-    pub async fn connect(&self) -> (DatabaseConnection, api::db::StatementCounter) {
-        let settings = PoolSettings {
-            max_connections: 5,
-            connect_timeout: Duration::from_secs(10),
-            acquire_timeout: Duration::from_secs(10),
-            schema: self.schema.clone(),
-        };
-        let (db, counter) = api::db::connect(&self.url, &settings).await.expect("connect to test database");
-        api::db::migrate_up(&db).await.expect("migrate test database");
-        (db, counter)
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some(schema) = self.schema.take() {
-            let url = self.url.clone();
-            // Drop runs inside the test's runtime, which may be single-threaded and still own a pool
-            // connection in the middle of a transaction on this schema: DROP SCHEMA would wait for
-            // that connection's locks while this thread waited for DROP SCHEMA. So the drop runs on
-            // a thread of its own that nobody waits for; it proceeds once the runtime has ended and
-            // its connections closed. A schema left behind by an exiting process is swept at the
-            // next run.
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(async {
-                    if let Ok(admin) = sea_orm::Database::connect(&url).await {
-                        let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).await;
-                        let _ = admin.close().await;
-                    }
-                });
-            });
-        }
-        if let Some(file) = self.file.take() {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-            }
-        }
-    }
-}
-
-/// Drops `test_<pid>_*` schemas left by test processes that no longer run.
-async fn sweep_leftover_schemas(url: String) {
-    let Ok(admin) = sea_orm::Database::connect(&url).await else { return };
-    let rows = admin
-        .query_all_raw(sea_orm::Statement::from_string(
-            admin.get_database_backend(),
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'test\\_%'",
-        ))
-        .await
-        .unwrap_or_default();
-    for row in rows {
-        let Ok(name) = row.try_get::<String>("", "nspname") else { continue };
-        let pid = name.split('_').nth(1).and_then(|p| p.parse::<u32>().ok());
-        let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
-        if !alive {
-            let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).await;
-        }
-    }
-    let _ = admin.close().await;
 }
 
 /// A running server and a client for it.
@@ -125,13 +35,26 @@ pub struct TestApp {
     _shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// The `docket` process, for apps started with [`spawn_process`].
     pub process: Option<tokio::process::Child>,
+    /// The bearer token this client sends (over HTTP, and in `connection_init`), if any.
+    pub token: Option<String>,
 }
 
-/// The URL a separate process uses to reach `db` (PostgreSQL: the test's schema as search path).
-pub fn process_database_url(db: &TestDb) -> String {
-    match &db.schema {
-        Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", db.url),
-        None => db.url.clone(),
+impl TestApp {
+    /// A client of the same server that authenticates with `token` (the server stays up as long as
+    /// `self` lives).
+    pub fn with_token(&self, token: &str) -> TestApp {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value");
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+        TestApp {
+            address: self.address.clone(),
+            port: self.port,
+            db: self.db.clone(),
+            client: reqwest::Client::builder().default_headers(headers).build().expect("a client"),
+            _shutdown: None,
+            process: None,
+            token: Some(token.to_owned()),
+        }
     }
 }
 
@@ -160,6 +83,7 @@ pub async fn spawn_process_with(db: &TestDb, flags: &[&str]) -> TestApp {
         client: reqwest::Client::new(),
         _shutdown: None,
         process: Some(child),
+        token: None,
     };
     app.wait_until_ready().await;
     app
@@ -193,6 +117,7 @@ pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestAp
         client: reqwest::Client::new(),
         _shutdown: Some(tx),
         process: None,
+        token: None,
     };
     app.wait_until_ready().await;
     app
@@ -448,163 +373,5 @@ impl TestApp {
             .iter()
             .map(|n| n["eventType"].as_str().unwrap().to_owned())
             .collect()
-    }
-
-    /// Opens a websocket subscription in `protocol` (`graphql-transport-ws` or `graphql-ws`).
-    pub async fn subscribe(&self, protocol: Protocol, query: &str, variables: Value) -> Subscription {
-        let mut request = format!("ws://127.0.0.1:{}/graphql", self.port).into_client_request().unwrap();
-        request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(protocol.name()));
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket connect");
-        socket.send(Message::text(json!({ "type": "connection_init", "payload": {} }).to_string())).await.unwrap();
-        let mut sub = Subscription { socket, protocol };
-        let ack = sub.next_message().await;
-        assert_eq!(ack["type"], "connection_ack", "expected an ack, got {ack}");
-        let start = match protocol {
-            Protocol::TransportWs => "subscribe",
-            Protocol::LegacyWs => "start",
-        };
-        sub.socket
-            .send(Message::text(
-                json!({ "id": "1", "type": start, "payload": { "query": query, "variables": variables } }).to_string(),
-            ))
-            .await
-            .unwrap();
-        sub
-    }
-
-    /// Subscribes to `sessionEvents` of `session` after `after`.
-    pub async fn subscribe_events(&self, protocol: Protocol, session: &str, after: Option<i64>) -> Subscription {
-        self.subscribe(
-            protocol,
-            "subscription($s: ID!, $after: Int) { sessionEvents(sessionId: $s, afterSequence: $after) { sequence eventType } }",
-            json!({ "s": session, "after": after }),
-        )
-        .await
-    }
-}
-
-/// The two websocket sub-protocols Docket speaks.
-#[derive(Clone, Copy, Debug)]
-pub enum Protocol {
-    /// `graphql-transport-ws` (GraphiQL, the `graphql-ws` client).
-    TransportWs,
-    /// The legacy `graphql-ws` (GraphQL Playground, subscriptions-transport-ws).
-    LegacyWs,
-}
-
-impl Protocol {
-    fn name(self) -> &'static str {
-        match self {
-            Self::TransportWs => "graphql-transport-ws",
-            Self::LegacyWs => "graphql-ws",
-        }
-    }
-}
-
-/// One open subscription.
-pub struct Subscription {
-    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-    protocol: Protocol,
-}
-
-/// What a subscription delivered next.
-#[derive(Debug)]
-pub enum Delivery {
-    /// A result with data.
-    Data(Value),
-    /// GraphQL errors.
-    Errors(Value),
-    /// The server completed the subscription.
-    Complete,
-}
-
-impl Subscription {
-    async fn next_message(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(READ_TIMEOUT, self.socket.next())
-                .await
-                .expect("timed out waiting for the server")
-                .expect("socket closed")
-                .expect("socket error");
-            match message {
-                Message::Text(text) => {
-                    let value: Value = serde_json::from_str(&text).unwrap();
-                    // Keepalives carry nothing for the test.
-                    if value["type"] != "ka" && value["type"] != "ping" && value["type"] != "pong" {
-                        return value;
-                    }
-                }
-                Message::Close(frame) => panic!("socket closed by server: {frame:?}"),
-                _ => {}
-            }
-        }
-    }
-
-    /// The next delivery of the subscription.
-    pub async fn next(&mut self) -> Delivery {
-        let message = self.next_message().await;
-        let payload = &message["payload"];
-        match (self.protocol, message["type"].as_str().unwrap_or_default()) {
-            (_, "complete") => Delivery::Complete,
-            (Protocol::TransportWs, "next") | (Protocol::LegacyWs, "data") => match payload.get("errors") {
-                Some(errors) if !errors.is_null() => Delivery::Errors(errors.clone()),
-                _ => Delivery::Data(payload["data"].clone()),
-            },
-            (_, "error") => Delivery::Errors(if payload.is_array() { payload.clone() } else { json!([payload]) }),
-            (_, other) => panic!("unexpected message {other}: {message}"),
-        }
-    }
-
-    /// The next `sessionEvents` item as (sequence, type); fails on anything else.
-    pub async fn next_event(&mut self) -> (i64, String) {
-        match self.next().await {
-            Delivery::Data(data) => {
-                let event = &data["sessionEvents"];
-                (event["sequence"].as_i64().unwrap(), event["eventType"].as_str().unwrap().to_owned())
-            }
-            other => panic!("expected an event, got {other:?}"),
-        }
-    }
-
-    /// The next `n` event sequences.
-    pub async fn next_sequences(&mut self, n: usize) -> Vec<i64> {
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(self.next_event().await.0);
-        }
-        out
-    }
-
-    /// Reads until the server closes the socket; returns the close code (`None` without a frame).
-    pub async fn close_code(&mut self) -> Option<u16> {
-        loop {
-            let message =
-                tokio::time::timeout(READ_TIMEOUT, self.socket.next()).await.expect("timed out waiting for close");
-            match message {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                Some(Ok(_)) => {}
-                None | Some(Err(_)) => return None,
-            }
-        }
-    }
-
-    /// Reads everything the server sends in the background (answering its pings, as a live client
-    /// does), handing each text message's JSON to the returned receiver until the socket closes.
-    /// Aborting the task drops the connection.
-    pub fn read_in_background(mut self) -> (tokio::sync::mpsc::UnboundedReceiver<Value>, tokio::task::JoinHandle<()>) {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            while let Some(Ok(message)) = self.socket.next().await {
-                if let Message::Text(text) = message {
-                    let _ = tx.send(serde_json::from_str(&text).unwrap());
-                }
-            }
-        });
-        (rx, task)
-    }
-
-    /// Closes the socket.
-    pub async fn close(mut self) {
-        let _ = self.socket.close(None).await;
     }
 }

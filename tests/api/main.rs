@@ -13,6 +13,7 @@ mod helpers;
 mod hostile;
 mod http;
 mod import;
+mod isolation;
 mod migrations;
 mod schema;
 mod sessions;

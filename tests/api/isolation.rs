@@ -1,0 +1,264 @@
+//! Isolation between organizations, on every path, generated from the schema. Two organizations
+//! each hold a full set of data; every root query, mutation and subscription field is tried by one
+//! organization's owner against the other's ids, selecting everything reachable from the field's
+//! type. An id of another organization must behave exactly like an id that does not exist: `null`
+//! from queries (which give the data to its own owner, so the ids are real), `NOT_FOUND` from
+//! mutations and subscriptions, the same answer as for a fresh id, and absent from every list,
+//! nested connection, count, summary and export. No answer may carry any of the other
+//! organization's ids or names, and its data must read the same afterwards. The test fails when a
+//! root field, or an `ID` argument of one, has no case.
+
+mod fixture;
+mod schema;
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Delivery, Protocol, TestApp, TestDb, error_code, spawn_app_on};
+use fixture::fixture;
+use schema::Schema;
+
+/// Everything an organization can read of itself, to see that nothing of it changed.
+const DIGEST: &str = "{ organization { name slug settings members(first: 100) { nodes { role user { email } } }
+      apiKeys(first: 100) { nodes { name revokedAt } } }
+    workspaces(first: 100) { nodes { name path projectId sessions(first: 100) { nodes { status moduleName
+      todos(first: 100) { nodes { status attempts filePath dependencies { totalCount } } } events(last: 100) { totalCount } } } } }
+    projects(first: 100) { nodes { name taskCounts { total } tasks(first: 100) { nodes { title status version
+      dependencies { totalCount } executions { nodes { status } } pullRequests { totalCount } } } pullRequests(first: 100) { nodes { title status } } } }
+    auditLog { totalCount } }";
+
+/// What a case expects of the other organization's owner.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// `null` (and, for its own owner, not).
+    Null,
+    /// The first error's code.
+    Code(&'static str),
+    /// No error: the caller's own data only.
+    Own,
+}
+
+use Expect::{Code, Null, Own};
+
+/// (root field, its arguments, expectation). `{name}` is the target organization's value,
+/// `{own.name}` the caller's. The selection is generated from the schema.
+const QUERIES: &[(&str, &str, Expect)] = &[
+    ("viewer", "", Own),
+    ("organization", "", Own),
+    ("workspace", "id: \"{workspace}\"", Null),
+    ("workspaceByPath", "path: \"{path}\"", Null),
+    ("workspaces", "first: 100", Own),
+    ("documentationSession", "id: \"{session}\"", Null),
+    ("sessionTodo", "id: \"{todo}\"", Null),
+    ("projects", "first: 100", Own),
+    ("project", "id: \"{project}\"", Null),
+    ("projectByName", "name: \"{projectName}\"", Null),
+    ("task", "id: \"{task}\"", Null),
+    ("task", "id: \"{subtask}\"", Null),
+    ("taskByExternalId", "projectId: \"{project}\", externalId: \"1\"", Null),
+    ("auditLog", "first: 100", Own),
+    ("auditLog", "entityId: \"{task}\"", Own),
+];
+
+const MUTATIONS: &[(&str, &str, Expect)] = &[
+    ("createWorkspace", "input: { name: \"w\", path: \"/w\", projectId: \"{project}\" }", Code("NOT_FOUND")),
+    ("updateWorkspace", "input: { id: \"{workspace}\", name: \"taken\" }", Code("NOT_FOUND")),
+    ("updateWorkspace", "input: { id: \"{own.workspace}\", projectId: \"{project}\" }", Code("NOT_FOUND")),
+    ("deleteWorkspace", "input: { id: \"{workspace}\" }", Code("NOT_FOUND")),
+    (
+        "startDocumentationSession",
+        "input: { workspaceId: \"{workspace}\", moduleName: \"m\", filePaths: [\"x\"] }",
+        Code("NOT_FOUND"),
+    ),
+    ("updateDocumentationSession", "input: { id: \"{session}\", status: FAILED }", Code("NOT_FOUND")),
+    ("deleteDocumentationSession", "input: { id: \"{session}\" }", Code("NOT_FOUND")),
+    ("createSessionTodos", "input: { sessionId: \"{session}\", todos: [{ filePath: \"x\" }] }", Code("NOT_FOUND")),
+    ("updateSessionTodo", "input: { id: \"{todo}\", priority: 3 }", Code("NOT_FOUND")),
+    ("addTodoDependency", "input: { todoId: \"{own.todo}\", dependsOnId: \"{todo}\" }", Code("NOT_FOUND")),
+    ("addTodoDependency", "input: { todoId: \"{todo2}\", dependsOnId: \"{own.todo}\" }", Code("NOT_FOUND")),
+    ("claimNextTodo", "sessionId: \"{session}\"", Code("NOT_FOUND")),
+    ("renewTodoLease", "id: \"{todo}\", leaseToken: \"x\"", Code("NOT_FOUND")),
+    ("completeTodo", "id: \"{todo}\", leaseToken: \"x\"", Code("NOT_FOUND")),
+    ("failTodo", "id: \"{todo}\", leaseToken: \"x\", error: \"e\"", Code("NOT_FOUND")),
+    ("skipTodo", "id: \"{todo}\"", Code("NOT_FOUND")),
+    ("appendSessionEvent", "input: { sessionId: \"{session}\", eventType: \"x\" }", Code("NOT_FOUND")),
+    ("expireSessions", "", Own),
+    ("createProject", "input: { name: \"{projectName}\" }", Own),
+    ("updateProject", "input: { id: \"{project}\", name: \"taken\" }", Code("NOT_FOUND")),
+    ("deleteProject", "input: { id: \"{project}\" }", Code("NOT_FOUND")),
+    ("createTask", "input: { projectId: \"{project}\", title: \"t\" }", Code("NOT_FOUND")),
+    ("createTask", "input: { projectId: \"{own.project}\", parentId: \"{task}\", title: \"t\" }", Code("NOT_FOUND")),
+    ("updateTask", "input: { id: \"{task}\", title: \"taken\" }", Code("NOT_FOUND")),
+    ("transitionTask", "id: \"{task}\", status: DONE", Code("NOT_FOUND")),
+    ("deleteTask", "input: { id: \"{subtask}\" }", Code("NOT_FOUND")),
+    ("addTaskDependency", "input: { taskId: \"{own.task}\", dependsOnId: \"{task}\" }", Code("NOT_FOUND")),
+    (
+        "addTaskDependency",
+        "input: { taskId: \"{task}\", dependsOnId: \"{own.task2}\", kind: RELATED }",
+        Code("NOT_FOUND"),
+    ),
+    ("removeTaskDependency", "input: { taskId: \"{task2}\", dependsOnId: \"{task}\" }", Code("NOT_FOUND")),
+    ("importTaskMasterTasks", "projectId: \"{project}\", document: { tasks: [] }", Code("NOT_FOUND")),
+    ("startTaskExecution", "input: { taskId: \"{task}\", agent: \"a\" }", Code("NOT_FOUND")),
+    ("finishTaskExecution", "input: { id: \"{execution}\", status: FAILED }", Code("NOT_FOUND")),
+    (
+        "createPullRequest",
+        "input: { projectId: \"{project}\", repositoryUrl: \"u\", branch: \"b\", title: \"t\" }",
+        Code("NOT_FOUND"),
+    ),
+    ("updatePullRequest", "input: { id: \"{pr}\", status: MERGED }", Code("NOT_FOUND")),
+    ("deletePullRequest", "input: { id: \"{pr}\" }", Code("NOT_FOUND")),
+    ("linkPullRequest", "input: { taskId: \"{own.task}\", pullRequestId: \"{pr}\" }", Code("NOT_FOUND")),
+    ("linkPullRequest", "input: { taskId: \"{task}\", pullRequestId: \"{own.pr}\" }", Code("NOT_FOUND")),
+    ("unlinkPullRequest", "input: { taskId: \"{task}\", pullRequestId: \"{pr}\" }", Code("NOT_FOUND")),
+    ("createApiKey", "input: { name: \"k\", role: VIEWER, userId: \"{user}\" }", Code("NOT_FOUND")),
+    ("revokeApiKey", "input: { id: \"{key}\" }", Code("NOT_FOUND")),
+    ("createUser", "input: { email: \"fresh-{own.tag}@example.com\", name: \"F\" }", Own),
+    // Users are people, shared between organizations: an admin who knows a person's email may add
+    // them (nothing of another organization comes with them), so the case is an unknown email.
+    ("addMember", "input: { email: \"nobody-{own.tag}@example.com\" }", Code("NOT_FOUND")),
+    ("updateMemberRole", "input: { userId: \"{user}\", role: ADMIN }", Code("NOT_FOUND")),
+    ("removeMember", "input: { userId: \"{user}\" }", Code("NOT_FOUND")),
+    ("updateOrganization", "input: { name: \"{own.tag}-renamed\", settings: { a: 1 } }", Own),
+];
+
+const SUBSCRIPTIONS: &[(&str, &str)] =
+    &[("sessionEvents", "sessionId: \"{session}\", afterSequence: 0"), ("taskEvents", "projectId: \"{project}\"")];
+
+/// The cases of each operation kind, as (kind, field, arguments, expectation).
+fn cases() -> impl Iterator<Item = (&'static str, &'static str, &'static str, Expect)> {
+    let tag = |kind: &'static str| {
+        move |(field, args, expect): &(&'static str, &'static str, Expect)| (kind, *field, *args, *expect)
+    };
+    QUERIES
+        .iter()
+        .map(tag("query"))
+        .chain(MUTATIONS.iter().map(tag("mutation")))
+        .chain(SUBSCRIPTIONS.iter().map(|(field, args)| ("subscription", *field, *args, Code("NOT_FOUND"))))
+}
+
+/// Fails unless every root field has a case, and every `ID` argument of a root field is given
+/// another organization's id by one of its cases.
+fn assert_covered(schema: &Schema) {
+    let covered: BTreeSet<(&str, String)> = cases().map(|(kind, field, _, _)| (kind, field.to_owned())).collect();
+    let missing: Vec<_> = schema.root_fields().difference(&covered).cloned().collect();
+    assert!(missing.is_empty(), "root fields without an isolation case: {missing:?}");
+    for (kind, field) in schema.root_fields() {
+        for argument in schema.id_arguments(kind, &field) {
+            let foreign = cases().any(|(k, f, args, _)| {
+                k == kind
+                    && f == field
+                    && args.contains(&format!("{argument}: \"{{"))
+                    && !args.contains(&format!("{argument}: \"{{own."))
+            });
+            assert!(foreign, "no isolation case gives `{kind} {field}` another organization's `{argument}`");
+        }
+    }
+}
+
+/// Fails with what leaked when `response` carries any of `secrets`.
+fn assert_no_leak(response: &Value, secrets: &[&str], case: &str) {
+    let text = response.to_string();
+    let leaked: Vec<&&str> = secrets.iter().filter(|s| text.contains(**s)).collect();
+    assert!(leaked.is_empty(), "{case}\nleaked {leaked:?} in {text}");
+}
+
+/// The first delivery of a subscription.
+async fn first_delivery(client: &TestApp, protocol: Protocol, operation: &str) -> Delivery {
+    let mut subscription = client.subscribe(protocol, operation, json!({})).await;
+    let delivery = subscription.next().await;
+    subscription.close().await;
+    delivery
+}
+
+#[tokio::test]
+async fn no_root_field_lets_one_organization_see_or_touch_anothers_data() {
+    let db = TestDb::new(false).await;
+    // Generated selections read everything reachable: far above the default complexity limit.
+    let app = spawn_app_on(&db, |config| config.max_complexity = 100_000_000).await;
+    let schema = Schema::load(&app).await;
+    assert_covered(&schema);
+
+    // Each organization's data is tagged with its name, which is therefore a secret too.
+    let alpha = app.create_tenant("alpha").await;
+    let beta = app.create_tenant("beta").await;
+    let a = fixture(&alpha.owner, "alpha").await;
+    let b = fixture(&beta.owner, "beta").await;
+    let ghost = b.ghost();
+    let before = beta.owner.data(DIGEST, json!({})).await;
+
+    for (kind, field, arguments, expect) in cases().filter(|(kind, ..)| *kind != "subscription") {
+        let operation = schema.operation(kind, field, arguments);
+        let request = b.fill(&operation, &a);
+        if kind == "query" {
+            // The ids are real: their own owner reads them.
+            let own = beta.owner.gql(&request, json!({})).await;
+            assert!(own.get("errors").is_none(), "{field} as its owner: {own}");
+            if let Null = expect {
+                assert!(!own["data"][field].is_null(), "{field} finds nothing even for its owner: {own}");
+            }
+        }
+        let foreign = alpha.owner.gql(&request, json!({})).await;
+        match expect {
+            Null => {
+                assert!(foreign.get("errors").is_none(), "{field}: {foreign}");
+                assert!(foreign["data"][field].is_null(), "{field} reached another organization's row: {foreign}");
+            }
+            Code(code) => assert_eq!(error_code(&foreign), code, "{request}\n{foreign}"),
+            Own => assert!(foreign.get("errors").is_none(), "{request}\n{foreign}"),
+        }
+        assert_no_leak(&foreign, &b.secrets_beyond(&request), &request);
+        if !matches!(expect, Own) {
+            // Exactly like an id that does not exist.
+            let fresh = alpha.owner.gql(&ghost.fill(&operation, &a), json!({})).await;
+            assert_eq!(
+                b.unfill(&foreign),
+                ghost.unfill(&fresh),
+                "{field}: another organization's id answers differently"
+            );
+        }
+    }
+
+    for (_, field, arguments, _) in cases().filter(|(kind, ..)| *kind == "subscription") {
+        let operation = schema.operation("subscription", field, arguments);
+        let request = b.fill(&operation, &a);
+        for protocol in [Protocol::TransportWs, Protocol::LegacyWs] {
+            if field == "sessionEvents" {
+                let own = first_delivery(&beta.owner, protocol, &request).await;
+                assert!(matches!(own, Delivery::Data(_)), "{field}: its owner gets its events, got {own:?}");
+            }
+            let foreign = match first_delivery(&alpha.owner, protocol, &request).await {
+                Delivery::Errors(errors) => errors,
+                other => panic!("{field} over {protocol:?} reached another organization: {other:?}"),
+            };
+            assert_eq!(foreign[0]["extensions"]["code"], "NOT_FOUND", "{field}: {foreign}");
+            assert_no_leak(&foreign, &b.secrets_beyond(&request), &request);
+            let fresh = match first_delivery(&alpha.owner, protocol, &ghost.fill(&operation, &a)).await {
+                Delivery::Errors(errors) => errors,
+                other => panic!("{field} with a fresh id: {other:?}"),
+            };
+            assert_eq!(
+                b.unfill(&foreign),
+                ghost.unfill(&fresh),
+                "{field}: another organization's id answers differently"
+            );
+        }
+    }
+
+    // Nothing of the other organization changed, its due session included (expireSessions ran).
+    let after = beta.owner.data(DIGEST, json!({})).await;
+    assert_eq!(before, after, "another organization's data changed");
+    let status = "query($id: ID!) { documentationSession(id: $id) { status } }";
+    let due = beta.owner.data(status, json!({ "id": b.get("dueSession") })).await;
+    assert_eq!(due["documentationSession"]["status"], "PENDING");
+    // ... while the caller's own sweep expired its own.
+    let own_due = alpha.owner.data(status, json!({ "id": a.get("dueSession") })).await;
+    assert_eq!(own_due["documentationSession"]["status"], "EXPIRED");
+    // A project name is unique per organization only: alpha now has one named like beta's.
+    let same_name = alpha
+        .owner
+        .data("query($n: String!) { projectByName(name: $n) { id } }", json!({ "n": b.get("projectName") }))
+        .await;
+    assert!(same_name["projectByName"]["id"].is_string());
+}
