@@ -2,6 +2,8 @@
 //! with a bearer token.
 
 mod db;
+pub mod fixture;
+pub mod introspection;
 mod subscription;
 mod tenants;
 
@@ -12,7 +14,6 @@ pub use db::{TestDb, process_database_url};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 pub use subscription::{Delivery, Protocol, Subscription};
-pub use tenants::Tenant;
 
 /// How long any single read from the server may take before a test fails.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);

@@ -8,25 +8,16 @@
 //! organization's ids or names, and its data must read the same afterwards. The test fails when a
 //! root field, or an `ID` argument of one, has no case.
 
-mod fixture;
-mod schema;
-
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Delivery, Protocol, TestApp, TestDb, error_code, spawn_app_on};
-use fixture::fixture;
-use schema::Schema;
-
-/// Everything an organization can read of itself, to see that nothing of it changed.
-const DIGEST: &str = "{ organization { name slug settings members(first: 100) { nodes { role user { email } } }
-      apiKeys(first: 100) { nodes { name revokedAt } } }
-    workspaces(first: 100) { nodes { name path projectId sessions(first: 100) { nodes { status moduleName
-      todos(first: 100) { nodes { status attempts filePath dependencies { totalCount } } } events(last: 100) { totalCount } } } } }
-    projects(first: 100) { nodes { name taskCounts { total } tasks(first: 100) { nodes { title status version
-      dependencies { totalCount } executions { nodes { status } } pullRequests { totalCount } } } pullRequests(first: 100) { nodes { title status } } } }
-    auditLog { totalCount } }";
+use crate::helpers::{
+    Delivery, Protocol, TestApp, TestDb, error_code,
+    fixture::{DIGEST, fixture},
+    introspection::Schema,
+    spawn_app_on,
+};
 
 /// What a case expects of the other organization's owner.
 #[derive(Clone, Copy, Debug)]

@@ -15,6 +15,7 @@ mod http;
 mod import;
 mod isolation;
 mod migrations;
+mod roles;
 mod schema;
 mod sessions;
 mod slow_clients;

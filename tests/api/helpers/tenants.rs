@@ -16,8 +16,6 @@ use super::TestApp;
 pub struct Tenant {
     /// The organization's id.
     pub id: Uuid,
-    /// Its name.
-    pub name: String,
     /// A client authenticating as a service key with the owner role.
     pub owner: TestApp,
 }
@@ -27,7 +25,7 @@ impl TestApp {
     pub async fn create_tenant(&self, name: &str) -> Tenant {
         let created = organization::create(&self.db, name).await.expect("create the organization");
         let token = self.create_key(created.id, Role::Owner, "owner").await;
-        Tenant { id: created.id, name: created.name, owner: self.with_token(&token) }
+        Tenant { id: created.id, owner: self.with_token(&token) }
     }
 
     /// A new service key of `organization_id` acting with `role`; returns its token.

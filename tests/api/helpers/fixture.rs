@@ -5,7 +5,18 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use super::TestApp;
+
+/// Everything an organization can read of itself, to see that nothing of it changed.
+pub const DIGEST: &str = "{ organization { name slug settings members(first: 50) { totalCount nodes { role user { email } } }
+      apiKeys(first: 50) { totalCount nodes { name revokedAt } } }
+    workspaces(first: 10) { totalCount nodes { name path projectId sessions(first: 10) { totalCount nodes { status moduleName
+      todos(first: 10) { totalCount nodes { status attempts filePath dependencies(first: 5) { totalCount } } }
+      events(last: 10) { totalCount } } } } }
+    projects(first: 10) { totalCount nodes { name taskCounts { total } tasks(first: 10) { totalCount nodes { title status version
+      dependencies(first: 5) { totalCount } executions(first: 5) { nodes { status } } pullRequests(first: 5) { totalCount } } }
+      pullRequests(first: 10) { totalCount nodes { title status } } } }
+    auditLog(first: 1) { totalCount } }";
 
 /// The named ids and names of one organization's data.
 pub struct Fixture(HashMap<&'static str, String>);
@@ -14,6 +25,12 @@ impl Fixture {
     /// The value called `name`.
     pub fn get(&self, name: &str) -> &str {
         self.0.get(name).unwrap_or_else(|| panic!("no fixture value `{name}`"))
+    }
+
+    /// This fixture with `value` as `{name}` too.
+    pub fn with(mut self, name: &'static str, value: &str) -> Fixture {
+        self.0.insert(name, value.to_owned());
+        self
     }
 
     /// A fixture of the same shape whose ids exist nowhere (fresh UUIDs) and whose names nobody uses.
@@ -78,12 +95,17 @@ pub async fn fixture(client: &TestApp, tag: &str) -> Fixture {
         .await;
     f.insert("workspace", id(&workspace, &["createWorkspace", "workspace", "id"]));
     f.insert("path", format!("/{tag}/repo"));
-    let (session, todos) =
-        client.start_session_in(&f["workspace"], &[&format!("{tag}/a.rs"), &format!("{tag}/b.rs")]).await;
+    let files = [format!("{tag}/a.rs"), format!("{tag}/b.rs"), format!("{tag}/c.rs")];
+    let (session, todos) = client.start_session_in(&f["workspace"], &files.each_ref().map(String::as_str)).await;
     client.add_dependency(&todos[1], &todos[0]).await;
     f.insert("session", session.clone());
+    // `todo` is claimed (its lease is `lease`), `todo2` waits for it, `todo3` is free.
     f.insert("todo", todos[0].clone());
     f.insert("todo2", todos[1].clone());
+    f.insert("todo3", todos[2].clone());
+    let claimed = client.claim(&session).await;
+    assert_eq!(claimed["id"].as_str(), Some(todos[0].as_str()), "the first todo by priority and path");
+    f.insert("lease", claimed["leaseToken"].as_str().unwrap().to_owned());
     let event = client
         .data(
             "mutation($s: ID!, $t: String!) { appendSessionEvent(input: { sessionId: $s, eventType: $t }) { event { id } } }",

@@ -1,11 +1,12 @@
-//! The schema as the isolation matrix sees it: its root fields, the `ID` arguments each takes
-//! (directly or inside an input object), and a selection of everything reachable from a type.
+//! The schema as the isolation and role matrices see it: its root fields, the `ID` arguments each
+//! takes (directly or inside an input object), and operations that select everything reachable from a
+//! field, or only its `__typename`.
 
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use super::TestApp;
 
 const INTROSPECTION: &str = "{ __schema {
     queryType { name } mutationType { name } subscriptionType { name }
@@ -109,6 +110,14 @@ impl Schema {
         let ty = named(&self.root_field(operation, field)["type"]).to_owned();
         let arguments = if arguments.is_empty() { String::new() } else { format!("({arguments})") };
         format!("{operation} {{ {field}{arguments} {} }}", self.selection(&ty, &mut Vec::new()))
+    }
+
+    /// `field(arguments)` selecting only `__typename` of what it returns.
+    pub fn brief_operation(&self, operation: &str, field: &str, arguments: &str) -> String {
+        let ty = named(&self.root_field(operation, field)["type"]);
+        let selection = if self.kind(ty) == "OBJECT" { "{ __typename }" } else { "" };
+        let arguments = if arguments.is_empty() { String::new() } else { format!("({arguments})") };
+        format!("{operation} {{ {field}{arguments} {selection} }}")
     }
 
     /// Every scalar and enum field of `type_name`, and every object field recursively (connections
