@@ -63,11 +63,18 @@ pub struct Config {
     /// any. Default: none, so a page elsewhere can neither read answers nor post writes.
     #[arg(long = "cors-origin", env = "DOCKET_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
-    /// Whether a request without a token acts as the owner of the `default` organization (`true` or
-    /// `false`). Default: `true` when `--listen` is a loopback address, so that a local `cargo run`
-    /// and GraphiQL work with no setup, and `false` otherwise, so that a server on a network never
-    /// serves anonymous writes by accident.
-    #[arg(long, env = "DOCKET_ALLOW_ANONYMOUS", global = true)]
+    /// Whether a request without a token acts as the owner of the `default` organization:
+    /// `--allow-anonymous` (or `=true`), `--allow-anonymous=false`. Default: `true` when `--listen` is
+    /// a loopback address, so that a local `cargo run` and GraphiQL work with no setup, and `false`
+    /// otherwise, so that a server on a network never serves anonymous writes by accident.
+    #[arg(
+        long,
+        env = "DOCKET_ALLOW_ANONYMOUS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        global = true
+    )]
     pub allow_anonymous: Option<bool>,
     /// Adds `extensions.sqlStatements` to every GraphQL response: the SQL statements that operation
     /// ran, to find N+1 patterns while developing a client. The access log shows the figure always.

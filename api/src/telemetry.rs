@@ -1,19 +1,30 @@
-//! Logging through `tracing`: `RUST_LOG` filters (default `info,sqlx=warn`), `LOG_FORMAT=json` for JSON lines.
+//! Logging through `tracing`: `RUST_LOG` filters (default `info,sqlx=warn,sea_orm=warn`),
+//! `LOG_FORMAT=json` for JSON lines.
+//!
+//! Whatever `RUST_LOG` says, the websocket library logs at most at `debug`: at `trace` it writes every
+//! frame it receives, and a `connection_init` frame carries the client's bearer token (secrets are
+//! never logged).
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
+/// `RUST_LOG`'s filter (or the default), with the targets that would log secrets capped.
+fn filter() -> EnvFilter {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    ["tungstenite=debug", "tokio_tungstenite=debug"]
+        .into_iter()
+        .fold(filter, |filter, directive| filter.add_directive(directive.parse().expect("a valid directive")))
+}
+
 /// Installs the global subscriber for a test run: output goes through the test harness's capture.
 pub fn init_for_tests() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let _ = tracing_subscriber::registry().with(filter).with(fmt::layer().compact().with_test_writer()).try_init();
+    let _ = tracing_subscriber::registry().with(filter()).with(fmt::layer().compact().with_test_writer()).try_init();
 }
 
 /// Installs the global subscriber once; later calls (as in tests) do nothing.
 pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let registry = tracing_subscriber::registry().with(filter);
+    let registry = tracing_subscriber::registry().with(filter());
     let _ = if json {
         registry.with(fmt::layer().json()).try_init()
     } else {

@@ -4,6 +4,7 @@
 mod db;
 pub mod fixture;
 pub mod introspection;
+mod process;
 mod subscription;
 mod tenants;
 
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use api::{Application, Config};
 pub use db::{TestDb, process_database_url};
+pub use process::{docket, docket_fails, spawn_logged_process, spawn_process, spawn_process_with};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 pub use subscription::{Delivery, Protocol, Subscription};
@@ -32,8 +34,8 @@ pub struct TestApp {
     pub port: u16,
     /// The app's pool (for migration tests and direct checks).
     pub db: DatabaseConnection,
-    client: reqwest::Client,
-    _shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub(crate) client: reqwest::Client,
+    pub(crate) _shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// The `docket` process, for apps started with [`spawn_process`].
     pub process: Option<tokio::process::Child>,
     /// The bearer token this client sends (over HTTP, and in `connection_init`), if any.
@@ -57,37 +59,6 @@ impl TestApp {
             token: Some(token.to_owned()),
         }
     }
-}
-
-/// Starts the real `docket` binary on `db` (which must be shareable: a SQLite file or PostgreSQL)
-/// and waits until it is ready. It is killed when the returned app is dropped.
-pub async fn spawn_process(db: &TestDb) -> TestApp {
-    spawn_process_with(db, &[]).await
-}
-
-/// Like [`spawn_process`], with extra command-line flags.
-pub async fn spawn_process_with(db: &TestDb, flags: &[&str]) -> TestApp {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_docket"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(flags)
-        .env("DATABASE_URL", process_database_url(db))
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start docket");
-    let (pool, _) = db.connect().await;
-    let app = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        port,
-        db: pool,
-        client: reqwest::Client::new(),
-        _shutdown: None,
-        process: Some(child),
-        token: None,
-    };
-    app.wait_until_ready().await;
-    app
 }
 
 /// Starts a server on a fresh database, on port 0.

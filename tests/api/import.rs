@@ -211,20 +211,8 @@ async fn a_dry_run_reports_what_would_happen_without_writing() {
 async fn the_command_line_imports_dry_runs_and_exports() {
     // The CLI opens the database itself: a shared SQLite file, or the test's PostgreSQL schema.
     let db = TestDb::new(true).await;
-    let url = match &db.schema {
-        Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", db.url),
-        None => db.url.clone(),
-    };
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(LEGACY);
-    let docket = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_docket"))
-            .args(args)
-            .env("DATABASE_URL", &url)
-            .output()
-            .expect("run docket");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    };
+    let docket = |args: &[&str]| crate::helpers::docket(&db, args);
     let file = file.to_str().unwrap();
     let dry = docket(&["import", file, "--project", "cli", "--dry-run"]);
     assert!(

@@ -3,6 +3,7 @@
 //! `cargo test` runs them on SQLite (an in-memory database per test); with
 //! `TEST_DATABASE_URL=postgres://...` the same tests run on PostgreSQL, each in its own schema.
 
+mod auth;
 mod batching;
 mod claiming;
 mod durability;
@@ -15,6 +16,7 @@ mod http;
 mod import;
 mod isolation;
 mod migrations;
+mod organizations;
 mod roles;
 mod schema;
 mod sessions;
