@@ -7,29 +7,41 @@
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use tracing_subscriber::{
+    EnvFilter,
+    filter::{LevelFilter, Targets},
+    fmt,
+    prelude::*,
+};
 
-/// `RUST_LOG`'s filter (or the default), with the targets that would log secrets capped.
-fn filter() -> EnvFilter {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    ["tungstenite=debug", "tokio_tungstenite=debug"]
-        .into_iter()
-        .fold(filter, |filter, directive| filter.add_directive(directive.parse().expect("a valid directive")))
+/// `RUST_LOG`'s filter, or the default.
+fn env_filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"))
+}
+
+/// A cap on the targets that would log secrets: the websocket library at `trace` writes every frame,
+/// `connection_init` and its token included. The cap lowers them, never raises them.
+fn capped() -> Targets {
+    Targets::new()
+        .with_default(LevelFilter::TRACE)
+        .with_target("tungstenite", LevelFilter::DEBUG)
+        .with_target("tokio_tungstenite", LevelFilter::DEBUG)
 }
 
 /// Installs the global subscriber for a test run: output goes through the test harness's capture.
 pub fn init_for_tests() {
-    let _ = tracing_subscriber::registry().with(filter()).with(fmt::layer().compact().with_test_writer()).try_init();
+    let layer = fmt::layer().compact().with_test_writer().with_filter(capped());
+    let _ = tracing_subscriber::registry().with(env_filter()).with(layer).try_init();
 }
 
 /// Installs the global subscriber once; later calls (as in tests) do nothing.
 pub fn init(json: bool) {
-    let registry = tracing_subscriber::registry().with(filter());
+    let registry = tracing_subscriber::registry().with(env_filter());
     let _ = if json {
-        registry.with(fmt::layer().json()).try_init()
+        registry.with(fmt::layer().json().with_filter(capped())).try_init()
     } else {
         // Colour only on a terminal (and not with `NO_COLOR`): log files and collectors get plain text.
         let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        registry.with(fmt::layer().compact().with_ansi(ansi)).try_init()
+        registry.with(fmt::layer().compact().with_ansi(ansi).with_filter(capped())).try_init()
     };
 }

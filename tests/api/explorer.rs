@@ -8,7 +8,7 @@ use std::{path::PathBuf, process::Stdio};
 
 use serde_json::json;
 
-use crate::helpers::{TestDb, spawn_app, spawn_process};
+use crate::helpers::{TestDb, docket, spawn_app, spawn_process, spawn_process_with};
 
 fn browser_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
@@ -61,6 +61,60 @@ async fn graphiql_and_playground_work_offline_in_chromium() {
         assert!(bytes > 10_000, "{shot} was not taken");
     }
     let _ = std::fs::remove_dir_all(shots);
+}
+
+#[tokio::test]
+async fn graphiql_with_a_token_in_its_headers_tab_works_in_that_organization_only() {
+    let db = TestDb::new(true).await;
+    docket(&db, &["org", "create", "acme"]);
+    let key: serde_json::Value =
+        serde_json::from_str(&docket(&db, &["key", "create", "--org", "acme", "--role", "member", "--json"])).unwrap();
+    let token = key["token"].as_str().unwrap();
+    let other = docket(&db, &["key", "create", "--org", "default", "--role", "owner"]).trim().to_owned();
+    let app = spawn_process_with(&db, &["--allow-anonymous=false"]).await;
+    let outsider = app.with_token(&other);
+    outsider.create_workspace("/elsewhere/other-organization-secret").await;
+
+    let shots = std::env::temp_dir().join(format!("docket-explorer-{}", uuid::Uuid::new_v4().simple()));
+    let env = [
+        ("DOCKET_TOKEN", token),
+        ("HIDDEN", "other-organization-secret"),
+        ("ONLY", "graphiql"),
+        ("SCREENSHOT_DIR", &shots.to_string_lossy()),
+    ];
+    let output = node("explorer.mjs", &[&app.address], &env).await;
+    println!("{output}");
+    for step in [
+        "schema re-fetched with the token",
+        "query answered in the page",
+        "subscription delivered the event appended meanwhile",
+        "connection_init carried the headers",
+        "GraphiQL works with nothing from another host",
+    ] {
+        assert!(output.contains(step), "missing step `{step}` in:\n{output}");
+    }
+    assert!(!output.contains(token), "the script prints no token");
+    let _ = std::fs::remove_dir_all(shots);
+
+    // What GraphiQL wrote is acme's, audited as its key; the other organization sees none of it.
+    let acme = app.with_token(token);
+    let written = acme
+        .data(
+            "{ workspaces { nodes { name } } auditLog(entityType: \"workspace\") { nodes { principal onBehalfOf } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        written["workspaces"]["nodes"].as_array().unwrap().iter().any(|w| w["name"] == "from GraphiQL"),
+        "{written}"
+    );
+    let audited = &written["auditLog"]["nodes"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        audited,
+        &json!({ "principal": format!("api_key:{}", key["id"].as_str().unwrap()), "onBehalfOf": "graphiql-browser-test" })
+    );
+    let seen = outsider.data("{ workspaces { nodes { path } } }", json!({})).await;
+    assert_eq!(seen, json!({ "workspaces": { "nodes": [{ "path": "/elsewhere/other-organization-secret" }] } }));
 }
 
 #[tokio::test]
