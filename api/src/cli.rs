@@ -136,8 +136,10 @@ impl From<RoleArg> for Role {
 /// Runs the command line; the `docket` binary calls this and nothing else.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init(std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")));
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    let output = if matches!(command, Command::Serve) { telemetry::Output::Stdout } else { telemetry::Output::Stderr };
+    telemetry::init(std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")), output);
+    match command {
         Command::Serve => {
             let app = Application::build(cli.config).await?;
             tracing::info!(port = app.port(), "docket is listening; GraphiQL at /graphql");

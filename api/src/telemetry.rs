@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use tracing_subscriber::{
     EnvFilter,
     filter::{LevelFilter, Targets},
-    fmt,
+    fmt::{self, writer::BoxMakeWriter},
     prelude::*,
 };
 
@@ -34,14 +34,28 @@ pub fn init_for_tests() {
     let _ = tracing_subscriber::registry().with(env_filter()).with(layer).try_init();
 }
 
-/// Installs the global subscriber once; later calls (as in tests) do nothing.
-pub fn init(json: bool) {
+/// Where the log goes: the server's to standard output; a command's to standard error, so that its
+/// standard output is only what it prints (a token, an export).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// Installs the global subscriber once (later calls, as in tests, do nothing): JSON lines with
+/// `json`, else compact text, coloured only on a terminal and without `NO_COLOR`.
+pub fn init(json: bool, output: Output) {
+    let (writer, terminal) = match output {
+        Output::Stdout => (BoxMakeWriter::new(std::io::stdout), std::io::stdout().is_terminal()),
+        Output::Stderr => (BoxMakeWriter::new(std::io::stderr), std::io::stderr().is_terminal()),
+    };
     let registry = tracing_subscriber::registry().with(env_filter());
     let _ = if json {
-        registry.with(fmt::layer().json().with_filter(capped())).try_init()
+        registry.with(fmt::layer().json().with_writer(writer).with_filter(capped())).try_init()
     } else {
-        // Colour only on a terminal (and not with `NO_COLOR`): log files and collectors get plain text.
-        let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        registry.with(fmt::layer().compact().with_ansi(ansi).with_filter(capped())).try_init()
+        let ansi = terminal && std::env::var_os("NO_COLOR").is_none();
+        registry.with(fmt::layer().compact().with_ansi(ansi).with_writer(writer).with_filter(capped())).try_init()
     };
 }

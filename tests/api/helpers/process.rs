@@ -56,13 +56,14 @@ pub async fn spawn_logged_process(db: &TestDb, host: &str, flags: &[&str], env: 
     (app, log)
 }
 
-/// Runs `docket args` on `db` to its end; returns its standard output, failing the test when it
-/// fails.
+/// Runs `docket args` on `db` to its end, with the default log settings as a user runs it; returns
+/// its standard output, failing the test when it fails.
 pub fn docket(db: &TestDb, args: &[&str]) -> String {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_docket"))
         .args(args)
         .env("DATABASE_URL", process_database_url(db))
-        .env("RUST_LOG", "warn")
+        .env_remove("RUST_LOG")
+        .env_remove("LOG_FORMAT")
         .output()
         .expect("run docket");
     assert!(output.status.success(), "docket {args:?}: {}", String::from_utf8_lossy(&output.stderr));
