@@ -34,4 +34,23 @@ impl Gql {
         }
         Ok(body["data"].take())
     }
+
+    /// A worker's turn: claims the next todo of `session` (with a lease of `lease_seconds`, or the
+    /// server's default) and completes it with the claim's lease token. `false` when none was ready.
+    pub async fn claim_and_complete(&self, session: &str, lease_seconds: Option<i32>) -> anyhow::Result<bool> {
+        let claimed = self
+            .data(
+                "mutation($s: ID!, $l: Int) { claimNextTodo(sessionId: $s, leaseSeconds: $l) { id leaseToken } }",
+                json!({ "s": session, "l": lease_seconds }),
+            )
+            .await?;
+        let Some(todo) = claimed["claimNextTodo"]["id"].as_str() else { return Ok(false) };
+        let lease = &claimed["claimNextTodo"]["leaseToken"];
+        self.data(
+            "mutation($t: ID!, $l: String!) { completeTodo(id: $t, leaseToken: $l) { id } }",
+            json!({ "t": todo, "l": lease }),
+        )
+        .await?;
+        Ok(true)
+    }
 }

@@ -125,17 +125,9 @@ async fn seed_session(client: &Gql, workspace: &str, index: usize) -> anyhow::Re
         .await?;
     let session = data["startDocumentationSession"]["session"]["id"].as_str().context("no session id")?.to_owned();
     for _ in 0..(index % 6) {
-        let claimed = client
-            .data("mutation($s: ID!) { claimNextTodo(sessionId: $s) { id leaseToken } }", json!({ "s": session }))
-            .await?;
-        let Some(todo) = claimed["claimNextTodo"]["id"].as_str() else { break };
-        let lease = &claimed["claimNextTodo"]["leaseToken"];
-        client
-            .data(
-                "mutation($t: ID!, $l: String!) { completeTodo(id: $t, leaseToken: $l) { id } }",
-                json!({ "t": todo, "l": lease }),
-            )
-            .await?;
+        if !client.claim_and_complete(&session, None).await? {
+            break;
+        }
     }
     for n in 0..EVENTS_PER_SESSION {
         let kind = ["progress", "file_read", "note", "tool_call"][n % 4];

@@ -168,19 +168,28 @@ async fn rebuild_sqlite(
     Ok(())
 }
 
+/// Runs `rebuild` with SQLite's foreign keys off, as SQLite prescribes for rebuilding a table
+/// (<https://www.sqlite.org/lang_altertable.html#otheralter>), then checks that every reference
+/// still holds.
+async fn with_foreign_keys_off(
+    db: &SchemaManagerConnection<'_>,
+    rebuild: impl std::future::Future<Output = Result<(), DbErr>>,
+) -> Result<(), DbErr> {
+    foreign_keys(db, false).await?;
+    let checked = match rebuild.await {
+        Ok(()) => foreign_key_check(db).await,
+        Err(err) => Err(err),
+    };
+    foreign_keys(db, true).await?;
+    checked
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         if manager.get_database_backend() == DbBackend::Sqlite {
-            foreign_keys(db, false).await?;
-            let rebuilt = self.up_sqlite(db).await;
-            let checked = match rebuilt {
-                Ok(()) => foreign_key_check(db).await,
-                Err(err) => Err(err),
-            };
-            foreign_keys(db, true).await?;
-            return checked;
+            return with_foreign_keys_off(db, self.up_sqlite(db)).await;
         }
         for shape in shapes() {
             let table = shape.table;
@@ -217,14 +226,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         if manager.get_database_backend() == DbBackend::Sqlite {
-            foreign_keys(db, false).await?;
-            let rebuilt = self.down_sqlite(db).await;
-            let checked = match rebuilt {
-                Ok(()) => foreign_key_check(db).await,
-                Err(err) => Err(err),
-            };
-            foreign_keys(db, true).await?;
-            return checked;
+            return with_foreign_keys_off(db, self.down_sqlite(db)).await;
         }
         for shape in shapes() {
             let table = shape.table;

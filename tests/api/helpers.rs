@@ -157,6 +157,21 @@ impl TestApp {
         data["createProject"]["project"]["id"].as_str().unwrap().to_owned()
     }
 
+    /// Creates a task in `project` with `fields` (at least `title`); returns its id.
+    pub async fn create_task(&self, project: &str, fields: Value) -> String {
+        let mut input = json!({ "projectId": project });
+        for (key, value) in fields.as_object().unwrap() {
+            input[key] = value.clone();
+        }
+        let created = self
+            .data(
+                "mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }",
+                json!({ "input": input }),
+            )
+            .await;
+        created["createTask"]["task"]["id"].as_str().unwrap().to_owned()
+    }
+
     /// Imports `document` into `project`; returns the whole response.
     pub async fn import(&self, project: &str, document: &Value, options: Value) -> Value {
         let mut variables = json!({ "p": project, "doc": document });

@@ -3,6 +3,7 @@
 //! `cargo test` runs them on SQLite (an in-memory database per test); with
 //! `TEST_DATABASE_URL=postgres://...` the same tests run on PostgreSQL, each in its own schema.
 
+mod agent_work;
 mod auth;
 mod batching;
 mod claiming;

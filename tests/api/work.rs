@@ -5,17 +5,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_code, spawn_app};
 
-const CREATE_TASK: &str =
-    "mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id version status } } }";
-
-async fn create_task(app: &TestApp, project: &str, fields: Value) -> String {
-    let mut input = json!({ "projectId": project });
-    for (key, value) in fields.as_object().unwrap() {
-        input[key] = value.clone();
-    }
-    app.data(CREATE_TASK, json!({ "input": input })).await["createTask"]["task"]["id"].as_str().unwrap().to_owned()
-}
-
 async fn add_dependency(app: &TestApp, task: &str, depends_on: &str, kind: &str) -> Value {
     app.gql(
         "mutation($t: ID!, $d: ID!, $k: DependencyKind) { addTaskDependency(input: { taskId: $t, dependsOnId: $d, kind: $k }) { task { id } } }",
@@ -44,7 +33,7 @@ async fn projects_are_created_renamed_and_deleted_with_their_tasks() {
         renamed["updateProject"]["project"],
         json!({ "name": "beta", "defaultBranch": "main", "repositoryUrl": "https://example.com/beta.git" })
     );
-    let task = create_task(&app, &project, json!({ "title": "t" })).await;
+    let task = app.create_task(&project, json!({ "title": "t" })).await;
     app.data("mutation($id: ID!) { deleteProject(input: { id: $id }) { deletedId } }", json!({ "id": project })).await;
     let gone = app
         .data(
@@ -61,7 +50,7 @@ async fn projects_are_created_renamed_and_deleted_with_their_tasks() {
 async fn a_stale_version_is_a_conflict_and_transitions_are_recorded_with_durations() {
     let (app, _db) = spawn_app().await;
     let project = app.create_project("p").await;
-    let task = create_task(&app, &project, json!({ "title": "Write docs", "priority": "HIGH" })).await;
+    let task = app.create_task(&project, json!({ "title": "Write docs", "priority": "HIGH" })).await;
     let update = "mutation($input: UpdateTaskInput!) { updateTask(input: $input) { task { version status title completedAt } } }";
     let first = app.data(update, json!({ "input": { "id": task, "version": 1, "title": "Write the docs" } })).await;
     assert_eq!(first["updateTask"]["task"]["version"], 2);
@@ -110,9 +99,9 @@ async fn blocks_dependencies_refuse_cycles_and_name_the_tasks() {
     let (app, _db) = spawn_app().await;
     let project = app.create_project("p").await;
     let [a, b, c] = [
-        create_task(&app, &project, json!({ "title": "a", "externalId": "1" })).await,
-        create_task(&app, &project, json!({ "title": "b", "externalId": "2" })).await,
-        create_task(&app, &project, json!({ "title": "c", "externalId": "3" })).await,
+        app.create_task(&project, json!({ "title": "a", "externalId": "1" })).await,
+        app.create_task(&project, json!({ "title": "b", "externalId": "2" })).await,
+        app.create_task(&project, json!({ "title": "c", "externalId": "3" })).await,
     ];
     assert!(add_dependency(&app, &b, &a, "BLOCKS").await.get("errors").is_none());
     assert!(add_dependency(&app, &c, &b, "BLOCKS").await.get("errors").is_none());
@@ -124,7 +113,7 @@ async fn blocks_dependencies_refuse_cycles_and_name_the_tasks() {
     assert!(add_dependency(&app, &a, &c, "RELATED").await.get("errors").is_none());
     assert_eq!(error_code(&add_dependency(&app, &a, &a, "BLOCKS").await), "BAD_USER_INPUT");
     let other = app.create_project("other").await;
-    let foreign = create_task(&app, &other, json!({ "title": "x" })).await;
+    let foreign = app.create_task(&other, json!({ "title": "x" })).await;
     assert_eq!(error_code(&add_dependency(&app, &a, &foreign, "BLOCKS").await), "BAD_USER_INPUT");
 
     let blockers = "query($id: ID!) { task(id: $id) { blockedBy { nodes { title } } dependents { nodes { title } } } }";
@@ -153,12 +142,12 @@ async fn blocks_dependencies_refuse_cycles_and_name_the_tasks() {
 async fn ready_tasks_are_unblocked_pending_tasks_most_urgent_first_page_by_page() {
     let (app, _db) = spawn_app().await;
     let project = app.create_project("p").await;
-    let low = create_task(&app, &project, json!({ "title": "low", "priority": "LOW" })).await;
-    let critical = create_task(&app, &project, json!({ "title": "critical", "priority": "CRITICAL" })).await;
-    let medium = create_task(&app, &project, json!({ "title": "medium" })).await;
-    let blocked = create_task(&app, &project, json!({ "title": "blocked", "priority": "CRITICAL" })).await;
-    create_task(&app, &project, json!({ "title": "started", "priority": "HIGH", "status": "IN_PROGRESS" })).await;
-    create_task(&app, &project, json!({ "title": "other tag", "tag": "feature" })).await;
+    let low = app.create_task(&project, json!({ "title": "low", "priority": "LOW" })).await;
+    let critical = app.create_task(&project, json!({ "title": "critical", "priority": "CRITICAL" })).await;
+    let medium = app.create_task(&project, json!({ "title": "medium" })).await;
+    let blocked = app.create_task(&project, json!({ "title": "blocked", "priority": "CRITICAL" })).await;
+    app.create_task(&project, json!({ "title": "started", "priority": "HIGH", "status": "IN_PROGRESS" })).await;
+    app.create_task(&project, json!({ "title": "other tag", "tag": "feature" })).await;
     add_dependency(&app, &blocked, &low, "BLOCKS").await;
     add_dependency(&app, &medium, &low, "SUGGESTS").await;
 
@@ -189,14 +178,14 @@ async fn ready_tasks_are_unblocked_pending_tasks_most_urgent_first_page_by_page(
 async fn tasks_filter_by_status_priority_tag_labels_parent_time_and_text() {
     let (app, _db) = spawn_app().await;
     let project = app.create_project("p").await;
-    let parent = create_task(
-        &app,
+    let parent = app
+        .create_task(
         &project,
         json!({ "title": "Websocket server", "description": "Serve subscriptions", "tags": ["backend", "ws"], "priority": "HIGH" }),
     )
     .await;
-    create_task(&app, &project, json!({ "title": "Reconnect logic", "parentId": parent, "details": "exponential backoff for sockets", "tags": ["ws"] })).await;
-    create_task(&app, &project, json!({ "title": "Dashboard", "tag": "ui", "status": "DONE", "tags": ["frontend"] }))
+    app.create_task(&project, json!({ "title": "Reconnect logic", "parentId": parent, "details": "exponential backoff for sockets", "tags": ["ws"] })).await;
+    app.create_task(&project, json!({ "title": "Dashboard", "tag": "ui", "status": "DONE", "tags": ["frontend"] }))
         .await;
 
     let titles = |data: &Value| -> Vec<String> {
@@ -238,8 +227,13 @@ async fn tasks_filter_by_status_priority_tag_labels_parent_time_and_text() {
 async fn every_task_write_leaves_an_audit_entry_with_its_principal_and_whom_it_acted_for() {
     let (app, _db) = spawn_app().await;
     let project = app.create_project("p").await;
-    let created =
-        app.data_as("agent-7", CREATE_TASK, json!({ "input": { "projectId": project, "title": "audited" } })).await;
+    let created = app
+        .data_as(
+            "agent-7",
+            "mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }",
+            json!({ "input": { "projectId": project, "title": "audited" } }),
+        )
+        .await;
     let task = created["createTask"]["task"]["id"].as_str().unwrap().to_owned();
     app.data_as(
         "agent-7",
@@ -296,9 +290,9 @@ async fn a_project_dashboard_costs_the_same_statements_for_one_project_or_many()
 /// A project with two tasks, a subtask and a `blocks` edge.
 async fn seed_project(app: &TestApp, name: &str) {
     let project = app.create_project(name).await;
-    let a = create_task(app, &project, json!({ "title": "a" })).await;
-    let b = create_task(app, &project, json!({ "title": "b" })).await;
-    create_task(app, &project, json!({ "title": "a.1", "parentId": a })).await;
+    let a = app.create_task(&project, json!({ "title": "a" })).await;
+    let b = app.create_task(&project, json!({ "title": "b" })).await;
+    app.create_task(&project, json!({ "title": "a.1", "parentId": a })).await;
     add_dependency(app, &b, &a, "BLOCKS").await;
     let execution = app
         .data(
@@ -324,171 +318,11 @@ async fn seed_project(app: &TestApp, name: &str) {
 }
 
 #[tokio::test]
-async fn executions_are_started_finished_and_summarized_per_agent() {
-    let (app, _db) = spawn_app().await;
-    let project = app.create_project("p").await;
-    let task = create_task(&app, &project, json!({ "title": "t" })).await;
-    let start = "mutation($t: ID!, $a: String!) { startTaskExecution(input: { taskId: $t, agent: $a, inputContext: { prompt: \"go\" } }) { execution { id status startedAt } } }";
-    let finish = "mutation($input: FinishTaskExecutionInput!) { finishTaskExecution(input: $input) { execution { status durationMs costUsd completedAt } } }";
-    let mut ids = Vec::new();
-    for agent in ["claude-code", "claude-code", "codex"] {
-        let started = app.data(start, json!({ "t": task, "a": agent })).await;
-        assert_eq!(started["startTaskExecution"]["execution"]["status"], "RUNNING");
-        ids.push(started["startTaskExecution"]["execution"]["id"].as_str().unwrap().to_owned());
-    }
-    let ended = app.data(finish, json!({ "input": { "id": ids[0], "costUsd": 0.25, "inputTokens": 1000 } })).await;
-    let execution = &ended["finishTaskExecution"]["execution"];
-    assert_eq!(execution["status"], "SUCCEEDED");
-    assert!(execution["durationMs"].as_i64().unwrap() >= 0 && execution["completedAt"].is_string());
-    app.data(finish, json!({ "input": { "id": ids[1], "status": "FAILED", "errorDetails": { "why": "tests" } } }))
-        .await;
-    assert_eq!(
-        error_code(&app.gql(finish, json!({ "input": { "id": ids[1] } })).await),
-        "BAD_USER_INPUT",
-        "already ended"
-    );
-    assert_eq!(
-        error_code(&app.gql(finish, json!({ "input": { "id": ids[2], "status": "RUNNING" } })).await),
-        "BAD_USER_INPUT"
-    );
-    assert_eq!(
-        error_code(&app.gql(finish, json!({ "input": { "id": ids[2], "cpuTimeMs": -1 } })).await),
-        "BAD_USER_INPUT"
-    );
-    assert_eq!(error_code(&app.gql(start, json!({ "t": uuid::Uuid::now_v7(), "a": "x" })).await), "NOT_FOUND");
-
-    let data = app
-        .data(
-            "query($p: ID!, $t: ID!) { project(id: $p) { executionSummary { agent runs successes failures meanDurationMs p95DurationMs } }
-              task(id: $t) { executions { totalCount nodes { agent status } } } }",
-            json!({ "p": project, "t": task }),
-        )
-        .await;
-    let summary = data["project"]["executionSummary"].as_array().unwrap();
-    assert_eq!(summary.len(), 2);
-    assert_eq!(
-        (
-            summary[0]["agent"].as_str(),
-            summary[0]["runs"].as_i64(),
-            summary[0]["successes"].as_i64(),
-            summary[0]["failures"].as_i64()
-        ),
-        (Some("claude-code"), Some(2), Some(1), Some(1))
-    );
-    assert!(summary[0]["p95DurationMs"].is_i64());
-    assert_eq!(
-        (summary[1]["runs"].as_i64(), summary[1]["meanDurationMs"].is_null()),
-        (Some(1), true),
-        "a running execution has no duration yet"
-    );
-    assert_eq!(data["task"]["executions"]["totalCount"], 3);
-}
-
-#[tokio::test]
-async fn pull_requests_carry_tasks_and_report_their_validation() {
-    let (app, _db) = spawn_app().await;
-    let project = app.create_project("p").await;
-    let task = create_task(&app, &project, json!({ "title": "t" })).await;
-    let created = app
-        .data(
-            "mutation($p: ID!) { createPullRequest(input: { projectId: $p, number: 7, repositoryUrl: \"https://example.com/r.git\", branch: \"feat\", title: \"Feature\",
-                validationResults: { checks: [{ name: \"ci\", status: \"passed\" }, { name: \"lint\", status: \"running\" }] } }) {
-                pullRequest { id status validationStatus } } }",
-            json!({ "p": project }),
-        )
-        .await;
-    let pr = created["createPullRequest"]["pullRequest"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(created["createPullRequest"]["pullRequest"]["validationStatus"], "PENDING");
-    let link = "mutation($t: ID!, $pr: ID!) { linkPullRequest(input: { taskId: $t, pullRequestId: $pr }) { pullRequest { tasks { totalCount } } } }";
-    assert_eq!(
-        app.data(link, json!({ "t": task, "pr": pr })).await["linkPullRequest"]["pullRequest"]["tasks"]["totalCount"],
-        1
-    );
-    assert_eq!(
-        app.data(link, json!({ "t": task, "pr": pr })).await["linkPullRequest"]["pullRequest"]["tasks"]["totalCount"],
-        1
-    );
-    let other = app.create_project("other").await;
-    let foreign = create_task(&app, &other, json!({ "title": "x" })).await;
-    assert_eq!(error_code(&app.gql(link, json!({ "t": foreign, "pr": pr })).await), "BAD_USER_INPUT");
-
-    let merged = app
-        .data(
-            "mutation($id: ID!) { updatePullRequest(input: { id: $id, status: MERGED, validationResults: { status: \"failed\" } }) { pullRequest { status mergedAt validationStatus } } }",
-            json!({ "id": pr }),
-        )
-        .await;
-    let merged = &merged["updatePullRequest"]["pullRequest"];
-    assert_eq!((merged["status"].as_str(), merged["validationStatus"].as_str()), (Some("MERGED"), Some("FAILED")));
-    assert!(merged["mergedAt"].is_string());
-    let listed = app
-        .data(
-            "query($p: ID!, $t: ID!) { project(id: $p) { merged: pullRequests(status: [MERGED]) { totalCount } open: pullRequests(status: [OPEN]) { totalCount } }
-              task(id: $t) { pullRequests { nodes { number } } } }",
-            json!({ "p": project, "t": task }),
-        )
-        .await;
-    assert_eq!(
-        (listed["project"]["merged"]["totalCount"].as_i64(), listed["project"]["open"]["totalCount"].as_i64()),
-        (Some(1), Some(0))
-    );
-    assert_eq!(listed["task"]["pullRequests"]["nodes"], json!([{ "number": 7 }]));
-    let unlink = "mutation($t: ID!, $pr: ID!) { unlinkPullRequest(input: { taskId: $t, pullRequestId: $pr }) { pullRequest { tasks { totalCount } } } }";
-    assert_eq!(
-        app.data(unlink, json!({ "t": task, "pr": pr })).await["unlinkPullRequest"]["pullRequest"]["tasks"]["totalCount"],
-        0
-    );
-    assert_eq!(error_code(&app.gql(unlink, json!({ "t": task, "pr": pr })).await), "NOT_FOUND");
-    let audit = app.data("query($id: ID!) { auditLog(entityId: $id) { totalCount } }", json!({ "id": pr })).await;
-    assert_eq!(audit["auditLog"]["totalCount"], 2, "created and updated");
-}
-
-#[tokio::test]
-async fn workspaces_belong_to_projects_and_are_unlinked_when_the_project_goes() {
-    let (app, _db) = spawn_app().await;
-    let project = app.create_project("p").await;
-    let created = app
-        .data(
-            "mutation($p: ID!) { createWorkspace(input: { name: \"w\", path: \"/w\", projectId: $p }) { workspace { id project { name } } } }",
-            json!({ "p": project }),
-        )
-        .await;
-    let workspace = created["createWorkspace"]["workspace"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(created["createWorkspace"]["workspace"]["project"]["name"], "p");
-    let listed = app
-        .data("query($p: ID!) { project(id: $p) { workspaces { totalCount nodes { id } } } }", json!({ "p": project }))
-        .await;
-    assert_eq!(listed["project"]["workspaces"]["nodes"], json!([{ "id": workspace }]));
-    let unknown = app
-        .gql(
-            "mutation($id: ID!, $p: ID!) { updateWorkspace(input: { id: $id, projectId: $p }) { workspace { id } } }",
-            json!({ "id": workspace, "p": uuid::Uuid::now_v7() }),
-        )
-        .await;
-    assert_eq!(error_code(&unknown), "NOT_FOUND");
-    let unlinked = app
-        .data(
-            "mutation($id: ID!) { updateWorkspace(input: { id: $id, removeFromProject: true }) { workspace { projectId } } }",
-            json!({ "id": workspace }),
-        )
-        .await;
-    assert!(unlinked["updateWorkspace"]["workspace"]["projectId"].is_null());
-    app.data(
-        "mutation($id: ID!, $p: ID!) { updateWorkspace(input: { id: $id, projectId: $p }) { workspace { id } } }",
-        json!({ "id": workspace, "p": project }),
-    )
-    .await;
-    app.data("mutation($p: ID!) { deleteProject(input: { id: $p }) { deletedId } }", json!({ "p": project })).await;
-    let kept = app.data("query($id: ID!) { workspace(id: $id) { projectId } }", json!({ "id": workspace })).await;
-    assert!(kept["workspace"]["projectId"].is_null(), "the workspace stays, unlinked: {kept}");
-}
-
-#[tokio::test]
 async fn tasks_list_in_creation_or_priority_order() {
     let (app, _db) = spawn_app().await;
     let project = app.create_project("p").await;
     for (title, priority) in [("a", "LOW"), ("b", "CRITICAL"), ("c", "MEDIUM"), ("d", "CRITICAL")] {
-        create_task(&app, &project, json!({ "title": title, "priority": priority })).await;
+        app.create_task(&project, json!({ "title": title, "priority": priority })).await;
     }
     let query = "query($p: ID!, $o: TaskOrder, $after: String) { project(id: $p) { tasks(orderBy: $o, first: 3, after: $after) {
         nodes { title } pageInfo { endCursor } } } }";

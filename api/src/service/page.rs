@@ -17,6 +17,12 @@ use uuid::Uuid;
 use super::{sql::Sql, tenant::Owned, viewer::Scope};
 use crate::error::{ApiError, ApiResult};
 
+mod counts;
+mod filter;
+
+pub use counts::{count, counts_by_parent, counts_by_parent_and, counts_by_parent_and_enum};
+pub use filter::{Cond, Filter};
+
 /// Rows per page when the client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 /// Largest `first` or `last` accepted.
@@ -115,107 +121,6 @@ impl<T> Page<T> {
     }
 }
 
-/// One condition of a list filter. Column names are fixed by the code, never by clients.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Cond {
-    /// `column IN (values)`; an empty list matches nothing.
-    In(&'static str, Vec<String>),
-    /// `column > value`.
-    Gt(&'static str, i64),
-    /// `column = value`.
-    Eq(&'static str, String),
-    /// `column = id`, for UUID columns.
-    EqId(&'static str, Uuid),
-    /// `column IS NULL` (`true`) or `IS NOT NULL` (`false`).
-    IsNull(&'static str, bool),
-    /// `column >= time` (`true`) or `column < time` (`false`).
-    Since(&'static str, chrono::DateTime<chrono::Utc>, bool),
-    /// The JSON array in `column` holds every one of these strings.
-    JsonContainsAll(&'static str, Vec<String>),
-    /// Full-text match of the task search index (PostgreSQL `tsvector`, SQLite FTS5).
-    TaskSearch(String),
-    /// The task has no unfinished `blocks` dependency (every one is `done`).
-    TaskUnblocked,
-}
-
-/// The conditions of a list, ANDed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Filter(pub Vec<Cond>);
-
-impl Filter {
-    /// Adds `column IN (values)` when `values` is given.
-    pub fn is_in<S: ToString>(mut self, column: &'static str, values: Option<&[S]>) -> Self {
-        if let Some(values) = values {
-            self.0.push(Cond::In(column, values.iter().map(ToString::to_string).collect()));
-        }
-        self
-    }
-
-    /// Adds `column > value` when `value` is given.
-    pub fn gt(mut self, column: &'static str, value: Option<i64>) -> Self {
-        if let Some(value) = value {
-            self.0.push(Cond::Gt(column, value));
-        }
-        self
-    }
-
-    /// Adds a condition.
-    pub fn with(mut self, cond: Cond) -> Self {
-        self.0.push(cond);
-        self
-    }
-
-    fn push_to(&self, sql: &mut Sql, backend: DbBackend) {
-        let postgres = backend == DbBackend::Postgres;
-        for cond in &self.0 {
-            sql.push(" AND ");
-            match cond {
-                Cond::In(column, values) => {
-                    sql.push(column).push(" IN ").bind_list(values.iter().cloned());
-                }
-                Cond::Gt(column, value) => {
-                    sql.push(column).push(" > ").bind(*value);
-                }
-                Cond::Eq(column, value) => {
-                    sql.push(column).push(" = ").bind(value.clone());
-                }
-                Cond::EqId(column, id) => {
-                    sql.push(column).push(" = ").bind(*id);
-                }
-                Cond::IsNull(column, null) => {
-                    sql.push(column).push(if *null { " IS NULL" } else { " IS NOT NULL" });
-                }
-                Cond::Since(column, at, since) => {
-                    sql.push(column).push(if *since { " >= " } else { " < " }).bind(*at);
-                }
-                Cond::JsonContainsAll(column, values) if postgres => {
-                    sql.push(column).push(" @> ").bind(serde_json::json!(values).to_string()).push("::jsonb");
-                }
-                Cond::JsonContainsAll(column, values) => {
-                    sql.push("(SELECT COUNT(DISTINCT value) FROM json_each(").push(column).push(") WHERE value IN ");
-                    sql.bind_list(values.iter().cloned())
-                        .push(") = ")
-                        .bind(values.iter().collect::<std::collections::HashSet<_>>().len() as i64);
-                }
-                Cond::TaskSearch(text) if postgres => {
-                    sql.push("t.search @@ plainto_tsquery('english', ").bind(text.clone()).push(")");
-                }
-                Cond::TaskUnblocked => {
-                    sql.push(
-                        "NOT EXISTS (SELECT 1 FROM task_dependencies dd JOIN tasks dt ON dt.id = dd.depends_on_id \
-                         WHERE dd.task_id = t.id AND dd.kind = 'blocks' AND dt.status <> 'done')",
-                    );
-                }
-                Cond::TaskSearch(text) => {
-                    sql.push("t.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ")
-                        .bind(fts5_query(text))
-                        .push(")");
-                }
-            }
-        }
-    }
-}
-
 /// How a list is confined to an organization.
 #[derive(Clone, Copy, Debug)]
 pub enum Tenancy {
@@ -284,13 +189,6 @@ impl ListSpec {
 pub trait Listed: FromQueryResult + Clone + Send + Sync + 'static {
     /// The row's position in its list.
     fn cursor_key(&self) -> CursorKey;
-}
-
-/// Turns free text into an FTS5 query that matches every word: each word is quoted, so that FTS5
-/// operators in user input are taken literally.
-fn fts5_query(text: &str) -> String {
-    let words: Vec<String> = text.split_whitespace().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect();
-    if words.is_empty() { "\"\"".to_owned() } else { words.join(" ") }
 }
 
 fn push_range(sql: &mut Sql, spec: &ListSpec, args: &PageArgs) {
@@ -425,111 +323,4 @@ pub async fn pages_by_parent<M: Listed>(
 fn decode_with_parent<M: FromQueryResult>(row: &QueryResult) -> ApiResult<(Uuid, M)> {
     let parent: Uuid = row.try_get("", "page_parent")?;
     Ok((parent, M::from_query_result(row, "")?))
-}
-
-/// How many rows the list holds for each of `parents` (0 when none, or of another organization), in
-/// one statement.
-pub async fn counts_by_parent(
-    db: &impl ConnectionTrait,
-    scope: Scope,
-    spec: &ListSpec,
-    parents: &[Uuid],
-    filter: &Filter,
-) -> ApiResult<HashMap<Uuid, i64>> {
-    let mut counts: HashMap<Uuid, i64> = parents.iter().map(|p| (*p, 0)).collect();
-    for (parent, _, n) in grouped_counts(db, scope, spec, parents, filter, None).await? {
-        counts.insert(parent, n);
-    }
-    Ok(counts)
-}
-
-/// For each of `parents`, how many rows have each value of `column` (e.g. events per type).
-pub async fn counts_by_parent_and(
-    db: &impl ConnectionTrait,
-    scope: Scope,
-    spec: &ListSpec,
-    parents: &[Uuid],
-    column: &'static str,
-) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
-    let mut counts: HashMap<Uuid, Vec<(String, i64)>> = parents.iter().map(|p| (*p, Vec::new())).collect();
-    for (parent, key, n) in grouped_counts(db, scope, spec, parents, &Filter::default(), Some(column)).await? {
-        counts.entry(parent).or_default().push((key.unwrap_or_default(), n));
-    }
-    for list in counts.values_mut() {
-        list.sort();
-    }
-    Ok(counts)
-}
-
-/// For each of `parents`, how many rows are in each value of the enum column `column`: every
-/// value present, zero when none (e.g. todos per status).
-pub async fn counts_by_parent_and_enum<E>(
-    db: &impl ConnectionTrait,
-    scope: Scope,
-    spec: &ListSpec,
-    parents: &[Uuid],
-    column: &'static str,
-) -> ApiResult<HashMap<Uuid, Vec<(E, i64)>>>
-where
-    E: sea_orm::ActiveEnum<Value = String> + sea_orm::Iterable,
-{
-    let raw = counts_by_parent_and(db, scope, spec, parents, column).await?;
-    Ok(raw
-        .into_iter()
-        .map(|(parent, counts)| {
-            let by_value: HashMap<String, i64> = counts.into_iter().collect();
-            let all = E::iter().map(|v| {
-                let n = by_value.get(&v.to_value()).copied().unwrap_or(0);
-                (v, n)
-            });
-            (parent, all.collect())
-        })
-        .collect())
-}
-
-async fn grouped_counts(
-    db: &impl ConnectionTrait,
-    scope: Scope,
-    spec: &ListSpec,
-    parents: &[Uuid],
-    filter: &Filter,
-    column: Option<&'static str>,
-) -> ApiResult<Vec<(Uuid, Option<String>, i64)>> {
-    if parents.is_empty() {
-        return Ok(Vec::new());
-    }
-    let parent_table = parent_table(spec)?;
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT ");
-    sql.push(spec.parent).push(" AS page_parent, ");
-    if let Some(column) = column {
-        sql.push(column).push(" AS group_key, ");
-    }
-    sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" IN ");
-    parent_table.push_ids_in(&mut sql, scope, parents);
-    filter.push_to(&mut sql, backend);
-    sql.push(" GROUP BY ").push(spec.parent);
-    if let Some(column) = column {
-        sql.push(", ").push(column);
-    }
-    let rows = db.query_all_raw(sql.build(backend)).await?;
-    rows.iter()
-        .map(|row| {
-            let parent: Uuid = row.try_get("", "page_parent")?;
-            let key: Option<String> = if column.is_some() { Some(row.try_get("", "group_key")?) } else { None };
-            let n: i64 = row.try_get("", "n")?;
-            Ok((parent, key, n))
-        })
-        .collect()
-}
-
-/// How many rows a list without parent holds in the scope's organization.
-pub async fn count(db: &impl ConnectionTrait, scope: Scope, spec: &ListSpec, filter: &Filter) -> ApiResult<i64> {
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM ");
-    sql.push(spec.from).push(" WHERE 1 = 1");
-    push_tenancy(&mut sql, spec, scope);
-    filter.push_to(&mut sql, backend);
-    let row = db.query_one_raw(sql.build(backend)).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }

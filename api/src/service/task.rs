@@ -1,12 +1,10 @@
-//! Tasks: create, update (versioned), transitions with durations, delete, the dependency graph, the
-//! ready-to-run query and per-status counts. Every write is audited in its own transaction.
-
-use std::collections::HashMap;
+//! Tasks: create, update (versioned), transitions with durations, delete. The dependency graph is
+//! in `task/dependency.rs`; which tasks to list (filters, the ready-to-run query, per-status counts)
+//! in `task/query.rs`. Every write is audited in its own transaction.
 
 use chrono::{DateTime, Utc};
 use entity::{
     task::{self, TaskPriority, TaskStatus},
-    task_dependency::{self, DependencyKind},
     task_state_transition,
 };
 use sea_orm::{
@@ -17,8 +15,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, Role, Scope, Tx, graph, new_id,
-    page::{self, Cond, CursorKey, Filter, ListSpec, Listed},
+    Ctx, Role, Scope, Tx, new_id,
+    page::{CursorKey, ListSpec, Listed},
     project, require_object, require_text,
     sql::Sql,
     tenant::{self, Owned},
@@ -27,6 +25,14 @@ use crate::{
     error::{ApiError, ApiResult},
     events::{TaskEvent, TaskEventKind},
 };
+
+mod dependency;
+mod query;
+
+pub use dependency::{
+    DEPENDENCIES, DEPENDENTS, DependencyQuery, add_dependency, blocked_by_filter, blocking_edges, remove_dependency,
+};
+pub use query::{READY_TASKS, TASKS_BY_PRIORITY, TaskQuery, counts_by_status, ready_filter, unfinished};
 
 /// Audit entity type of tasks.
 pub const ENTITY: &str = "task";
@@ -37,85 +43,8 @@ pub const DEPENDENCY_ENTITY: &str = "task_dependency";
 pub const TASKS_OF_PROJECT: ListSpec = ListSpec::child("tasks t", "t.project_id", "t.id", Owned::Projects);
 /// A task's subtasks.
 pub const SUBTASKS: ListSpec = ListSpec::child("tasks t", "t.parent_id", "t.id", Owned::Tasks);
-/// The tasks a task depends on.
-pub const DEPENDENCIES: ListSpec =
-    ListSpec::child("tasks t JOIN task_dependencies d ON d.depends_on_id = t.id", "d.task_id", "t.id", Owned::Tasks);
-/// The tasks that depend on a task.
-pub const DEPENDENTS: ListSpec =
-    ListSpec::child("tasks t JOIN task_dependencies d ON d.task_id = t.id", "d.depends_on_id", "t.id", Owned::Tasks);
 /// A task's status history, oldest first.
 pub const HISTORY: ListSpec = ListSpec::child("task_state_transitions t", "t.task_id", "t.id", Owned::Tasks);
-
-/// Which of a project's tasks to list; every given condition must hold.
-#[derive(Clone, Debug, Default)]
-pub struct TaskQuery {
-    /// One of these statuses.
-    pub status: Option<Vec<TaskStatus>>,
-    /// One of these priorities.
-    pub priority: Option<Vec<TaskPriority>>,
-    /// One of these Task Master tags.
-    pub tag: Option<Vec<String>>,
-    /// Holds every one of these labels.
-    pub labels: Option<Vec<String>>,
-    /// `Some(true)`: top-level tasks only; `Some(false)`: subtasks only.
-    pub parent_is_null: Option<bool>,
-    /// Created at or after.
-    pub created_since: Option<DateTime<Utc>>,
-    /// Created before.
-    pub created_before: Option<DateTime<Utc>>,
-    /// Words that must all appear in the title, description or details.
-    pub search: Option<String>,
-}
-
-impl TaskQuery {
-    /// The list filter. Errors: `BAD_USER_INPUT` (a search without words).
-    pub fn filter(&self) -> ApiResult<Filter> {
-        let mut filter = Filter::default();
-        if let Some(statuses) = &self.status {
-            filter = filter.with(Cond::In("t.status", statuses.iter().map(|s| status_name(*s)).collect()));
-        }
-        if let Some(priorities) = &self.priority {
-            filter = filter.with(Cond::In("t.priority", priorities.iter().map(|p| p.to_value()).collect()));
-        }
-        if let Some(tags) = &self.tag {
-            filter = filter.with(Cond::In("t.tag", tags.clone()));
-        }
-        if let Some(labels) = &self.labels {
-            filter = filter.with(Cond::JsonContainsAll("t.tags", labels.clone()));
-        }
-        if let Some(null) = self.parent_is_null {
-            filter = filter.with(Cond::IsNull("t.parent_id", null));
-        }
-        if let Some(at) = self.created_since {
-            filter = filter.with(Cond::Since("t.created_at", at, true));
-        }
-        if let Some(at) = self.created_before {
-            filter = filter.with(Cond::Since("t.created_at", at, false));
-        }
-        if let Some(search) = &self.search {
-            if search.split_whitespace().next().is_none() {
-                return Err(ApiError::bad_input("`search` needs at least one word"));
-            }
-            filter = filter.with(Cond::TaskSearch(search.clone()));
-        }
-        Ok(filter)
-    }
-}
-
-/// Which dependencies (or dependents) of a task to list.
-#[derive(Clone, Debug, Default)]
-pub struct DependencyQuery {
-    /// Only edges of these kinds.
-    pub kind: Option<Vec<DependencyKind>>,
-}
-
-impl DependencyQuery {
-    /// The list filter.
-    pub fn filter(&self) -> Filter {
-        let kinds = self.kind.as_ref().map(|k| k.iter().map(|k| k.to_value()).collect::<Vec<_>>());
-        Filter::default().is_in("d.kind", kinds.as_deref())
-    }
-}
 
 /// Statuses in which a task is finished: it no longer blocks anything.
 pub const FINISHED: [TaskStatus; 2] = [TaskStatus::Done, TaskStatus::Cancelled];
@@ -444,130 +373,4 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     tx.announce(event(TaskEventKind::Deleted, &current, None));
     tx.commit().await?;
     Ok(())
-}
-
-/// Every `blocks` edge of a project: task -> the tasks it depends on.
-pub async fn blocking_edges(db: &impl ConnectionTrait, project_id: Uuid) -> ApiResult<HashMap<Uuid, Vec<Uuid>>> {
-    let mut sql = Sql::new(
-        "SELECT d.* FROM task_dependencies d JOIN tasks t ON t.id = d.task_id WHERE d.kind = 'blocks' AND t.project_id = ",
-    );
-    sql.bind(project_id);
-    let rows = task_dependency::Model::find_by_statement(sql.build(db.get_database_backend())).all(db).await?;
-    let mut edges: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for row in rows {
-        edges.entry(row.task_id).or_default().push(row.depends_on_id);
-    }
-    Ok(edges)
-}
-
-/// Names tasks for messages: `#12 (uuid)` when they have a Task Master id, else the uuid.
-async fn describe(db: &impl ConnectionTrait, ids: &[Uuid]) -> ApiResult<String> {
-    let rows = task::Entity::find().filter(task::Column::Id.is_in(ids.iter().copied())).all(db).await?;
-    let names: HashMap<Uuid, String> = rows
-        .into_iter()
-        .map(|t| (t.id, t.external_id.map_or_else(|| t.id.to_string(), |e| format!("#{e} ({})", t.id))))
-        .collect();
-    Ok(ids.iter().map(|id| names.get(id).cloned().unwrap_or_else(|| id.to_string())).collect::<Vec<_>>().join(" -> "))
-}
-
-/// Makes `task_id` depend on `depends_on_id` (or changes the kind of an existing edge).
-/// Errors: `FORBIDDEN`, `NOT_FOUND` (either task, also of another organization), `BAD_USER_INPUT`
-/// (self, other project, or a `blocks` cycle, named).
-#[tracing::instrument(skip_all, fields(task_id = %task_id, depends_on_id = %depends_on_id))]
-pub async fn add_dependency(
-    cx: Ctx<'_>,
-    task_id: Uuid,
-    depends_on_id: Uuid,
-    kind: DependencyKind,
-) -> ApiResult<task::Model> {
-    if task_id == depends_on_id {
-        return Err(ApiError::bad_input("a task cannot depend on itself"));
-    }
-    let tx = cx.begin(Role::Member).await?;
-    let task = get(&tx, cx.scope(), task_id).await?;
-    let depends_on = get(&tx, cx.scope(), depends_on_id).await?;
-    if task.project_id != depends_on.project_id {
-        return Err(ApiError::bad_input("a task can only depend on a task of the same project"));
-    }
-    let existing = task_dependency::Entity::find_by_id((task_id, depends_on_id)).one(&tx).await?;
-    if existing.as_ref().is_some_and(|e| e.kind == kind) {
-        return Ok(task);
-    }
-    if kind == DependencyKind::Blocks {
-        let edges = blocking_edges(&tx, task.project_id).await?;
-        if let Some(path) = graph::find_path(&edges, depends_on_id, task_id) {
-            let cycle: Vec<Uuid> = std::iter::once(task_id).chain(path).collect();
-            return Err(ApiError::bad_input(format!(
-                "this dependency would close a cycle: {}",
-                describe(&tx, &cycle).await?
-            )));
-        }
-    }
-    let edge = task_dependency::ActiveModel {
-        task_id: Set(task_id),
-        depends_on_id: Set(depends_on_id),
-        kind: Set(kind),
-        created_at: Set(Utc::now()),
-    };
-    let saved = if existing.is_some() { edge.update(&tx).await? } else { edge.insert(&tx).await? };
-    tx.audit(DEPENDENCY_ENTITY, task_id, existing.as_ref(), Some(&saved)).await?;
-    tx.commit().await?;
-    Ok(task)
-}
-
-/// Removes the edge `task_id -> depends_on_id`. Errors: `FORBIDDEN`, `NOT_FOUND` (no such task or
-/// edge).
-#[tracing::instrument(skip_all, fields(task_id = %task_id, depends_on_id = %depends_on_id))]
-pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) -> ApiResult<task::Model> {
-    let tx = cx.begin(Role::Member).await?;
-    let task = get(&tx, cx.scope(), task_id).await?;
-    let existing = task_dependency::Entity::find_by_id((task_id, depends_on_id))
-        .one(&tx)
-        .await?
-        .ok_or(ApiError::NotFound { entity: "task dependency" })?;
-    task_dependency::Entity::delete_by_id((task_id, depends_on_id)).exec(&tx).await?;
-    tx.audit(DEPENDENCY_ENTITY, task_id, Some(&existing), None).await?;
-    tx.commit().await?;
-    Ok(task)
-}
-
-/// Unfinished statuses, as stored.
-pub fn unfinished() -> Vec<String> {
-    use sea_orm::Iterable;
-    TaskStatus::iter().filter(|s| !FINISHED.contains(s)).map(status_name).collect()
-}
-
-/// Filter of a task's unfinished `blocks` dependencies (its `blockedBy`).
-pub fn blocked_by_filter() -> Filter {
-    Filter::default().with(Cond::In("d.kind", vec!["blocks".into()])).with(Cond::In("t.status", unfinished()))
-}
-
-/// A task's priority as a number, most urgent highest.
-const PRIORITY_RANK: &str =
-    "CAST(CASE t.priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END AS BIGINT)";
-
-/// A project's tasks, most urgent first, then oldest. Pages forward only.
-pub const TASKS_BY_PRIORITY: ListSpec = TASKS_OF_PROJECT.ranked(PRIORITY_RANK);
-
-/// Pending tasks of a project whose `blocks` dependencies are all done, most urgent first, then
-/// oldest: the next work to hand out (the seed's ready-to-run query). Pages forward only.
-pub const READY_TASKS: ListSpec = TASKS_BY_PRIORITY;
-
-/// The filter of [`READY_TASKS`], optionally of one tag.
-pub fn ready_filter(tag: Option<String>) -> Filter {
-    let filter =
-        Filter::default().with(Cond::In("t.status", vec![status_name(TaskStatus::Pending)])).with(Cond::TaskUnblocked);
-    match tag {
-        Some(tag) => filter.with(Cond::Eq("t.tag", tag)),
-        None => filter,
-    }
-}
-
-/// Tasks per status for each of `projects`, every status present.
-pub async fn counts_by_status(
-    db: &impl ConnectionTrait,
-    scope: Scope,
-    projects: &[Uuid],
-) -> ApiResult<HashMap<Uuid, Vec<(TaskStatus, i64)>>> {
-    page::counts_by_parent_and_enum(db, scope, &TASKS_OF_PROJECT, projects, "t.status").await
 }

@@ -13,12 +13,22 @@
 //! not imported; subtasks of one task that repeat an id are numbered by position (their original id
 //! kept in `metadata.taskmasterId`). With `strict`, warnings stop the import too.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use entity::task::{TaskPriority, TaskStatus};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::{graph, task::TaskFields};
+
+mod export;
+#[cfg(test)]
+mod real_files;
+#[cfg(test)]
+mod tests;
+mod vocabulary;
+
+pub use export::{ExportTask, export};
+pub use vocabulary::{parse_priority, parse_status, priority_text, status_text};
 
 /// A problem found in a document, with where it is (`tag master, task 12, subtask 3: ...`).
 #[derive(Debug, Clone, PartialEq)]
@@ -74,54 +84,6 @@ const TASK_FIELDS: [&str; 10] = [
 ];
 /// Subtask fields that only restate the parent; dropped.
 const PARENT_FIELDS: [&str; 2] = ["parentTaskId", "parentId"];
-
-/// Maps a Task Master status (`in-progress`, `done`, ...) onto Docket's.
-pub fn parse_status(text: &str) -> Option<TaskStatus> {
-    Some(match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-        "pending" | "todo" => TaskStatus::Pending,
-        "in-progress" => TaskStatus::InProgress,
-        "review" => TaskStatus::Review,
-        "done" | "completed" => TaskStatus::Done,
-        "deferred" => TaskStatus::Deferred,
-        "cancelled" | "canceled" => TaskStatus::Cancelled,
-        "blocked" => TaskStatus::Blocked,
-        _ => return None,
-    })
-}
-
-/// Docket's status as Task Master writes it.
-pub fn status_text(status: TaskStatus) -> &'static str {
-    match status {
-        TaskStatus::Pending => "pending",
-        TaskStatus::InProgress => "in-progress",
-        TaskStatus::Review => "review",
-        TaskStatus::Done => "done",
-        TaskStatus::Deferred => "deferred",
-        TaskStatus::Cancelled => "cancelled",
-        TaskStatus::Blocked => "blocked",
-    }
-}
-
-/// Maps a Task Master priority onto Docket's.
-pub fn parse_priority(text: &str) -> Option<TaskPriority> {
-    Some(match text.trim().to_ascii_lowercase().as_str() {
-        "low" => TaskPriority::Low,
-        "medium" => TaskPriority::Medium,
-        "high" => TaskPriority::High,
-        "critical" | "urgent" => TaskPriority::Critical,
-        _ => return None,
-    })
-}
-
-/// Docket's priority as Task Master writes it.
-pub fn priority_text(priority: TaskPriority) -> &'static str {
-    match priority {
-        TaskPriority::Low => "low",
-        TaskPriority::Medium => "medium",
-        TaskPriority::High => "high",
-        TaskPriority::Critical => "critical",
-    }
-}
 
 /// An id or dependency as text: integers and strings alike.
 fn id_text(value: &Value) -> Option<String> {
@@ -431,225 +393,4 @@ fn parse_tag(name: &str, tag: &Value, problems: &mut Vec<Problem>, warnings: &mu
         task.depends_on = resolved.remove(&task.external_id).unwrap_or_default();
     }
     TagPlan { name: name.to_owned(), metadata: tag.get("metadata").cloned(), tasks }
-}
-
-/// A task to write out, with what export needs.
-#[derive(Debug, Clone)]
-pub struct ExportTask {
-    /// Task Master id (`"12"` or `"12.3"`).
-    pub external_id: String,
-    /// Parent's Task Master id.
-    pub parent: Option<String>,
-    /// Field values.
-    pub fields: TaskFields,
-    /// Task Master ids it depends on (`blocks`).
-    pub depends_on: Vec<String>,
-}
-
-/// An id as Task Master writes it: a number when it is one.
-fn id_value(id: &str) -> Value {
-    id.parse::<u64>().map_or_else(|_| json!(id), |n| json!(n))
-}
-
-fn task_json(task: &ExportTask, subtask_of: Option<&str>) -> Value {
-    let fields = &task.fields;
-    let mut out = Map::new();
-    let own_id = match subtask_of {
-        Some(parent) => task.external_id.strip_prefix(&format!("{parent}.")).unwrap_or(&task.external_id).to_owned(),
-        None => task.external_id.clone(),
-    };
-    out.insert("id".into(), id_value(&own_id));
-    out.insert("title".into(), json!(fields.title));
-    for (key, value) in
-        [("description", &fields.description), ("details", &fields.details), ("testStrategy", &fields.test_strategy)]
-    {
-        if let Some(value) = value {
-            out.insert(key.into(), json!(value));
-        }
-    }
-    out.insert("status".into(), json!(fields.status.map(status_text)));
-    let deps: Vec<Value> = task
-        .depends_on
-        .iter()
-        .map(|dep| match subtask_of {
-            Some(parent) => dep.strip_prefix(&format!("{parent}.")).map_or_else(|| json!(dep), id_value),
-            None => id_value(dep),
-        })
-        .collect();
-    out.insert("dependencies".into(), Value::Array(deps));
-    out.insert("priority".into(), json!(fields.priority.map(priority_text)));
-    if let Some(Some(complexity)) = fields.complexity {
-        out.insert("complexity".into(), json!(complexity));
-    }
-    if let Some(Value::Object(extra)) = &fields.metadata {
-        for (key, value) in extra {
-            out.entry(key.clone()).or_insert_with(|| value.clone());
-        }
-    }
-    Value::Object(out)
-}
-
-/// Writes tasks back as a tagged Task Master document: `{"<tag>": {"tasks": [...], "metadata": {...}}}`.
-pub fn export(tags: BTreeMap<String, (Vec<ExportTask>, Option<Value>)>) -> Value {
-    let mut document = Map::new();
-    for (tag, (tasks, metadata)) in tags {
-        let mut top: Vec<Value> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for task in tasks.iter().filter(|t| t.parent.is_none()) {
-            index.insert(task.external_id.clone(), top.len());
-            let mut value = task_json(task, None);
-            value["subtasks"] = json!([]);
-            top.push(value);
-        }
-        for task in tasks.iter().filter(|t| t.parent.is_some()) {
-            let parent = task.parent.as_deref().unwrap_or_default();
-            if let Some(&at) = index.get(parent) {
-                let sub = task_json(task, Some(parent));
-                if let Some(list) = top[at]["subtasks"].as_array_mut() {
-                    list.push(sub);
-                }
-            }
-        }
-        let mut entry = json!({ "tasks": top });
-        if let Some(metadata) = metadata {
-            entry["metadata"] = metadata;
-        }
-        document.insert(tag, entry);
-    }
-    Value::Object(document)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn problems(document: Value) -> Vec<String> {
-        parse(&document, None).err().unwrap_or_default().iter().map(ToString::to_string).collect()
-    }
-
-    #[test]
-    fn legacy_and_tagged_documents_with_mixed_ids_parse() {
-        let legacy = json!({ "tasks": [
-            { "id": 1, "title": "a", "status": "in-progress", "dependencies": [], "subtasks": [
-                { "id": 1, "title": "a1", "status": "done", "dependencies": [] },
-                { "id": 2, "title": "a2", "dependencies": [1], "parentTaskId": 1 } ] },
-            { "id": "2", "title": "b", "dependencies": ["1", "1.2"], "previousStatus": "done" } ] });
-        let plans = parse(&legacy, None).unwrap();
-        assert_eq!(plans[0].name, "master");
-        let ids: Vec<&str> = plans[0].tasks.iter().map(|t| t.external_id.as_str()).collect();
-        assert_eq!(ids, ["1", "1.1", "1.2", "2"]);
-        assert_eq!(plans[0].tasks[2].depends_on, ["1.1"]);
-        assert_eq!(plans[0].tasks[3].depends_on, ["1", "1.2"]);
-        assert_eq!(plans[0].tasks[0].fields.status, Some(TaskStatus::InProgress));
-        assert_eq!(plans[0].tasks[3].fields.metadata, Some(json!({ "previousStatus": "done" })));
-        assert_eq!(plans[0].tasks[2].fields.metadata, Some(json!({})), "parent fields are implied");
-
-        let tagged =
-            json!({ "one": { "tasks": [{ "id": 1, "title": "x" }] }, "two": { "tasks": [], "metadata": { "k": 1 } } });
-        let plans = parse(&tagged, Some(&["two".to_owned()])).unwrap();
-        assert_eq!(plans.len(), 1);
-        assert_eq!(plans[0].metadata, Some(json!({ "k": 1 })));
-    }
-
-    #[test]
-    fn bad_documents_report_every_problem_with_its_place() {
-        let found = problems(json!({ "tasks": [
-            { "id": 1, "title": "", "status": "bogus", "dependencies": [9] },
-            { "id": 1, "title": "dup" },
-            { "title": "no id" } ] }));
-        assert!(found.contains(&"tag master, task 1: `title` is missing or empty".to_owned()), "{found:?}");
-        assert!(found.contains(&"tag master, task 1: unknown status `bogus`".to_owned()), "{found:?}");
-        assert!(found.contains(&"tag master, task 1: this id is used twice".to_owned()), "{found:?}");
-        assert!(found.contains(&"tag master, task #3: `id` is missing or not an id".to_owned()), "{found:?}");
-        assert_eq!(problems(json!([1, 2])), ["document: expected a JSON object"]);
-        assert_eq!(problems(json!({ "x": 1 })).len(), 1);
-    }
-
-    #[test]
-    fn dangling_references_and_cycles_are_left_out_with_a_warning_or_refused_when_strict() {
-        let document = json!({ "tasks": [
-            { "id": 1, "title": "a", "dependencies": [3, 9] },
-            { "id": 2, "title": "b", "dependencies": [1] },
-            { "id": 3, "title": "c", "dependencies": [2] } ] });
-        let parsed = parse_document(&document, None, false).unwrap();
-        let warnings: Vec<String> = parsed.warnings.iter().map(ToString::to_string).collect();
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert_eq!(warnings[0], "tag master, task 1: depends on 9, which does not exist; not imported");
-        assert!(warnings[1].starts_with("tag master: dependency cycle "), "{warnings:?}");
-        let edges: usize = parsed.tags[0].tasks.iter().map(|t| t.depends_on.len()).sum();
-        assert_eq!(edges, 2, "one edge of the cycle is left out");
-        assert_eq!(parse_document(&document, None, true).unwrap_err().len(), 2);
-    }
-
-    #[test]
-    fn repeated_subtask_ids_are_numbered_by_position() {
-        let document = json!({ "tasks": [{ "id": 4, "title": "t", "subtasks": [
-            { "id": 4, "title": "x" }, { "id": 4, "title": "y" } ] }] });
-        let parsed = parse_document(&document, None, false).unwrap();
-        let ids: Vec<&str> = parsed.tags[0].tasks.iter().map(|t| t.external_id.as_str()).collect();
-        assert_eq!(ids, ["4", "4.1", "4.2"]);
-        assert_eq!(parsed.tags[0].tasks[2].fields.metadata, Some(json!({ "taskmasterId": 4 })));
-        assert_eq!(parsed.warnings.len(), 1);
-    }
-
-    #[test]
-    fn export_writes_what_parse_reads() {
-        let document = json!({ "master": { "tasks": [
-            { "id": 1, "title": "a", "status": "done", "dependencies": [], "priority": "high", "subtasks": [
-                { "id": 1, "title": "a1", "status": "pending", "dependencies": [], "priority": "medium" },
-                { "id": 2, "title": "a2", "status": "pending", "dependencies": [1], "priority": "medium" } ] },
-            { "id": 2, "title": "b", "status": "pending", "dependencies": [1, "1.2"], "priority": "low", "subtasks": [], "updatedAt": "x" } ],
-            "metadata": { "created": "today" } } });
-        let plans = parse(&document, None).unwrap();
-        let tags = plans
-            .into_iter()
-            .map(|plan| {
-                let tasks = plan
-                    .tasks
-                    .into_iter()
-                    .map(|t| ExportTask {
-                        external_id: t.external_id,
-                        parent: t.parent,
-                        fields: t.fields,
-                        depends_on: t.depends_on,
-                    })
-                    .collect();
-                (plan.name, (tasks, plan.metadata))
-            })
-            .collect();
-        let exported = export(tags);
-        assert_eq!(parse(&exported, None).unwrap(), parse(&document, None).unwrap());
-    }
-}
-
-#[cfg(test)]
-mod real_files {
-    use super::*;
-
-    fn load(name: &str) -> Value {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data").join(name);
-        serde_json::from_str(&std::fs::read_to_string(path).expect("test data file")).expect("valid JSON")
-    }
-
-    fn counts(plans: &[TagPlan]) -> (usize, usize, usize) {
-        let tasks = plans.iter().flat_map(|p| &p.tasks);
-        let (top, sub): (Vec<_>, Vec<_>) = tasks.partition(|t| t.parent.is_none());
-        let deps = plans.iter().flat_map(|p| &p.tasks).map(|t| t.depends_on.len()).sum();
-        (top.len(), sub.len(), deps)
-    }
-
-    #[test]
-    fn both_real_files_parse_completely() {
-        let parsed = parse_document(&load("claude-task-master.tagged.tasks.json"), None, false)
-            .unwrap_or_else(|p| panic!("{p:#?}"));
-        assert_eq!(parsed.warnings.len(), 3, "{:#?}", parsed.warnings);
-        let tagged = parsed.tags;
-        assert_eq!(tagged.len(), 9);
-        let (top, sub, deps) = counts(&tagged);
-        assert_eq!((top, sub), (182, 914));
-        assert!(deps > 900, "dependencies kept: {deps}");
-        let legacy = parse(&load("scrumpoker.legacy.tasks.json"), None).unwrap_or_else(|p| panic!("{p:#?}"));
-        assert_eq!(counts(&legacy).0, 10);
-        assert_eq!(counts(&legacy).1, 36);
-    }
 }

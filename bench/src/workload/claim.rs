@@ -21,23 +21,7 @@ pub async fn run(args: &Args, server: &Server, client: &Gql, data: &Seeded) -> a
     let claim_session = session.clone();
     let mut row = closed_loop(args.duration(), args.concurrency, Statements::Server(server), move |_, _| {
         let (client, session) = (worker_client.clone(), claim_session.clone());
-        async move {
-            let claimed = client
-                .data(
-                    "mutation($s: ID!) { claimNextTodo(sessionId: $s, leaseSeconds: 300) { id leaseToken } }",
-                    json!({ "s": session }),
-                )
-                .await?;
-            let Some(todo) = claimed["claimNextTodo"]["id"].as_str() else { return Ok(false) };
-            let lease = &claimed["claimNextTodo"]["leaseToken"];
-            client
-                .data(
-                    "mutation($t: ID!, $l: String!) { completeTodo(id: $t, leaseToken: $l) { id } }",
-                    json!({ "t": todo, "l": lease }),
-                )
-                .await?;
-            Ok(true)
-        }
+        async move { client.claim_and_complete(&session, Some(300)).await }
     })
     .await?;
     let counts = client

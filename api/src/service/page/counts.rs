@@ -1,0 +1,120 @@
+//! Counts of lists: per parent (many parents in one statement), per parent and value of a column,
+//! and of a root list; confined to the scope's organization like the lists themselves.
+
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use super::{Filter, ListSpec, parent_table, push_tenancy};
+use crate::{
+    error::ApiResult,
+    service::{sql::Sql, viewer::Scope},
+};
+
+/// How many rows the list holds for each of `parents` (0 when none, or of another organization), in
+/// one statement.
+pub async fn counts_by_parent(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    spec: &ListSpec,
+    parents: &[Uuid],
+    filter: &Filter,
+) -> ApiResult<HashMap<Uuid, i64>> {
+    let mut counts: HashMap<Uuid, i64> = parents.iter().map(|p| (*p, 0)).collect();
+    for (parent, _, n) in grouped_counts(db, scope, spec, parents, filter, None).await? {
+        counts.insert(parent, n);
+    }
+    Ok(counts)
+}
+
+/// For each of `parents`, how many rows have each value of `column` (e.g. events per type).
+pub async fn counts_by_parent_and(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    spec: &ListSpec,
+    parents: &[Uuid],
+    column: &'static str,
+) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
+    let mut counts: HashMap<Uuid, Vec<(String, i64)>> = parents.iter().map(|p| (*p, Vec::new())).collect();
+    for (parent, key, n) in grouped_counts(db, scope, spec, parents, &Filter::default(), Some(column)).await? {
+        counts.entry(parent).or_default().push((key.unwrap_or_default(), n));
+    }
+    for list in counts.values_mut() {
+        list.sort();
+    }
+    Ok(counts)
+}
+
+/// For each of `parents`, how many rows are in each value of the enum column `column`: every
+/// value present, zero when none (e.g. todos per status).
+pub async fn counts_by_parent_and_enum<E>(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    spec: &ListSpec,
+    parents: &[Uuid],
+    column: &'static str,
+) -> ApiResult<HashMap<Uuid, Vec<(E, i64)>>>
+where
+    E: sea_orm::ActiveEnum<Value = String> + sea_orm::Iterable,
+{
+    let raw = counts_by_parent_and(db, scope, spec, parents, column).await?;
+    Ok(raw
+        .into_iter()
+        .map(|(parent, counts)| {
+            let by_value: HashMap<String, i64> = counts.into_iter().collect();
+            let all = E::iter().map(|v| {
+                let n = by_value.get(&v.to_value()).copied().unwrap_or(0);
+                (v, n)
+            });
+            (parent, all.collect())
+        })
+        .collect())
+}
+
+async fn grouped_counts(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    spec: &ListSpec,
+    parents: &[Uuid],
+    filter: &Filter,
+    column: Option<&'static str>,
+) -> ApiResult<Vec<(Uuid, Option<String>, i64)>> {
+    if parents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parent_table = parent_table(spec)?;
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new("SELECT ");
+    sql.push(spec.parent).push(" AS page_parent, ");
+    if let Some(column) = column {
+        sql.push(column).push(" AS group_key, ");
+    }
+    sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" IN ");
+    parent_table.push_ids_in(&mut sql, scope, parents);
+    filter.push_to(&mut sql, backend);
+    sql.push(" GROUP BY ").push(spec.parent);
+    if let Some(column) = column {
+        sql.push(", ").push(column);
+    }
+    let rows = db.query_all_raw(sql.build(backend)).await?;
+    rows.iter()
+        .map(|row| {
+            let parent: Uuid = row.try_get("", "page_parent")?;
+            let key: Option<String> = if column.is_some() { Some(row.try_get("", "group_key")?) } else { None };
+            let n: i64 = row.try_get("", "n")?;
+            Ok((parent, key, n))
+        })
+        .collect()
+}
+
+/// How many rows a list without parent holds in the scope's organization.
+pub async fn count(db: &impl ConnectionTrait, scope: Scope, spec: &ListSpec, filter: &Filter) -> ApiResult<i64> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM ");
+    sql.push(spec.from).push(" WHERE 1 = 1");
+    push_tenancy(&mut sql, spec, scope);
+    filter.push_to(&mut sql, backend);
+    let row = db.query_one_raw(sql.build(backend)).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}
