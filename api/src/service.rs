@@ -10,6 +10,7 @@ pub mod audit;
 pub mod event;
 pub mod execution;
 pub mod graph;
+pub mod health;
 pub mod import;
 pub mod member;
 pub mod organization;

@@ -6,8 +6,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 
 use super::Server;
 
@@ -23,9 +22,8 @@ pub async fn live() -> Json<serde_json::Value> {
 /// subscribers that miss other processes' events until the slow poll, so it is not ready.
 pub async fn ready(State(server): State<Server>) -> Response {
     let state = &server.state;
-    let reachable = state.db.execute_unprepared("SELECT 1").await.is_ok();
-    let pending =
-        if reachable { Migrator::get_pending_migrations(&state.db).await.map(|p| p.len()).ok() } else { None };
+    let health = crate::service::health::database(&state.db).await;
+    let (reachable, pending) = (health.reachable, health.pending_migrations);
     let listener = match state.db.get_database_backend() {
         DbBackend::Postgres if state.bus.listening() => Some(true),
         DbBackend::Postgres => Some(false),
