@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DbBackend};
 use uuid::Uuid;
 
 use super::{Filter, ListSpec, parent_table, push_tenancy};
@@ -85,17 +85,36 @@ async fn grouped_counts(
     }
     let parent_table = parent_table(spec)?;
     let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT ");
-    sql.push(spec.parent).push(" AS page_parent, ");
-    if let Some(column) = column {
-        sql.push(column).push(" AS group_key, ");
-    }
-    sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" IN ");
-    parent_table.push_ids_in(&mut sql, scope, parents);
-    filter.push_to(&mut sql, backend);
-    sql.push(" GROUP BY ").push(spec.parent);
-    if let Some(column) = column {
-        sql.push(", ").push(column);
+    let mut sql;
+    if backend == DbBackend::Postgres {
+        // As the pages do: the organization's parents, then each one's rows by index. A plain
+        // `IN (parents)` leaves PostgreSQL to guess how many parents the organization's join keeps,
+        // and on fresh tables it guesses badly (a hash of every row of the child table).
+        sql = Sql::new("SELECT p.id AS page_parent, c.* FROM ");
+        parent_table.push_ids_in(&mut sql, scope, parents);
+        sql.push(" AS p CROSS JOIN LATERAL (SELECT ");
+        if let Some(column) = column {
+            sql.push(column).push(" AS group_key, ");
+        }
+        sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" = p.id");
+        filter.push_to(&mut sql, backend);
+        if let Some(column) = column {
+            sql.push(" GROUP BY ").push(column);
+        }
+        sql.push(") AS c");
+    } else {
+        sql = Sql::new("SELECT ");
+        sql.push(spec.parent).push(" AS page_parent, ");
+        if let Some(column) = column {
+            sql.push(column).push(" AS group_key, ");
+        }
+        sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" IN ");
+        parent_table.push_ids_in(&mut sql, scope, parents);
+        filter.push_to(&mut sql, backend);
+        sql.push(" GROUP BY ").push(spec.parent);
+        if let Some(column) = column {
+            sql.push(", ").push(column);
+        }
     }
     let rows = db.query_all_raw(sql.build(backend)).await?;
     rows.iter()
