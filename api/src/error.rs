@@ -36,6 +36,13 @@ pub enum ApiError {
         /// Sequence of the last event delivered to the subscriber (its resume cursor).
         last_sequence: i64,
     },
+    /// A subscriber to the event log fell more than its buffer behind and was dropped
+    /// (`SUBSCRIBER_LAGGED`); it may resubscribe with `after` set to `last_cursor`.
+    #[error("subscriber fell behind; resubscribe with after = {last_cursor}")]
+    LaggedAt {
+        /// Cursor of the last event delivered to the subscriber (its resume point; empty when none was).
+        last_cursor: String,
+    },
     /// Anything else; logged, never shown to clients (`INTERNAL_SERVER_ERROR`).
     #[error("internal server error: {0:#}")]
     Internal(Arc<anyhow::Error>),
@@ -50,7 +57,7 @@ impl ApiError {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
-            Self::Lagged { .. } => "SUBSCRIBER_LAGGED",
+            Self::Lagged { .. } | Self::LaggedAt { .. } => "SUBSCRIBER_LAGGED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -27,7 +27,7 @@ use crate::{
 
 /// The root query type.
 #[derive(MergedObject, Default)]
-pub struct Query(query::AccessQuery, query::WorkspaceQuery, query::SessionQuery, query::WorkQuery);
+pub struct Query(query::AccessQuery, query::WorkspaceQuery, query::SessionQuery, query::WorkQuery, query::EventQuery);
 
 /// The root mutation type.
 #[derive(MergedObject, Default)]
@@ -41,6 +41,7 @@ pub struct Mutation(
     mutation::execution::ExecutionMutation,
     mutation::pull_request::PullRequestMutation,
     mutation::access::AccessMutation,
+    mutation::log::LogMutation,
 );
 
 /// Docket's executable schema.

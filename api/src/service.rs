@@ -8,6 +8,8 @@
 pub mod api_key;
 pub mod audit;
 pub mod event;
+pub mod event_log;
+pub mod event_type;
 pub mod execution;
 pub mod graph;
 pub mod health;

@@ -6,6 +6,8 @@
 pub mod api_key;
 pub mod audit_log;
 pub mod documentation_session;
+pub mod event;
+pub mod event_type;
 pub mod membership;
 pub mod organization;
 pub mod prelude;

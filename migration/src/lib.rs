@@ -24,6 +24,7 @@ mod m20261125_000013_create_organizations_and_access;
 pub use m20261125_000013_create_organizations_and_access::DEFAULT_ORGANIZATION_ID;
 mod m20261125_000014_scope_by_organization;
 mod m20261125_000015_add_todo_lease_holder;
+mod m20261125_000016_create_event_log;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000013_create_organizations_and_access::Migration),
             Box::new(m20261125_000014_scope_by_organization::Migration),
             Box::new(m20261125_000015_add_todo_lease_holder::Migration),
+            Box::new(m20261125_000016_create_event_log::Migration),
         ]
     }
 }

@@ -164,6 +164,7 @@ fn path_to(node_type: &str, field: &str) -> (&'static str, u64) {
         "PullRequest" => ("projects(first: $n) { nodes { pullRequests(first: 1) { nodes { id REL } } } }", 2),
         "Member" => ("organization { members(first: $n) { nodes { role REL } } }", 2),
         "ApiKey" => ("organization { apiKeys(first: $n) { nodes { id REL } } }", 2),
+        "Event" => ("events(first: $n, filter: { type: { in: [\"task.created\"] } }) { nodes { id REL } }", 1),
         other => panic!("no path to {other}"),
     }
 }
@@ -198,6 +199,8 @@ const RELATIONS: &[(&str, &str, &str, u64)] = &[
     ("Task", "pullRequests", "pullRequests(first: 5) { totalCount nodes { id } }", 2),
     ("Task", "history", "history(first: 5) { totalCount nodes { toStatus } }", 2),
     ("PullRequest", "tasks", "tasks(first: 5) { totalCount nodes { id } }", 2),
+    ("Event", "project", "project { id }", 1),
+    ("Event", "task", "task { id }", 1),
     // Embedded in the row that lists them: no statement of their own.
     ("Member", "user", "user { email }", 0),
     ("ApiKey", "user", "user { email }", 0),

@@ -50,6 +50,10 @@ const QUERIES: &[(&str, &str, Expect)] = &[
     ("taskByExternalId", "projectId: \"{project}\", externalId: \"1\"", Null),
     ("auditLog", "first: 100", Own),
     ("auditLog", "entityId: \"{task}\"", Own),
+    ("events", "first: 100", Own),
+    ("events", "filter: { projectId: \"{project}\" }", Own),
+    ("events", "filter: { taskId: \"{task}\", correlationId: \"{correlationId}\" }", Own),
+    ("eventTypes", "first: 100", Own),
 ];
 
 const MUTATIONS: &[(&str, &str, Expect)] = &[
@@ -111,11 +115,22 @@ const MUTATIONS: &[(&str, &str, Expect)] = &[
     ("addMember", "input: { email: \"nobody-{own.tag}@example.com\" }", Code("NOT_FOUND")),
     ("updateMemberRole", "input: { userId: \"{user}\", role: ADMIN }", Code("NOT_FOUND")),
     ("removeMember", "input: { userId: \"{user}\" }", Code("NOT_FOUND")),
+    ("recordEvent", "input: { projectId: \"{project}\", source: \"agent\", type: \"x\" }", Code("NOT_FOUND")),
+    ("recordEvent", "input: { taskId: \"{task}\", source: \"agent\", type: \"x\" }", Code("NOT_FOUND")),
+    // Idempotency keys are per organization: another's key records a new event of the caller's own.
+    ("recordEvent", "input: { source: \"agent\", type: \"x\", idempotencyKey: \"{idempotencyKey}\" }", Own),
+    ("createEventType", "input: { name: \"{eventTypeName}\" }", Own),
+    ("updateEventType", "input: { id: \"{eventType}\", retentionDays: 5 }", Code("NOT_FOUND")),
+    ("deleteEventType", "input: { id: \"{eventType}\" }", Code("NOT_FOUND")),
     ("updateOrganization", "input: { name: \"{own.tag}-renamed\", settings: { a: 1 } }", Own),
 ];
 
-const SUBSCRIPTIONS: &[(&str, &str)] =
-    &[("sessionEvents", "sessionId: \"{session}\", afterSequence: 0"), ("taskEvents", "projectId: \"{project}\"")];
+const SUBSCRIPTIONS: &[(&str, &str)] = &[
+    ("sessionEvents", "sessionId: \"{session}\", afterSequence: 0"),
+    ("taskEvents", "projectId: \"{project}\""),
+    ("events", "filter: { projectId: \"{project}\" }"),
+    ("events", "filter: { taskId: \"{task}\" }"),
+];
 
 /// The cases of each operation kind, as (kind, field, arguments, expectation).
 fn cases() -> impl Iterator<Item = (&'static str, &'static str, &'static str, Expect)> {

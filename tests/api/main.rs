@@ -8,6 +8,7 @@ mod auth;
 mod batching;
 mod claiming;
 mod durability;
+mod event_log;
 mod events;
 mod explorer;
 mod health;

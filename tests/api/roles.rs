@@ -65,6 +65,10 @@ const WRITES: &[(&str, &str, Role)] = &[
     ("addMember", "input: { email: \"{outsider}\", role: VIEWER }", Admin),
     ("updateMemberRole", "input: { userId: \"{user}\", role: MEMBER }", Admin),
     ("removeMember", "input: { userId: \"{user}\" }", Admin),
+    ("recordEvent", "input: { taskId: \"{task}\", source: \"agent\", type: \"agent.note\" }", Member),
+    ("createEventType", "input: { name: \"deploy.finished\" }", Admin),
+    ("updateEventType", "input: { id: \"{eventType}\", retentionDays: 3 }", Admin),
+    ("deleteEventType", "input: { id: \"{eventType}\" }", Admin),
     ("updateOrganization", "input: { settings: { retentionDays: 30 } }", Owner),
 ];
 

@@ -59,6 +59,9 @@ fn shape(err: &mut ServerError) {
             if let ApiError::Lagged { last_sequence } = api {
                 err.extensions.get_or_insert_with(Default::default).set("lastSequence", last_sequence);
             }
+            if let ApiError::LaggedAt { last_cursor } = api {
+                err.extensions.get_or_insert_with(Default::default).set("lastCursor", last_cursor.as_str());
+            }
         }
         None if err.source.is_some() => {
             tracing::error!(error = %err.message, path = ?err.path, "unexpected error");

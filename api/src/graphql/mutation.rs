@@ -3,6 +3,7 @@
 pub mod access;
 pub mod event;
 pub mod execution;
+pub mod log;
 pub mod project;
 pub mod pull_request;
 pub mod session;

@@ -16,6 +16,10 @@ use super::{
 };
 use crate::service;
 
+mod event;
+
+pub use event::EventQuery;
+
 /// Who is asking, and their organization.
 #[derive(Default)]
 pub struct AccessQuery;

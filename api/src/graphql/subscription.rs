@@ -8,9 +8,16 @@ use super::{
     parse_id,
     prefetch::Prefetched,
     service_ctx,
-    types::{SessionEvent, task_event::TaskEvent},
+    types::{
+        SessionEvent,
+        log_event::{Event, EventFilter},
+        task_event::{TaskEvent, TaskEventKind},
+    },
 };
-use crate::service;
+use crate::service::{
+    self,
+    event_log::{self, EventCursor, EventFilter as LogFilter},
+};
 
 /// The root subscription type.
 pub struct Subscription;
@@ -37,27 +44,60 @@ impl Subscription {
         Ok(stream.map(|item| item.map(SessionEvent).map_err(Into::into)))
     }
 
-    /// Live changes to a project's tasks: created, updated, transitioned, deleted, execution started
-    /// or finished, including changes made through other `docket` processes sharing the database.
-    /// Nothing is replayed: the stream starts now. Errors: `NOT_FOUND` (no such project in the
-    /// viewer's organization), `UNAUTHENTICATED`,
-    /// `BAD_USER_INPUT` (malformed id), `SUBSCRIBER_LAGGED` (fell too far behind).
+    /// The organization's events under `filter`, in commit order, each once, including events
+    /// written through other `docket` processes sharing the database. Without `after`: from now on.
+    /// With `after` (an `Event.cursor`): first the stored events after it, then new ones as they commit.
+    /// A subscriber that falls too far behind receives an error with code `SUBSCRIBER_LAGGED` and
+    /// `extensions.lastCursor`, its resume point. Errors: `BAD_USER_INPUT` (a malformed cursor or id),
+    /// `NOT_FOUND` (a project or task of the filter that the organization does not have), `UNAUTHENTICATED`.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EventFilter>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Event>> + use<>> {
+        let after = after.map(|c| EventCursor::decode("after", &c)).transpose()?;
+        let filter = filter.unwrap_or_default().into_service()?;
+        let cx = service_ctx(ctx)?;
+        event_log::check_filter(cx.db, cx.scope(), &filter).await?;
+        let stream = cx.bus.subscribe_log(cx.scope(), after, filter);
+        Ok(fresh_per_item(ctx, stream.map(|item| item.map(|e| Event((*e).clone())).map_err(Into::into))))
+    }
+
+    /// Changes to a project's tasks: created, updated, transitioned, deleted, dependency added or
+    /// removed, execution started or finished, including changes made through other `docket` processes.
+    /// A thin filter over `events` (Docket's `task.*` and `execution.*` events of the project), so it
+    /// resumes like it: without `after`, from now on; with `after` (a `TaskEvent.cursor`), the stored
+    /// changes after it first. Errors: `NOT_FOUND` (no such project in the viewer's organization),
+    /// `BAD_USER_INPUT` (malformed id or cursor), `UNAUTHENTICATED`, `SUBSCRIBER_LAGGED`.
     async fn task_events(
         &self,
         ctx: &Context<'_>,
         project_id: ID,
+        after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TaskEvent>> + use<>> {
         let project_id = parse_id("projectId", &project_id)?;
+        let after = after.map(|c| EventCursor::decode("after", &c)).transpose()?;
         let cx = service_ctx(ctx)?;
         service::project::get(cx.db, cx.scope(), project_id).await?;
-        let stream = cx.bus.subscribe_tasks(project_id);
-        // Each item shows the task as it is now: nothing loaded for an earlier item may serve it.
-        let store = ctx.data_opt::<Prefetched>().cloned();
-        Ok(stream.map(move |item| {
-            if let Some(store) = &store {
-                store.clear();
-            }
-            item.map(TaskEvent).map_err(Into::into)
-        }))
+        let filter = LogFilter {
+            project_id: Some(project_id),
+            sources: Some(vec![event_log::DOCKET_SOURCE.to_owned()]),
+            types: Some(TaskEventKind::TYPES.iter().map(|(t, _)| (*t).to_owned()).collect()),
+            ..LogFilter::default()
+        };
+        let stream = cx.bus.subscribe_log(cx.scope(), after, filter);
+        Ok(fresh_per_item(ctx, stream.map(|item| item.map(|e| TaskEvent((*e).clone())).map_err(Into::into))))
     }
+}
+
+/// Each item shows related records as they are now: nothing loaded for an earlier item may serve it.
+fn fresh_per_item<S: Stream + Send>(ctx: &Context<'_>, stream: S) -> impl Stream<Item = S::Item> + Send + use<S> {
+    let store = ctx.data_opt::<Prefetched>().cloned();
+    stream.map(move |item| {
+        if let Some(store) = &store {
+            store.clear();
+        }
+        item
+    })
 }

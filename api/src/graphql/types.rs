@@ -3,7 +3,9 @@
 pub mod access;
 pub mod audit;
 pub mod event;
+pub mod event_type;
 pub mod execution;
+pub mod log_event;
 pub mod project;
 pub mod pull_request;
 pub mod session;

@@ -4,23 +4,25 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entity::task_execution::{self, ExecutionStatus};
+use entity::{
+    event::Severity,
+    task_execution::{self, ExecutionStatus},
+};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, FromQueryResult};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, Role, Scope, new_id,
+    Ctx, Role, Scope,
+    event_log::types as log_types,
+    new_id,
     page::{CursorKey, ListSpec, Listed},
     require_object, require_text,
     sql::Sql,
     task as tasks,
     tenant::{self, Owned},
 };
-use crate::{
-    error::{ApiError, ApiResult},
-    events::TaskEventKind,
-};
+use crate::error::{ApiError, ApiResult};
 
 /// Audit entity type of executions.
 pub const ENTITY: &str = "task_execution";
@@ -92,7 +94,10 @@ pub async fn start(
     .insert(&tx)
     .await?;
     tx.audit(ENTITY, created.id, None, Some(&created)).await?;
-    tx.announce(tasks::event(TaskEventKind::ExecutionStarted, &task, Some(created.id)));
+    tx.announce(
+        tasks::event(log_types::EXECUTION_STARTED, &task)
+            .payload(serde_json::json!({ "executionId": created.id, "agent": created.agent })),
+    );
     tx.commit().await?;
     Ok(created)
 }
@@ -150,7 +155,16 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<task_e
     let updated = model.update(&tx).await?;
     tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
     let task = tasks::get(&tx, cx.scope(), current.task_id).await?;
-    tx.announce(tasks::event(TaskEventKind::ExecutionFinished, &task, Some(id)));
+    let severity = if matches!(updated.status, ExecutionStatus::Failed | ExecutionStatus::TimedOut) {
+        Severity::Error
+    } else {
+        Severity::Info
+    };
+    tx.announce(
+        tasks::event(log_types::EXECUTION_FINISHED, &task)
+            .severity(severity)
+            .payload(serde_json::json!({ "executionId": id, "status": updated.status })),
+    );
     tx.commit().await?;
     Ok(updated)
 }

@@ -21,15 +21,14 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    Ctx, Role, Scope, Tx, new_id, project as projects,
+    Ctx, Role, Scope, Tx,
+    event_log::types as log_types,
+    new_id, project as projects,
     sql::Sql,
     task::{self as tasks, NewTask, TaskFields},
     taskmaster::{self, ExportTask, PlannedTask, Problem},
 };
-use crate::{
-    error::{ApiError, ApiResult},
-    events::TaskEventKind,
-};
+use crate::error::{ApiError, ApiResult};
 
 /// Where in `projects.settings` the tags' Task Master metadata is kept (for export).
 const SETTINGS_KEY: &str = "taskmaster";
@@ -121,7 +120,7 @@ pub async fn import_by_name(
         Some(project) => project,
         None => {
             let fields = projects::ProjectFields { name: Some(name.to_owned()), ..Default::default() };
-            projects::insert(&tx, fields).await?
+            projects::insert(&mut tx, fields).await?
         }
     };
     let report = import_in(&mut tx, project, document, options, progress).await?;
@@ -185,7 +184,7 @@ async fn import_in(
                         fields: planned.fields.clone(),
                     };
                     let created = tasks::insert(tx, id, new).await?;
-                    tx.announce(tasks::event(TaskEventKind::Created, &created, None));
+                    tx.announce(tasks::event(log_types::TASK_CREATED, &created));
                     report.created.push(planned.external_id.clone());
                 }
             }

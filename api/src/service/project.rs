@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, Role, Scope, Tx, new_id,
+    Ctx, Role, Scope, Tx,
+    event_log::{NewEvent, types as log_types},
+    new_id,
     page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
     require_object, require_text,
     tenant::{self, Owned},
@@ -79,7 +81,7 @@ fn apply(model: &mut project::ActiveModel, fields: ProjectFields) -> ApiResult<(
 
 /// Creates a project in `tx`'s organization and audits it. Errors: `BAD_USER_INPUT`, `CONFLICT`
 /// (name taken in the organization).
-pub async fn insert(tx: &Tx<'_>, fields: ProjectFields) -> ApiResult<project::Model> {
+pub async fn insert(tx: &mut Tx<'_>, fields: ProjectFields) -> ApiResult<project::Model> {
     let Some(name) = fields.name.clone() else {
         return Err(ApiError::bad_input("`name` is required"));
     };
@@ -97,16 +99,17 @@ pub async fn insert(tx: &Tx<'_>, fields: ProjectFields) -> ApiResult<project::Mo
         updated_at: Set(now),
     };
     apply(&mut model, fields)?;
-    let created = model.insert(tx).await.map_err(name_taken)?;
+    let created = model.insert(&*tx).await.map_err(name_taken)?;
     tx.audit(ENTITY, created.id, None, Some(&created)).await?;
+    tx.announce(NewEvent::docket(log_types::PROJECT_CREATED).project(created.id));
     Ok(created)
 }
 
 /// Creates a project. Errors: `FORBIDDEN`, `BAD_USER_INPUT`, `CONFLICT` (name taken).
 #[tracing::instrument(skip_all)]
 pub async fn create(cx: Ctx<'_>, fields: ProjectFields) -> ApiResult<project::Model> {
-    let tx = cx.begin(Role::Member).await?;
-    let created = insert(&tx, fields).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let created = insert(&mut tx, fields).await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -129,13 +132,19 @@ pub async fn find_by_name(db: &impl ConnectionTrait, scope: Scope, name: &str) -
 /// Applies `fields` to project `id`. Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
 #[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, fields: ProjectFields) -> ApiResult<project::Model> {
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     let mut model: project::ActiveModel = current.clone().into();
     apply(&mut model, fields)?;
     model.updated_at = Set(Utc::now());
     let updated = model.update(&tx).await.map_err(name_taken)?;
     tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    let changed = super::audit::changes(Some(&current), Some(&updated));
+    let fields: Vec<&String> = changed.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+    if !fields.is_empty() {
+        let payload = json!({ "fields": fields });
+        tx.announce(NewEvent::docket(log_types::PROJECT_UPDATED).project(id).payload(payload));
+    }
     tx.commit().await?;
     Ok(updated)
 }
@@ -144,7 +153,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, fields: ProjectFields) -> ApiResult<p
 /// Errors: `FORBIDDEN`, `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     workspace::Entity::update_many()
         .col_expr(workspace::Column::ProjectId, Expr::value(Option::<Uuid>::None))
@@ -153,6 +162,8 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
         .await?;
     project::Entity::delete_by_id(id).exec(&tx).await?;
     tx.audit(ENTITY, id, Some(&current), None).await?;
+    let payload = json!({ "name": current.name });
+    tx.announce(NewEvent::docket(log_types::PROJECT_DELETED).project(id).payload(payload));
     tx.commit().await?;
     Ok(())
 }

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, Role, Scope, new_id,
+    Ctx, Role, Scope,
+    event_log::{NewEvent, types as log_types},
+    new_id,
     page::{CursorKey, Filter, ListSpec, Listed},
     project, require_object, require_text, task as tasks,
     tenant::{self, Owned},
@@ -120,7 +122,7 @@ pub async fn create(cx: Ctx<'_>, project_id: Uuid, fields: PullRequestFields) ->
             return Err(ApiError::bad_input(format!("`{name}` is required")));
         }
     }
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     project::get(&tx, cx.scope(), project_id).await?;
     let now = Utc::now();
     let mut model = pull_request::ActiveModel {
@@ -139,8 +141,34 @@ pub async fn create(cx: Ctx<'_>, project_id: Uuid, fields: PullRequestFields) ->
     apply(&mut model, fields)?;
     let created = model.insert(&tx).await?;
     tx.audit(ENTITY, created.id, None, Some(&created)).await?;
+    tx.announce(event(log_types::PULL_REQUEST_CREATED, &created));
     tx.commit().await?;
     Ok(created)
+}
+
+/// The log event of type `event_type` about `pr`: its id, repository, number and status.
+pub fn event(event_type: &str, pr: &pull_request::Model) -> NewEvent {
+    let payload = json!({ "pullRequestId": pr.id, "repositoryUrl": pr.repository_url, "number": pr.number,
+        "status": pr.status.to_value() });
+    NewEvent::docket(event_type).project(pr.project_id).payload(payload)
+}
+
+/// The log event of an update of `before` into `after`: `pull_request.merged` or `.closed` when it
+/// reached that status, else `pull_request.updated` with the changed `fields`; none when nothing changed.
+pub fn update_event(before: &pull_request::Model, after: &pull_request::Model) -> Option<NewEvent> {
+    let changes = super::audit::changes(Some(before), Some(after));
+    let fields: Vec<&String> = changes.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+    if fields.is_empty() {
+        return None;
+    }
+    let event_type = match after.status {
+        PullRequestStatus::Merged if before.status != after.status => log_types::PULL_REQUEST_MERGED,
+        PullRequestStatus::Closed if before.status != after.status => log_types::PULL_REQUEST_CLOSED,
+        _ => log_types::PULL_REQUEST_UPDATED,
+    };
+    let mut event = event(event_type, after);
+    event.payload["fields"] = json!(fields);
+    Some(event)
 }
 
 /// The pull request `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
@@ -152,13 +180,16 @@ pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult
 /// Applies `fields` to pull request `id`. Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`.
 #[tracing::instrument(skip_all, fields(pull_request_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, fields: PullRequestFields) -> ApiResult<pull_request::Model> {
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     let mut model: pull_request::ActiveModel = current.clone().into();
     apply(&mut model, fields)?;
     model.updated_at = Set(Utc::now());
     let updated = model.update(&tx).await?;
     tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    if let Some(event) = update_event(&current, &updated) {
+        tx.announce(event);
+    }
     tx.commit().await?;
     Ok(updated)
 }
@@ -166,10 +197,11 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, fields: PullRequestFields) -> ApiResu
 /// Deletes pull request `id` and its links. Errors: `FORBIDDEN`, `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(pull_request_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     pull_request::Entity::delete_by_id(id).exec(&tx).await?;
     tx.audit(ENTITY, id, Some(&current), None).await?;
+    tx.announce(event(log_types::PULL_REQUEST_DELETED, &current));
     tx.commit().await?;
     Ok(())
 }
@@ -179,7 +211,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 /// (different projects).
 #[tracing::instrument(skip_all, fields(task_id = %task_id, pull_request_id = %pull_request_id))]
 pub async fn link(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResult<pull_request::Model> {
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     let task = tasks::get(&tx, cx.scope(), task_id).await?;
     let pr = get(&tx, cx.scope(), pull_request_id).await?;
     if task.project_id != pr.project_id {
@@ -194,6 +226,8 @@ pub async fn link(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResul
         .insert(&tx)
         .await?;
         tx.audit(LINK_ENTITY, task_id, None, Some(&link)).await?;
+        let linked = event(log_types::PULL_REQUEST_LINKED, &pr);
+        tx.announce(NewEvent { task_id: Some(task_id), ..linked });
     }
     tx.commit().await?;
     Ok(pr)
@@ -203,7 +237,7 @@ pub async fn link(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResul
 /// pull request or link).
 #[tracing::instrument(skip_all, fields(task_id = %task_id, pull_request_id = %pull_request_id))]
 pub async fn unlink(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResult<pull_request::Model> {
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     tasks::get(&tx, cx.scope(), task_id).await?;
     let pr = get(&tx, cx.scope(), pull_request_id).await?;
     let link = task_pull_request::Entity::find_by_id((task_id, pull_request_id))
@@ -212,6 +246,8 @@ pub async fn unlink(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiRes
         .ok_or(ApiError::NotFound { entity: "task link" })?;
     task_pull_request::Entity::delete_by_id((task_id, pull_request_id)).exec(&tx).await?;
     tx.audit(LINK_ENTITY, task_id, Some(&link), None).await?;
+    let unlinked = event(log_types::PULL_REQUEST_UNLINKED, &pr);
+    tx.announce(NewEvent { task_id: Some(task_id), ..unlinked });
     tx.commit().await?;
     Ok(pr)
 }

@@ -15,16 +15,15 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, Role, Scope, Tx, new_id,
+    Ctx, Role, Scope, Tx,
+    event_log::{NewEvent, types as log_types},
+    new_id,
     page::{CursorKey, ListSpec, Listed},
     project, require_object, require_text,
     sql::Sql,
     tenant::{self, Owned},
 };
-use crate::{
-    error::{ApiError, ApiResult},
-    events::{TaskEvent, TaskEventKind},
-};
+use crate::error::{ApiError, ApiResult};
 
 mod dependency;
 mod query;
@@ -105,15 +104,21 @@ pub struct NewTask {
     pub fields: TaskFields,
 }
 
-/// The live event announcing `kind` for `task`.
-pub fn event(kind: TaskEventKind, task: &task::Model, execution_id: Option<Uuid>) -> TaskEvent {
-    TaskEvent { kind, project_id: task.project_id, task_id: task.id, execution_id, at: Utc::now() }
+/// The log event of type `event_type` about `task`.
+pub fn event(event_type: &str, task: &task::Model) -> NewEvent {
+    NewEvent::docket(event_type).task(task.project_id, task.id)
 }
 
-/// The event an update of `before` into `after` announces.
-pub fn update_event(before: &task::Model, after: &task::Model) -> TaskEvent {
-    let kind = if before.status != after.status { TaskEventKind::Transitioned } else { TaskEventKind::Updated };
-    event(kind, after, None)
+/// The log event of an update of `before` into `after`: `task.transitioned` with `from` and `to`
+/// when the status changed, else `task.updated` with the changed `fields`.
+pub fn update_event(before: &task::Model, after: &task::Model) -> NewEvent {
+    if before.status != after.status {
+        let (from, to) = (status_name(before.status), status_name(after.status));
+        return event(log_types::TASK_TRANSITIONED, after).payload(serde_json::json!({ "from": from, "to": to }));
+    }
+    let changes = super::audit::changes(Some(before), Some(after));
+    let fields: Vec<&String> = changes.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+    event(log_types::TASK_UPDATED, after).payload(serde_json::json!({ "fields": fields }))
 }
 
 /// Status as stored, e.g. `in_progress`.
@@ -266,7 +271,7 @@ pub async fn create(cx: Ctx<'_>, new: NewTask) -> ApiResult<task::Model> {
         return Err(ApiError::bad_input("the parent task belongs to another project"));
     }
     let created = insert(&tx, new_id(), new).await?;
-    tx.announce(event(TaskEventKind::Created, &created, None));
+    tx.announce(event(log_types::TASK_CREATED, &created));
     tx.commit().await?;
     Ok(created)
 }
@@ -370,7 +375,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let current = get(&tx, cx.scope(), id).await?;
     task::Entity::delete_by_id(id).exec(&tx).await?;
     tx.audit(ENTITY, id, Some(&current), None).await?;
-    tx.announce(event(TaskEventKind::Deleted, &current, None));
+    tx.announce(event(log_types::TASK_DELETED, &current));
     tx.commit().await?;
     Ok(())
 }

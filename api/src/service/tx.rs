@@ -2,10 +2,11 @@
 //! writes, and what it announces once committed.
 //!
 //! A service opens one with [`super::Ctx::begin`], writes through it (it is a connection), audits
-//! through it, names the sessions to wake and the task events to publish, and commits. Commit, then
-//! announce: nothing is announced that did not commit, and nothing committed goes unannounced (an
-//! announcement that fails is logged, never returned, since the write has happened). A `Tx` dropped
-//! without commit rolls back.
+//! through it, names the sessions to wake and the events it announces to the organization's log, and
+//! commits. The log's events are written in the same transaction, just before the commit (one
+//! statement for all of them), so a change and its event commit together or not at all; the wake-ups
+//! go after the commit, so nothing is announced that did not commit. A `Tx` dropped without commit
+//! rolls back.
 
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
@@ -14,21 +15,23 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::event_log::{self, NewEvent};
 use super::{Ctx, RequestContext, audit, viewer::Viewer};
-use crate::{error::ApiResult, events::TaskEvent};
+use crate::error::ApiResult;
 
 /// One write's transaction and what goes with it.
 pub struct Tx<'a> {
     txn: DatabaseTransaction,
     cx: Ctx<'a>,
     wake: Vec<Uuid>,
-    events: Vec<TaskEvent>,
+    events: Vec<NewEvent>,
+    wake_log: bool,
 }
 
 impl<'a> Tx<'a> {
     /// Opens the transaction of `cx`'s request.
     pub async fn begin(cx: Ctx<'a>) -> ApiResult<Self> {
-        Ok(Self { txn: cx.db.begin().await?, cx, wake: Vec::new(), events: Vec::new() })
+        Ok(Self { txn: cx.db.begin().await?, cx, wake: Vec::new(), events: Vec::new(), wake_log: false })
     }
 
     /// Who the write is for.
@@ -70,19 +73,30 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// Publishes `event` to task subscribers after commit.
-    pub fn announce(&mut self, event: TaskEvent) {
+    /// Appends `event` to the organization's log with this write (written at commit, as the viewer).
+    pub fn announce(&mut self, event: NewEvent) {
         self.events.push(event);
     }
 
-    /// Commits, then wakes and publishes what the write named.
-    pub async fn commit(self) -> ApiResult<()> {
+    /// Wakes the organization's log readers after commit, for events this write appended itself.
+    pub fn wake_log(&mut self) {
+        self.wake_log = true;
+    }
+
+    /// Writes the announced events, commits, then wakes what the write named.
+    pub async fn commit(mut self) -> ApiResult<()> {
+        if !self.events.is_empty() {
+            let events = std::mem::take(&mut self.events);
+            let viewer = self.viewer();
+            event_log::append(&self.txn, viewer.organization_id, &viewer.principal_ref(), &events, false).await?;
+            self.wake_log = true;
+        }
         self.txn.commit().await?;
         for session in &self.wake {
             self.cx.bus.wake(*session);
         }
-        if !self.events.is_empty() {
-            self.cx.bus.publish_tasks(self.events).await;
+        if self.wake_log {
+            self.cx.bus.wake_log(self.cx.request.viewer.organization_id);
         }
         Ok(())
     }

@@ -16,7 +16,8 @@ pub const DIGEST: &str = "{ organization { name slug settings members(first: 50)
     projects(first: 10) { totalCount nodes { name taskCounts { total } tasks(first: 10) { totalCount nodes { title status version
       dependencies(first: 5) { totalCount } executions(first: 5) { nodes { status } } pullRequests(first: 5) { totalCount } } }
       pullRequests(first: 10) { totalCount nodes { title status } } } }
-    auditLog(first: 1) { totalCount } }";
+    auditLog(first: 1) { totalCount }
+    events(first: 100) { totalCount nodes { type source payload } } eventTypes(first: 10) { totalCount nodes { name } } }";
 
 /// The named ids and names of one organization's data.
 pub struct Fixture(HashMap<&'static str, String>);
@@ -183,6 +184,25 @@ pub async fn fixture(client: &TestApp, tag: &str) -> Fixture {
         .await;
     f.insert("key", id(&key, &["createApiKey", "apiKey", "id"]));
     f.insert("keyPrefix", id(&key, &["createApiKey", "apiKey", "prefix"]));
+    let recorded = client
+        .data(
+            "mutation($t: ID!, $k: String!, $c: String!) { recordEvent(input: { taskId: $t, source: \"agent\", \
+             type: \"agent.note\", idempotencyKey: $k, correlationId: $c, payload: { n: 1 } }) { event { id cursor } } }",
+            json!({ "t": f["task"], "k": format!("{tag}-key"), "c": format!("{tag}-corr") }),
+        )
+        .await;
+    f.insert("logEvent", id(&recorded, &["recordEvent", "event", "id"]));
+    f.insert("eventCursor", id(&recorded, &["recordEvent", "event", "cursor"]));
+    f.insert("idempotencyKey", format!("{tag}-key"));
+    f.insert("correlationId", format!("{tag}-corr"));
+    let event_type = client
+        .data(
+            "mutation($n: String!) { createEventType(input: { name: $n, retentionDays: 7 }) { eventType { id } } }",
+            json!({ "n": format!("{tag}.type") }),
+        )
+        .await;
+    f.insert("eventType", id(&event_type, &["createEventType", "eventType", "id"]));
+    f.insert("eventTypeName", format!("{tag}.type"));
     f.insert("tag", tag.to_owned());
     Fixture(f)
 }

@@ -18,7 +18,9 @@ use super::{DEPENDENCY_ENTITY, get, unfinished};
 use crate::{
     error::{ApiError, ApiResult},
     service::{
-        Ctx, Role, graph,
+        Ctx, Role,
+        event_log::types as log_types,
+        graph,
         page::{Cond, Filter, ListSpec},
         sql::Sql,
         tenant::Owned,
@@ -83,7 +85,7 @@ pub async fn add_dependency(
     if task_id == depends_on_id {
         return Err(ApiError::bad_input("a task cannot depend on itself"));
     }
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     let task = get(&tx, cx.scope(), task_id).await?;
     let depends_on = get(&tx, cx.scope(), depends_on_id).await?;
     if task.project_id != depends_on.project_id {
@@ -111,6 +113,8 @@ pub async fn add_dependency(
     };
     let saved = if existing.is_some() { edge.update(&tx).await? } else { edge.insert(&tx).await? };
     tx.audit(DEPENDENCY_ENTITY, task_id, existing.as_ref(), Some(&saved)).await?;
+    let payload = serde_json::json!({ "dependsOnTaskId": depends_on_id, "kind": kind.to_value() });
+    tx.announce(super::event(log_types::TASK_DEPENDENCY_ADDED, &task).payload(payload));
     tx.commit().await?;
     Ok(task)
 }
@@ -119,7 +123,7 @@ pub async fn add_dependency(
 /// edge).
 #[tracing::instrument(skip_all, fields(task_id = %task_id, depends_on_id = %depends_on_id))]
 pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) -> ApiResult<task::Model> {
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     let task = get(&tx, cx.scope(), task_id).await?;
     let existing = task_dependency::Entity::find_by_id((task_id, depends_on_id))
         .one(&tx)
@@ -127,6 +131,8 @@ pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) 
         .ok_or(ApiError::NotFound { entity: "task dependency" })?;
     task_dependency::Entity::delete_by_id((task_id, depends_on_id)).exec(&tx).await?;
     tx.audit(DEPENDENCY_ENTITY, task_id, Some(&existing), None).await?;
+    let payload = serde_json::json!({ "dependsOnTaskId": depends_on_id, "kind": existing.kind.to_value() });
+    tx.announce(super::event(log_types::TASK_DEPENDENCY_REMOVED, &task).payload(payload));
     tx.commit().await?;
     Ok(task)
 }

@@ -1,0 +1,131 @@
+//! The organization's event log, live: replay from a cursor, then new events as they become readable,
+//! in log order, each once, across processes.
+
+use std::{sync::Arc, time::Duration};
+
+use entity::event;
+use futures_util::Stream;
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast;
+
+use super::{EventBus, READ_BATCH, SubscriberCount, feed::FeedParts};
+use crate::{
+    error::{ApiError, ApiResult},
+    service::{
+        Scope,
+        event_log::{self, EventCursor, EventFilter},
+    },
+};
+
+/// How soon a feed reads again while committed events wait behind an older transaction in flight.
+const HELD_BACK_RETRY: Duration = Duration::from_millis(10);
+
+impl EventBus {
+    /// The organization's events under `filter` after `after` (from now on when `None`): first those
+    /// stored, then new ones as they become readable; in log order, each once. Ends with
+    /// `SUBSCRIBER_LAGGED` (carrying the last cursor passed) when the subscriber falls more than the
+    /// buffer behind.
+    pub fn subscribe_log(
+        &self,
+        scope: Scope,
+        after: Option<EventCursor>,
+        filter: EventFilter,
+    ) -> impl Stream<Item = ApiResult<Arc<event::Model>>> + Send + use<> {
+        let bus = self.clone();
+        async_stream::stream! {
+            let (db, poll) = (bus.inner.db.clone(), bus.inner.poll);
+            let (feed, mut rx) = bus.inner.logs.attach(scope.organization_id, bus.inner.buffer, |parts| {
+                tokio::spawn(run_feed(db, scope, parts, poll)).abort_handle()
+            });
+            let _count = SubscriberCount::new(&bus.inner.subscribers);
+            feed.wait_ready().await;
+            let db = &bus.inner.db;
+            let mut last = match after {
+                Some(cursor) => cursor,
+                None => match event_log::head(db, scope).await {
+                    Ok(cursor) => cursor,
+                    Err(err) => { yield Err(err); return; }
+                },
+            };
+            // Replay what is readable now; anything later comes through the feed, which started before.
+            loop {
+                let batch = match event_log::read_after(db, scope, last, &filter, READ_BATCH).await {
+                    Ok(batch) => batch,
+                    Err(err) => { yield Err(err); return; }
+                };
+                let done = (batch.events.len() as u64) < READ_BATCH;
+                for row in batch.events {
+                    last = EventCursor::of(&row);
+                    yield Ok(Arc::new(row));
+                }
+                if done {
+                    break;
+                }
+            }
+            loop {
+                match rx.recv().await {
+                    Ok(row) => {
+                        let cursor = EventCursor::of(&row);
+                        if cursor <= last {
+                            continue;
+                        }
+                        last = cursor;
+                        if filter.matches(&row) {
+                            yield Ok(row);
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        yield Err(ApiError::LaggedAt { last_cursor: last.encode() });
+                        return;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        }
+    }
+}
+
+/// The fan-out task of one organization's log: learns where the log ends, then on every wake-up (or
+/// poll) reads what became readable past it once and broadcasts it. While committed events wait
+/// behind an older transaction in flight, it reads again every few milliseconds: that transaction's
+/// end may wake nobody (it may belong to another organization, or write no events).
+async fn run_feed(db: DatabaseConnection, scope: Scope, parts: FeedParts<event::Model>, poll: Duration) {
+    let organization_id = scope.organization_id;
+    let mut last = loop {
+        match event_log::head(&db, scope).await {
+            Ok(cursor) => break cursor,
+            Err(err) => {
+                tracing::warn!(%organization_id, error = %err, "event log feed cannot read the log; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    parts.ready.send_replace(true);
+    let mut held_back = false;
+    loop {
+        let wait = if held_back { HELD_BACK_RETRY } else { poll };
+        tokio::select! {
+            _ = parts.notify.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+        loop {
+            match event_log::read_after(&db, scope, last, &EventFilter::default(), READ_BATCH).await {
+                Ok(batch) => {
+                    let done = (batch.events.len() as u64) < READ_BATCH;
+                    held_back = batch.held_back;
+                    for row in batch.events {
+                        last = EventCursor::of(&row);
+                        let _ = parts.tx.send(Arc::new(row));
+                    }
+                    if done {
+                        break;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(%organization_id, error = %err, "event log feed read failed; will retry");
+                    break;
+                }
+            }
+        }
+    }
+}

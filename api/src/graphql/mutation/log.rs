@@ -1,0 +1,73 @@
+//! `recordEvent` and the event types: `createEventType`, `updateEventType`, `deleteEventType`.
+
+use async_graphql::{Context, Object};
+
+use crate::{
+    graphql::{
+        parse_id,
+        relations::ahead_of_one,
+        service_ctx,
+        types::{
+            event_type::{
+                CreateEventTypeInput, DeleteEventTypeInput, EventType, EventTypePayload, UpdateEventTypeInput,
+            },
+            log_event::{Event, RecordEventInput, RecordEventPayload},
+        },
+    },
+    service::{event_log::record, event_type},
+};
+
+/// Mutations of the organization's event log.
+#[derive(Default)]
+pub struct LogMutation;
+
+#[Object]
+impl LogMutation {
+    /// Records an event in the organization's log (member role). With an `idempotencyKey` already used
+    /// by the same source, returns the stored event with `replayed: true` and records nothing.
+    /// Errors: `BAD_USER_INPUT` (source, type, trace id, a payload that is not an object or does not
+    /// match its type's registered schema: the message names the path), `NOT_FOUND` (project, task),
+    /// `FORBIDDEN`.
+    async fn record_event(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordEventInput,
+    ) -> async_graphql::Result<RecordEventPayload> {
+        let recorded = record::record(service_ctx(ctx)?, input.into_service()?).await?;
+        ahead_of_one::<Event>(ctx, &recorded.event).await?;
+        Ok(RecordEventPayload { event: Event(recorded.event), replayed: recorded.replayed })
+    }
+
+    /// Registers an event type (admin role). Errors: `BAD_USER_INPUT` (name, an invalid JSON Schema,
+    /// retention below 1 day), `CONFLICT` (name taken), `FORBIDDEN`.
+    async fn create_event_type(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateEventTypeInput,
+    ) -> async_graphql::Result<EventTypePayload> {
+        let created = event_type::create(service_ctx(ctx)?, input.into()).await?;
+        Ok(EventTypePayload { event_type: EventType(created) })
+    }
+
+    /// Changes an event type (admin role). Errors: as `createEventType`, and `NOT_FOUND`.
+    async fn update_event_type(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateEventTypeInput,
+    ) -> async_graphql::Result<EventTypePayload> {
+        let id = parse_id("id", &input.id)?;
+        let updated = event_type::update(service_ctx(ctx)?, id, input.fields()).await?;
+        Ok(EventTypePayload { event_type: EventType(updated) })
+    }
+
+    /// Removes an event type (admin role); its events stay. Errors: `NOT_FOUND`, `FORBIDDEN`.
+    async fn delete_event_type(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteEventTypeInput,
+    ) -> async_graphql::Result<EventTypePayload> {
+        let id = parse_id("id", &input.id)?;
+        let deleted = event_type::delete(service_ctx(ctx)?, id).await?;
+        Ok(EventTypePayload { event_type: EventType(deleted) })
+    }
+}
