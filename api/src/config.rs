@@ -76,6 +76,11 @@ pub struct Config {
         global = true
     )]
     pub allow_anonymous: Option<bool>,
+    /// Key that seals the secrets Docket must read back (inbound hook secrets): 32 bytes in base64
+    /// (`openssl rand -base64 32`). Without it, setting such a secret is refused with `NOT_CONFIGURED`.
+    /// Every process sharing a database needs the same key.
+    #[arg(long, env = "DOCKET_SECRETS_KEY", hide_env_values = true, global = true)]
+    pub secrets_key: Option<Redacted>,
     /// Adds `extensions.sqlStatements` to every GraphQL response: the SQL statements that operation
     /// ran, to find N+1 patterns while developing a client. The access log shows the figure always.
     #[arg(long, env = "DOCKET_REPORT_SQL_STATEMENTS", global = true)]
@@ -104,6 +109,7 @@ impl Config {
             cors_origins: Vec::new(),
             report_sql_statements: false,
             allow_anonymous: None,
+            secrets_key: None,
         }
     }
 
@@ -131,5 +137,23 @@ impl Config {
     /// [`Config::event_poll_interval_secs`] as a duration.
     pub fn event_poll_interval(&self) -> Duration {
         Duration::from_secs(self.event_poll_interval_secs.max(1))
+    }
+}
+
+/// A setting that must never be printed: `Debug` shows `[redacted]`.
+#[derive(Clone)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::str::FromStr for Redacted {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
     }
 }

@@ -43,6 +43,9 @@ pub enum ApiError {
         /// Cursor of the last event delivered to the subscriber (its resume point; empty when none was).
         last_cursor: String,
     },
+    /// The server lacks a setting this needs (`NOT_CONFIGURED`); the message names it.
+    #[error("{0}")]
+    NotConfigured(String),
     /// Anything else; logged, never shown to clients (`INTERNAL_SERVER_ERROR`).
     #[error("internal server error: {0:#}")]
     Internal(Arc<anyhow::Error>),
@@ -58,6 +61,7 @@ impl ApiError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
             Self::Lagged { .. } | Self::LaggedAt { .. } => "SUBSCRIBER_LAGGED",
+            Self::NotConfigured(_) => "NOT_CONFIGURED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod explorer;
 pub mod graphql;
 pub mod health;
+pub mod hooks;
 pub mod media;
 pub mod origin;
 

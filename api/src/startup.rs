@@ -24,6 +24,7 @@ use crate::{
     events::{self, EventBus},
     graphql::build_schema,
     http::{self, REQUEST_ID_HEADER, Server, origin::Origins},
+    service::sealed::Sealer,
     service::{self, api_key::Authenticator},
     state::AppState,
 };
@@ -79,7 +80,9 @@ impl Application {
         } else {
             tracing::info!(allow_anonymous, "every request needs a bearer token (anonymous access is off)");
         }
-        let state = AppState { db, bus, config: Arc::new(config), statements, shutdown: shutdown_rx, websockets, auth };
+        let sealer = Arc::new(Sealer::new(config.secrets_key.as_ref().map(|k| k.0.as_str()))?);
+        let state =
+            AppState { db, bus, config: Arc::new(config), statements, shutdown: shutdown_rx, websockets, auth, sealer };
         let listener = TcpListener::bind(state.config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", state.config.listen))?;
@@ -171,7 +174,8 @@ async fn expiry_sweep(state: AppState) {
     }
 }
 
-/// The router: `/graphql` (POST, GET, websocket, GraphiQL), `/playground`, `/assets/`, health and metrics, with
+/// The router: `/graphql` (POST, GET, websocket, GraphiQL), `/playground`, `/assets/`, health and metrics,
+/// inbound hooks (`/hooks/{source}/{organization}`), with
 /// the body limit, the request timeout, the access log, request ids and the origin policy around them.
 ///
 /// Errors: a `--cors-origin` that is not an origin.
@@ -188,6 +192,7 @@ pub fn app(state: AppState) -> anyhow::Result<Router> {
         .route("/health/live", get(http::health::live))
         .route("/health/ready", get(http::health::ready))
         .route("/metrics", get(http::health::metrics))
+        .route("/hooks/{source}/{organization}", axum::routing::post(http::hooks::receive))
         .with_state(server)
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout))
         .layer(axum::middleware::map_response(move |response| http::explain_timeout(timeout, response)))

@@ -8,7 +8,7 @@ use crate::{
     config::Config,
     db::StatementCounter,
     events::EventBus,
-    service::{Ctx, RequestContext, api_key::Authenticator},
+    service::{Ctx, RequestContext, api_key::Authenticator, sealed::Sealer},
 };
 
 /// Shared application state; cheap to clone.
@@ -28,6 +28,8 @@ pub struct AppState {
     pub websockets: std::sync::Arc<tokio::sync::watch::Sender<usize>>,
     /// How requests are authenticated.
     pub auth: Arc<Authenticator>,
+    /// Seals and opens stored secrets.
+    pub sealer: Arc<Sealer>,
 }
 
 impl AppState {

@@ -8,6 +8,7 @@ pub mod audit_log;
 pub mod documentation_session;
 pub mod event;
 pub mod event_type;
+pub mod inbound_hook_secret;
 pub mod membership;
 pub mod organization;
 pub mod prelude;

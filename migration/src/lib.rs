@@ -25,6 +25,7 @@ pub use m20261125_000013_create_organizations_and_access::DEFAULT_ORGANIZATION_I
 mod m20261125_000014_scope_by_organization;
 mod m20261125_000015_add_todo_lease_holder;
 mod m20261125_000016_create_event_log;
+mod m20261125_000017_create_inbound_hook_secrets;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000014_scope_by_organization::Migration),
             Box::new(m20261125_000015_add_todo_lease_holder::Migration),
             Box::new(m20261125_000016_create_event_log::Migration),
+            Box::new(m20261125_000017_create_inbound_hook_secrets::Migration),
         ]
     }
 }

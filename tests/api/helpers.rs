@@ -68,12 +68,16 @@ pub async fn spawn_app() -> (TestApp, TestDb) {
     (app, db)
 }
 
+/// The secrets key of the servers tests start (32 bytes, base64).
+pub const TEST_SECRETS_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
 /// Starts a server on `db` (possibly shared with other apps), with `tune` applied to its config.
 pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         api::telemetry::init_for_tests();
     }
     let mut config = Config::with_database(db.url.clone());
+    config.secrets_key = Some(api::config::Redacted(TEST_SECRETS_KEY.into()));
     tune(&mut config);
     let (pool, counter) = db.connect().await;
     let app = Application::build_with(config, pool.clone(), counter).await.expect("build app");

@@ -122,6 +122,7 @@ const MUTATIONS: &[(&str, &str, Expect)] = &[
     ("createEventType", "input: { name: \"{eventTypeName}\" }", Own),
     ("updateEventType", "input: { id: \"{eventType}\", retentionDays: 5 }", Code("NOT_FOUND")),
     ("deleteEventType", "input: { id: \"{eventType}\" }", Code("NOT_FOUND")),
+    ("setInboundWebhookSecret", "input: { source: \"github\", secret: \"0123456789abcdef\" }", Own),
     ("updateOrganization", "input: { name: \"{own.tag}-renamed\", settings: { a: 1 } }", Own),
 ];
 

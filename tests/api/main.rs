@@ -13,6 +13,7 @@ mod events;
 mod explorer;
 mod health;
 mod helpers;
+mod hooks;
 mod hostile;
 mod http;
 mod import;

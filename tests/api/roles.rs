@@ -69,6 +69,7 @@ const WRITES: &[(&str, &str, Role)] = &[
     ("createEventType", "input: { name: \"deploy.finished\" }", Admin),
     ("updateEventType", "input: { id: \"{eventType}\", retentionDays: 3 }", Admin),
     ("deleteEventType", "input: { id: \"{eventType}\" }", Admin),
+    ("setInboundWebhookSecret", "input: { source: \"github\", secret: \"0123456789abcdef\" }", Admin),
     ("updateOrganization", "input: { settings: { retentionDays: 30 } }", Owner),
 ];
 

@@ -1,6 +1,6 @@
 //! `recordEvent` and the event types: `createEventType`, `updateEventType`, `deleteEventType`.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, InputObject, Object, SimpleObject};
 
 use crate::{
     graphql::{
@@ -14,8 +14,25 @@ use crate::{
             log_event::{Event, RecordEventInput, RecordEventPayload},
         },
     },
-    service::{event_log::record, event_type},
+    service::{event_log::record, event_type, inbound},
+    state::AppState,
 };
+
+/// Input of `setInboundWebhookSecret`.
+#[derive(InputObject)]
+pub struct SetInboundWebhookSecretInput {
+    /// The source whose hooks it signs, e.g. `github` (1 to 100 of `a-z 0-9 . _ -`).
+    pub source: String,
+    /// The secret, 16 to 1,024 characters; the same as the sending side's (GitHub's webhook secret).
+    pub secret: String,
+}
+
+/// Result of `setInboundWebhookSecret`.
+#[derive(SimpleObject)]
+pub struct SetInboundWebhookSecretPayload {
+    /// The source whose secret was set.
+    pub source: String,
+}
 
 /// Mutations of the organization's event log.
 #[derive(Default)]
@@ -36,6 +53,22 @@ impl LogMutation {
         let recorded = record::record(service_ctx(ctx)?, input.into_service()?).await?;
         ahead_of_one::<Event>(ctx, &recorded.event).await?;
         Ok(RecordEventPayload { event: Event(recorded.event), replayed: recorded.replayed })
+    }
+
+    /// Sets the secret that signs the organization's inbound hooks from `source` (admin role):
+    /// `POST /hooks/{source}/{organization slug}` then needs `X-Hub-Signature-256: sha256=<hex
+    /// HMAC-SHA256 of the body with this secret>`, as GitHub sends it. The secret is sealed with the
+    /// server's secrets key and never shown again; setting it again replaces it.
+    /// Errors: `BAD_USER_INPUT` (source, a secret under 16 characters), `NOT_CONFIGURED` (the server
+    /// has no secrets key), `FORBIDDEN`.
+    async fn set_inbound_webhook_secret(
+        &self,
+        ctx: &Context<'_>,
+        input: SetInboundWebhookSecretInput,
+    ) -> async_graphql::Result<SetInboundWebhookSecretPayload> {
+        let state = ctx.data_unchecked::<AppState>();
+        inbound::set_secret(service_ctx(ctx)?, &state.sealer, &input.source, &input.secret).await?;
+        Ok(SetInboundWebhookSecretPayload { source: input.source })
     }
 
     /// Registers an event type (admin role). Errors: `BAD_USER_INPUT` (name, an invalid JSON Schema,

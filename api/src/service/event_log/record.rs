@@ -152,8 +152,13 @@ pub fn trace_id(value: &str) -> ApiResult<String> {
     Ok(id.to_ascii_lowercase())
 }
 
-/// The organization's event of `source` stored under idempotency `key`.
-async fn by_key(db: &impl ConnectionTrait, scope: Scope, source: &str, key: &str) -> ApiResult<Option<event::Model>> {
+/// The organization's event of `source` stored under idempotency `key`, if any.
+pub async fn by_key(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    source: &str,
+    key: &str,
+) -> ApiResult<Option<event::Model>> {
     use sea_orm::FromQueryResult;
     let mut sql = Sql::new("SELECT t.* FROM events t WHERE t.organization_id = ");
     sql.bind(scope.organization_id).push(" AND t.source = ").bind(source.to_owned());
