@@ -1,8 +1,9 @@
-//! The `docket` command line: `serve` (the default), `migrate`, `schema`, `import`, `export`, `org`,
-//! `key`. Commands other than `serve` act on the database directly, as Docket itself
+//! The `docket` command line: `serve` (the default), `migrate`, `schema`, `import`, `export`,
+//! `cleanup`, `backup`, `org`, `key`. Commands other than `serve` act on the database directly, as Docket itself
 //! (`system docket-cli`) in the organization they name: whoever can run them can reach the database.
 
 mod access;
+mod maintenance;
 mod migrate;
 mod taskmaster;
 
@@ -82,6 +83,22 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+    /// Delete what is past its retention period (events, audit entries, ended sessions' events) and
+    /// print how many rows per organization; with `--dry-run`, only count.
+    Cleanup {
+        /// Count, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only this organization (name or slug).
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Copy the SQLite database to PATH, consistent while the server runs (`VACUUM INTO`). For
+    /// PostgreSQL, use `pg_dump` (see README, Operations).
+    Backup {
+        /// Where to write the copy; must not exist.
+        path: std::path::PathBuf,
+    },
     /// Create and list organizations.
     Org {
         /// What to do.
@@ -157,6 +174,8 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Export { project, org, tags, output } => {
             taskmaster::export(&cli.config, &org, &project, &tags, output).await
         }
+        Command::Cleanup { dry_run, org } => maintenance::cleanup(&cli.config, dry_run, org.as_deref()).await,
+        Command::Backup { path } => maintenance::backup(&cli.config, &path).await,
         Command::Org { action } => access::org(&cli.config, action).await,
         Command::Key { action } => access::key(&cli.config, action).await,
     }

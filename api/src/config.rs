@@ -29,6 +29,10 @@ pub struct Config {
     /// Seconds between background sweeps that expire sessions past `expiresAt` and reclaim lapsed leases.
     #[arg(long, env = "DOCKET_EXPIRY_INTERVAL", default_value_t = 60, global = true)]
     pub expiry_interval_secs: u64,
+    /// Seconds between background retention sweeps, which delete events, audit entries and ended
+    /// sessions' events past their retention period, a thousand rows per statement.
+    #[arg(long, env = "DOCKET_RETENTION_INTERVAL", default_value_t = 3600, global = true)]
+    pub retention_interval_secs: u64,
     /// Deepest query nesting accepted (GraphiQL's introspection query needs about 13).
     #[arg(long, env = "DOCKET_MAX_DEPTH", default_value_t = 16, global = true)]
     pub max_depth: usize,
@@ -97,6 +101,7 @@ impl Config {
             db_connect_timeout_secs: 10,
             db_acquire_timeout_secs: 10,
             expiry_interval_secs: 60,
+            retention_interval_secs: 3600,
             max_depth: 16,
             max_complexity: 100_000,
             max_batch: 10,

@@ -20,6 +20,7 @@ pub mod organization;
 pub mod page;
 pub mod project;
 pub mod pull_request;
+pub mod retention;
 pub mod sealed;
 pub mod session;
 pub mod sql;

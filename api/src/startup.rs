@@ -102,6 +102,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let mut background = tokio::task::JoinSet::new();
         background.spawn(expiry_sweep(self.state.clone()));
+        background.spawn(retention_sweep(self.state.clone()));
         if self.state.db.get_database_backend() == DbBackend::Postgres {
             background.spawn(events::listen_postgres(self.state.bus.clone()));
         }
@@ -170,6 +171,26 @@ async fn expiry_sweep(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "sessions expired"),
             Err(err) => tracing::warn!(error = %err, "expiry sweep failed"),
+        }
+    }
+}
+
+/// Applies retention in every organization at `--retention-interval-secs` (the first sweep one
+/// interval after start). With several processes on one database each sweeps; deletions in small
+/// batches make that harmless.
+async fn retention_sweep(state: AppState) {
+    let every = std::time::Duration::from_secs(state.config.retention_interval_secs.max(1));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tick.tick().await;
+        match service::retention::sweep(&state.db, None, false).await {
+            Ok(pruned) => {
+                for p in pruned.iter().filter(|p| p.events + p.audit_entries + p.session_events > 0) {
+                    tracing::info!(organization = %p.organization, events = p.events, audit_entries = p.audit_entries,
+                        session_events = p.session_events, "retention deleted old rows");
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "retention sweep failed"),
         }
     }
 }

@@ -26,6 +26,7 @@ mod m20261125_000014_scope_by_organization;
 mod m20261125_000015_add_todo_lease_holder;
 mod m20261125_000016_create_event_log;
 mod m20261125_000017_create_inbound_hook_secrets;
+mod m20261125_000018_create_event_log_horizons;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000015_add_todo_lease_holder::Migration),
             Box::new(m20261125_000016_create_event_log::Migration),
             Box::new(m20261125_000017_create_inbound_hook_secrets::Migration),
+            Box::new(m20261125_000018_create_event_log_horizons::Migration),
         ]
     }
 }

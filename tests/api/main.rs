@@ -20,6 +20,7 @@ mod import;
 mod isolation;
 mod migrations;
 mod organizations;
+mod retention;
 mod roles;
 mod schema;
 mod sessions;

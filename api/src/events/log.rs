@@ -14,6 +14,7 @@ use crate::{
     service::{
         Scope,
         event_log::{self, EventCursor, EventFilter},
+        retention,
     },
 };
 
@@ -22,7 +23,8 @@ const HELD_BACK_RETRY: Duration = Duration::from_millis(10);
 
 impl EventBus {
     /// The organization's events under `filter` after `after` (from now on when `None`): first those
-    /// stored, then new ones as they become readable; in log order, each once. Ends with
+    /// stored, then new ones as they become readable; in log order, each once. A reader resuming from
+    /// before what retention deleted first gets a `log.pruned` notice. Ends with
     /// `SUBSCRIBER_LAGGED` (carrying the last cursor passed) when the subscriber falls more than the
     /// buffer behind.
     pub fn subscribe_log(
@@ -40,6 +42,13 @@ impl EventBus {
             let _count = SubscriberCount::new(&bus.inner.subscribers);
             feed.wait_ready().await;
             let db = &bus.inner.db;
+            if let Some(after) = after {
+                match retention::horizon(db, scope.organization_id).await {
+                    Ok(Some(horizon)) if horizon > after => yield Ok(Arc::new(pruned_notice(scope, after, horizon))),
+                    Ok(_) => {}
+                    Err(err) => { yield Err(err); return; }
+                }
+            }
             let mut last = match after {
                 Some(cursor) => cursor,
                 None => match event_log::head(db, scope).await {
@@ -82,6 +91,34 @@ impl EventBus {
                 }
             }
         }
+    }
+}
+
+/// The item that tells a reader resuming from `after` that retention deleted events up to `horizon`:
+/// type `log.pruned`, source `docket`, severity `warning`, payload `{"prunedThrough": <cursor>}`,
+/// not stored (nil id) and at the reader's own cursor, so that resuming from it loses nothing that
+/// survives.
+fn pruned_notice(scope: Scope, after: EventCursor, horizon: EventCursor) -> event::Model {
+    let now = chrono::Utc::now();
+    event::Model {
+        position: after.position,
+        id: uuid::Uuid::nil(),
+        organization_id: scope.organization_id,
+        txid: after.txid,
+        project_id: None,
+        task_id: None,
+        workspace_id: None,
+        session_id: None,
+        source: event_log::DOCKET_SOURCE.to_owned(),
+        event_type: event_log::types::LOG_PRUNED.to_owned(),
+        severity: event::Severity::Warning,
+        correlation_id: None,
+        trace_id: None,
+        actor: None,
+        payload: serde_json::json!({ "prunedThrough": horizon.encode() }),
+        idempotency_key: None,
+        occurred_at: now,
+        recorded_at: now,
     }
 }
 

@@ -146,6 +146,9 @@ pub mod types {
     pub const PULL_REQUEST_MERGED: &str = "pull_request.merged";
     /// A pull request was closed without merging.
     pub const PULL_REQUEST_CLOSED: &str = "pull_request.closed";
+    /// Not stored: tells a subscriber resuming from an old cursor that retention deleted events
+    /// after it (`prunedThrough`: the last deleted place).
+    pub const LOG_PRUNED: &str = "log.pruned";
     /// A pull request was deleted.
     pub const PULL_REQUEST_DELETED: &str = "pull_request.deleted";
     /// A pull request was linked to a task.

@@ -29,11 +29,14 @@ pub enum TaskEventKind {
     ExecutionStarted,
     /// An execution of the task ended.
     ExecutionFinished,
+    /// Not a change: retention deleted events after the cursor the subscription resumed from, some of
+    /// which may have been changes to this project's tasks.
+    Pruned,
 }
 
 impl TaskEventKind {
     /// The log's event types `taskEvents` delivers, with their kinds.
-    pub const TYPES: [(&'static str, Self); 8] = [
+    pub const TYPES: [(&'static str, Self); 9] = [
         (types::TASK_CREATED, Self::Created),
         (types::TASK_UPDATED, Self::Updated),
         (types::TASK_TRANSITIONED, Self::Transitioned),
@@ -42,6 +45,7 @@ impl TaskEventKind {
         (types::TASK_DEPENDENCY_REMOVED, Self::DependencyRemoved),
         (types::EXECUTION_STARTED, Self::ExecutionStarted),
         (types::EXECUTION_FINISHED, Self::ExecutionFinished),
+        (types::LOG_PRUNED, Self::Pruned),
     ];
 
     fn of(event_type: &str) -> Self {
