@@ -208,9 +208,12 @@ impl TestApp {
         (response.status().as_u16(), response.text().await.unwrap_or_default())
     }
 
-    /// SQL statements the server has run so far (from `/metrics`).
-    pub async fn statements(&self) -> u64 {
-        self.metric("docket_sql_statements_total").await as u64
+    /// The SQL statements one run of `query` costs, as the server reports them in
+    /// `extensions.sqlStatements` (it must run with `report_sql_statements`).
+    pub async fn operation_statements(&self, query: &str) -> u64 {
+        let response = self.gql(query, json!({})).await;
+        assert!(response.get("errors").is_none(), "{response}");
+        response["extensions"]["sqlStatements"].as_u64().unwrap_or_else(|| panic!("no statement count: {response}"))
     }
 
     /// A figure from `/metrics`.

@@ -39,7 +39,6 @@ impl EventBus {
             let (feed, mut rx) = bus.inner.logs.attach(scope.organization_id, bus.inner.buffer, |parts| {
                 tokio::spawn(run_feed(db, scope, parts, poll)).abort_handle()
             });
-            let _count = SubscriberCount::new(&bus.inner.subscribers);
             feed.wait_ready().await;
             let db = &bus.inner.db;
             if let Some(after) = after {
@@ -51,11 +50,13 @@ impl EventBus {
             }
             let mut last = match after {
                 Some(cursor) => cursor,
-                None => match event_log::head(db, scope).await {
+                None => match event_log::settled_head(db, scope).await {
                     Ok(cursor) => cursor,
                     Err(err) => { yield Err(err); return; }
                 },
             };
+            // Counted once its starting point is fixed: whatever commits from here on reaches it.
+            let _count = SubscriberCount::new(&bus.inner.subscribers);
             // Replay what is readable now; anything later comes through the feed, which started before.
             loop {
                 let batch = match event_log::read_after(db, scope, last, &filter, READ_BATCH).await {

@@ -37,8 +37,14 @@ pub const NOTIFY_CHANNEL: &str = "docket_log";
 /// The source of Docket's own events; clients may not use it.
 pub const DOCKET_SOURCE: &str = "docket";
 
-/// How long a list waits, at most, for transactions in flight that hold back events it would show.
-const HELD_BACK_WAIT: Duration = Duration::from_secs(1);
+/// How long a list (or a subscription starting "from now on") waits, at most, for transactions in
+/// flight that hold back events it would show. The oldest transaction in flight is the cluster's, so a
+/// long transaction anywhere on the PostgreSQL server holds events back; after this wait the list shows
+/// what is readable and says `hasNextPage`.
+const HELD_BACK_WAIT: Duration = Duration::from_secs(3);
+
+/// The first pause while waiting for held-back events; each pause doubles, up to 200 ms.
+const FIRST_PAUSE: Duration = Duration::from_millis(5);
 
 /// An event to append.
 #[derive(Clone, Debug, PartialEq)]
@@ -259,7 +265,7 @@ pub async fn page(
     first: u64,
 ) -> ApiResult<(Vec<event::Model>, bool)> {
     let after = after.unwrap_or(EventCursor::START);
-    let mut wait = Duration::from_millis(5);
+    let mut wait = FIRST_PAUSE;
     let mut waited = Duration::ZERO;
     loop {
         let mut batch = read_after(db, scope, after, filter, first + 1).await?;
@@ -274,14 +280,12 @@ pub async fn page(
     }
 }
 
-/// How many of the organization's readable events match `filter`.
+/// How many of the organization's stored events match `filter`, whether or not a transaction in flight
+/// still holds them back from pages (a count needs no order).
 pub async fn count(db: &impl ConnectionTrait, scope: Scope, filter: &EventFilter) -> ApiResult<i64> {
     let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT COUNT(*) AS n FROM events t WHERE t.organization_id = ");
     sql.bind(scope.organization_id);
-    if backend == DbBackend::Postgres {
-        sql.push(" AND t.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint");
-    }
     filter.push_to(&mut sql);
     let row = db.query_one_raw(sql.build(backend)).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
@@ -301,6 +305,36 @@ pub async fn head(db: &impl ConnectionTrait, scope: Scope) -> ApiResult<EventCur
         Some(row) => EventCursor { txid: row.try_get("", "txid")?, position: row.try_get("", "position")? },
         None => EventCursor::START,
     })
+}
+
+/// Where "from now on" starts: after every event stored now. While the last stored events are still
+/// held back by a transaction in flight (PostgreSQL), waits for them up to a few seconds, then settles
+/// for [`head`] (the held-back events then reach the reader as new ones).
+pub async fn settled_head(db: &impl ConnectionTrait, scope: Scope) -> ApiResult<EventCursor> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new("SELECT t.txid, t.position, ");
+    sql.push(if backend == DbBackend::Postgres {
+        "t.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS readable"
+    } else {
+        "1 = 1 AS readable"
+    });
+    sql.push(" FROM events t WHERE t.organization_id = ").bind(scope.organization_id);
+    sql.push(" ORDER BY t.txid DESC, t.position DESC LIMIT 1");
+    let statement = sql.build(backend);
+    let mut wait = FIRST_PAUSE;
+    let mut waited = Duration::ZERO;
+    loop {
+        let Some(row) = db.query_one_raw(statement.clone()).await? else { return Ok(EventCursor::START) };
+        if row.try_get::<bool>("", "readable")? {
+            return Ok(EventCursor { txid: row.try_get("", "txid")?, position: row.try_get("", "position")? });
+        }
+        if waited >= HELD_BACK_WAIT {
+            return head(db, scope).await;
+        }
+        tokio::time::sleep(wait).await;
+        waited += wait;
+        wait = (wait * 2).min(Duration::from_millis(200));
+    }
 }
 
 /// Refuses a filter naming a project or task the organization does not have (a subscription to
