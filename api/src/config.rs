@@ -85,6 +85,20 @@ pub struct Config {
     /// Every process sharing a database needs the same key.
     #[arg(long, env = "DOCKET_SECRETS_KEY", hide_env_values = true, global = true)]
     pub secrets_key: Option<Redacted>,
+    /// Lets webhooks point at private, loopback and link-local addresses (`true`/`false`); off by
+    /// default, so that a webhook cannot be aimed at the server's own network.
+    #[arg(long, env = "DOCKET_ALLOW_PRIVATE_WEBHOOKS", num_args = 0..=1, require_equals = true,
+        default_missing_value = "true", default_value = "false", global = true)]
+    pub allow_private_webhooks: bool,
+    /// Attempts per webhook delivery before it is parked as failed (`redeliverWebhookEvent` retries it).
+    #[arg(long, env = "DOCKET_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    pub webhook_max_attempts: u32,
+    /// Milliseconds before the first retry; each retry waits twice as long (at most an hour), ±20%.
+    #[arg(long, env = "DOCKET_WEBHOOK_RETRY_BASE_MS", default_value_t = 1000, global = true)]
+    pub webhook_retry_base_ms: u64,
+    /// Seconds an endpoint has to answer a delivery before the attempt counts as failed.
+    #[arg(long, env = "DOCKET_WEBHOOK_TIMEOUT", default_value_t = 10, global = true)]
+    pub webhook_timeout_secs: u64,
     /// Adds `extensions.sqlStatements` to every GraphQL response: the SQL statements that operation
     /// ran, to find N+1 patterns while developing a client. The access log shows the figure always.
     #[arg(long, env = "DOCKET_REPORT_SQL_STATEMENTS", global = true)]
@@ -115,6 +129,10 @@ impl Config {
             report_sql_statements: false,
             allow_anonymous: None,
             secrets_key: None,
+            allow_private_webhooks: false,
+            webhook_max_attempts: 8,
+            webhook_retry_base_ms: 1000,
+            webhook_timeout_secs: 10,
         }
     }
 

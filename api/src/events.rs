@@ -46,6 +46,8 @@ struct Inner {
     poll: Duration,
     subscribers: AtomicI64,
     listening: AtomicBool,
+    /// Poked by every log wake-up, for the webhook dispatcher.
+    log_activity: tokio::sync::Notify,
 }
 
 /// Live figures of the bus, for `/metrics`.
@@ -70,6 +72,7 @@ impl EventBus {
                 poll,
                 subscribers: AtomicI64::new(0),
                 listening: AtomicBool::new(false),
+                log_activity: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -82,12 +85,20 @@ impl EventBus {
     /// Signals that organization `organization_id`'s log has new committed events. Cheap; coalesces.
     pub fn wake_log(&self, organization_id: Uuid) {
         self.inner.logs.wake(organization_id);
+        self.inner.log_activity.notify_one();
     }
 
     /// Wakes every watched stream, e.g. after the PostgreSQL listener reconnected.
     pub fn wake_all(&self) {
         self.inner.sessions.wake_all();
         self.inner.logs.wake_all();
+        self.inner.log_activity.notify_one();
+    }
+
+    /// Resolves at the next wake-up of any organization's log (at once if one came since the last
+    /// call). Meant for one consumer per process, the webhook dispatcher; wake-ups coalesce.
+    pub async fn log_activity(&self) {
+        self.inner.log_activity.notified().await;
     }
 
     /// Whether the PostgreSQL listener is connected (always `false` on SQLite, which needs none).

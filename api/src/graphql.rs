@@ -27,7 +27,14 @@ use crate::{
 
 /// The root query type.
 #[derive(MergedObject, Default)]
-pub struct Query(query::AccessQuery, query::WorkspaceQuery, query::SessionQuery, query::WorkQuery, query::EventQuery);
+pub struct Query(
+    query::AccessQuery,
+    query::WorkspaceQuery,
+    query::SessionQuery,
+    query::WorkQuery,
+    query::EventQuery,
+    query::WebhookQuery,
+);
 
 /// The root mutation type.
 #[derive(MergedObject, Default)]
@@ -42,6 +49,7 @@ pub struct Mutation(
     mutation::pull_request::PullRequestMutation,
     mutation::access::AccessMutation,
     mutation::log::LogMutation,
+    mutation::webhook::WebhookMutation,
 );
 
 /// Docket's executable schema.

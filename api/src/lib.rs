@@ -15,6 +15,7 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 pub mod websocket;
 
 pub use cli::run;

@@ -30,6 +30,7 @@ pub mod tenant;
 pub mod todo;
 pub mod tx;
 pub mod viewer;
+pub mod webhook;
 pub mod workspace;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};

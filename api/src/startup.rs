@@ -98,11 +98,13 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish and
     /// closes open websockets with a close message (1001, going away), all within the configured
-    /// timeout, and returns. Background tasks (expiry sweep, PostgreSQL listener) stop too.
+    /// timeout, and returns. Background tasks (expiry and retention sweeps, the webhook
+    /// dispatcher, the PostgreSQL listener) stop too.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let mut background = tokio::task::JoinSet::new();
         background.spawn(expiry_sweep(self.state.clone()));
         background.spawn(retention_sweep(self.state.clone()));
+        background.spawn(crate::webhooks::run(self.state.clone()));
         if self.state.db.get_database_backend() == DbBackend::Postgres {
             background.spawn(events::listen_postgres(self.state.bus.clone()));
         }

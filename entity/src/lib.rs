@@ -23,4 +23,7 @@ pub mod task_execution;
 pub mod task_pull_request;
 pub mod task_state_transition;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;
+pub mod webhook_outbox;
 pub mod workspace;

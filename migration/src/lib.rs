@@ -27,6 +27,7 @@ mod m20261125_000015_add_todo_lease_holder;
 mod m20261125_000016_create_event_log;
 mod m20261125_000017_create_inbound_hook_secrets;
 mod m20261125_000018_create_event_log_horizons;
+mod m20261125_000019_create_webhooks;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000016_create_event_log::Migration),
             Box::new(m20261125_000017_create_inbound_hook_secrets::Migration),
             Box::new(m20261125_000018_create_event_log_horizons::Migration),
+            Box::new(m20261125_000019_create_webhooks::Migration),
         ]
     }
 }

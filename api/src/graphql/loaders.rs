@@ -8,7 +8,7 @@ mod summaries;
 
 use std::{collections::HashMap, future::Future, hash::Hash, marker::PhantomData};
 
-use entity::{documentation_session, project, task, task_execution, workspace};
+use entity::{documentation_session, event, project, task, task_execution, workspace};
 pub use lists::*;
 use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult};
 pub use summaries::*;
@@ -58,6 +58,7 @@ keyed_by_id!(
     task => Tasks,
     task_execution => Executions,
     documentation_session => Sessions,
+    event => LogEvents,
 );
 
 /// Rows by id, of the organization only.

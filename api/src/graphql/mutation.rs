@@ -9,4 +9,5 @@ pub mod pull_request;
 pub mod session;
 pub mod task;
 pub mod todo;
+pub mod webhook;
 pub mod workspace;

@@ -17,8 +17,10 @@ use super::{
 use crate::service;
 
 mod event;
+mod webhook;
 
 pub use event::EventQuery;
+pub use webhook::WebhookQuery;
 
 /// Who is asking, and their organization.
 #[derive(Default)]

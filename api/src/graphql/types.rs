@@ -15,6 +15,7 @@ pub mod task_filter;
 pub mod task_history;
 pub mod task_input;
 pub mod todo;
+pub mod webhook;
 pub mod workspace;
 
 pub use audit::AuditEntry;

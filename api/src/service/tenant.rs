@@ -8,8 +8,9 @@
 //!   organization, and reaches no other rows: every link between rows (a dependency, a pull-request
 //!   link, a workspace's project) is checked to stay within one organization when it is written.
 //!
-//! Workspaces, projects and audit entries carry `organization_id`; every other table reaches it through
-//! its parents (a todo through its session and workspace, an execution through its task and project).
+//! Workspaces, projects, audit entries, log events and webhooks carry `organization_id`; every other
+//! table reaches it through its parents (a todo through its session and workspace, an execution
+//! through its task and project, a webhook's delivery through its webhook).
 
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
@@ -40,6 +41,10 @@ pub enum Owned {
     PullRequests,
     /// `audit_log` (`organization_id`).
     AuditLog,
+    /// `events`, the organization's event log (`organization_id`).
+    LogEvents,
+    /// `webhooks` (`organization_id`).
+    Webhooks,
 }
 
 impl Owned {
@@ -49,6 +54,8 @@ impl Owned {
             Self::Workspaces => "workspaces x",
             Self::Projects => "projects x",
             Self::AuditLog => "audit_log x",
+            Self::LogEvents => "events x",
+            Self::Webhooks => "webhooks x",
             Self::Sessions => "documentation_sessions x JOIN workspaces w ON w.id = x.workspace_id",
             Self::Todos => {
                 "session_todos x JOIN documentation_sessions s ON s.id = x.session_id \
@@ -72,7 +79,9 @@ impl Owned {
     /// The column of [`Owned::from`] that holds the organization.
     pub fn organization(self) -> &'static str {
         match self {
-            Self::Workspaces | Self::Projects | Self::AuditLog => "x.organization_id",
+            Self::Workspaces | Self::Projects | Self::AuditLog | Self::LogEvents | Self::Webhooks => {
+                "x.organization_id"
+            }
             Self::Sessions | Self::Todos | Self::Events => "w.organization_id",
             Self::Tasks | Self::PullRequests | Self::Executions | Self::Transitions => "p.organization_id",
         }

@@ -2,7 +2,7 @@
 
 use entity::{
     documentation_session, pull_request, session_event, session_todo, task, task_execution, task_state_transition,
-    workspace,
+    webhook_delivery, workspace,
 };
 
 use super::ChildList;
@@ -14,6 +14,7 @@ use crate::service::{
     session::SESSIONS_OF_WORKSPACE,
     task as tasks,
     todo::{DEPENDENCIES_OF_TODO, TODOS_OF_SESSION},
+    webhook::DELIVERIES_OF_WEBHOOK,
     workspace::WORKSPACES_OF_PROJECT,
 };
 
@@ -127,4 +128,11 @@ pub struct TasksOfPullRequest;
 impl ChildList for TasksOfPullRequest {
     type Model = task::Model;
     const SPEC: ListSpec = prs::TASKS_OF_PULL_REQUEST;
+}
+
+/// `Webhook.deliveries`.
+pub struct DeliveriesOfWebhook;
+impl ChildList for DeliveriesOfWebhook {
+    type Model = webhook_delivery::Model;
+    const SPEC: ListSpec = DELIVERIES_OF_WEBHOOK;
 }
