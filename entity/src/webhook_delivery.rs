@@ -2,6 +2,21 @@
 
 use sea_orm::entity::prelude::*;
 
+/// What came of an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+pub enum Outcome {
+    /// The endpoint answered 2xx.
+    #[sea_orm(string_value = "delivered")]
+    Delivered,
+    /// It failed; another attempt is scheduled (`next_attempt_at`).
+    #[sea_orm(string_value = "retrying")]
+    Retrying,
+    /// It failed and was the last attempt: the delivery is parked until redelivered.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
 /// One attempt.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_deliveries")]
@@ -21,6 +36,10 @@ pub struct Model {
     pub error: Option<String>,
     /// How long the attempt took, in milliseconds.
     pub duration_ms: i64,
+    /// What came of it.
+    pub outcome: Outcome,
+    /// When the next attempt is due, after a failed attempt that is not the last.
+    pub next_attempt_at: Option<DateTimeUtc>,
     /// When it succeeded (2xx); none for a failed attempt.
     pub delivered_at: Option<DateTimeUtc>,
     /// When the attempt was made.

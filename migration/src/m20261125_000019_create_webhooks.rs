@@ -1,6 +1,6 @@
 //! Outbound webhooks: `webhooks` (an organization's subscriptions to its event log, each with its own
 //! cursor in the log), `webhook_outbox` (one row per event to deliver to a webhook: attempts so far, when
-//! to try next, delivered or parked as failed) and `webhook_deliveries` (the log of every attempt).
+//! to try next, delivered or parked as failed) and `webhook_deliveries` (the log of every attempt and what came of it).
 
 use crate::columns::{cascade_fk, id, index, json, status, timestamp_now, timestamp_null, uuid_ref};
 use sea_orm_migration::prelude::*;
@@ -74,6 +74,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(WebhookDeliveries::StatusCode).integer().null())
                     .col(ColumnDef::new(WebhookDeliveries::Error).text().null())
                     .col(ColumnDef::new(WebhookDeliveries::DurationMs).big_integer().not_null())
+                    .col(status(WebhookDeliveries::Outcome, &["delivered", "retrying", "failed"], "retrying"))
+                    .col(timestamp_null(WebhookDeliveries::NextAttemptAt))
                     .col(timestamp_null(WebhookDeliveries::DeliveredAt))
                     .col(timestamp_now(WebhookDeliveries::CreatedAt))
                     .foreign_key(&mut cascade_fk(
@@ -128,7 +130,7 @@ enum WebhookOutbox {
     CreatedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone)]
 enum WebhookDeliveries {
     Table,
     Id,
@@ -138,6 +140,8 @@ enum WebhookDeliveries {
     StatusCode,
     Error,
     DurationMs,
+    Outcome,
+    NextAttemptAt,
     DeliveredAt,
     CreatedAt,
 }

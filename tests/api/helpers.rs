@@ -5,6 +5,7 @@ mod db;
 pub mod fixture;
 pub mod introspection;
 mod process;
+pub mod receiver;
 mod subscription;
 mod tenants;
 

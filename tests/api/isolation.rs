@@ -54,6 +54,8 @@ const QUERIES: &[(&str, &str, Expect)] = &[
     ("events", "filter: { projectId: \"{project}\" }", Own),
     ("events", "filter: { taskId: \"{task}\", correlationId: \"{correlationId}\" }", Own),
     ("eventTypes", "first: 100", Own),
+    ("webhooks", "first: 100", Own),
+    ("webhook", "id: \"{webhook}\"", Null),
 ];
 
 const MUTATIONS: &[(&str, &str, Expect)] = &[
@@ -124,6 +126,16 @@ const MUTATIONS: &[(&str, &str, Expect)] = &[
     ("deleteEventType", "input: { id: \"{eventType}\" }", Code("NOT_FOUND")),
     ("setInboundWebhookSecret", "input: { source: \"github\", secret: \"0123456789abcdef\" }", Own),
     ("updateOrganization", "input: { name: \"{own.tag}-renamed\", settings: { a: 1 } }", Own),
+    (
+        "createWebhook",
+        "input: { url: \"http://127.0.0.1:9/{own.tag}-new\", projectId: \"{project}\" }",
+        Code("NOT_FOUND"),
+    ),
+    ("updateWebhook", "input: { id: \"{webhook}\", url: \"http://127.0.0.1:9/taken\" }", Code("NOT_FOUND")),
+    ("updateWebhook", "input: { id: \"{own.webhook}\", projectId: \"{project}\" }", Code("NOT_FOUND")),
+    ("deleteWebhook", "input: { id: \"{webhook}\" }", Code("NOT_FOUND")),
+    ("redeliverWebhookEvent", "input: { webhookId: \"{webhook}\", eventId: \"{own.logEvent}\" }", Code("NOT_FOUND")),
+    ("redeliverWebhookEvent", "input: { webhookId: \"{own.webhook}\", eventId: \"{logEvent}\" }", Code("NOT_FOUND")),
 ];
 
 const SUBSCRIPTIONS: &[(&str, &str)] = &[
@@ -183,7 +195,11 @@ async fn first_delivery(client: &TestApp, protocol: Protocol, operation: &str) -
 async fn no_root_field_lets_one_organization_see_or_touch_anothers_data() {
     let db = TestDb::new(false).await;
     // Generated selections read everything reachable: far above the default complexity limit.
-    let app = spawn_app_on(&db, |config| config.max_complexity = 100_000_000).await;
+    let app = spawn_app_on(&db, |config| {
+        config.max_complexity = 100_000_000;
+        config.allow_private_webhooks = true; // the fixtures' webhooks point at 127.0.0.1
+    })
+    .await;
     let schema = Schema::load(&app).await;
     assert_covered(&schema);
 

@@ -27,5 +27,6 @@ mod sessions;
 mod slow_clients;
 mod subscriptions;
 mod todos;
+mod webhooks;
 mod work;
 mod workspaces;

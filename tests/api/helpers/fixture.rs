@@ -17,7 +17,8 @@ pub const DIGEST: &str = "{ organization { name slug settings members(first: 50)
       dependencies(first: 5) { totalCount } executions(first: 5) { nodes { status } } pullRequests(first: 5) { totalCount } } }
       pullRequests(first: 10) { totalCount nodes { title status } } } }
     auditLog(first: 1) { totalCount }
-    events(first: 100) { totalCount nodes { type source payload } } eventTypes(first: 10) { totalCount nodes { name } } }";
+    events(first: 100) { totalCount nodes { type source payload } } eventTypes(first: 10) { totalCount nodes { name } }
+    webhooks(first: 10) { totalCount nodes { url active eventTypes sources projectId } } }";
 
 /// The named ids and names of one organization's data.
 pub struct Fixture(HashMap<&'static str, String>);
@@ -203,6 +204,23 @@ pub async fn fixture(client: &TestApp, tag: &str) -> Fixture {
         .await;
     f.insert("eventType", id(&event_type, &["createEventType", "eventType", "id"]));
     f.insert("eventTypeName", format!("{tag}.type"));
+    // A paused webhook (nothing is delivered to its dead address); servers that use the fixture allow
+    // private webhook addresses.
+    let url = format!("http://127.0.0.1:9/{tag}-hook");
+    let webhook = client
+        .data(
+            "mutation($u: String!, $p: ID!) { createWebhook(input: { url: $u, projectId: $p, eventTypes: [\"task.created\"] }) { webhook { id } } }",
+            json!({ "u": url, "p": f["project"] }),
+        )
+        .await;
+    f.insert("webhook", id(&webhook, &["createWebhook", "webhook", "id"]));
+    client
+        .data(
+            "mutation($id: ID!) { updateWebhook(input: { id: $id, active: false }) { webhook { active } } }",
+            json!({ "id": f["webhook"] }),
+        )
+        .await;
+    f.insert("webhookUrl", url);
     f.insert("tag", tag.to_owned());
     Fixture(f)
 }

@@ -1,6 +1,6 @@
 //! `Webhook` and `WebhookDelivery`, with the inputs and payloads of the webhook mutations.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{event, project, webhook, webhook_delivery};
 
@@ -96,6 +96,18 @@ impl Webhook {
     }
 }
 
+/// What came of a delivery attempt.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entity::webhook_delivery::Outcome")]
+pub enum WebhookDeliveryOutcome {
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// It failed; another attempt is scheduled (`nextAttemptAt`).
+    Retrying,
+    /// It failed and was the last attempt: the event is parked until `redeliverWebhookEvent`.
+    Failed,
+}
+
 /// The GraphQL object of one delivery attempt (described on its `impl`).
 pub struct WebhookDelivery(pub webhook_delivery::Model);
 
@@ -136,6 +148,14 @@ impl WebhookDelivery {
     /// How long the attempt took, in milliseconds.
     async fn duration_ms(&self) -> i64 {
         self.0.duration_ms
+    }
+    /// What came of it.
+    async fn outcome(&self) -> WebhookDeliveryOutcome {
+        self.0.outcome.into()
+    }
+    /// When the next attempt is due, after a failed attempt that was not the last.
+    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+        self.0.next_attempt_at
     }
     /// When the endpoint accepted it (a 2xx answer); `null` for a failed attempt.
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {

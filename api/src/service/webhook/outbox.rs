@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    webhook, webhook_delivery,
+    webhook,
+    webhook_delivery::{self, Outcome},
     webhook_outbox::{self, OutboxStatus},
 };
 use sea_orm::{
@@ -165,6 +166,11 @@ pub async fn finish(
     let txn = db.begin().await?;
     let now = Utc::now();
     let number = row.attempts + 1;
+    let (status, outcome) = match (attempt.succeeded(), number >= max_attempts) {
+        (true, _) => (OutboxStatus::Delivered, Outcome::Delivered),
+        (false, true) => (OutboxStatus::Failed, Outcome::Failed),
+        (false, false) => (OutboxStatus::Pending, Outcome::Retrying),
+    };
     webhook_delivery::ActiveModel {
         id: Set(new_id()),
         webhook_id: Set(row.webhook_id),
@@ -173,16 +179,13 @@ pub async fn finish(
         status_code: Set(attempt.status_code),
         error: Set(attempt.error.clone()),
         duration_ms: Set(attempt.duration_ms),
+        outcome: Set(outcome),
+        next_attempt_at: Set((outcome == Outcome::Retrying).then_some(retry_at)),
         delivered_at: Set(attempt.succeeded().then_some(now)),
         created_at: Set(now),
     }
     .insert(&txn)
     .await?;
-    let status = match (attempt.succeeded(), number >= max_attempts) {
-        (true, _) => OutboxStatus::Delivered,
-        (false, true) => OutboxStatus::Failed,
-        (false, false) => OutboxStatus::Pending,
-    };
     let backend = txn.get_database_backend();
     let mut sql = Sql::new("UPDATE webhook_outbox SET attempts = ");
     sql.bind(number).push(", status = ").bind(status.to_value()).push(", next_attempt_at = ").bind(retry_at);
