@@ -187,9 +187,10 @@ async fn retention_sweep(state: AppState) {
         tick.tick().await;
         match service::retention::sweep(&state.db, None, false).await {
             Ok(pruned) => {
-                for p in pruned.iter().filter(|p| p.events + p.audit_entries + p.session_events > 0) {
+                for p in pruned.iter().filter(|p| p.total() > 0) {
                     tracing::info!(organization = %p.organization, events = p.events, audit_entries = p.audit_entries,
-                        session_events = p.session_events, "retention deleted old rows");
+                        session_events = p.session_events, webhook_deliveries = p.webhook_deliveries,
+                        "retention deleted old rows");
                 }
             }
             Err(err) => tracing::warn!(error = %err, "retention sweep failed"),

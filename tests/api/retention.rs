@@ -6,7 +6,11 @@ use chrono::{Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{Delivery, Protocol, TestDb, docket, docket_fails, spawn_app_on};
+use crate::helpers::{
+    Delivery, Protocol, TestDb, docket, docket_fails,
+    receiver::{Answer, Receiver},
+    spawn_app_on,
+};
 
 const RECORD: &str = "mutation($i: RecordEventInput!) { recordEvent(input: $i) { event { id cursor } } }";
 
@@ -22,11 +26,17 @@ async fn age(db: &DatabaseConnection, table: &str, column: &str, condition: &str
 #[tokio::test]
 async fn cleanup_counts_then_deletes_only_what_is_past_its_period_and_resuming_readers_are_told() {
     let db = TestDb::new(true).await;
-    let app = spawn_app_on(&db, |_| {}).await;
+    let app = spawn_app_on(&db, |config| config.allow_private_webhooks = true).await;
     app.create_project("kept").await;
     app.data(
         "mutation { createEventType(input: { name: \"short.lived\", retentionDays: 7 }) { eventType { id } } }",
         json!({}),
+    )
+    .await;
+    let receiver = Receiver::start(|_| Answer::Accept).await;
+    app.data(
+        "mutation($u: String!) { createWebhook(input: { url: $u, eventTypes: [\"short.lived\"] }) { webhook { id } } }",
+        json!({ "u": receiver.url }),
     )
     .await;
     let mut ids = Vec::new();
@@ -52,6 +62,17 @@ async fn cleanup_counts_then_deletes_only_what_is_past_its_period_and_resuming_r
     age(&conn, "events", "recorded_at", "id IN ($2, $3)", &[&ids[1], &ids[2]], 8).await;
     age(&conn, "audit_log", "created_at", "entity_type = 'project'", &[], 400).await;
     age(&conn, "session_events", "created_at", "1 = 1", &[], 31).await;
+    // The webhook's one delivery (of the `short.lived` event), recorded a month ago.
+    receiver.wait_for(1).await;
+    let delivered = "{ webhooks { nodes { deliveries { totalCount } } } }";
+    for _ in 0..400 {
+        if app.data(delivered, json!({})).await["webhooks"]["nodes"][0]["deliveries"]["totalCount"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    age(&conn, "webhook_deliveries", "created_at", "1 = 1", &[], 31).await;
+    age(&conn, "webhook_outbox", "created_at", "1 = 1", &[], 31).await;
     let session_events = app
         .data("query($id: ID!) { documentationSession(id: $id) { events { totalCount } } }", json!({ "id": session }))
         .await["documentationSession"]["events"]["totalCount"]
@@ -60,7 +81,7 @@ async fn cleanup_counts_then_deletes_only_what_is_past_its_period_and_resuming_r
     assert!(session_events > 0);
 
     let planned = docket(&db, &["cleanup", "--dry-run"]);
-    let expected = format!("events=2  audit_entries=1  session_events={session_events}");
+    let expected = format!("events=2  audit_entries=1  session_events={session_events}  webhook_deliveries=1");
     assert!(planned.contains(&format!("default  would delete  {expected}")), "{planned}");
     let notes = "{ events(filter: { source: { in: [\"agent\"] } }) { nodes { payload } } }";
     assert_eq!(
@@ -74,7 +95,11 @@ async fn cleanup_counts_then_deletes_only_what_is_past_its_period_and_resuming_r
     let left = app.data(notes, json!({})).await["events"]["nodes"].clone();
     assert_eq!(left, json!([{ "payload": { "note": "week-old" } }, { "payload": { "note": "new" } }]));
     let again = docket(&db, &["cleanup"]);
-    assert!(again.contains("default  deleted  events=0  audit_entries=0  session_events=0"), "{again}");
+    assert!(
+        again.contains("default  deleted  events=0  audit_entries=0  session_events=0  webhook_deliveries=0"),
+        "{again}"
+    );
+    assert_eq!(app.data(delivered, json!({})).await["webhooks"]["nodes"][0]["deliveries"]["totalCount"], 0);
 
     // A reader resuming from the first (deleted) event is told, then gets the survivors.
     let query = "subscription($after: String) { events(filter: { source: { in: [\"agent\"] } }, after: $after) { type payload } }";

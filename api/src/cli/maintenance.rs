@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// Applies retention (or, with `dry_run`, counts what it would delete) and prints one line per
-/// organization: `<organization>  events=N  audit_entries=N  session_events=N`.
+/// organization: `<organization>  events=N  audit_entries=N  session_events=N  webhook_deliveries=N`.
 pub async fn cleanup(config: &Config, dry_run: bool, org: Option<&str>) -> anyhow::Result<()> {
     let db = open(config).await?;
     let only = match org {
@@ -21,8 +21,8 @@ pub async fn cleanup(config: &Config, dry_run: bool, org: Option<&str>) -> anyho
     let verb = if dry_run { "would delete" } else { "deleted" };
     for pruned in retention::sweep(&db, only, dry_run).await? {
         println!(
-            "{}  {verb}  events={}  audit_entries={}  session_events={}",
-            pruned.organization, pruned.events, pruned.audit_entries, pruned.session_events
+            "{}  {verb}  events={}  audit_entries={}  session_events={}  webhook_deliveries={}",
+            pruned.organization, pruned.events, pruned.audit_entries, pruned.session_events, pruned.webhook_deliveries
         );
     }
     Ok(())

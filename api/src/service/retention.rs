@@ -4,8 +4,10 @@
 //! Periods (days, counted from when Docket stored the row): an event type's `retentionDays`, else the
 //! organization's `settings.retention.eventsDays`, else 90; audit entries
 //! `settings.retention.auditLogDays`, else 365; events of sessions that ended (completed, failed,
-//! expired) `settings.retention.sessionEventsDays`, else 30. Deleting events moves the organization's
-//! horizon, so that a reader resuming from before it is told that events were pruned.
+//! expired) `settings.retention.sessionEventsDays`, else 30; webhook delivery attempts, and finished
+//! (delivered or parked) queue entries, `settings.retention.webhookDeliveriesDays`, else 30. Deleting
+//! events moves the organization's horizon, so that a reader resuming from before it is told that
+//! events were pruned.
 
 use chrono::{Duration, Utc};
 use entity::{event_type, organization};
@@ -20,6 +22,8 @@ use crate::error::ApiResult;
 pub const AUDIT_LOG_DAYS: i64 = 365;
 /// Days the events of an ended session are kept by default.
 pub const SESSION_EVENTS_DAYS: i64 = 30;
+/// Days webhook delivery attempts are kept by default.
+pub const WEBHOOK_DELIVERIES_DAYS: i64 = 30;
 /// Rows deleted per statement: small, so that a sweep never holds locks for long.
 pub const BATCH: u64 = 1_000;
 
@@ -34,6 +38,15 @@ pub struct Pruned {
     pub audit_entries: u64,
     /// Events of ended sessions.
     pub session_events: u64,
+    /// Webhook delivery attempts.
+    pub webhook_deliveries: u64,
+}
+
+impl Pruned {
+    /// Rows of every kind.
+    pub fn total(&self) -> u64 {
+        self.events + self.audit_entries + self.session_events + self.webhook_deliveries
+    }
 }
 
 /// Applies retention to every organization, or only to `only`; with `dry_run`, counts instead.
@@ -92,6 +105,22 @@ async fn sweep_one(db: &DatabaseConnection, org: &organization::Model, dry_run: 
         sql.bind(now - Duration::days(session_days));
     };
     pruned.session_events = delete(db, "session_events", "id", &sessions, dry_run, None).await?;
+
+    let webhook_days = days(&org.settings, "webhookDeliveriesDays", WEBHOOK_DELIVERIES_DAYS);
+    let webhook_cutoff = now - Duration::days(webhook_days);
+    let attempts = |sql: &mut Sql| {
+        sql.push(" FROM webhook_deliveries t WHERE t.webhook_id IN (SELECT h.id FROM webhooks h WHERE ");
+        sql.push("h.organization_id = ").bind(org.id).push(") AND t.created_at < ").bind(webhook_cutoff);
+    };
+    pruned.webhook_deliveries = delete(db, "webhook_deliveries", "id", &attempts, dry_run, None).await?;
+    let finished = |sql: &mut Sql| {
+        sql.push(" FROM webhook_outbox t WHERE t.webhook_id IN (SELECT h.id FROM webhooks h WHERE ");
+        sql.push("h.organization_id = ").bind(org.id).push(") AND t.status IN ('delivered', 'failed')");
+        sql.push(" AND t.created_at < ").bind(webhook_cutoff);
+    };
+    if !dry_run {
+        delete(db, "webhook_outbox", "id", &finished, false, None).await?;
+    }
     Ok(pruned)
 }
 
