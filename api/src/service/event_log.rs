@@ -351,7 +351,5 @@ pub async fn check_filter(db: &impl ConnectionTrait, scope: Scope, filter: &Even
 
 /// The organization's event `id`, if any.
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<Option<event::Model>> {
-    let mut sql = Sql::new("SELECT t.* FROM events t WHERE t.id = ");
-    sql.bind(id).push(" AND t.organization_id = ").bind(scope.organization_id);
-    Ok(event::Model::find_by_statement(sql.build(db.get_database_backend())).one(db).await?)
+    super::tenant::row(db, scope, super::tenant::Owned::LogEvents, id).await
 }

@@ -7,7 +7,7 @@
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use entity::{webhook, webhook_delivery};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -16,8 +16,7 @@ use super::{
     page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
     project,
     sealed::Sealer,
-    sql::Sql,
-    tenant::Owned,
+    tenant::{self, Owned},
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -242,12 +241,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<webhook::Model> {
 
 /// The organization's webhook `id`. Errors: `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<webhook::Model> {
-    let mut sql = Sql::new("SELECT t.* FROM webhooks t WHERE t.id = ");
-    sql.bind(id).push(" AND t.organization_id = ").bind(scope.organization_id);
-    webhook::Model::find_by_statement(sql.build(db.get_database_backend()))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound { entity: "webhook" })
+    tenant::row(db, scope, Owned::Webhooks, id).await?.ok_or(ApiError::NotFound { entity: "webhook" })
 }
 
 /// One page of the organization's webhooks (admin role). Errors: `FORBIDDEN`.
