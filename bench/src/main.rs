@@ -2,11 +2,14 @@
 //! fixed time at a fixed concurrency, and prints one table plus a JSON file: throughput, p50/p95/p99
 //! latency, the server's peak resident memory and SQL statements per request.
 //!
-//! Workloads: `dashboard` (one nested query over workspaces, sessions, todo counts, last events and
-//! the project dashboard) against `raw` (the same rows fetched with SQL through the same driver and
-//! pool), `ingest` (`appendSessionEvent` at full speed) against `ingest-raw` (the same rows inserted
-//! with SQL), `fan-out` (websocket subscribers while events are appended at a fixed rate) and
-//! `claim` (todos claimed and completed by concurrent workers). See `BENCHMARKS.md`.
+//! Workloads, each GraphQL one against its raw-SQL floor through the same driver and pool: `simple`
+//! (one flat page) and `simple-raw`; `dashboard-3level` (workspaces → sessions → todos and events,
+//! 5,220 nodes) and `dashboard-3level-raw` (four statements); `dashboard` (workspaces, sessions,
+//! counts and the project dashboard) and `raw`; `ingest` (`appendSessionEvent` at full speed) and
+//! `ingest-raw` (one statement); and `fan-out` (websocket subscribers while events are appended at a
+//! fixed rate) and `claim` (todos claimed and completed by concurrent workers). After each workload the
+//! server's memory is sampled for a quiet period; ratios to the floors are printed, and `--check`
+//! fails the run when a target is missed. See `BENCHMARKS.md`.
 
 mod client;
 mod machine;
@@ -14,6 +17,7 @@ mod report;
 mod seed;
 mod server;
 mod stats;
+mod targets;
 mod workload;
 
 use std::{path::PathBuf, time::Duration};
@@ -21,7 +25,7 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::Context as _;
 use clap::Parser;
 
-use crate::{report::Report, server::Server, workload::Workload};
+use crate::{report::Report, server::Server, workload::Run};
 
 /// Command-line options.
 #[derive(Parser, Debug, Clone)]
@@ -40,12 +44,30 @@ pub struct Args {
     /// Seconds each workload runs.
     #[arg(long, default_value_t = 10)]
     pub duration_secs: u64,
-    /// Concurrent clients of the closed-loop workloads (dashboard, raw, ingest, ingest-raw, claim).
-    #[arg(long, default_value_t = 8)]
+    /// Concurrent clients of the closed-loop workloads (all but fan-out), unless a workload says
+    /// `NAME@CLIENTS`.
+    #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
-    /// Workloads to run, in order.
-    #[arg(long, value_delimiter = ',', default_value = "dashboard,raw,ingest,ingest-raw,fan-out,claim")]
-    pub workloads: Vec<Workload>,
+    /// Workloads to run, in order: simple, simple-raw, dashboard-3level, dashboard-3level-raw,
+    /// dashboard, raw, ingest, ingest-raw, fan-out, claim; `NAME@CLIENTS` runs one with that many
+    /// clients (its floor is the floor run with as many).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "simple,simple-raw,dashboard-3level,dashboard-3level-raw,dashboard-3level@64,dashboard-3level-raw@64,ingest,ingest-raw,fan-out"
+    )]
+    pub workloads: Vec<Run>,
+    /// Times the whole list of workloads runs; the table shows each workload's median round.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: usize,
+    /// Seconds of quiet after each workload, RSS sampled each second (the table's `RSS +10s` is the
+    /// last sample).
+    #[arg(long, default_value_t = 10)]
+    pub settle_secs: u64,
+    /// Exit with status 1 when a target is missed (ratios to the floors, p99, memory; see
+    /// BENCHMARKS.md).
+    #[arg(long)]
+    pub check: bool,
     /// Websocket subscribers of the fan-out workload.
     #[arg(long, default_value_t = 1000)]
     pub subscribers: usize,
@@ -93,16 +115,42 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("docket-bench: seeded {}", data.summary());
 
     let mut report = Report::new(&args, &server, &data).await;
-    for workload in &args.workloads {
-        eprintln!("docket-bench: running {workload}");
-        let row = workload::run(*workload, &args, &server, &client, &data).await?;
-        eprintln!("{}", row.line());
-        report.results.push(row);
+    for round in 1..=args.rounds.max(1) {
+        for run in &args.workloads {
+            eprintln!("docket-bench: running {run} (round {round})");
+            let mut row = workload::run(*run, &args, &server, &client, &data).await?;
+            row.round = round;
+            settle(&args, &server, &mut row).await;
+            eprintln!("{}", row.line());
+            report.results.push(row);
+        }
     }
+    report.conclude();
     println!("{}", report.table());
     std::fs::write(&args.output, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     eprintln!("docket-bench: JSON written to {}", args.output.display());
     server.stop().await;
+    let missed = report.missed();
+    if args.check && !missed.is_empty() {
+        anyhow::bail!(
+            "{} target(s) missed: {}",
+            missed.len(),
+            missed.iter().map(|c| c.target.as_str()).collect::<Vec<_>>().join("; ")
+        );
+    }
     Ok(())
+}
+
+/// The quiet period after a workload: the server's RSS each second for `--settle-secs`.
+async fn settle(args: &Args, server: &Server, row: &mut report::Row) {
+    let mut series = Vec::new();
+    for _ in 0..args.settle_secs {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Ok(metrics) = server.metrics().await {
+            series.push(workload::mib(metrics.resident_bytes));
+        }
+    }
+    row.rss_after_settle_mib = series.last().copied();
+    row.details.insert("rss_settle_mib_per_second".into(), serde_json::json!(series));
 }

@@ -2,7 +2,13 @@
 
 use serde_json::{Map, Value};
 
-use crate::{Args, machine::Machine, seed::Seeded, server::Server};
+use crate::{
+    Args,
+    machine::Machine,
+    seed::Seeded,
+    server::Server,
+    targets::{self, Check, Ratio},
+};
 
 /// Everything one run measured, with what it ran on.
 #[derive(Debug, serde::Serialize)]
@@ -23,17 +29,29 @@ pub struct Report {
     pub duration_secs: u64,
     /// Closed-loop clients.
     pub concurrency: usize,
+    /// Rounds: each workload ran this many times, in the order given, round after round.
+    pub rounds: usize,
     /// The data set.
     pub seeded: Seeded,
-    /// One row per workload.
+    /// One row per workload and round.
     pub results: Vec<Row>,
+    /// Per workload, its median round (by throughput).
+    pub summary: Vec<Row>,
+    /// Each GraphQL workload against its floor (from the summary).
+    pub ratios: Vec<Ratio>,
+    /// The targets checked (from the summary).
+    pub checks: Vec<Check>,
 }
 
 /// The figures of one workload.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Row {
-    /// Workload name.
+    /// Workload name (`NAME@CLIENTS` when run with another number of clients than `--concurrency`).
     pub workload: String,
+    /// Round of the run (1 for the first).
+    pub round: usize,
+    /// Closed-loop clients.
+    pub clients: usize,
     /// Operations completed (for fan-out: deliveries).
     pub operations: u64,
     /// Operations that failed.
@@ -52,6 +70,8 @@ pub struct Row {
     pub peak_rss_mib: Option<f64>,
     /// SQL statements per operation.
     pub statements_per_op: Option<f64>,
+    /// The server's resident memory, MiB, at the end of the quiet period after the workload.
+    pub rss_after_settle_mib: Option<f64>,
     /// Workload-specific figures.
     pub details: Map<String, Value>,
 }
@@ -61,7 +81,7 @@ impl Row {
     pub fn line(&self) -> String {
         let opt = |v: Option<f64>, precision: usize| v.map_or("-".to_owned(), |v| format!("{v:.precision$}"));
         format!(
-            "{:<11} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>10} {:>7} {:>9} {:>7}",
+            "{:<24} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>10} {:>7} {:>9} {:>9} {:>7}",
             self.workload,
             self.throughput_per_sec,
             self.p50_ms,
@@ -70,6 +90,7 @@ impl Row {
             self.operations,
             self.errors,
             opt(self.peak_rss_mib, 1),
+            opt(self.rss_after_settle_mib, 1),
             opt(self.statements_per_op, 2),
         )
     }
@@ -87,15 +108,46 @@ impl Report {
             server_started_by_bench: server.started,
             duration_secs: args.duration_secs,
             concurrency: args.concurrency,
+            rounds: args.rounds.max(1),
             seeded: seeded.clone(),
             results: Vec::new(),
+            summary: Vec::new(),
+            ratios: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
-    /// The table: one line per workload, then each workload's details.
+    /// Computes the summary (each workload's median round), the ratios and the checks.
+    pub fn conclude(&mut self) {
+        let mut names: Vec<String> = Vec::new();
+        for row in &self.results {
+            if !names.contains(&row.workload) {
+                names.push(row.workload.clone());
+            }
+        }
+        self.summary = names
+            .iter()
+            .map(|name| {
+                let mut rounds: Vec<&Row> = self.results.iter().filter(|r| &r.workload == name).collect();
+                rounds.sort_by(|a, b| a.throughput_per_sec.total_cmp(&b.throughput_per_sec));
+                rounds[rounds.len() / 2].clone()
+            })
+            .collect();
+        self.ratios = targets::ratios(&self.summary);
+        self.checks = targets::check(&self.summary, self.concurrency);
+    }
+
+    /// The checks that failed.
+    pub fn missed(&self) -> Vec<&Check> {
+        self.checks.iter().filter(|c| !c.met).collect()
+    }
+
+    /// The table: one line per workload (its median round), each workload's details, the ratios to
+    /// the floors and the checks.
     pub fn table(&self) -> String {
+        let rounds = if self.rounds > 1 { format!(", median of {} rounds", self.rounds) } else { String::new() };
         let mut out = format!(
-            "docket-bench on {} ({}), {} s per workload, {} clients\n\n{:<11} {:>10} {:>8} {:>8} {:>8} {:>10} {:>7} {:>9} {:>7}\n",
+            "docket-bench on {} ({}), {} s per workload, {} clients{rounds}\n\n{:<24} {:>10} {:>8} {:>8} {:>8} {:>10} {:>7} {:>9} {:>9} {:>7}\n",
             self.machine.describe(),
             self.backend,
             self.duration_secs,
@@ -108,16 +160,34 @@ impl Report {
             "ops",
             "errors",
             "RSS MiB",
+            "RSS +10s",
             "SQL/op"
         );
-        for row in &self.results {
+        for row in &self.summary {
             out.push_str(&row.line());
             out.push('\n');
         }
         out.push('\n');
-        for row in &self.results {
+        for row in &self.summary {
             let details: Vec<String> = row.details.iter().map(|(k, v)| format!("{k}={v}")).collect();
             out.push_str(&format!("{}: {}\n", row.workload, details.join(", ")));
+        }
+        if !self.ratios.is_empty() {
+            out.push_str("\nratios to the floor (same run, same clients):\n");
+            for r in &self.ratios {
+                out.push_str(&format!("  {:<24} / {:<28} {:.2}\n", r.workload, r.floor, r.ratio));
+            }
+        }
+        if !self.checks.is_empty() {
+            out.push_str("\ntargets:\n");
+            for c in &self.checks {
+                out.push_str(&format!(
+                    "  {:<6} {:<56} measured {:.2}\n",
+                    if c.met { "met" } else { "MISSED" },
+                    c.target,
+                    c.measured
+                ));
+            }
         }
         out
     }

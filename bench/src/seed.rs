@@ -1,7 +1,7 @@
 //! The data set every workload reads and writes, created through the API as clients would:
 //! a project with an imported Task Master file (300 tasks with 3 subtasks each, dependency chains,
-//! mixed statuses and priorities) and 200 agent executions; 20 workspaces × 10 sessions × 20 todos,
-//! each session with claimed and completed todos and 20 appended events.
+//! mixed statuses and priorities) and 200 agent executions; 200 workspaces × 10 sessions × 20 todos,
+//! each session with claimed and completed todos and 50 appended events.
 
 use anyhow::Context as _;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -10,13 +10,13 @@ use serde_json::{Value, json};
 use crate::client::Gql;
 
 /// Workspaces created.
-pub const WORKSPACES: usize = 20;
+pub const WORKSPACES: usize = 200;
 /// Sessions per workspace.
 pub const SESSIONS_PER_WORKSPACE: usize = 10;
 /// Todos per session.
 pub const TODOS_PER_SESSION: usize = 20;
 /// Events each session gets appended (besides those its todo actions write).
-pub const EVENTS_PER_SESSION: usize = 20;
+pub const EVENTS_PER_SESSION: usize = 50;
 /// Top-level tasks in the imported file (each with 3 subtasks).
 pub const TASKS: usize = 300;
 /// Agent executions recorded.
@@ -129,9 +129,16 @@ async fn seed_session(client: &Gql, workspace: &str, index: usize) -> anyhow::Re
             break;
         }
     }
-    for n in 0..EVENTS_PER_SESSION {
-        let kind = ["progress", "file_read", "note", "tool_call"][n % 4];
-        append(client, &session, kind, json!({ "n": n, "detail": "seeded by docket-bench" })).await?;
+    // Ten appends per request (a batch runs its operations in order).
+    let appends: Vec<(&str, Value)> = (0..EVENTS_PER_SESSION)
+        .map(|n| {
+            let kind = ["progress", "file_read", "note", "tool_call"][n % 4];
+            let input = json!({ "sessionId": session, "eventType": kind, "eventData": { "n": n, "detail": "seeded by docket-bench" } });
+            (APPEND, json!({ "input": input }))
+        })
+        .collect();
+    for chunk in appends.chunks(10) {
+        client.batch(chunk).await?;
     }
     let data = client
         .data("query($s: ID!) { documentationSession(id: $s) { lastEventSequence } }", json!({ "s": session }))
@@ -140,13 +147,14 @@ async fn seed_session(client: &Gql, workspace: &str, index: usize) -> anyhow::Re
     Ok((session, events))
 }
 
+/// The append mutation.
+const APPEND: &str =
+    "mutation($input: AppendSessionEventInput!) { appendSessionEvent(input: $input) { event { sequence } } }";
+
 /// `appendSessionEvent` of `event_type` with `data`; returns the event's sequence.
 pub async fn append(client: &Gql, session: &str, event_type: &str, data: Value) -> anyhow::Result<i64> {
     let response = client
-        .data(
-            "mutation($input: AppendSessionEventInput!) { appendSessionEvent(input: $input) { event { sequence } } }",
-            json!({ "input": { "sessionId": session, "eventType": event_type, "eventData": data } }),
-        )
+        .data(APPEND, json!({ "input": { "sessionId": session, "eventType": event_type, "eventData": data } }))
         .await?;
     response["appendSessionEvent"]["event"]["sequence"].as_i64().context("no sequence")
 }

@@ -2,15 +2,14 @@
 
 mod claim;
 mod dashboard;
+mod dashboard3;
 mod fanout;
 mod ingest;
+mod simple;
 
 use std::{
     future::Future,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -21,18 +20,46 @@ use crate::{Args, client::Gql, report::Row, seed::Seeded, server::Server, stats:
 /// A workload's name on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Workload {
+    /// One flat page: `workspaces(first: 20) { nodes { id name path } }`.
+    Simple,
+    /// The same page with SQL directly: the floor for `simple`.
+    SimpleRaw,
+    /// 20 workspaces → 10 sessions → 20 todos with `totalCount`, and the last 5 events.
+    #[value(name = "dashboard-3level")]
+    Dashboard3Level,
+    /// The same rows with SQL directly, in four statements: the floor for `dashboard-3level`.
+    #[value(name = "dashboard-3level-raw")]
+    Dashboard3LevelRaw,
     /// The nested dashboard query through GraphQL.
     Dashboard,
     /// The dashboard's rows fetched with SQL directly: the floor for `dashboard`.
     Raw,
     /// `appendSessionEvent` at full speed.
     Ingest,
-    /// The same event rows inserted with SQL directly: the floor for `ingest`.
+    /// The same event rows written with SQL directly: the floor for `ingest`.
     IngestRaw,
     /// Websocket subscribers while events are appended at a fixed rate.
     FanOut,
     /// Todos claimed and completed by concurrent workers.
     Claim,
+}
+
+impl Workload {
+    /// The floor this workload is measured against, if it has one.
+    pub fn floor(self) -> Option<Workload> {
+        match self {
+            Self::Simple => Some(Self::SimpleRaw),
+            Self::Dashboard3Level => Some(Self::Dashboard3LevelRaw),
+            Self::Dashboard => Some(Self::Raw),
+            Self::Ingest => Some(Self::IngestRaw),
+            _ => None,
+        }
+    }
+
+    /// Whether it runs through the server (rather than SQL directly).
+    pub fn through_server(self) -> bool {
+        !matches!(self, Self::SimpleRaw | Self::Dashboard3LevelRaw | Self::Raw | Self::IngestRaw)
+    }
 }
 
 impl std::fmt::Display for Workload {
@@ -42,9 +69,52 @@ impl std::fmt::Display for Workload {
     }
 }
 
-/// Runs `workload` and returns its row.
-pub async fn run(workload: Workload, args: &Args, server: &Server, client: &Gql, data: &Seeded) -> anyhow::Result<Row> {
-    let mut row = match workload {
+/// A workload as the command line names it: `NAME`, or `NAME@CLIENTS` for another number of
+/// closed-loop clients than `--concurrency` (e.g. `dashboard-3level@64`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// The workload.
+    pub workload: Workload,
+    /// Clients, when not `--concurrency`.
+    pub clients: Option<usize>,
+}
+
+impl std::str::FromStr for Run {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        use clap::ValueEnum as _;
+        let (name, clients) = match text.split_once('@') {
+            Some((name, n)) => {
+                (name, Some(n.parse::<usize>().map_err(|_| format!("`{n}` is not a number of clients"))?))
+            }
+            None => (text, None),
+        };
+        let workload = Workload::from_str(name, false).map_err(|_| {
+            let names: Vec<String> = Workload::value_variants().iter().map(ToString::to_string).collect();
+            format!("unknown workload `{name}` (one of {})", names.join(", "))
+        })?;
+        Ok(Self { workload, clients })
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.clients {
+            Some(n) => write!(f, "{}@{n}", self.workload),
+            None => write!(f, "{}", self.workload),
+        }
+    }
+}
+
+/// Runs `run` and returns its row.
+pub async fn run(run: Run, args: &Args, server: &Server, client: &Gql, data: &Seeded) -> anyhow::Result<Row> {
+    let args = &Args { concurrency: run.clients.unwrap_or(args.concurrency), ..args.clone() };
+    let mut row = match run.workload {
+        Workload::Simple => simple::through_graphql(args, server, client).await?,
+        Workload::SimpleRaw => simple::raw(args).await?,
+        Workload::Dashboard3Level => dashboard3::through_graphql(args, server, client).await?,
+        Workload::Dashboard3LevelRaw => dashboard3::raw(args).await?,
         Workload::Dashboard => dashboard::through_graphql(args, server, client, data).await?,
         Workload::Raw => dashboard::raw(args, data).await?,
         Workload::Ingest => ingest::through_graphql(args, server, client, data).await?,
@@ -52,7 +122,8 @@ pub async fn run(workload: Workload, args: &Args, server: &Server, client: &Gql,
         Workload::FanOut => fanout::run(args, server, client, data).await?,
         Workload::Claim => claim::run(args, server, client, data).await?,
     };
-    row.workload = workload.to_string();
+    row.workload = run.to_string();
+    row.clients = args.concurrency;
     Ok(row)
 }
 
@@ -141,11 +212,22 @@ where
     let statements_after = statements.count().await?;
     let operations = latencies.len() as u64;
     let mut details = Map::new();
+    let rss = match sampler {
+        Some(sampler) => Some(sampler.stop().await),
+        None => None,
+    };
+    if let Some((_, series)) = &rss {
+        details.insert("rss_mib_per_second".into(), Value::from(series.iter().map(|b| mib(*b)).collect::<Vec<_>>()));
+    }
     if let Some(error) = first_error {
         details.insert("first_error".into(), Value::String(error));
     }
     Ok(Row {
         workload: String::new(),
+        round: 0,
+        clients: concurrency,
+        rss_after_settle_mib: None,
+        peak_rss_mib: rss.map(|(peak, _)| mib(peak)),
         operations,
         errors,
         seconds,
@@ -153,45 +235,50 @@ where
         p50_ms: latencies.percentile_ms(50.0),
         p95_ms: latencies.percentile_ms(95.0),
         p99_ms: latencies.percentile_ms(99.0),
-        peak_rss_mib: match sampler {
-            Some(sampler) => Some(sampler.stop().await as f64 / (1024.0 * 1024.0)),
-            None => None,
-        },
         statements_per_op: (operations > 0)
             .then(|| statements_after.saturating_sub(statements_before) as f64 / (operations + errors) as f64),
         details,
     })
 }
 
-/// Samples the server's resident memory every 100 ms and keeps the peak.
+/// Samples the server's resident memory every 100 ms: the peak, and one sample a second.
 pub struct RssSampler {
-    peak: Arc<AtomicU64>,
+    state: Arc<std::sync::Mutex<(u64, Vec<u64>)>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl RssSampler {
     /// Starts sampling `server`.
     pub fn start(server: &Server) -> Self {
-        let peak = Arc::new(AtomicU64::new(0));
+        let state: Arc<std::sync::Mutex<(u64, Vec<u64>)>> = Arc::default();
         let metrics = Server::target(server.address.clone());
         let task = tokio::spawn({
-            let peak = peak.clone();
+            let state = state.clone();
             async move {
-                loop {
+                for tick in 0u64.. {
                     if let Ok(m) = metrics.metrics().await {
-                        peak.fetch_max(m.resident_bytes, Ordering::Relaxed);
+                        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+                        state.0 = state.0.max(m.resident_bytes);
+                        if tick % 10 == 0 {
+                            state.1.push(m.resident_bytes);
+                        }
                     }
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             }
         });
-        Self { peak, task }
+        Self { state, task }
     }
 
-    /// Stops sampling; the peak in bytes.
-    pub async fn stop(self) -> u64 {
+    /// Stops sampling; the peak and the per-second samples, in bytes.
+    pub async fn stop(self) -> (u64, Vec<u64>) {
         self.task.abort();
         let _ = self.task.await;
-        self.peak.load(Ordering::Relaxed)
+        std::mem::take(&mut *self.state.lock().unwrap_or_else(|e| e.into_inner()))
     }
+}
+
+/// MiB of `bytes`, rounded to a tenth.
+pub fn mib(bytes: u64) -> f64 {
+    (bytes as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0
 }

@@ -129,7 +129,7 @@ pub async fn run(args: &Args, server: &Server, client: &Gql, data: &Seeded) -> a
         latencies.extend(seen.latencies);
     }
     let seconds = started.elapsed().as_secs_f64();
-    let peak = sampler.stop().await;
+    let (peak, _) = sampler.stop().await;
     let appended: u64 = acknowledged.iter().map(|a| a.lock().expect("not poisoned").len() as u64).sum();
     let mut row = Row {
         operations: deliveries,

@@ -1,11 +1,11 @@
 //! `ingest`: `appendSessionEvent` at full speed over the seeded sessions, and `ingest-raw`, its
-//! floor: the same rows (the session's sequence bumped, the event inserted, in one transaction)
-//! written with SQL through the server's own `connect`.
+//! floor: the same rows (the session's sequence bumped, the event inserted; one statement on
+//! PostgreSQL) written with SQL through the server's own `connect`.
 
 use std::sync::Arc;
 
 use api::service::sql::Sql;
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -60,9 +60,23 @@ pub async fn raw(args: &Args, data: &Seeded) -> anyhow::Result<Row> {
     Ok(row)
 }
 
+/// Bumps the session's sequence and inserts the event: on PostgreSQL in one statement (a data-modifying
+/// `WITH`), on SQLite (which has none) in two, in one transaction.
 async fn insert(db: &DatabaseConnection, session: Uuid, data: serde_json::Value) -> anyhow::Result<()> {
     let backend = db.get_database_backend();
     let now = chrono::Utc::now();
+    if backend == DbBackend::Postgres {
+        let mut sql = Sql::new(
+            "WITH s AS (UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ",
+        );
+        sql.bind(now).push(" WHERE id = ").bind(session).push(" RETURNING id, last_event_sequence) ");
+        sql.push("INSERT INTO session_events (id, session_id, sequence, event_type, event_data, error, metadata, created_at) ");
+        sql.push("SELECT ").bind(Uuid::now_v7()).push(", s.id, s.last_event_sequence, ").bind("progress");
+        sql.push(", ").bind(data).push(", NULL, ").bind(json!({})).push(", ").bind(now).push(" FROM s");
+        let inserted = db.execute_raw(sql.build(backend)).await?.rows_affected();
+        anyhow::ensure!(inserted == 1, "no session {session}");
+        return Ok(());
+    }
     let txn = db.begin().await?;
     let mut sql =
         Sql::new("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ");
@@ -73,20 +87,8 @@ async fn insert(db: &DatabaseConnection, session: Uuid, data: serde_json::Value)
         "INSERT INTO session_events (id, session_id, sequence, event_type, event_data, error, metadata, created_at) \
          VALUES (",
     );
-    sql.bind(Uuid::now_v7())
-        .push(", ")
-        .bind(session)
-        .push(", ")
-        .bind(sequence)
-        .push(", ")
-        .bind("progress")
-        .push(", ")
-        .bind(data)
-        .push(", NULL, ")
-        .bind(json!({}))
-        .push(", ")
-        .bind(now)
-        .push(")");
+    sql.bind(Uuid::now_v7()).push(", ").bind(session).push(", ").bind(sequence).push(", ").bind("progress");
+    sql.push(", ").bind(data).push(", NULL, ").bind(json!({})).push(", ").bind(now).push(")");
     txn.execute_raw(sql.build(backend)).await?;
     txn.commit().await?;
     Ok(())

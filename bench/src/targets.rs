@@ -1,0 +1,109 @@
+//! The targets a run is checked against (`--check`), from issue 11: ratios to the raw floor measured
+//! in the same run, tail latency, and the server's memory. Only targets whose workloads ran are
+//! checked.
+
+use crate::{
+    report::Row,
+    workload::{Run, Workload},
+};
+
+/// One target and how the run fared.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Check {
+    /// What is asked, e.g. `simple / simple-raw >= 0.30`.
+    pub target: String,
+    /// What was measured.
+    pub measured: f64,
+    /// Whether it was met.
+    pub met: bool,
+}
+
+/// A GraphQL workload against its floor, at the same number of clients.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Ratio {
+    /// The workload (`NAME@CLIENTS` when so run).
+    pub workload: String,
+    /// Its floor.
+    pub floor: String,
+    /// Throughput of the workload over the floor's.
+    pub ratio: f64,
+}
+
+/// The ratios of every workload whose floor ran at the same number of clients.
+pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
+    let mut out = Vec::new();
+    for row in rows {
+        let Ok(run) = row.workload.parse::<Run>() else { continue };
+        let Some(floor) = run.workload.floor() else { continue };
+        let Some(base) = rows
+            .iter()
+            .find(|r| r.clients == row.clients && r.workload.parse::<Run>().is_ok_and(|f| f.workload == floor))
+        else {
+            continue;
+        };
+        if base.throughput_per_sec > 0.0 {
+            out.push(Ratio {
+                workload: row.workload.clone(),
+                floor: base.workload.clone(),
+                ratio: row.throughput_per_sec / base.throughput_per_sec,
+            });
+        }
+    }
+    out
+}
+
+fn ratio_of(ratios: &[Ratio], rows: &[Row], workload: Workload, clients: usize) -> Option<f64> {
+    let row = rows
+        .iter()
+        .find(|r| r.clients == clients && r.workload.parse::<Run>().is_ok_and(|w| w.workload == workload))?;
+    ratios.iter().find(|r| r.workload == row.workload).map(|r| r.ratio)
+}
+
+/// The checks of `rows` (one row per workload), `default_clients` being `--concurrency`.
+pub fn check(rows: &[Row], default_clients: usize) -> Vec<Check> {
+    let ratios = ratios(rows);
+    let mut checks = Vec::new();
+    let mut at_least = |target: String, measured: Option<f64>, min: f64| {
+        if let Some(measured) = measured {
+            checks.push(Check { target, measured, met: measured >= min });
+        }
+    };
+    for (workload, min) in [(Workload::Simple, 0.30), (Workload::Dashboard3Level, 0.50), (Workload::Ingest, 0.50)] {
+        let floor = workload.floor().expect("these have floors");
+        at_least(
+            format!("{workload} / {floor} >= {min:.2} at {default_clients} clients"),
+            ratio_of(&ratios, rows, workload, default_clients),
+            min,
+        );
+    }
+    let named = |name: &str| rows.iter().find(|r| r.workload == name);
+    let mut at_most = |target: String, measured: Option<f64>, max: f64| {
+        if let Some(measured) = measured {
+            checks.push(Check { target, measured, met: measured <= max });
+        }
+    };
+    at_most("dashboard-3level@64 p99 < 1000 ms".into(), named("dashboard-3level@64").map(|r| r.p99_ms), 999.999);
+    for (name, max) in [("simple", 64.0), ("ingest", 64.0), ("dashboard-3level@64", 160.0)] {
+        at_most(format!("{name} peak RSS <= {max} MiB"), named(name).and_then(|r| r.peak_rss_mib), max);
+    }
+    for row in rows.iter().filter(|r| r.workload.parse::<Run>().is_ok_and(|w| w.workload.through_server())) {
+        at_most(format!("RSS <= 64 MiB 10 s after {}", row.workload), row.rss_after_settle_mib, 64.0);
+    }
+    if let Some(fanout) = rows.iter().find(|r| r.workload.starts_with("fan-out")) {
+        let figure = |key: &str| fanout.details.get(key).and_then(serde_json::Value::as_f64);
+        at_most(
+            "fan-out lost + duplicated = 0".into(),
+            Some(figure("lost").unwrap_or(0.0) + figure("duplicated").unwrap_or(0.0)),
+            0.0,
+        );
+        at_most("fan-out p99 commit-to-delivery <= 100 ms".into(), Some(fanout.p99_ms), 100.0);
+        if figure("subscribers").is_some_and(|n| n >= 10_000.0) {
+            at_most(
+                "idle memory per subscriber <= 16 KiB".into(),
+                figure("idle_bytes_per_subscriber").map(|b| b / 1024.0),
+                16.0,
+            );
+        }
+    }
+    checks
+}

@@ -1,0 +1,51 @@
+//! `simple`: one flat page, `workspaces(first: 20) { nodes { id name path } }`, and `simple-raw`, its
+//! floor: the same page with one SQL statement through the server's own `connect`.
+
+use api::service::sql::Sql;
+use sea_orm::{DatabaseConnection, FromQueryResult, JsonValue};
+use serde_json::json;
+
+use super::{Statements, closed_loop};
+use crate::{Args, client::Gql, report::Row, server::Server};
+
+/// The query.
+pub const QUERY: &str = "query Simple { workspaces(first: 20) { nodes { id name path } } }";
+
+/// Through GraphQL.
+pub async fn through_graphql(args: &Args, server: &Server, client: &Gql) -> anyhow::Result<Row> {
+    let nodes = client.data(QUERY, json!({})).await?["workspaces"]["nodes"].as_array().map_or(0, Vec::len);
+    anyhow::ensure!(nodes == 20, "the simple page has {nodes} workspaces, not 20");
+    let client = client.clone();
+    closed_loop(args.duration(), args.concurrency, Statements::Server(server), move |_, _| {
+        let client = client.clone();
+        async move {
+            client.data(QUERY, json!({})).await?;
+            Ok(true)
+        }
+    })
+    .await
+}
+
+/// The floor: `SELECT id, name, path ... LIMIT 21` (a page and one more row, as a keyset page asks),
+/// every column decoded.
+pub async fn raw(args: &Args) -> anyhow::Result<Row> {
+    let (db, counter) = super::raw_pool(args).await?;
+    anyhow::ensure!(fetch(&db).await? == 21, "the raw page is short");
+    let pool = db.clone();
+    let row = closed_loop(args.duration(), args.concurrency, Statements::Pool(&counter), move |_, _| {
+        let db = pool.clone();
+        async move {
+            fetch(&db).await?;
+            Ok(true)
+        }
+    })
+    .await?;
+    db.close().await?;
+    Ok(row)
+}
+
+async fn fetch(db: &DatabaseConnection) -> anyhow::Result<usize> {
+    let mut sql = Sql::new("SELECT id, name, path FROM workspaces WHERE organization_id = ");
+    sql.bind(migration::DEFAULT_ORGANIZATION_ID).push(" ORDER BY id LIMIT 21");
+    Ok(JsonValue::find_by_statement(sql.build(db.get_database_backend())).all(db).await?.len())
+}
