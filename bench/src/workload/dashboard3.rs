@@ -7,7 +7,7 @@
 
 use anyhow::Context as _;
 use api::service::sql::Sql;
-use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult, JsonValue};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -86,12 +86,40 @@ pub async fn raw(args: &Args) -> anyhow::Result<Row> {
     Ok(row)
 }
 
-async fn rows(db: &DatabaseConnection, sql: Sql) -> anyhow::Result<Vec<JsonValue>> {
-    Ok(JsonValue::find_by_statement(sql.build(db.get_database_backend())).all(db).await?)
+/// A column's type, for decoding it as the server would (typed, not through JSON).
+#[derive(Clone, Copy)]
+enum Col {
+    Id,
+    Text,
+    Int,
+    BigInt,
+    Time,
 }
 
-fn ids(rows: &[JsonValue]) -> anyhow::Result<Vec<Uuid>> {
-    rows.iter().map(|row| row["id"].as_str().context("an id column")?.parse::<Uuid>().context("an id")).collect()
+/// Runs `sql` and decodes `columns` of every row; returns the rows' first column when it is an id
+/// (the next level's parents) and how many rows there were.
+async fn rows(db: &DatabaseConnection, sql: Sql, columns: &[(&str, Col)]) -> anyhow::Result<(Vec<Uuid>, usize)> {
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in &rows {
+        for (i, (name, col)) in columns.iter().enumerate() {
+            match col {
+                Col::Id => {
+                    let id: Uuid = row.try_get("", name).with_context(|| format!("column {name}"))?;
+                    if i == 0 {
+                        ids.push(id);
+                    }
+                }
+                Col::Text => drop(row.try_get::<String>("", name).with_context(|| format!("column {name}"))?),
+                Col::Int => drop(row.try_get::<i32>("", name).with_context(|| format!("column {name}"))?),
+                Col::BigInt => drop(row.try_get::<i64>("", name).with_context(|| format!("column {name}"))?),
+                Col::Time => drop(
+                    row.try_get::<chrono::DateTime<chrono::Utc>>("", name).with_context(|| format!("column {name}"))?,
+                ),
+            }
+        }
+    }
+    Ok((ids, rows.len()))
 }
 
 /// One page of `columns FROM table t` per parent in `parents`, by `order`, `limit` rows each.
@@ -126,9 +154,10 @@ fn per_parent(
 
 /// The dashboard's rows in four statements; returns how many rows were read.
 async fn fetch(db: &DatabaseConnection) -> anyhow::Result<usize> {
+    use Col::{BigInt, Id, Int, Text, Time};
     let mut sql = Sql::new("SELECT id, name, path FROM workspaces WHERE organization_id = ");
     sql.bind(migration::DEFAULT_ORGANIZATION_ID).push(" ORDER BY id LIMIT 21");
-    let mut workspaces = rows(db, sql).await?;
+    let (mut workspaces, _) = rows(db, sql, &[("id", Id), ("name", Text), ("path", Text)]).await?;
     workspaces.truncate(20);
     let mut sql = Sql::new(
         "SELECT * FROM (SELECT s.id, s.workspace_id, s.module_name, s.status, \
@@ -136,34 +165,21 @@ async fn fetch(db: &DatabaseConnection) -> anyhow::Result<usize> {
          ROW_NUMBER() OVER (PARTITION BY s.workspace_id ORDER BY s.id) AS rn \
          FROM documentation_sessions s WHERE s.workspace_id IN ",
     );
-    sql.bind_list(ids(&workspaces)?).push(") AS ranked WHERE rn <= 11");
-    let sessions = rows(db, sql).await?;
-    let session_ids = ids(&sessions)?;
-    let todos = rows(
+    sql.bind_list(workspaces.clone()).push(") AS ranked WHERE rn <= 11");
+    let session_columns = [("id", Id), ("workspace_id", Id), ("module_name", Text), ("status", Text), ("todo_count", BigInt)];
+    let (sessions, _) = rows(db, sql, &session_columns).await?;
+    let todos = per_parent(db, "t.id, t.session_id, t.status, t.priority", "session_todos", "session_id", "t.id", 21, sessions.clone());
+    let (_, todos) = rows(db, todos, &[("id", Id), ("session_id", Id), ("status", Text), ("priority", Int)]).await?;
+    let events = per_parent(
         db,
-        per_parent(
-            db,
-            "t.id, t.session_id, t.status, t.priority",
-            "session_todos",
-            "session_id",
-            "t.id",
-            21,
-            session_ids.clone(),
-        ),
-    )
-    .await?;
-    let events = rows(
-        db,
-        per_parent(
-            db,
-            "t.session_id, t.sequence, t.event_type, t.created_at",
-            "session_events",
-            "session_id",
-            "t.sequence DESC",
-            6,
-            session_ids,
-        ),
-    )
-    .await?;
-    Ok(workspaces.len() + sessions.len() + todos.len() + events.len())
+        "t.session_id, t.sequence, t.event_type, t.created_at",
+        "session_events",
+        "session_id",
+        "t.sequence DESC",
+        6,
+        sessions.clone(),
+    );
+    let event_columns = [("session_id", Id), ("sequence", BigInt), ("event_type", Text), ("created_at", Time)];
+    let (_, events) = rows(db, events, &event_columns).await?;
+    Ok(workspaces.len() + sessions.len() + todos + events)
 }

@@ -2,7 +2,7 @@
 //! floor: the same page with one SQL statement through the server's own `connect`.
 
 use api::service::sql::Sql;
-use sea_orm::{DatabaseConnection, FromQueryResult, JsonValue};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
 
 use super::{Statements, closed_loop};
@@ -27,7 +27,7 @@ pub async fn through_graphql(args: &Args, server: &Server, client: &Gql) -> anyh
 }
 
 /// The floor: `SELECT id, name, path ... LIMIT 21` (a page and one more row, as a keyset page asks),
-/// every column decoded.
+/// every column decoded to its type.
 pub async fn raw(args: &Args) -> anyhow::Result<Row> {
     let (db, counter) = super::raw_pool(args).await?;
     anyhow::ensure!(fetch(&db).await? == 21, "the raw page is short");
@@ -47,5 +47,9 @@ pub async fn raw(args: &Args) -> anyhow::Result<Row> {
 async fn fetch(db: &DatabaseConnection) -> anyhow::Result<usize> {
     let mut sql = Sql::new("SELECT id, name, path FROM workspaces WHERE organization_id = ");
     sql.bind(migration::DEFAULT_ORGANIZATION_ID).push(" ORDER BY id LIMIT 21");
-    Ok(JsonValue::find_by_statement(sql.build(db.get_database_backend())).all(db).await?.len())
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    for row in &rows {
+        let _: (uuid::Uuid, String, String) = (row.try_get("", "id")?, row.try_get("", "name")?, row.try_get("", "path")?);
+    }
+    Ok(rows.len())
 }
