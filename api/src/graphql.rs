@@ -55,7 +55,10 @@ pub struct Mutation(
 /// Docket's executable schema.
 pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
 
-/// Builds the schema over `state`: data, loaders, depth and complexity limits, error shaping.
+/// Builds the schema over `state` with its extensions: error shaping, depth and complexity limits whose
+/// errors give the figures, and a store of rows loaded ahead for every operation. Websocket
+/// operations run on it (their items are shaped one by one); so does an HTTP request refused by a
+/// limit, again, to get the figures ([`operation`]).
 pub fn build_schema(state: &AppState) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
         .data(state.clone())
@@ -63,6 +66,20 @@ pub fn build_schema(state: &AppState) -> AppSchema {
         .extension(limits::Limits { max_depth: state.config.max_depth, max_complexity: state.config.max_complexity })
         .extension(operation::OperationRecorder);
     builder.finish()
+}
+
+/// Builds the schema HTTP operations run on: the same types and data, async-graphql's own depth and
+/// complexity limits, and no extension. With any extension, async-graphql wraps every field of every
+/// object of an answer in each extension's `resolve` hook (boxed futures, type names formatted per
+/// item); a 5,000-node answer spent more on that than on its rows. What the extensions do for a whole
+/// request (shaping errors, the store of rows loaded ahead, the operation's name) is done by the HTTP
+/// layer around the call instead ([`operation::run_http`]).
+pub fn build_http_schema(state: &AppState) -> AppSchema {
+    Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
+        .data(state.clone())
+        .limit_depth(state.config.max_depth)
+        .limit_complexity(state.config.max_complexity)
+        .finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.

@@ -33,8 +33,10 @@ pub const BAD_REQUEST: &str = "BAD_REQUEST";
 pub struct Server {
     /// Pool, bus, configuration.
     pub state: AppState,
-    /// The executable schema.
+    /// The schema with extensions: websocket operations, and the figures of a request over a limit.
     pub schema: AppSchema,
+    /// The schema HTTP operations run on (no extensions: see `graphql::build_http_schema`).
+    pub http_schema: AppSchema,
     /// Which browser origins may call the API.
     pub origins: Arc<origin::Origins>,
 }

@@ -22,7 +22,7 @@ use crate::{
     config::Config,
     db::{self, PoolSettings},
     events::{self, EventBus},
-    graphql::build_schema,
+    graphql::{build_http_schema, build_schema},
     http::{self, REQUEST_ID_HEADER, Server, origin::Origins},
     service::sealed::Sealer,
     service::{self, api_key::Authenticator},
@@ -206,7 +206,8 @@ async fn retention_sweep(state: AppState) {
 pub fn app(state: AppState) -> anyhow::Result<Router> {
     let origins = Arc::new(Origins::parse(&state.config.cors_origins)?);
     let cors = origins.cors_layer();
-    let server = Server { schema: build_schema(&state), state: state.clone(), origins };
+    let server =
+        Server { schema: build_schema(&state), http_schema: build_http_schema(&state), state: state.clone(), origins };
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let timeout = state.config.request_timeout();
     let router = Router::new()

@@ -111,8 +111,9 @@ async fn main() -> anyhow::Result<()> {
     };
     eprintln!("docket-bench: server at {}; seeding", server.address);
     let client = client::Gql::new(&server.address);
-    let data = seed::seed(&client).await.context("seeding failed")?;
+    let data = seed::seed(&client, || workload::analyze(&args)).await.context("seeding failed")?;
     eprintln!("docket-bench: seeded {}", data.summary());
+    workload::analyze(&args).await.context("ANALYZE after seeding")?;
 
     let mut report = Report::new(&args, &server, &data).await;
     for round in 1..=args.rounds.max(1) {

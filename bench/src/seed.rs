@@ -56,8 +56,13 @@ impl Seeded {
     }
 }
 
-/// Seeds the data set through `client`.
-pub async fn seed(client: &Gql) -> anyhow::Result<Seeded> {
+/// Seeds the data set through `client`; `analyze` refreshes the planner's statistics (PostgreSQL) once
+/// part of the data is in.
+pub async fn seed<F, Fut>(client: &Gql, analyze: F) -> anyhow::Result<Seeded>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let project = client
         .data(
             "mutation($input: CreateProjectInput!) { createProject(input: $input) { project { id } } }",
@@ -97,12 +102,22 @@ pub async fn seed(client: &Gql) -> anyhow::Result<Seeded> {
 
     let plan: Vec<(usize, String)> =
         workspaces.iter().flat_map(|w| (0..SESSIONS_PER_WORKSPACE).map(move |s| (s, w.clone()))).collect();
-    let sessions: Vec<(String, usize)> = stream::iter(plan)
-        .map(|(s, workspace)| async move { seed_session(client, &workspace, s).await })
-        .buffered(PARALLEL)
-        .try_collect()
-        .await
-        .context("sessions")?;
+    // A twentieth of the sessions first, then fresh planner statistics (a database without autovacuum
+    // would otherwise plan the rest of the seeding for empty tables), then the others.
+    let (early, late) = plan.split_at(plan.len() / 20);
+    let mut sessions: Vec<(String, usize)> = Vec::with_capacity(plan.len());
+    for (i, part) in [early, late].into_iter().enumerate() {
+        if i == 1 {
+            analyze().await.context("ANALYZE while seeding")?;
+        }
+        let seeded: Vec<(String, usize)> = stream::iter(part.iter().cloned())
+            .map(|(s, workspace)| async move { seed_session(client, &workspace, s).await })
+            .buffered(PARALLEL)
+            .try_collect()
+            .await
+            .context("sessions")?;
+        sessions.extend(seeded);
+    }
     let events = sessions.iter().map(|(_, events)| events).sum();
     Ok(Seeded {
         project,

@@ -139,6 +139,19 @@ async fn raw_pool(args: &Args) -> anyhow::Result<(sea_orm::DatabaseConnection, a
     api::db::connect(&args.database_url, &settings).await
 }
 
+/// Updates the planner's statistics after seeding (PostgreSQL), as autovacuum would within a minute
+/// or so: on tables it has never analyzed, PostgreSQL guesses row counts and picks plans (a nested loop
+/// over every workspace of the organization, say) that no running installation would use.
+pub async fn analyze(args: &Args) -> anyhow::Result<()> {
+    use sea_orm::ConnectionTrait as _;
+    let (db, _) = raw_pool(args).await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    db.close().await?;
+    Ok(())
+}
+
 /// Where a closed loop's statement count comes from.
 pub enum Statements<'a> {
     /// The server's `/metrics`.

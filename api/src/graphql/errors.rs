@@ -8,6 +8,8 @@
 //!   with its cause and sent as "internal server error" with `INTERNAL_SERVER_ERROR`.
 //!
 //! It has to be central: the blanket `From<T: Display>` lets any `?` compile into a GraphQL error.
+//! Websocket operations are shaped by the [`ErrorShaping`] extension; HTTP operations, which run on
+//! a schema without extensions, by `super::operation::run_http` with the same functions.
 
 use std::{sync::Arc, time::Instant};
 
@@ -38,12 +40,21 @@ fn has_code(err: &ServerError) -> bool {
     err.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
 }
 
-fn set_code(err: &mut ServerError, code: &str) {
+/// Sets `extensions.code` of `err`.
+pub fn set_code(err: &mut ServerError, code: &str) {
     err.extensions.get_or_insert_with(Default::default).set("code", code);
 }
 
-/// Gives `err` its code; masks and logs internal errors.
-fn shape(err: &mut ServerError) {
+/// Gives an error of a request that did not execute (validation, variables, an unknown operation) its
+/// code, `GRAPHQL_VALIDATION_FAILED`, unless it has one.
+pub fn shape_request_error(err: &mut ServerError) {
+    if !has_code(err) {
+        set_code(err, "GRAPHQL_VALIDATION_FAILED");
+    }
+}
+
+/// Gives an execution error its code; masks and logs internal errors.
+pub fn shape(err: &mut ServerError) {
     if has_code(err) {
         return;
     }

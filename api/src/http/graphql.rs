@@ -16,7 +16,7 @@
 //! operation runs with its own [`RequestContext`] (the viewer), prefetch store and statement count;
 //! the access log gets the operation names and the statements they ran.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use async_graphql::{ServerError, Value as GqlValue, Variables};
 use axum::{
@@ -34,7 +34,7 @@ use super::{
 use crate::{
     db,
     error::ApiError,
-    graphql::operation::OperationRecord,
+    graphql::operation,
     service::{RequestContext, Viewer},
     websocket::{self, Handshake},
 };
@@ -81,34 +81,33 @@ struct Body<'a> {
 /// One operation's outcome.
 struct Answer {
     response: async_graphql::Response,
-    record: Arc<OperationRecord>,
+    executed: bool,
+    name: Option<String>,
 }
 
 impl Answer {
     fn body(&self) -> Body<'_> {
         Body {
-            data: self.record.executed().then_some(&self.response.data),
+            data: self.executed.then_some(&self.response.data),
             errors: &self.response.errors,
             extensions: &self.response.extensions,
         }
     }
 }
 
-/// Runs one operation with its own context, prefetch store and statement count.
 async fn run(server: &Server, request: async_graphql::Request, context: RequestContext) -> (Answer, u64) {
-    let record = Arc::new(OperationRecord::default());
-    let request = request.data(context).data(record.clone());
-    let (mut response, statements) = db::count_statements(server.schema.execute(request)).await;
+    let request = request.data(context);
+    let (answer, statements) =
+        db::count_statements(operation::run_http(&server.http_schema, &server.schema, request)).await;
+    let operation::HttpAnswer { mut response, executed, name } = answer;
     if server.state.config.report_sql_statements {
         response.extensions.insert("sqlStatements".into(), GqlValue::from(statements));
     }
-    (Answer { response, record }, statements)
+    (Answer { response, executed, name }, statements)
 }
 
-/// The HTTP response for answers: one body or an array, the status by the response type's rules,
-/// and what the access log needs.
 fn respond(kind: ResponseType, answers: Vec<Answer>, batch: bool, statements: u64) -> Response {
-    let status = if !batch && kind == ResponseType::GraphQLResponseJson && !answers[0].record.executed() {
+    let status = if !batch && kind == ResponseType::GraphQLResponseJson && !answers[0].executed {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -130,7 +129,7 @@ fn respond(kind: ResponseType, answers: Vec<Answer>, batch: bool, statements: u6
             response.headers_mut().append(name, value.clone());
         }
     }
-    let names: Vec<String> = answers.iter().map(|a| a.record.name().unwrap_or_default()).collect();
+    let names: Vec<String> = answers.iter().map(|a| a.name.clone().unwrap_or_default()).collect();
     response.extensions_mut().insert(AccessLog { operations: names.join(","), sql_statements: statements });
     response
 }

@@ -166,9 +166,18 @@ async fn fetch(db: &DatabaseConnection) -> anyhow::Result<usize> {
          FROM documentation_sessions s WHERE s.workspace_id IN ",
     );
     sql.bind_list(workspaces.clone()).push(") AS ranked WHERE rn <= 11");
-    let session_columns = [("id", Id), ("workspace_id", Id), ("module_name", Text), ("status", Text), ("todo_count", BigInt)];
+    let session_columns =
+        [("id", Id), ("workspace_id", Id), ("module_name", Text), ("status", Text), ("todo_count", BigInt)];
     let (sessions, _) = rows(db, sql, &session_columns).await?;
-    let todos = per_parent(db, "t.id, t.session_id, t.status, t.priority", "session_todos", "session_id", "t.id", 21, sessions.clone());
+    let todos = per_parent(
+        db,
+        "t.id, t.session_id, t.status, t.priority",
+        "session_todos",
+        "session_id",
+        "t.id",
+        21,
+        sessions.clone(),
+    );
     let (_, todos) = rows(db, todos, &[("id", Id), ("session_id", Id), ("status", Text), ("priority", Int)]).await?;
     let events = per_parent(
         db,

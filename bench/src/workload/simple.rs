@@ -49,7 +49,8 @@ async fn fetch(db: &DatabaseConnection) -> anyhow::Result<usize> {
     sql.bind(migration::DEFAULT_ORGANIZATION_ID).push(" ORDER BY id LIMIT 21");
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
     for row in &rows {
-        let _: (uuid::Uuid, String, String) = (row.try_get("", "id")?, row.try_get("", "name")?, row.try_get("", "path")?);
+        let _: (uuid::Uuid, String, String) =
+            (row.try_get("", "id")?, row.try_get("", "name")?, row.try_get("", "path")?);
     }
     Ok(rows.len())
 }
