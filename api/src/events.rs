@@ -2,8 +2,9 @@
 //!
 //! Two kinds of stream go through it: a documentation session's events ([`EventBus::subscribe`]) and
 //! an organization's event log ([`EventBus::subscribe_log`]). After a commit the writer wakes the
-//! session or the organization; on PostgreSQL the transaction also sent `NOTIFY`, which
-//! [`listen_postgres`] turns into the same wake-up in every process that shares the database. One
+//! session or the organization ([`EventBus::committed`]); on PostgreSQL the process's notifier then
+//! sends a coalesced `NOTIFY`, which [`listen_postgres`] turns into the same wake-up in every process
+//! that shares the database. One
 //! fan-out task per watched session or organization reads new rows once and hands them to all local
 //! subscribers through a bounded broadcast buffer (`feed`). A missed or coalesced signal costs latency
 //! (a slow poll re-reads watched streams), never data. A subscriber that falls a whole buffer behind is
@@ -25,6 +26,7 @@ use crate::service::{event as session_events, event_log};
 
 mod feed;
 mod log;
+mod notifier;
 mod session;
 
 use feed::Registry;
@@ -48,6 +50,8 @@ struct Inner {
     listening: AtomicBool,
     /// Poked by every log wake-up, for the webhook dispatcher.
     log_activity: tokio::sync::Notify,
+    /// Sends committed writes' notices to the other processes (PostgreSQL only).
+    notifier: Option<Arc<notifier::Notifier>>,
 }
 
 /// Live figures of the bus, for `/metrics`.
@@ -62,9 +66,13 @@ pub struct BusStats {
 impl EventBus {
     /// A bus reading from `db`, buffering `buffer` events per stream and re-reading watched streams
     /// every `poll` in case a wake-up was lost.
+    /// On PostgreSQL it starts the process's notifier, so it must be created inside a Tokio runtime.
     pub fn new(db: DatabaseConnection, buffer: usize, poll: Duration) -> Self {
+        let notifier =
+            (db.get_database_backend() == sea_orm::DbBackend::Postgres).then(|| notifier::Notifier::start(db.clone()));
         Self {
             inner: Arc::new(Inner {
+                notifier,
                 db,
                 sessions: Registry::new(),
                 logs: Registry::new(),
@@ -80,6 +88,24 @@ impl EventBus {
     /// Signals that session `session_id` has new committed events (or changed). Cheap; coalesces.
     pub fn wake(&self, session_id: Uuid) {
         self.inner.sessions.wake(session_id);
+    }
+
+    /// A write committed events of session `session_id` (up to `sequence`, 0 when not known): wakes
+    /// this process's subscribers now and, on PostgreSQL, the other processes' a moment later (one
+    /// coalesced `NOTIFY` for all recent commits: see `notifier`).
+    pub fn committed(&self, session_id: Uuid, sequence: i64) {
+        self.wake(session_id);
+        if let Some(notifier) = &self.inner.notifier {
+            notifier.session(session_id, sequence);
+        }
+    }
+
+    /// A write committed events to organization `organization_id`'s log: as [`EventBus::committed`].
+    pub fn committed_log(&self, organization_id: Uuid) {
+        self.wake_log(organization_id);
+        if let Some(notifier) = &self.inner.notifier {
+            notifier.organization(organization_id);
+        }
     }
 
     /// Signals that organization `organization_id`'s log has new committed events. Cheap; coalesces.

@@ -35,22 +35,6 @@ impl Gql {
         Ok(body["data"].take())
     }
 
-    /// Runs `operations` (query, variables) as one batched request (a JSON array; the server takes up
-    /// to `--max-batch`, 10 by default); every one must succeed.
-    pub async fn batch(&self, operations: &[(&str, Value)]) -> anyhow::Result<Vec<Value>> {
-        let body: Vec<Value> = operations.iter().map(|(q, v)| json!({ "query": q, "variables": v })).collect();
-        let response = self.http.post(&self.url).json(&body).send().await?;
-        let status = response.status();
-        let answers: Vec<Value> = response.json().await.map_err(|e| anyhow!("HTTP {status}: {e}"))?;
-        answers
-            .into_iter()
-            .map(|mut answer| match answer.get("errors").filter(|e| !e.is_null()) {
-                Some(errors) => bail!("GraphQL errors: {errors}"),
-                None => Ok(answer["data"].take()),
-            })
-            .collect()
-    }
-
     /// A worker's turn: claims the next todo of `session` (with a lease of `lease_seconds`, or the
     /// server's default) and completes it with the claim's lease token. `false` when none was ready.
     pub async fn claim_and_complete(&self, session: &str, lease_seconds: Option<i32>) -> anyhow::Result<bool> {

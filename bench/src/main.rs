@@ -111,9 +111,11 @@ async fn main() -> anyhow::Result<()> {
     };
     eprintln!("docket-bench: server at {}; seeding", server.address);
     let client = client::Gql::new(&server.address);
-    let data = seed::seed(&client, || workload::analyze(&args)).await.context("seeding failed")?;
+    let (pool, _) = workload::raw_pool(&args).await?;
+    let data = seed::seed(&client, &pool, || workload::analyze(&pool)).await.context("seeding failed")?;
     eprintln!("docket-bench: seeded {}", data.summary());
-    workload::analyze(&args).await.context("ANALYZE after seeding")?;
+    workload::analyze(&pool).await.context("ANALYZE after seeding")?;
+    pool.close().await?;
 
     let mut report = Report::new(&args, &server, &data).await;
     for round in 1..=args.rounds.max(1) {

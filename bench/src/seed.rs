@@ -1,11 +1,15 @@
 //! The data set every workload reads and writes, created through the API as clients would:
 //! a project with an imported Task Master file (300 tasks with 3 subtasks each, dependency chains,
 //! mixed statuses and priorities) and 200 agent executions; 200 workspaces × 10 sessions × 20 todos,
-//! each session with claimed and completed todos and 50 appended events.
+//! each session with claimed and completed todos and 50 appended events (written with SQL: see
+//! [`append_directly`]).
 
 use anyhow::Context as _;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
+
+use api::service::sql::Sql;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use crate::client::Gql;
 
@@ -56,9 +60,10 @@ impl Seeded {
     }
 }
 
-/// Seeds the data set through `client`; `analyze` refreshes the planner's statistics (PostgreSQL) once
+/// Seeds the data set through `client`, and the sessions' appended events through `db` (the bench's
+/// own pool on the server's database); `analyze` refreshes the planner's statistics (PostgreSQL) once
 /// part of the data is in.
-pub async fn seed<F, Fut>(client: &Gql, analyze: F) -> anyhow::Result<Seeded>
+pub async fn seed<F, Fut>(client: &Gql, db: &DatabaseConnection, analyze: F) -> anyhow::Result<Seeded>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
@@ -111,7 +116,7 @@ where
             analyze().await.context("ANALYZE while seeding")?;
         }
         let seeded: Vec<(String, usize)> = stream::iter(part.iter().cloned())
-            .map(|(s, workspace)| async move { seed_session(client, &workspace, s).await })
+            .map(|(s, workspace)| async move { seed_session(client, db, &workspace, s).await })
             .buffered(PARALLEL)
             .try_collect()
             .await
@@ -130,7 +135,12 @@ where
 }
 
 /// Starts one session, works a few of its todos and appends events; returns its id and event count.
-async fn seed_session(client: &Gql, workspace: &str, index: usize) -> anyhow::Result<(String, usize)> {
+async fn seed_session(
+    client: &Gql,
+    db: &DatabaseConnection,
+    workspace: &str,
+    index: usize,
+) -> anyhow::Result<(String, usize)> {
     let files: Vec<String> = (0..TODOS_PER_SESSION).map(|f| format!("src/module_{index}/file_{f}.rs")).collect();
     let data = client
         .data(
@@ -144,22 +154,42 @@ async fn seed_session(client: &Gql, workspace: &str, index: usize) -> anyhow::Re
             break;
         }
     }
-    // Ten appends per request (a batch runs its operations in order).
-    let appends: Vec<(&str, Value)> = (0..EVENTS_PER_SESSION)
-        .map(|n| {
-            let kind = ["progress", "file_read", "note", "tool_call"][n % 4];
-            let input = json!({ "sessionId": session, "eventType": kind, "eventData": { "n": n, "detail": "seeded by docket-bench" } });
-            (APPEND, json!({ "input": input }))
-        })
-        .collect();
-    for chunk in appends.chunks(10) {
-        client.batch(chunk).await?;
-    }
+    append_directly(db, &session).await?;
     let data = client
         .data("query($s: ID!) { documentationSession(id: $s) { lastEventSequence } }", json!({ "s": session }))
         .await?;
     let events = data["documentationSession"]["lastEventSequence"].as_i64().unwrap_or_default() as usize;
     Ok((session, events))
+}
+
+/// Appends the session's [`EVENTS_PER_SESSION`] events with SQL, as `appendSessionEvent` writes them
+/// (the session's sequence taken, the events numbered after it), in one transaction: 100,000 appends
+/// through the API, one commit each, would take most of the run on a machine whose commits wait for
+/// the disk. The `ingest` workload measures appends through the API.
+async fn append_directly(db: &DatabaseConnection, session: &str) -> anyhow::Result<()> {
+    let session: uuid::Uuid = session.parse()?;
+    let backend = db.get_database_backend();
+    let now = chrono::Utc::now();
+    let txn = db.begin().await?;
+    let mut sql = Sql::new("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + ");
+    sql.bind(EVENTS_PER_SESSION as i64).push(", updated_at = ").bind(now).push(" WHERE id = ").bind(session);
+    sql.push(" RETURNING last_event_sequence");
+    let row = txn.query_one_raw(sql.build(backend)).await?.context("no such session")?;
+    let last: i64 = row.try_get("", "last_event_sequence")?;
+    let first = last - EVENTS_PER_SESSION as i64 + 1;
+    let mut sql = Sql::new(
+        "INSERT INTO session_events (id, session_id, sequence, event_type, event_data, error, metadata, created_at) VALUES ",
+    );
+    for n in 0..EVENTS_PER_SESSION {
+        let kind = ["progress", "file_read", "note", "tool_call"][n % 4];
+        sql.push(if n == 0 { "(" } else { ", (" }).bind(uuid::Uuid::now_v7()).push(", ").bind(session).push(", ");
+        sql.bind(first + n as i64).push(", ").bind(kind).push(", ");
+        sql.bind(json!({ "n": n, "detail": "seeded by docket-bench" })).push(", NULL, ").bind(json!({})).push(", ");
+        sql.bind(now).push(")");
+    }
+    txn.execute_raw(sql.build(backend)).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The append mutation.

@@ -129,7 +129,7 @@ pub async fn run(run: Run, args: &Args, server: &Server, client: &Gql, data: &Se
 
 /// A pool of the bench's own on `--database-url`, opened by the server's `connect` (same driver, same
 /// settings), for the raw floors; its counter counts statements as the server's does.
-async fn raw_pool(args: &Args) -> anyhow::Result<(sea_orm::DatabaseConnection, api::db::StatementCounter)> {
+pub async fn raw_pool(args: &Args) -> anyhow::Result<(sea_orm::DatabaseConnection, api::db::StatementCounter)> {
     let settings = api::db::PoolSettings {
         max_connections: 10,
         connect_timeout: Duration::from_secs(10),
@@ -142,13 +142,11 @@ async fn raw_pool(args: &Args) -> anyhow::Result<(sea_orm::DatabaseConnection, a
 /// Updates the planner's statistics after seeding (PostgreSQL), as autovacuum would within a minute
 /// or so: on tables it has never analyzed, PostgreSQL guesses row counts and picks plans (a nested loop
 /// over every workspace of the organization, say) that no running installation would use.
-pub async fn analyze(args: &Args) -> anyhow::Result<()> {
+pub async fn analyze(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
     use sea_orm::ConnectionTrait as _;
-    let (db, _) = raw_pool(args).await?;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.execute_unprepared("ANALYZE").await?;
     }
-    db.close().await?;
     Ok(())
 }
 

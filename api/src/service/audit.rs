@@ -8,8 +8,9 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, Tx, new_id,
+    Ctx, RequestContext, Tx, new_id,
     page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+    sql::Sql,
 };
 use crate::error::ApiResult;
 
@@ -69,6 +70,28 @@ fn entry(
         request_id: Set(request.request_id.clone()),
         created_at: Set(Utc::now()),
     }
+}
+
+/// Appends `INSERT INTO audit_log (...) SELECT ... FROM from` for the creation of a record by
+/// `request`'s principal, the record's id being the SQL expression `entity_id` and its changes what
+/// `changes` pushes (expressions over `from`). For a write that is one statement
+/// ([`super::event::append_one`] on PostgreSQL).
+pub fn push_insert_select(
+    sql: &mut Sql,
+    request: &RequestContext,
+    entity_type: &str,
+    entity_id: &str,
+    changes: impl FnOnce(&mut Sql),
+    from: &str,
+) {
+    sql.push("INSERT INTO audit_log (id, organization_id, entity_type, entity_id, action, changes, actor, principal, ");
+    sql.push("on_behalf_of, request_id, created_at) SELECT ").bind(new_id()).push(", ");
+    sql.bind(request.viewer.organization_id).push(", ").bind(entity_type.to_owned()).push(", ").push(entity_id);
+    sql.push(", ").bind(sea_orm::ActiveEnum::to_value(&AuditAction::Create)).push(", ");
+    changes(sql);
+    sql.push(", ").bind(request.viewer.actor()).push(", ").bind(request.viewer.principal_ref()).push(", ");
+    sql.bind(request.on_behalf_of.clone()).push(", ").bind(request.request_id.clone()).push(", ").bind(Utc::now());
+    sql.push(" FROM ").push(from);
 }
 
 /// Writes one audit entry in `tx`.

@@ -2,9 +2,10 @@
 //!
 //! Appending increments the session's `last_event_sequence` and inserts the event with that number in
 //! the caller's transaction: the session's row lock makes sequences gapless and commit order equal to
-//! sequence order on PostgreSQL (SQLite has one writer). On PostgreSQL the statement that takes the
-//! sequence also calls `pg_notify('docket_events', '<session>:<sequence>')`, delivered to every process
-//! at commit.
+//! sequence order on PostgreSQL (SQLite has one writer). After commit the writer wakes the session's
+//! subscribers, and on PostgreSQL the process's notifier tells the other processes with
+//! `pg_notify('docket_events', '<session>:<sequence>')`, coalesced, outside the transaction
+//! (`crate::events`).
 
 use chrono::Utc;
 use entity::session_event;
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, Role, Scope, new_id,
+    Ctx, Role, Scope, audit, new_id,
     page::{CursorKey, Filter, ListSpec, Listed},
     require_object, require_text,
     sql::Sql,
@@ -132,10 +133,6 @@ async fn append_in(
         Owned::Sessions.push_ids_in(&mut sql, scope, &[session_id]);
     }
     sql.push(" RETURNING last_event_sequence");
-    if backend == DbBackend::Postgres {
-        // The announcement rides on the same statement (one round trip fewer); it is delivered at commit.
-        sql.push(", pg_notify(").bind(NOTIFY_CHANNEL).push(", id::text || ':' || last_event_sequence::text)");
-    }
     let row =
         txn.query_one_raw(sql.build(backend)).await?.ok_or(ApiError::NotFound { entity: "documentation session" })?;
     let sequence: i64 = row.try_get("", "last_event_sequence")?;
@@ -154,13 +151,20 @@ async fn append_in(
     Ok(model)
 }
 
-/// Appends a client's event in its own transaction (with its audit entry) and wakes the session's
-/// subscribers.
+/// Appends a client's event with its audit entry, atomically, and wakes the session's subscribers.
+/// On PostgreSQL that is one statement (sequence, event and audit entry: [`append_in_one_statement`]),
+/// on SQLite one transaction.
 /// Errors: `FORBIDDEN`, `BAD_USER_INPUT` (empty or long type, metadata not an object), `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
     require_text("eventType", &event.event_type, 100)?;
     require_object("metadata", &event.metadata)?;
+    if cx.db.get_database_backend() == DbBackend::Postgres {
+        cx.viewer().require(Role::Member)?;
+        let model = append_in_one_statement(cx, session_id, event).await?;
+        cx.bus.committed(session_id, model.sequence);
+        return Ok(model);
+    }
     let mut tx = cx.begin(Role::Member).await?;
     let model = append_in(&tx, Some(cx.scope()), session_id, event).await?;
     // Docket's own events accompany writes that are audited already; a client's append is its own write.
@@ -168,6 +172,46 @@ pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiRe
     tx.wake(session_id);
     tx.commit().await?;
     Ok(model)
+}
+
+/// A client's append on PostgreSQL in one statement, so one round trip and one implicit transaction:
+/// a data-modifying `WITH` takes the next sequence of the session (only of the viewer's
+/// organization: the tenant condition is on the `UPDATE`, whose row lock keeps sequences gapless),
+/// inserts the event with it and inserts the audit entry of the event's creation. Nothing is written
+/// when the session is not found.
+async fn append_in_one_statement(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
+    let backend = cx.db.get_database_backend();
+    // Stored with microseconds: the audit entry shows the time as it is read back.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+    let model = session_event::Model {
+        id: new_id(),
+        session_id,
+        sequence: 0, // taken by the statement; the audit entry gets it there too
+        event_type: event.event_type,
+        event_data: event.event_data,
+        error: event.error,
+        metadata: event.metadata,
+        created_at: now,
+    };
+    let changes = audit::changes(None, Some(&model));
+    let mut sql = Sql::new(
+        "WITH s AS (UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ",
+    );
+    sql.bind(now).push(" WHERE id = ").bind(session_id).push(" AND id IN ");
+    Owned::Sessions.push_ids_in(&mut sql, cx.scope(), &[session_id]);
+    sql.push(" RETURNING id, last_event_sequence), e AS (INSERT INTO session_events (id, session_id, sequence, ");
+    sql.push("event_type, event_data, error, metadata, created_at) SELECT ").bind(model.id);
+    sql.push(", s.id, s.last_event_sequence, ").bind(model.event_type.clone()).push(", ");
+    sql.bind(model.event_data.clone()).push(", ").bind(model.error.clone()).push(", ");
+    sql.bind(model.metadata.clone()).push(", ").bind(now).push(" FROM s RETURNING *), a AS (");
+    let changes = |sql: &mut Sql| {
+        sql.push("jsonb_set(CAST(").bind(changes).push(" AS jsonb), '{sequence,new}', to_jsonb(e.sequence))");
+    };
+    audit::push_insert_select(&mut sql, cx.request, ENTITY, "e.id", changes, "e");
+    sql.push(") SELECT * FROM e");
+    let row =
+        cx.db.query_one_raw(sql.build(backend)).await?.ok_or(ApiError::NotFound { entity: "documentation session" })?;
+    Ok(<session_event::Model as sea_orm::FromQueryResult>::from_query_result(&row, "")?)
 }
 
 /// Up to `limit` events of a session with `sequence > after`, in order.

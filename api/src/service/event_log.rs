@@ -10,8 +10,9 @@
 //! events by transaction, and all events of one transaction together. On SQLite, which has one writer,
 //! the position alone is commit order (`txid` is 0).
 //!
-//! **Wake-up.** On PostgreSQL the insert also sends `pg_notify('docket_log', <organization>)`, delivered
-//! to every process at commit; on SQLite the unit of work wakes the local feed after commit.
+//! **Wake-up.** After commit the unit of work wakes the local feed and, on PostgreSQL, has the process's
+//! notifier send `pg_notify('docket_log', <organization>)` to the others (coalesced, outside the
+//! writer's transaction: `crate::events`).
 
 use std::time::Duration;
 
@@ -202,9 +203,6 @@ pub async fn append(
             sql.push(" ON CONFLICT (organization_id, source, idempotency_key) DO NOTHING");
         }
         sql.push(" RETURNING *");
-        if postgres {
-            sql.push(", pg_notify(").bind(NOTIFY_CHANNEL).push(", organization_id::text)");
-        }
         for row in txn.query_all_raw(sql.build(backend)).await? {
             written.push(event::Model::from_query_result(&row, "")?);
         }

@@ -93,10 +93,10 @@ impl<'a> Tx<'a> {
         }
         self.txn.commit().await?;
         for session in &self.wake {
-            self.cx.bus.wake(*session);
+            self.cx.bus.committed(*session, 0);
         }
         if self.wake_log {
-            self.cx.bus.wake_log(self.cx.request.viewer.organization_id);
+            self.cx.bus.committed_log(self.cx.request.viewer.organization_id);
         }
         Ok(())
     }
