@@ -35,6 +35,22 @@ impl Gql {
         Ok(body["data"].take())
     }
 
+    /// Runs `query` with `variables` as a load generator does: the answer is read whole but not parsed
+    /// (parsing a 400 KiB answer costs the client as much CPU as the server spends on it, on the same
+    /// cores); a status other than 200, or an answer with errors, is an error. Returns its size.
+    pub async fn run(&self, query: &str, variables: &Value) -> anyhow::Result<usize> {
+        let response =
+            self.http.post(&self.url).json(&json!({ "query": query, "variables": variables })).send().await?;
+        let status = response.status();
+        let body = response.bytes().await?;
+        // The server writes `errors` after `data`, as its first error's first key: `"errors":[{"message"`.
+        let errors = memchr_find(&body, br#""errors":[{"message""#);
+        if !status.is_success() || errors.is_some() || !body.starts_with(b"{\"data\":") {
+            bail!("HTTP {status}: {}", String::from_utf8_lossy(&body[..body.len().min(500)]));
+        }
+        Ok(body.len())
+    }
+
     /// A worker's turn: claims the next todo of `session` (with a lease of `lease_seconds`, or the
     /// server's default) and completes it with the claim's lease token. `false` when none was ready.
     pub async fn claim_and_complete(&self, session: &str, lease_seconds: Option<i32>) -> anyhow::Result<bool> {
@@ -53,4 +69,9 @@ impl Gql {
         .await?;
         Ok(true)
     }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn memchr_find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }

@@ -61,7 +61,7 @@ pub async fn through_graphql(args: &Args, server: &Server, client: &Gql, data: &
     let mut row = closed_loop(args.duration(), args.concurrency, Statements::Server(server), move |_, _| {
         let (client, variables) = (client.clone(), full.clone());
         async move {
-            client.data(QUERY, variables).await?;
+            client.run(QUERY, &variables).await?;
             Ok(true)
         }
     })

@@ -19,7 +19,7 @@ pub async fn through_graphql(args: &Args, server: &Server, client: &Gql) -> anyh
     closed_loop(args.duration(), args.concurrency, Statements::Server(server), move |_, _| {
         let client = client.clone();
         async move {
-            client.data(QUERY, json!({})).await?;
+            client.run(QUERY, &json!({})).await?;
             Ok(true)
         }
     })
