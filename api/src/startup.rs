@@ -81,8 +81,17 @@ impl Application {
             tracing::info!(allow_anonymous, "every request needs a bearer token (anonymous access is off)");
         }
         let sealer = Arc::new(Sealer::new(config.secrets_key.as_ref().map(|k| k.0.as_str()))?);
-        let state =
-            AppState { db, bus, config: Arc::new(config), statements, shutdown: shutdown_rx, websockets, auth, sealer };
+        let state = AppState {
+            db,
+            bus,
+            config: Arc::new(config),
+            statements,
+            shutdown: shutdown_rx,
+            websockets,
+            auth,
+            sealer,
+            leaf_pages: Arc::default(),
+        };
         let listener = TcpListener::bind(state.config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", state.config.listen))?;

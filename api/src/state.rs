@@ -30,6 +30,8 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// Seals and opens stored secrets.
     pub sealer: Arc<Sealer>,
+    /// Connections answered in one pass (`graphql::connection::PlainFields`), for `/metrics`.
+    pub leaf_pages: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl AppState {

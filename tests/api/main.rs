@@ -18,6 +18,7 @@ mod hostile;
 mod http;
 mod import;
 mod isolation;
+mod leaf_pages;
 mod migrations;
 mod organizations;
 mod retention;

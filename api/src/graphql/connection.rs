@@ -1,9 +1,13 @@
 //! Relay connections (<https://relay.dev/graphql/connections.htm>): opaque cursors, page arguments,
 //! and the `totalCount` field, computed only when selected.
 
+use std::borrow::Cow;
+
 use async_graphql::{
-    Context, OutputType, SimpleObject,
+    Context, ContextSelectionSet, OutputType, Positioned, ServerResult, SimpleObject, Value,
     connection::{Connection, Edge, EmptyFields},
+    parser::types::Field,
+    registry::Registry,
 };
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
@@ -21,8 +25,58 @@ pub struct ConnectionTotal {
     pub total_count: i64,
 }
 
-/// A Relay connection of `T`, named `{T}Connection` with `{T}Edge` edges.
-pub type Conn<T> = Connection<String, T, ConnectionTotal, EmptyFields>;
+mod leaf;
+
+pub use leaf::{PlainFields, json, optional, optional_text, scalar, text};
+
+/// async-graphql's connection of `T`, named `{T}Connection` with `{T}Edge` edges.
+pub type Inner<T> = Connection<String, T, ConnectionTotal, EmptyFields>;
+
+/// A Relay connection of `T`: async-graphql's (the same type in the schema), answered in one pass when
+/// its nodes select only plain fields ([`leaf`]), else field by field as async-graphql does.
+pub struct Conn<T: OutputType>(pub Inner<T>);
+
+impl<T: OutputType> Conn<T> {
+    /// An empty connection with these page flags and total.
+    pub fn new(has_previous_page: bool, has_next_page: bool, total: ConnectionTotal) -> Self {
+        Self(Connection::with_additional_fields(has_previous_page, has_next_page, total))
+    }
+}
+
+impl<T: OutputType> std::ops::Deref for Conn<T> {
+    type Target = Inner<T>;
+    fn deref(&self) -> &Inner<T> {
+        &self.0
+    }
+}
+
+impl<T: OutputType> std::ops::DerefMut for Conn<T> {
+    fn deref_mut(&mut self) -> &mut Inner<T> {
+        &mut self.0
+    }
+}
+
+impl<T: OutputType + PlainFields> OutputType for Conn<T> {
+    fn type_name() -> Cow<'static, str> {
+        Inner::<T>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Inner::<T>::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
+        match leaf::answer(&self.0, ctx) {
+            Some(value) => {
+                if let Some(state) = ctx.data_opt::<crate::state::AppState>() {
+                    state.leaf_pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(value)
+            }
+            None => OutputType::resolve(&self.0, ctx, field).await,
+        }
+    }
+}
 
 /// Encodes a cursor: opaque to clients, stable across requests.
 pub fn encode_cursor(key: &CursorKey) -> String {
@@ -64,11 +118,8 @@ pub fn wants_total(ctx: &Context<'_>) -> bool {
 
 /// Turns a page of rows into a connection of `T`.
 pub fn connection<M: Listed, T: OutputType>(page: Page<M>, total: Option<i64>, node: impl Fn(M) -> T) -> Conn<T> {
-    let mut conn = Connection::with_additional_fields(
-        page.has_previous_page,
-        page.has_next_page,
-        ConnectionTotal { total_count: total.unwrap_or(0) },
-    );
+    let mut conn =
+        Conn::new(page.has_previous_page, page.has_next_page, ConnectionTotal { total_count: total.unwrap_or(0) });
     conn.edges.extend(page.items.into_iter().map(|row| Edge::new(encode_cursor(&row.cursor_key()), node(row))));
     conn
 }

@@ -61,11 +61,15 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
          docket_event_subscribers {}\n\
          # HELP docket_websockets Open websocket connections.\n\
          # TYPE docket_websockets gauge\n\
-         docket_websockets {}\n",
+         docket_websockets {}\n\
+         # HELP docket_graphql_leaf_pages_total Connections answered in one pass (their nodes select only plain fields).\n\
+         # TYPE docket_graphql_leaf_pages_total counter\n\
+         docket_graphql_leaf_pages_total {}\n",
         state.statements.get(),
         bus.feeds,
         bus.subscribers,
         *state.websockets.borrow(),
+        state.leaf_pages.load(std::sync::atomic::Ordering::Relaxed),
     );
     if let Some(bytes) = resident_memory_bytes() {
         body.push_str(&format!(

@@ -54,11 +54,7 @@ impl EventQuery {
         let total =
             if wants_total(ctx) { Some(service::event_log::count(cx.db, cx.scope(), &filter).await?) } else { None };
         ahead_of_nodes::<Event>(ctx, &events).await?;
-        let mut conn = Conn::with_additional_fields(
-            after.is_some(),
-            has_next,
-            ConnectionTotal { total_count: total.unwrap_or(0) },
-        );
+        let mut conn = Conn::new(after.is_some(), has_next, ConnectionTotal { total_count: total.unwrap_or(0) });
         conn.edges.extend(events.into_iter().map(|e| Edge::new(EventCursor::of(&e).encode(), Event(e))));
         Ok(conn)
     }

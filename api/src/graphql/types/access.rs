@@ -153,6 +153,9 @@ impl Organization {
 /// The GraphQL object of a membership (described on its `impl`).
 pub struct Member(pub MemberRow);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for Member {}
+
 /// A member of the organization: a user and their role.
 #[Object]
 impl Member {
@@ -172,6 +175,9 @@ impl Member {
 
 /// The GraphQL object of an API key (described on its `impl`).
 pub struct ApiKey(pub KeyListing);
+
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for ApiKey {}
 
 /// An API key: a bearer token of the organization, a person's or a service's. Its token is shown
 /// once, by `createApiKey`, and never stored.

@@ -23,6 +23,9 @@ pub enum AuditAction {
 /// The GraphQL object of an audit row (described on its `impl`).
 pub struct AuditEntry(pub audit_log::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for AuditEntry {}
+
 /// One write through the API: what changed, who changed it, through which request.
 #[Object]
 impl AuditEntry {

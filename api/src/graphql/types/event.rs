@@ -6,12 +6,30 @@ use entity::session_event;
 use serde_json::Value;
 
 use crate::graphql::{
+    connection::{PlainFields, json, optional_text, scalar, text},
     prefetch::{Level, Prefetch},
     to_id,
 };
 
 /// The GraphQL object of a event row (described on its `impl`).
 pub struct SessionEvent(pub session_event::Model);
+
+impl PlainFields for SessionEvent {
+    fn plain(&self, name: &str) -> Option<async_graphql::Value> {
+        let m = &self.0;
+        Some(match name {
+            "id" => scalar(to_id(m.id)),
+            "sessionId" => scalar(to_id(m.session_id)),
+            "sequence" => scalar(m.sequence),
+            "eventType" => text(&m.event_type),
+            "eventData" => json(&m.event_data),
+            "error" => optional_text(m.error.as_deref()),
+            "metadata" => json(&m.metadata),
+            "createdAt" => scalar(m.created_at),
+            _ => return None,
+        })
+    }
+}
 
 impl Prefetch for SessionEvent {
     type Row = session_event::Model;

@@ -13,6 +13,9 @@ use crate::{
 /// The GraphQL object of a registered event type (described on its `impl`).
 pub struct EventType(pub event_type::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for EventType {}
+
 /// A registered event type: the JSON Schema its payloads must match (checked by `recordEvent`) and
 /// how long its events are kept.
 #[Object]

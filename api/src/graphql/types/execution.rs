@@ -34,6 +34,9 @@ pub enum ExecutionStatus {
 /// The GraphQL object of an execution row (described on its `impl`).
 pub struct TaskExecution(pub task_execution::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for TaskExecution {}
+
 impl Prefetch for TaskExecution {
     type Row = task_execution::Model;
     /// Executions relate to nothing further (their task is `taskId`).

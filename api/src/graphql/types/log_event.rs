@@ -36,6 +36,9 @@ pub enum EventSeverity {
 /// The GraphQL object of an event of the log (described on its `impl`).
 pub struct Event(pub event::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for Event {}
+
 impl Prefetch for Event {
     type Row = event::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {

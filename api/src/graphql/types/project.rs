@@ -32,6 +32,9 @@ use crate::{
 /// The GraphQL object of a project row (described on its `impl`).
 pub struct Project(pub project::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for Project {}
+
 /// A code base whose work Docket tracks: its tasks, their dependencies and history.
 #[Object]
 impl Project {

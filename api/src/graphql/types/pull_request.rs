@@ -49,6 +49,9 @@ pub enum ValidationStatus {
 /// The GraphQL object of a pull request row (described on its `impl`).
 pub struct PullRequest(pub pull_request::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for PullRequest {}
+
 /// A pull request of a project, the tasks it carries, and its validation.
 #[Object]
 impl PullRequest {

@@ -44,6 +44,9 @@ impl SessionStatus {
 /// The GraphQL object of a session row (described on its `impl`).
 pub struct DocumentationSession(pub documentation_session::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for DocumentationSession {}
+
 /// One run of documenting a module: a set of files (each a todo) and an append-only event stream.
 #[Object]
 impl DocumentationSession {

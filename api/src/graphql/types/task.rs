@@ -73,6 +73,9 @@ pub enum DependencyKind {
 /// The GraphQL object of a task row (described on its `impl`).
 pub struct Task(pub task::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for Task {}
+
 /// A unit of work in a project; a task with a parent is a subtask. Imported Task Master tasks keep
 /// their id (`externalId`) and tag.
 #[Object]

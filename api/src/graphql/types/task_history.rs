@@ -19,6 +19,9 @@ impl Prefetch for TaskStateTransition {
 /// The GraphQL object of a transition row (described on its `impl`).
 pub struct TaskStateTransition(pub task_state_transition::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for TaskStateTransition {}
+
 /// One status change of a task.
 #[Object]
 impl TaskStateTransition {

@@ -9,7 +9,7 @@ use super::DocumentationSession;
 use crate::{
     error::ApiError,
     graphql::{
-        connection::{Conn, page_args},
+        connection::{Conn, PlainFields, json, optional, optional_text, page_args, scalar, text},
         loaders::DependenciesOfTodo,
         prefetch::{Level, Prefetch},
         relations::{by_id, child_connection},
@@ -43,6 +43,30 @@ impl TodoStatus {
 
 /// The GraphQL object of a todo row (described on its `impl`).
 pub struct SessionTodo(pub session_todo::Model);
+
+impl PlainFields for SessionTodo {
+    fn plain(&self, name: &str) -> Option<async_graphql::Value> {
+        let m = &self.0;
+        Some(match name {
+            "id" => scalar(to_id(m.id)),
+            "sessionId" => scalar(to_id(m.session_id)),
+            "filePath" => text(&m.file_path),
+            "priority" => scalar(m.priority),
+            "status" => async_graphql::resolver_utils::enum_value(TodoStatus::from(m.status)),
+            "attempts" => scalar(m.attempts),
+            "maxAttempts" => scalar(m.max_attempts),
+            "error" => optional_text(m.error.as_deref()),
+            "metadata" => json(&m.metadata),
+            "leaseExpiresAt" => optional(m.lease_expires_at),
+            "claimedBy" => optional_text(m.claimed_by.as_deref()),
+            "startedAt" => optional(m.started_at),
+            "completedAt" => optional(m.completed_at),
+            "createdAt" => scalar(m.created_at),
+            "updatedAt" => scalar(m.updated_at),
+            _ => return None,
+        })
+    }
+}
 
 /// One file to document within a session, claimed and worked by one worker at a time.
 #[Object]

@@ -21,6 +21,9 @@ use crate::{
 /// The GraphQL object of a webhook (described on its `impl`).
 pub struct Webhook(pub webhook::Model);
 
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for Webhook {}
+
 impl Prefetch for Webhook {
     type Row = webhook::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
@@ -110,6 +113,9 @@ pub enum WebhookDeliveryOutcome {
 
 /// The GraphQL object of one delivery attempt (described on its `impl`).
 pub struct WebhookDelivery(pub webhook_delivery::Model);
+
+/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
+impl crate::graphql::connection::PlainFields for WebhookDelivery {}
 
 impl Prefetch for WebhookDelivery {
     type Row = webhook_delivery::Model;

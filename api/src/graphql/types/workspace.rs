@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{DocumentationSession, Project, SessionStatus};
 use crate::{
     graphql::{
-        connection::{Conn, page_args},
+        connection::{Conn, PlainFields, json, optional, page_args, scalar, text},
         loaders::SessionsOfWorkspace,
         prefetch::{Level, Prefetch},
         relations::{by_id, child_connection},
@@ -19,6 +19,22 @@ use crate::{
 
 /// The GraphQL object of a workspace row (described on its `impl`).
 pub struct Workspace(pub workspace::Model);
+
+impl PlainFields for Workspace {
+    fn plain(&self, name: &str) -> Option<async_graphql::Value> {
+        let m = &self.0;
+        Some(match name {
+            "id" => scalar(to_id(m.id)),
+            "name" => text(&m.name),
+            "path" => text(&m.path),
+            "config" => json(&m.config),
+            "projectId" => optional(m.project_id.map(to_id)),
+            "createdAt" => scalar(m.created_at),
+            "updatedAt" => scalar(m.updated_at),
+            _ => return None,
+        })
+    }
+}
 
 /// A source tree that documentation sessions work on, identified by its unique `path`.
 #[Object]
