@@ -2,7 +2,7 @@
 //!
 //! Resolvers parse input, call one service function and convert the result; relations go through
 //! [`relations`], which takes rows loaded ahead for a whole level ([`prefetch`]) or, outside a
-//! loaded-ahead tree, the DataLoaders of [`loaders`]: a nested query costs one statement per level.
+//! loaded-ahead tree, the batch loaders of [`loaders`]: a nested query costs one statement per level.
 
 pub mod connection;
 pub mod errors;

@@ -19,7 +19,8 @@ use axum::{
 
 use crate::{graphql::AppSchema, state::AppState};
 
-/// Header a client may use to name itself in the audit trail until authentication exists.
+/// Header a client may use to say whom it acts for: recorded in the audit trail as `onBehalfOf` beside
+/// the authenticated principal, never trusted as one.
 pub const ACTOR_HEADER: &str = "x-docket-actor";
 /// Header carrying the request id: the client's, or one generated for the request.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

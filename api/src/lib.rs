@@ -1,8 +1,10 @@
 //! Docket's API: the GraphQL schema and its resolvers, the services that own every rule and query,
 //! the event bus, and the HTTP/websocket server.
 //!
-//! A request travels router → async-graphql schema → resolver → (DataLoader →) service → SeaORM →
-//! SQLite or PostgreSQL; writes that append events wake the event bus after commit.
+//! A request travels router → async-graphql schema → resolver → service → SeaORM → SQLite or
+//! PostgreSQL; a nested query loads each level of rows at once ahead of its resolvers
+//! (`graphql::prefetch`). A write runs in one unit of work (`service::Tx`) and wakes the event bus
+//! after commit. `docs/architecture.md` draws the whole.
 
 pub mod cli;
 pub mod config;

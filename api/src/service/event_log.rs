@@ -1,5 +1,5 @@
 //! The organization's event log: everything that happens, stored in the writer's transaction and
-//! read in commit order, without gaps, by lists, subscriptions and (later) webhooks.
+//! read in commit order, without gaps, by lists, subscriptions and outbound webhooks.
 //!
 //! **Order.** Each event has a position (a sequence: taking one never waits for another writer) and,
 //! on PostgreSQL, the id of the transaction that wrote it (`pg_current_xact_id()`). Readers walk

@@ -121,13 +121,3 @@ pub async fn row<M: FromQueryResult>(
 ) -> ApiResult<Option<M>> {
     Ok(rows(db, scope, table, &[id]).await?.into_iter().next())
 }
-
-/// The organization of a row of `table`, whatever it is (background work that spans organizations,
-/// such as the expiry sweep, learns each row's tenant this way).
-pub async fn organization_of(db: &impl ConnectionTrait, table: Owned, id: Uuid) -> ApiResult<Option<Uuid>> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(table.organization()).push(" AS organization_id FROM ").push(table.from());
-    sql.push(" WHERE x.id = ").bind(id);
-    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
-    Ok(row.map(|r| r.try_get::<Uuid>("", "organization_id")).transpose()?)
-}

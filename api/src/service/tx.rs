@@ -44,11 +44,6 @@ impl<'a> Tx<'a> {
         self.cx.request
     }
 
-    /// The service context the unit of work was opened in.
-    pub fn cx(&self) -> Ctx<'a> {
-        self.cx
-    }
-
     /// Audits the creation (`old` absent), change or deletion (`new` absent) of a record; a change
     /// that changed nothing writes nothing.
     pub async fn audit<T: Serialize>(

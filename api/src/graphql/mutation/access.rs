@@ -7,9 +7,10 @@ use crate::{
     graphql::{
         parse_id, service_ctx,
         types::access::{
-            AddMemberInput, ApiKey, CreateApiKeyInput, CreateApiKeyPayload, CreateUserInput, Member, MemberPayload,
-            Organization, RemoveMemberInput, RemoveMemberPayload, RevokeApiKeyInput, RevokeApiKeyPayload,
-            UpdateMemberRoleInput, UpdateOrganizationInput, UpdateOrganizationPayload,
+            AddMemberInput, AddMemberPayload, ApiKey, CreateApiKeyInput, CreateApiKeyPayload, CreateUserInput,
+            CreateUserPayload, Member, Organization, RemoveMemberInput, RemoveMemberPayload, RevokeApiKeyInput,
+            RevokeApiKeyPayload, UpdateMemberRoleInput, UpdateMemberRolePayload, UpdateOrganizationInput,
+            UpdateOrganizationPayload,
         },
     },
     service::{
@@ -53,17 +54,17 @@ impl AccessMutation {
     /// Creates a user and makes them a member of the caller's organization. Admin and up.
     /// Errors: `FORBIDDEN` (below admin, or a role above the caller's), `BAD_USER_INPUT` (email,
     /// name), `CONFLICT` (a user with this email exists: use `addMember`).
-    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> async_graphql::Result<MemberPayload> {
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> async_graphql::Result<CreateUserPayload> {
         let role = input.role.map_or(Role::Member, Into::into);
         let created = member::create_user(service_ctx(ctx)?, &input.email, &input.name, role).await?;
-        Ok(MemberPayload { member: Member(created) })
+        Ok(CreateUserPayload { member: Member(created) })
     }
 
     /// Adds an existing user (by email) to the caller's organization. Admin and up.
     /// Errors: `FORBIDDEN`, `NOT_FOUND` (no such user), `CONFLICT` (already a member).
-    async fn add_member(&self, ctx: &Context<'_>, input: AddMemberInput) -> async_graphql::Result<MemberPayload> {
+    async fn add_member(&self, ctx: &Context<'_>, input: AddMemberInput) -> async_graphql::Result<AddMemberPayload> {
         let role = input.role.map_or(Role::Member, Into::into);
-        Ok(MemberPayload { member: Member(member::add(service_ctx(ctx)?, &input.email, role).await?) })
+        Ok(AddMemberPayload { member: Member(member::add(service_ctx(ctx)?, &input.email, role).await?) })
     }
 
     /// Changes a member's role. Admin and up; nobody grants a role above their own or changes a
@@ -72,10 +73,10 @@ impl AccessMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateMemberRoleInput,
-    ) -> async_graphql::Result<MemberPayload> {
+    ) -> async_graphql::Result<UpdateMemberRolePayload> {
         let user_id = parse_id("userId", &input.user_id)?;
         let updated = member::update_role(service_ctx(ctx)?, user_id, input.role.into()).await?;
-        Ok(MemberPayload { member: Member(updated) })
+        Ok(UpdateMemberRolePayload { member: Member(updated) })
     }
 
     /// Removes a member from the caller's organization; their personal keys stop working there.

@@ -5,7 +5,10 @@ use async_graphql::{Context, Object};
 use crate::{
     graphql::{
         parse_id, service_ctx,
-        types::execution::{FinishTaskExecutionInput, StartTaskExecutionInput, TaskExecution, TaskExecutionPayload},
+        types::execution::{
+            FinishTaskExecutionInput, FinishTaskExecutionPayload, StartTaskExecutionInput, StartTaskExecutionPayload,
+            TaskExecution,
+        },
     },
     service::execution::{self, Outcome},
 };
@@ -22,11 +25,11 @@ impl ExecutionMutation {
         &self,
         ctx: &Context<'_>,
         input: StartTaskExecutionInput,
-    ) -> async_graphql::Result<TaskExecutionPayload> {
+    ) -> async_graphql::Result<StartTaskExecutionPayload> {
         let task_id = parse_id("taskId", &input.task_id)?;
         let started =
             execution::start(service_ctx(ctx)?, task_id, input.agent, input.input_context.map(|j| j.0)).await?;
-        Ok(TaskExecutionPayload { execution: TaskExecution(started) })
+        Ok(StartTaskExecutionPayload { execution: TaskExecution(started) })
     }
 
     /// Records how a running execution ended; its duration is the time since it started.
@@ -35,7 +38,7 @@ impl ExecutionMutation {
         &self,
         ctx: &Context<'_>,
         input: FinishTaskExecutionInput,
-    ) -> async_graphql::Result<TaskExecutionPayload> {
+    ) -> async_graphql::Result<FinishTaskExecutionPayload> {
         let id = parse_id("id", &input.id)?;
         let outcome = Outcome {
             status: input.status.map(Into::into),
@@ -47,6 +50,8 @@ impl ExecutionMutation {
             output_tokens: input.output_tokens,
             cost_usd: input.cost_usd,
         };
-        Ok(TaskExecutionPayload { execution: TaskExecution(execution::finish(service_ctx(ctx)?, id, outcome).await?) })
+        Ok(FinishTaskExecutionPayload {
+            execution: TaskExecution(execution::finish(service_ctx(ctx)?, id, outcome).await?),
+        })
     }
 }

@@ -9,7 +9,8 @@ use crate::{
         service_ctx,
         types::{
             event_type::{
-                CreateEventTypeInput, DeleteEventTypeInput, EventType, EventTypePayload, UpdateEventTypeInput,
+                CreateEventTypeInput, CreateEventTypePayload, DeleteEventTypeInput, DeleteEventTypePayload, EventType,
+                UpdateEventTypeInput, UpdateEventTypePayload,
             },
             log_event::{Event, RecordEventInput, RecordEventPayload},
         },
@@ -77,9 +78,9 @@ impl LogMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateEventTypeInput,
-    ) -> async_graphql::Result<EventTypePayload> {
+    ) -> async_graphql::Result<CreateEventTypePayload> {
         let created = event_type::create(service_ctx(ctx)?, input.into()).await?;
-        Ok(EventTypePayload { event_type: EventType(created) })
+        Ok(CreateEventTypePayload { event_type: EventType(created) })
     }
 
     /// Changes an event type (admin role). Errors: as `createEventType`, and `NOT_FOUND`.
@@ -87,10 +88,10 @@ impl LogMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateEventTypeInput,
-    ) -> async_graphql::Result<EventTypePayload> {
+    ) -> async_graphql::Result<UpdateEventTypePayload> {
         let id = parse_id("id", &input.id)?;
         let updated = event_type::update(service_ctx(ctx)?, id, input.fields()).await?;
-        Ok(EventTypePayload { event_type: EventType(updated) })
+        Ok(UpdateEventTypePayload { event_type: EventType(updated) })
     }
 
     /// Removes an event type (admin role); its events stay. Errors: `NOT_FOUND`, `FORBIDDEN`.
@@ -98,9 +99,9 @@ impl LogMutation {
         &self,
         ctx: &Context<'_>,
         input: DeleteEventTypeInput,
-    ) -> async_graphql::Result<EventTypePayload> {
+    ) -> async_graphql::Result<DeleteEventTypePayload> {
         let id = parse_id("id", &input.id)?;
         let deleted = event_type::delete(service_ctx(ctx)?, id).await?;
-        Ok(EventTypePayload { event_type: EventType(deleted) })
+        Ok(DeleteEventTypePayload { event_type: EventType(deleted) })
     }
 }

@@ -8,7 +8,8 @@ use crate::{
         types::{
             Project,
             project::{
-                CreateProjectInput, DeleteProjectInput, DeleteProjectPayload, ProjectPayload, UpdateProjectInput,
+                CreateProjectInput, CreateProjectPayload, DeleteProjectInput, DeleteProjectPayload, UpdateProjectInput,
+                UpdateProjectPayload,
             },
         },
     },
@@ -26,7 +27,7 @@ impl ProjectMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateProjectInput,
-    ) -> async_graphql::Result<ProjectPayload> {
+    ) -> async_graphql::Result<CreateProjectPayload> {
         let fields = ProjectFields {
             name: Some(input.name),
             description: input.description,
@@ -35,7 +36,7 @@ impl ProjectMutation {
             default_branch: input.default_branch,
             settings: input.settings.map(|j| j.0),
         };
-        Ok(ProjectPayload { project: Project(project::create(service_ctx(ctx)?, fields).await?) })
+        Ok(CreateProjectPayload { project: Project(project::create(service_ctx(ctx)?, fields).await?) })
     }
 
     /// Changes a project. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (name taken).
@@ -43,7 +44,7 @@ impl ProjectMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateProjectInput,
-    ) -> async_graphql::Result<ProjectPayload> {
+    ) -> async_graphql::Result<UpdateProjectPayload> {
         let id = parse_id("id", &input.id)?;
         let fields = ProjectFields {
             name: input.name,
@@ -53,7 +54,7 @@ impl ProjectMutation {
             default_branch: input.default_branch,
             settings: input.settings.map(|j| j.0),
         };
-        Ok(ProjectPayload { project: Project(project::update(service_ctx(ctx)?, id, fields).await?) })
+        Ok(UpdateProjectPayload { project: Project(project::update(service_ctx(ctx)?, id, fields).await?) })
     }
 
     /// Deletes a project with all its tasks; its workspaces stay, unlinked. Errors: `NOT_FOUND`.

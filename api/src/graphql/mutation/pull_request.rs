@@ -6,8 +6,9 @@ use crate::{
     graphql::{
         parse_id, service_ctx,
         types::pull_request::{
-            CreatePullRequestInput, DeletePullRequestInput, DeletePullRequestPayload, PullRequest,
-            PullRequestLinkInput, PullRequestPayload, UpdatePullRequestInput,
+            CreatePullRequestInput, CreatePullRequestPayload, DeletePullRequestInput, DeletePullRequestPayload,
+            LinkPullRequestPayload, PullRequest, PullRequestLinkInput, UnlinkPullRequestPayload,
+            UpdatePullRequestInput, UpdatePullRequestPayload,
         },
     },
     service::pull_request::{self, PullRequestFields},
@@ -24,7 +25,7 @@ impl PullRequestMutation {
         &self,
         ctx: &Context<'_>,
         input: CreatePullRequestInput,
-    ) -> async_graphql::Result<PullRequestPayload> {
+    ) -> async_graphql::Result<CreatePullRequestPayload> {
         let project_id = parse_id("projectId", &input.project_id)?;
         let fields = PullRequestFields {
             number: input.number,
@@ -34,7 +35,7 @@ impl PullRequestMutation {
             status: input.status.map(Into::into),
             validation_results: input.validation_results.map(|j| j.0),
         };
-        Ok(PullRequestPayload {
+        Ok(CreatePullRequestPayload {
             pull_request: PullRequest(pull_request::create(service_ctx(ctx)?, project_id, fields).await?),
         })
     }
@@ -44,7 +45,7 @@ impl PullRequestMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdatePullRequestInput,
-    ) -> async_graphql::Result<PullRequestPayload> {
+    ) -> async_graphql::Result<UpdatePullRequestPayload> {
         let id = parse_id("id", &input.id)?;
         let fields = PullRequestFields {
             number: input.number,
@@ -54,7 +55,9 @@ impl PullRequestMutation {
             status: input.status.map(Into::into),
             validation_results: input.validation_results.map(|j| j.0),
         };
-        Ok(PullRequestPayload { pull_request: PullRequest(pull_request::update(service_ctx(ctx)?, id, fields).await?) })
+        Ok(UpdatePullRequestPayload {
+            pull_request: PullRequest(pull_request::update(service_ctx(ctx)?, id, fields).await?),
+        })
     }
 
     /// Deletes a pull request and its task links. Errors: `NOT_FOUND`.
@@ -74,10 +77,12 @@ impl PullRequestMutation {
         &self,
         ctx: &Context<'_>,
         input: PullRequestLinkInput,
-    ) -> async_graphql::Result<PullRequestPayload> {
+    ) -> async_graphql::Result<LinkPullRequestPayload> {
         let task_id = parse_id("taskId", &input.task_id)?;
         let pr = parse_id("pullRequestId", &input.pull_request_id)?;
-        Ok(PullRequestPayload { pull_request: PullRequest(pull_request::link(service_ctx(ctx)?, task_id, pr).await?) })
+        Ok(LinkPullRequestPayload {
+            pull_request: PullRequest(pull_request::link(service_ctx(ctx)?, task_id, pr).await?),
+        })
     }
 
     /// Removes the link between a task and a pull request. Errors: `NOT_FOUND` (no such link).
@@ -85,10 +90,10 @@ impl PullRequestMutation {
         &self,
         ctx: &Context<'_>,
         input: PullRequestLinkInput,
-    ) -> async_graphql::Result<PullRequestPayload> {
+    ) -> async_graphql::Result<UnlinkPullRequestPayload> {
         let task_id = parse_id("taskId", &input.task_id)?;
         let pr = parse_id("pullRequestId", &input.pull_request_id)?;
-        Ok(PullRequestPayload {
+        Ok(UnlinkPullRequestPayload {
             pull_request: PullRequest(pull_request::unlink(service_ctx(ctx)?, task_id, pr).await?),
         })
     }

@@ -11,8 +11,9 @@ use crate::{
             audit::ImportReport,
             task::TaskStatus,
             task_input::{
-                AddTaskDependencyInput, CreateTaskInput, DeleteTaskInput, DeleteTaskPayload, RemoveTaskDependencyInput,
-                TaskPayload, UpdateTaskInput,
+                AddTaskDependencyInput, AddTaskDependencyPayload, CreateTaskInput, CreateTaskPayload, DeleteTaskInput,
+                DeleteTaskPayload, RemoveTaskDependencyInput, RemoveTaskDependencyPayload, UpdateTaskInput,
+                UpdateTaskPayload,
             },
         },
     },
@@ -30,7 +31,7 @@ pub struct TaskMutation;
 impl TaskMutation {
     /// Creates a task, or a subtask with `parentId`; records its first state and an audit entry.
     /// Errors: `NOT_FOUND` (project, parent), `BAD_USER_INPUT`, `CONFLICT` (external id taken).
-    async fn create_task(&self, ctx: &Context<'_>, input: CreateTaskInput) -> async_graphql::Result<TaskPayload> {
+    async fn create_task(&self, ctx: &Context<'_>, input: CreateTaskInput) -> async_graphql::Result<CreateTaskPayload> {
         let new = NewTask {
             project_id: parse_id("projectId", &input.project_id)?,
             parent_id: input.parent_id.map(|id| parse_id("parentId", &id)).transpose()?,
@@ -38,17 +39,17 @@ impl TaskMutation {
             tag: input.tag,
             fields: input.fields.into_fields(Some(input.title)),
         };
-        Ok(TaskPayload { task: Task(task::create(service_ctx(ctx)?, new).await?) })
+        Ok(CreateTaskPayload { task: Task(task::create(service_ctx(ctx)?, new).await?) })
     }
 
     /// Changes a task and increments its `version`. Pass the `version` you read to be told
     /// `CONFLICT` when someone changed it since. A new status is recorded in `history` with the time
     /// spent in the old one. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
-    async fn update_task(&self, ctx: &Context<'_>, input: UpdateTaskInput) -> async_graphql::Result<TaskPayload> {
+    async fn update_task(&self, ctx: &Context<'_>, input: UpdateTaskInput) -> async_graphql::Result<UpdateTaskPayload> {
         let id = parse_id("id", &input.id)?;
         let fields = input.fields.into_fields(input.title);
         let updated = task::update(service_ctx(ctx)?, id, input.version, fields, input.note).await?;
-        Ok(TaskPayload { task: Task(updated) })
+        Ok(UpdateTaskPayload { task: Task(updated) })
     }
 
     /// Moves a task to `status`, recording the transition, how long the task spent in the old status,
@@ -79,11 +80,13 @@ impl TaskMutation {
         &self,
         ctx: &Context<'_>,
         input: AddTaskDependencyInput,
-    ) -> async_graphql::Result<TaskPayload> {
+    ) -> async_graphql::Result<AddTaskDependencyPayload> {
         let task_id = parse_id("taskId", &input.task_id)?;
         let depends_on = parse_id("dependsOnId", &input.depends_on_id)?;
         let kind = input.kind.map_or(entity::task_dependency::DependencyKind::Blocks, Into::into);
-        Ok(TaskPayload { task: Task(task::add_dependency(service_ctx(ctx)?, task_id, depends_on, kind).await?) })
+        Ok(AddTaskDependencyPayload {
+            task: Task(task::add_dependency(service_ctx(ctx)?, task_id, depends_on, kind).await?),
+        })
     }
 
     /// Removes a dependency. Errors: `NOT_FOUND` (no such dependency).
@@ -91,10 +94,12 @@ impl TaskMutation {
         &self,
         ctx: &Context<'_>,
         input: RemoveTaskDependencyInput,
-    ) -> async_graphql::Result<TaskPayload> {
+    ) -> async_graphql::Result<RemoveTaskDependencyPayload> {
         let task_id = parse_id("taskId", &input.task_id)?;
         let depends_on = parse_id("dependsOnId", &input.depends_on_id)?;
-        Ok(TaskPayload { task: Task(task::remove_dependency(service_ctx(ctx)?, task_id, depends_on).await?) })
+        Ok(RemoveTaskDependencyPayload {
+            task: Task(task::remove_dependency(service_ctx(ctx)?, task_id, depends_on).await?),
+        })
     }
 
     /// Imports a Task Master `tasks.json` document (legacy or tagged) into a project, in one

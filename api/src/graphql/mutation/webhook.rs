@@ -8,8 +8,9 @@ use crate::{
         relations::ahead_of_one,
         service_ctx, to_id,
         types::webhook::{
-            CreateWebhookInput, CreateWebhookPayload, DeleteWebhookInput, RedeliverWebhookEventInput,
-            RedeliverWebhookEventPayload, UpdateWebhookInput, Webhook, WebhookPayload,
+            CreateWebhookInput, CreateWebhookPayload, DeleteWebhookInput, DeleteWebhookPayload,
+            RedeliverWebhookEventInput, RedeliverWebhookEventPayload, UpdateWebhookInput, UpdateWebhookPayload,
+            Webhook,
         },
     },
     service::webhook,
@@ -50,13 +51,13 @@ impl WebhookMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateWebhookInput,
-    ) -> async_graphql::Result<WebhookPayload> {
+    ) -> async_graphql::Result<UpdateWebhookPayload> {
         let state = ctx.data_unchecked::<AppState>();
         let (id, fields) = input.into_service()?;
         let updated =
             webhook::update(service_ctx(ctx)?, &state.sealer, state.config.allow_private_webhooks, id, fields).await?;
         ahead_of_one::<Webhook>(ctx, &updated).await?;
-        Ok(WebhookPayload { webhook: Webhook(updated) })
+        Ok(UpdateWebhookPayload { webhook: Webhook(updated) })
     }
 
     /// Deletes a webhook with its queue and delivery log (admin role). Errors: `NOT_FOUND`, `FORBIDDEN`.
@@ -64,10 +65,10 @@ impl WebhookMutation {
         &self,
         ctx: &Context<'_>,
         input: DeleteWebhookInput,
-    ) -> async_graphql::Result<WebhookPayload> {
+    ) -> async_graphql::Result<DeleteWebhookPayload> {
         let id = parse_id("id", &input.id)?;
         let deleted = webhook::delete(service_ctx(ctx)?, id).await?;
-        Ok(WebhookPayload { webhook: Webhook(deleted) })
+        Ok(DeleteWebhookPayload { webhook: Webhook(deleted) })
     }
 
     /// Queues an event for a webhook again, due now, with a fresh count of attempts (admin role):

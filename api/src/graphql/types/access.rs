@@ -294,12 +294,29 @@ pub struct RemoveMemberInput {
     pub user_id: ID,
 }
 
-/// Result of `createUser`, `addMember` and `updateMemberRole`.
-#[derive(SimpleObject)]
-pub struct MemberPayload {
-    /// The member as they are now.
-    pub member: Member,
-}
+payload!(
+    /// Result of `createUser`.
+    CreateUserPayload {
+        /// The member as they are now.
+        member: Member
+    }
+);
+
+payload!(
+    /// Result of `addMember`.
+    AddMemberPayload {
+        /// The member as they are now.
+        member: Member
+    }
+);
+
+payload!(
+    /// Result of `updateMemberRole`.
+    UpdateMemberRolePayload {
+        /// The member as they are now.
+        member: Member
+    }
+);
 
 /// Result of `removeMember`.
 #[derive(SimpleObject)]

@@ -1,6 +1,6 @@
 //! `EventType`, a registered type of the event log, and its inputs and payload.
 
-use async_graphql::{ID, InputObject, Json, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{ID, InputObject, Json, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::event_type;
 use serde_json::Value;
@@ -122,9 +122,26 @@ pub struct DeleteEventTypeInput {
     pub id: ID,
 }
 
-/// Result of `createEventType`, `updateEventType` and `deleteEventType`.
-#[derive(SimpleObject)]
-pub struct EventTypePayload {
-    /// The type (as it was, for a deletion).
-    pub event_type: EventType,
-}
+payload!(
+    /// Result of `createEventType`.
+    CreateEventTypePayload {
+        /// The type as it is now (as it was, for a deletion).
+        event_type: EventType
+    }
+);
+
+payload!(
+    /// Result of `updateEventType`.
+    UpdateEventTypePayload {
+        /// The type as it is now (as it was, for a deletion).
+        event_type: EventType
+    }
+);
+
+payload!(
+    /// Result of `deleteEventType`.
+    DeleteEventTypePayload {
+        /// The type as it is now (as it was, for a deletion).
+        event_type: EventType
+    }
+);

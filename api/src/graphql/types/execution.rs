@@ -176,9 +176,18 @@ pub struct FinishTaskExecutionInput {
     pub cost_usd: Option<f64>,
 }
 
-/// Result of `startTaskExecution` and `finishTaskExecution`.
-#[derive(SimpleObject)]
-pub struct TaskExecutionPayload {
-    /// The execution as it is now.
-    pub execution: TaskExecution,
-}
+payload!(
+    /// Result of `startTaskExecution`.
+    StartTaskExecutionPayload {
+        /// The execution as it is now.
+        execution: TaskExecution
+    }
+);
+
+payload!(
+    /// Result of `finishTaskExecution`.
+    FinishTaskExecutionPayload {
+        /// The execution as it is now.
+        execution: TaskExecution
+    }
+);

@@ -286,12 +286,21 @@ pub struct DeleteProjectInput {
     pub id: ID,
 }
 
-/// Result of `createProject` and `updateProject`.
-#[derive(SimpleObject)]
-pub struct ProjectPayload {
-    /// The project as it is now.
-    pub project: Project,
-}
+payload!(
+    /// Result of `createProject`.
+    CreateProjectPayload {
+        /// The project as it is now.
+        project: Project
+    }
+);
+
+payload!(
+    /// Result of `updateProject`.
+    UpdateProjectPayload {
+        /// The project as it is now.
+        project: Project
+    }
+);
 
 /// Result of `deleteProject`.
 #[derive(SimpleObject)]

@@ -185,12 +185,37 @@ pub struct PullRequestLinkInput {
     pub pull_request_id: ID,
 }
 
-/// Result of the pull-request mutations.
-#[derive(SimpleObject)]
-pub struct PullRequestPayload {
-    /// The pull request as it is now.
-    pub pull_request: PullRequest,
-}
+payload!(
+    /// Result of `createPullRequest`.
+    CreatePullRequestPayload {
+        /// The pull request as it is now.
+        pull_request: PullRequest
+    }
+);
+
+payload!(
+    /// Result of `updatePullRequest`.
+    UpdatePullRequestPayload {
+        /// The pull request as it is now.
+        pull_request: PullRequest
+    }
+);
+
+payload!(
+    /// Result of `linkPullRequest`.
+    LinkPullRequestPayload {
+        /// The pull request as it is now.
+        pull_request: PullRequest
+    }
+);
+
+payload!(
+    /// Result of `unlinkPullRequest`.
+    UnlinkPullRequestPayload {
+        /// The pull request as it is now.
+        pull_request: PullRequest
+    }
+);
 
 /// Result of `deletePullRequest`.
 #[derive(SimpleObject)]

@@ -117,12 +117,37 @@ pub struct RemoveTaskDependencyInput {
     pub depends_on_id: ID,
 }
 
-/// Result of the task mutations that return the task.
-#[derive(SimpleObject)]
-pub struct TaskPayload {
-    /// The task as it is now.
-    pub task: Task,
-}
+payload!(
+    /// Result of `createTask`.
+    CreateTaskPayload {
+        /// The task as it is now.
+        task: Task
+    }
+);
+
+payload!(
+    /// Result of `updateTask`.
+    UpdateTaskPayload {
+        /// The task as it is now.
+        task: Task
+    }
+);
+
+payload!(
+    /// Result of `addTaskDependency`.
+    AddTaskDependencyPayload {
+        /// The task as it is now.
+        task: Task
+    }
+);
+
+payload!(
+    /// Result of `removeTaskDependency`.
+    RemoveTaskDependencyPayload {
+        /// The task as it is now.
+        task: Task
+    }
+);
 
 /// Result of `deleteTask`.
 #[derive(SimpleObject)]

@@ -271,12 +271,21 @@ pub struct CreateWebhookPayload {
     pub secret: Option<String>,
 }
 
-/// Result of `updateWebhook` and `deleteWebhook`.
-#[derive(SimpleObject)]
-pub struct WebhookPayload {
-    /// The webhook (as it was, for a deletion).
-    pub webhook: Webhook,
-}
+payload!(
+    /// Result of `updateWebhook`.
+    UpdateWebhookPayload {
+        /// The webhook as it is now (as it was, for a deletion).
+        webhook: Webhook
+    }
+);
+
+payload!(
+    /// Result of `deleteWebhook`.
+    DeleteWebhookPayload {
+        /// The webhook as it is now (as it was, for a deletion).
+        webhook: Webhook
+    }
+);
 
 /// Result of `redeliverWebhookEvent`.
 #[derive(SimpleObject)]
