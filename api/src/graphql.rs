@@ -34,6 +34,7 @@ pub struct Query(
     query::WorkQuery,
     query::EventQuery,
     query::WebhookQuery,
+    query::NodeQuery,
 );
 
 /// The root mutation type.

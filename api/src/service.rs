@@ -20,6 +20,7 @@ pub mod organization;
 pub mod page;
 pub mod project;
 pub mod pull_request;
+pub mod resource;
 pub mod retention;
 pub mod sealed;
 pub mod session;
@@ -36,7 +37,8 @@ pub mod workspace;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use uuid::Uuid;
 
-pub use tx::Tx;
+pub use resource::Resource;
+pub use tx::{Recorded, Tx};
 pub use viewer::{Role, Scope, Viewer};
 
 use crate::{error::ApiResult, events::EventBus};

@@ -63,6 +63,10 @@ pub struct Model {
     pub workspace_id: Option<Uuid>,
     /// The documentation session it concerns.
     pub session_id: Option<Uuid>,
+    /// The kind of record it is about (`workspace`, `todo`, `webhook`, ...), for Docket's own events.
+    pub subject_type: Option<String>,
+    /// The id of the record it is about.
+    pub subject_id: Option<Uuid>,
     /// Where it comes from: `docket`, `agent`, `github`, or a client-chosen name.
     pub source: String,
     /// What happened, e.g. `task.transitioned`.

@@ -13,7 +13,7 @@ pub struct Model {
     pub session_id: Uuid,
     /// Position in the session's stream: 1, 2, 3, ... without gaps.
     pub sequence: i64,
-    /// Kind of event, at most 100 characters (`todo_claimed`, `session_expired`, or a client's own).
+    /// Kind of event, at most 100 characters (`todo.claimed`, `session.expired`, or a client's own).
     pub event_type: String,
     /// Payload object.
     pub event_data: Json,

@@ -28,6 +28,7 @@ mod m20261125_000016_create_event_log;
 mod m20261125_000017_create_inbound_hook_secrets;
 mod m20261125_000018_create_event_log_horizons;
 mod m20261125_000019_create_webhooks;
+mod m20261203_000020_event_subjects_and_names;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000017_create_inbound_hook_secrets::Migration),
             Box::new(m20261125_000018_create_event_log_horizons::Migration),
             Box::new(m20261125_000019_create_webhooks::Migration),
+            Box::new(m20261203_000020_event_subjects_and_names::Migration),
         ]
     }
 }

@@ -120,7 +120,7 @@ async fn without_anonymous_access_every_request_needs_a_valid_token() {
     let client = app.with_token(&token);
     let (session, _) = client.start_session(&["a.rs"]).await;
     let mut events = client.subscribe_events(Protocol::TransportWs, &session, Some(0)).await;
-    assert_eq!(events.next_event().await.1, "session_started");
+    assert_eq!(events.next_event().await.1, "session.started");
 }
 
 #[tokio::test]

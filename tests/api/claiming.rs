@@ -72,7 +72,7 @@ async fn eight_workers_claim_two_thousand_todos_exactly_once_respecting_dependen
     loop {
         let page = app
             .data(
-                "query($id: ID!, $after: String) { documentationSession(id: $id) { events(first: 100, after: $after, eventTypes: [\"todo_claimed\", \"todo_completed\"]) {
+                "query($id: ID!, $after: String) { documentationSession(id: $id) { events(first: 100, after: $after, eventTypes: [\"todo.claimed\", \"todo.completed\"]) {
                     nodes { sequence eventType eventData } pageInfo { hasNextPage endCursor } } } }",
                 json!({ "id": session, "after": after }),
             )
@@ -91,8 +91,8 @@ async fn eight_workers_claim_two_thousand_todos_exactly_once_respecting_dependen
         after = events["pageInfo"]["endCursor"].as_str().map(str::to_owned);
     }
     for (waiting, first) in &waits_for {
-        let claimed_at = position[&(waiting.clone(), "todo_claimed".to_owned())];
-        let done_at = position[&(first.clone(), "todo_completed".to_owned())];
+        let claimed_at = position[&(waiting.clone(), "todo.claimed".to_owned())];
+        let done_at = position[&(first.clone(), "todo.completed".to_owned())];
         assert!(claimed_at > done_at, "{waiting} was claimed before {first} completed");
     }
 }

@@ -331,3 +331,71 @@ fn slow_event() -> api::service::event_log::NewEvent {
     event.source = "slow".into();
     event
 }
+
+const SUBJECTS: &str = "query($f: EventFilter) { events(filter: $f, first: 100) {
+    nodes { type source subjectType subjectId workspaceId sessionId payload } } }";
+
+#[tokio::test]
+async fn every_write_appears_in_the_log_as_resource_dot_verb_about_its_subject() {
+    let (app, _db) = spawn_app().await;
+    let workspace = app.create_workspace("/src/logged").await;
+    let (session, todos) = app.start_session_in(&workspace, &["a.rs", "b.rs"]).await;
+    app.add_dependency(&todos[1], &todos[0]).await;
+    let claimed = app.claim(&session).await;
+    app.complete(&claimed).await;
+    let user = app
+        .data(
+            "mutation { createUser(input: { email: \"logged@example.com\", name: \"L\", role: VIEWER }) { member { user { id } } } }",
+            json!({}),
+        )
+        .await["createUser"]["member"]["user"]["id"]
+        .clone();
+    app.data(
+        "mutation($u: ID!) { updateMemberRole(input: { userId: $u, role: MEMBER }) { member { role } } }",
+        json!({ "u": user }),
+    )
+    .await;
+    let key = app
+        .data("mutation { createApiKey(input: { name: \"bot\", role: VIEWER }) { apiKey { id } } }", json!({}))
+        .await["createApiKey"]["apiKey"]["id"]
+        .clone();
+    app.data("mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }", json!({ "id": key })).await;
+    app.data("mutation($id: ID!) { deleteWorkspace(input: { id: $id }) { deletedId } }", json!({ "id": workspace }))
+        .await;
+
+    let log = app.data(SUBJECTS, json!({ "f": { "source": { "in": ["docket"] } } })).await["events"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let seen: Vec<(&str, &str)> =
+        log.iter().map(|e| (e["type"].as_str().unwrap(), e["subjectId"].as_str().unwrap_or("-"))).collect();
+    let (first, second) = (claimed["id"].as_str().unwrap(), todos[1].as_str());
+    assert_eq!(
+        seen,
+        [
+            ("workspace.created", workspace.as_str()),
+            ("session.created", session.as_str()),
+            ("todo.created", todos[0].as_str()),
+            ("todo.created", second),
+            ("todo.dependency_added", second),
+            ("todo.claimed", first),
+            ("session.status_changed", session.as_str()),
+            ("todo.completed", first),
+            ("user.created", user.as_str().unwrap()),
+            ("member.added", user.as_str().unwrap()),
+            ("member.role_changed", user.as_str().unwrap()),
+            ("api_key.created", key.as_str().unwrap()),
+            ("api_key.revoked", key.as_str().unwrap()),
+            ("workspace.deleted", workspace.as_str()),
+        ]
+    );
+    for event in &log {
+        let prefix = event["type"].as_str().unwrap().split('.').next().unwrap();
+        assert_eq!(event["subjectType"], prefix, "{event}");
+    }
+    assert_eq!(log[0]["payload"]["name"], "ws /src/logged", "a creation carries the record");
+    assert_eq!((log[1]["workspaceId"].as_str(), log[1]["sessionId"].as_str()), (Some(&*workspace), Some(&*session)));
+    assert_eq!(log[5]["sessionId"], session.as_str());
+    assert_eq!(log[10]["payload"]["fields"], json!(["role"]), "an update names the changed fields");
+    assert!(log[11]["payload"].get("secretHash").is_none() && log[11]["payload"].get("secret_hash").is_none());
+}

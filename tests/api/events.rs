@@ -12,7 +12,7 @@ async fn appended_events_get_gapless_sequences_and_list_after_a_sequence() {
     for i in 0..5 {
         sequences.push(app.append_event(&session, if i % 2 == 0 { "progress" } else { "note" }).await);
     }
-    assert_eq!(sequences, [2, 3, 4, 5, 6], "session_started is 1");
+    assert_eq!(sequences, [2, 3, 4, 5, 6], "session.started is 1");
 
     let events = "query($id: ID!, $after: Int, $types: [String!], $last: Int) { documentationSession(id: $id) {
         lastEventSequence events(afterSequence: $after, eventTypes: $types, last: $last) { totalCount nodes { sequence eventType eventData } } } }";
@@ -67,19 +67,19 @@ async fn todo_and_session_state_changes_append_their_own_events() {
     assert_eq!(
         app.event_types(&session).await,
         [
-            "session_started",
-            "todo_dependency_added",
-            "session_status_changed",
-            "todo_claimed",
-            "todo_completed",
-            "todo_claimed",
-            "todo_failed",
-            "todo_skipped",
+            "session.started",
+            "todo.dependency_added",
+            "session.status_changed",
+            "todo.claimed",
+            "todo.completed",
+            "todo.claimed",
+            "todo.failed",
+            "todo.skipped",
         ]
     );
     let failed = app
         .data(
-            "query($id: ID!) { documentationSession(id: $id) { events(eventTypes: [\"todo_failed\"]) { nodes { error eventData } } } }",
+            "query($id: ID!) { documentationSession(id: $id) { events(eventTypes: [\"todo.failed\"]) { nodes { error eventData } } } }",
             json!({ "id": session }),
         )
         .await;

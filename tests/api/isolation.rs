@@ -24,13 +24,15 @@ use crate::helpers::{
 enum Expect {
     /// `null` (and, for its own owner, not).
     Null,
+    /// A list of `null`s (and, for its own owner, of none).
+    Nulls,
     /// The first error's code.
     Code(&'static str),
     /// No error: the caller's own data only.
     Own,
 }
 
-use Expect::{Code, Null, Own};
+use Expect::{Code, Null, Nulls, Own};
 
 /// (root field, its arguments, expectation). `{name}` is the target organization's value,
 /// `{own.name}` the caller's. The selection is generated from the schema.
@@ -56,6 +58,16 @@ const QUERIES: &[(&str, &str, Expect)] = &[
     ("eventTypes", "first: 100", Own),
     ("webhooks", "first: 100", Own),
     ("webhook", "id: \"{webhook}\"", Null),
+    ("node", "id: \"{workspace}\"", Null),
+    ("node", "id: \"{session}\"", Null),
+    ("node", "id: \"{todo}\"", Null),
+    ("node", "id: \"{project}\"", Null),
+    ("node", "id: \"{task}\"", Null),
+    ("node", "id: \"{execution}\"", Null),
+    ("node", "id: \"{pr}\"", Null),
+    // A single value is a list of one (GraphQL's input coercion), which the coverage check reads.
+    ("nodes", "ids: \"{workspace}\"", Nulls),
+    ("nodes", "ids: [\"{session}\", \"{todo}\", \"{project}\", \"{task}\", \"{execution}\", \"{pr}\"]", Nulls),
 ];
 
 const MUTATIONS: &[(&str, &str, Expect)] = &[
@@ -221,12 +233,21 @@ async fn no_root_field_lets_one_organization_see_or_touch_anothers_data() {
             if let Null = expect {
                 assert!(!own["data"][field].is_null(), "{field} finds nothing even for its owner: {own}");
             }
+            if let Nulls = expect {
+                let items = own["data"][field].as_array().unwrap();
+                assert!(items.iter().all(|i| !i.is_null()), "{field} misses rows even for its owner: {own}");
+            }
         }
         let foreign = alpha.owner.gql(&request, json!({})).await;
         match expect {
             Null => {
                 assert!(foreign.get("errors").is_none(), "{field}: {foreign}");
                 assert!(foreign["data"][field].is_null(), "{field} reached another organization's row: {foreign}");
+            }
+            Nulls => {
+                assert!(foreign.get("errors").is_none(), "{field}: {foreign}");
+                let items = foreign["data"][field].as_array().unwrap();
+                assert!(items.iter().all(Value::is_null), "{field} reached another organization's rows: {foreign}");
             }
             Code(code) => assert_eq!(error_code(&foreign), code, "{request}\n{foreign}"),
             Own => assert!(foreign.get("errors").is_none(), "{request}\n{foreign}"),

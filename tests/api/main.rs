@@ -20,6 +20,7 @@ mod import;
 mod isolation;
 mod leaf_pages;
 mod migrations;
+mod nodes;
 mod organizations;
 mod retention;
 mod roles;

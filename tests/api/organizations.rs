@@ -62,7 +62,7 @@ async fn a_team_sets_up_its_organization_and_keys_from_the_command_line() {
     let (session, _) = member.start_session(&["src/lib.rs"]).await;
     let mut events = member.subscribe_events(Protocol::LegacyWs, &session, None).await;
     member.append_event(&session, "doc_written").await;
-    assert_eq!(events.next_event().await.1, "session_started", "replayed from the start");
+    assert_eq!(events.next_event().await.1, "session.started", "replayed from the start");
     assert_eq!(events.next_event().await.1, "doc_written");
 
     docket(&db, &["key", "revoke", key["id"].as_str().unwrap()]);

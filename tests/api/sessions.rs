@@ -74,7 +74,7 @@ async fn session_status_follows_the_state_machine() {
         assert_eq!(error_code(&response), "BAD_USER_INPUT", "completed -> {status}");
     }
     let types = app.event_types(&session).await;
-    assert_eq!(types, ["session_started", "session_status_changed", "session_status_changed"]);
+    assert_eq!(types, ["session.started", "session.status_changed", "session.status_changed"]);
 }
 
 #[tokio::test]
@@ -104,7 +104,7 @@ async fn expire_sessions_expires_only_due_unfinished_sessions() {
     assert_eq!(statuses["a"]["status"], "EXPIRED");
     assert_eq!(statuses["b"]["status"], "COMPLETED");
     assert_eq!(statuses["c"]["status"], "PENDING");
-    assert_eq!(app.event_types(&due).await.last().unwrap(), "session_expired");
+    assert_eq!(app.event_types(&due).await.last().unwrap(), "session.expired");
     let again = app.data("mutation { expireSessions }", json!({})).await;
     assert_eq!(again["expireSessions"], 0);
 }
@@ -140,10 +140,10 @@ async fn sessions_filter_by_status_and_count_todos_and_events() {
         open["eventCounts"],
         json!([
             { "eventType": "note", "count": 1 },
-            { "eventType": "session_started", "count": 1 },
-            { "eventType": "session_status_changed", "count": 1 },
-            { "eventType": "todo_claimed", "count": 1 },
-            { "eventType": "todo_completed", "count": 1 },
+            { "eventType": "session.started", "count": 1 },
+            { "eventType": "session.status_changed", "count": 1 },
+            { "eventType": "todo.claimed", "count": 1 },
+            { "eventType": "todo.completed", "count": 1 },
         ])
     );
 }

@@ -8,7 +8,7 @@ async fn replays_then_streams_live_events(protocol: Protocol) {
     app.append_event(&session, "before").await;
 
     let mut sub = app.subscribe_events(protocol, &session, None).await;
-    assert_eq!(sub.next_event().await, (1, "session_started".to_owned()));
+    assert_eq!(sub.next_event().await, (1, "session.started".to_owned()));
     assert_eq!(sub.next_event().await, (2, "before".to_owned()));
 
     app.append_event(&session, "live").await;
@@ -18,7 +18,7 @@ async fn replays_then_streams_live_events(protocol: Protocol) {
     for _ in 0..4 {
         live.push(sub.next_event().await);
     }
-    let expected = [(3, "live"), (4, "session_status_changed"), (5, "todo_claimed"), (6, "todo_completed")];
+    let expected = [(3, "live"), (4, "session.status_changed"), (5, "todo.claimed"), (6, "todo.completed")];
     assert_eq!(live, expected.map(|(n, t)| (n, t.to_owned())));
     sub.close().await;
 }

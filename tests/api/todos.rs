@@ -121,7 +121,7 @@ async fn a_lapsed_lease_lets_the_next_claimer_take_the_todo() {
     let second = app.data(claim, json!({ "s": session })).await;
     assert_eq!(second["claimNextTodo"]["id"], todos[0].as_str());
     assert_eq!(second["claimNextTodo"]["attempts"], 2);
-    assert!(app.event_types(&session).await.contains(&"todo_lease_expired".to_owned()));
+    assert!(app.event_types(&session).await.contains(&"todo.lease_expired".to_owned()));
 }
 
 #[tokio::test]

@@ -320,3 +320,23 @@ async fn webhook_urls_secrets_and_servers_without_a_secrets_key_are_checked() {
     let keyless = spawn_app_on(&db, |config| config.secrets_key = None).await;
     assert_eq!(error_code(&keyless.gql(CREATE, json!({ "i": { "url": public } })).await), "NOT_CONFIGURED");
 }
+
+#[tokio::test]
+async fn a_webhook_receives_the_creation_of_a_workspace_but_not_its_own() {
+    let db = TestDb::new(false).await;
+    let app = spawn_app_on(&db, local_and_quick).await;
+    let receiver = Receiver::start(|_| Answer::Accept).await;
+    create(&app, json!({ "url": receiver.url, "secret": SECRET })).await;
+    let workspace = app.create_workspace("/src/hooked").await;
+
+    let received = receiver.wait_for(1).await;
+    assert_signed(&received[0], SECRET);
+    let body = received[0].json();
+    assert_eq!(body["type"], "workspace.created", "its own webhook.created is not delivered to it");
+    assert_eq!(
+        (body["data"]["subjectType"].as_str(), body["data"]["subjectId"].as_str()),
+        (Some("workspace"), Some(workspace.as_str()))
+    );
+    assert_eq!(body["data"]["workspaceId"], workspace.as_str());
+    assert_eq!(body["data"]["payload"]["path"], "/src/hooked");
+}

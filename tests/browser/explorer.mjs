@@ -164,10 +164,10 @@ async function playground(browser, session) {
   let text = '';
   while (Date.now() < deadline) {
     text = await page.evaluate(() => document.body.innerText);
-    if (text.includes('"session_started"')) break;
+    if (text.includes('"session.started"')) break;
     await page.waitForTimeout(100);
   }
-  if (!text.includes('"session_started"')) throw new Error(`Playground never showed the answer; it shows: ${text}`);
+  if (!text.includes('"session.started"')) throw new Error(`Playground never showed the answer; it shows: ${text}`);
   step('query answered in Playground');
   await page.screenshot({ path: join(shots, 'playground.png') });
   await page.close();

@@ -110,6 +110,8 @@ fn pruned_notice(scope: Scope, after: EventCursor, horizon: EventCursor) -> even
         task_id: None,
         workspace_id: None,
         session_id: None,
+        subject_type: None,
+        subject_id: None,
         source: event_log::DOCKET_SOURCE.to_owned(),
         event_type: event_log::types::LOG_PRUNED.to_owned(),
         severity: event::Severity::Warning,

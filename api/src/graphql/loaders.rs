@@ -8,7 +8,9 @@ mod summaries;
 
 use std::{collections::HashMap, future::Future, hash::Hash, marker::PhantomData};
 
-use entity::{documentation_session, event, project, task, task_execution, workspace};
+use entity::{
+    documentation_session, event, project, pull_request, session_event, session_todo, task, task_execution, workspace,
+};
 pub use lists::*;
 use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult};
 pub use summaries::*;
@@ -59,6 +61,9 @@ keyed_by_id!(
     task_execution => Executions,
     documentation_session => Sessions,
     event => LogEvents,
+    session_todo => Todos,
+    session_event => Events,
+    pull_request => PullRequests,
 );
 
 /// Rows by id, of the organization only.

@@ -17,9 +17,11 @@ use super::{
 use crate::service;
 
 mod event;
+mod node;
 mod webhook;
 
 pub use event::EventQuery;
+pub use node::{Node, NodeQuery};
 pub use webhook::WebhookQuery;
 
 /// Who is asking, and their organization.

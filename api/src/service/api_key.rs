@@ -7,6 +7,7 @@
 //! time. The token is shown once, when the key is created. A person's key acts with the lower of its
 //! own role and the person's current membership, and stops working when they leave the organization.
 
+use crate::service::Resource;
 use std::{
     collections::HashMap,
     sync::Mutex,
@@ -32,9 +33,6 @@ use super::{
     viewer::{KeyRef, Principal, Viewer},
 };
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type of API keys (never with their secret).
-pub const ENTITY: &str = "api_key";
 
 /// What every token starts with.
 pub const TOKEN_PREFIX: &str = "dkt_";
@@ -131,7 +129,7 @@ pub struct NewKey {
 }
 
 /// Inserts a key of `tx`'s organization and audits it; returns it with its token (shown once).
-async fn insert(tx: &Tx<'_>, new: NewKey) -> ApiResult<(api_key::Model, String)> {
+async fn insert(tx: &mut Tx<'_>, new: NewKey) -> ApiResult<(api_key::Model, String)> {
     require_text("name", &new.name, 255)?;
     if new.expires_at.is_some_and(|at| at <= Utc::now()) {
         return Err(ApiError::bad_input("`expiresAt` must be in the future"));
@@ -154,7 +152,7 @@ async fn insert(tx: &Tx<'_>, new: NewKey) -> ApiResult<(api_key::Model, String)>
     .await
     // 48 random bits of prefix meeting another key's is not expected; say so rather than retry.
     .map_err(|err| ApiError::unique(err, "the key's prefix collided with another key's; create it again"))?;
-    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
+    tx.record(Resource::ApiKey, created.id, None, Some(&created)).await?;
     Ok((created, token.token))
 }
 
@@ -162,12 +160,12 @@ async fn insert(tx: &Tx<'_>, new: NewKey) -> ApiResult<(api_key::Model, String)>
 /// viewer's), `NOT_FOUND` (`user_id` is not a member), `BAD_USER_INPUT`.
 #[tracing::instrument(skip_all)]
 pub async fn create(cx: Ctx<'_>, new: NewKey) -> ApiResult<(KeyListing, String)> {
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     cx.viewer().require_grantable(new.role)?;
     if let Some(user) = new.user_id {
         member::get(&tx, cx.viewer().organization_id, user).await?;
     }
-    let (model, token) = insert(&tx, new).await?;
+    let (model, token) = insert(&mut tx, new).await?;
     let created = (listing(&tx, cx.viewer().organization_id, model.id).await?, token);
     tx.commit().await?;
     tracing::info!(key_id = %created.0.id, prefix = %created.0.prefix, "api key created");
@@ -186,7 +184,7 @@ pub async fn get(db: &impl ConnectionTrait, organization_id: Uuid, id: Uuid) -> 
 /// Revokes key `id` (revoking twice changes nothing). Errors: `FORBIDDEN` (below admin), `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(key_id = %id))]
 pub async fn revoke(cx: Ctx<'_>, id: Uuid) -> ApiResult<KeyListing> {
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     let current = get(&tx, cx.viewer().organization_id, id).await?;
     if current.revoked_at.is_some() {
         return listing(&tx, cx.viewer().organization_id, id).await;
@@ -197,7 +195,7 @@ pub async fn revoke(cx: Ctx<'_>, id: Uuid) -> ApiResult<KeyListing> {
         .exec(&tx)
         .await?;
     let revoked = get(&tx, cx.viewer().organization_id, id).await?;
-    tx.audit(ENTITY, id, Some(&current), Some(&revoked)).await?;
+    tx.record(Resource::ApiKey, id, Some(&current), Some(&revoked)).await?.verb("revoked");
     let revoked = listing(&tx, cx.viewer().organization_id, id).await?;
     tx.commit().await?;
     Ok(revoked)

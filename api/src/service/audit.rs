@@ -8,8 +8,9 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, RequestContext, Tx, new_id,
+    Ctx, RequestContext, Resource, Tx, new_id,
     page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+    resource::Action,
     sql::Sql,
 };
 use crate::error::ApiResult;
@@ -26,15 +27,28 @@ impl Listed for audit_log::Model {
 /// Fields never worth an audit line: they change on every write.
 const NOISE: [&str; 2] = ["updated_at", "version"];
 
+/// A record's fields as the audit log and the event log show them (its serialization, an object).
+/// Errors: `INTERNAL_SERVER_ERROR` for a record that does not serialize to an object.
+pub fn fields<T: Serialize>(record: &T) -> ApiResult<Map<String, Value>> {
+    match serde_json::to_value(record) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(anyhow::anyhow!("an audited record must serialize to an object").into()),
+        Err(err) => Err(anyhow::Error::from(err).context("serializing an audited record").into()),
+    }
+}
+
 /// The fields that differ between `old` and `new`: `{"field": {"old": ..., "new": ...}}`.
 /// With only `new` (a creation) every field is listed with `old: null`; with only `old` (a
 /// deletion), every field with `new: null`.
 pub fn changes<T: Serialize>(old: Option<&T>, new: Option<&T>) -> Value {
-    let as_map = |v: Option<&T>| match v.map(serde_json::to_value) {
-        Some(Ok(Value::Object(map))) => map,
-        _ => Map::new(),
-    };
-    let (old, new) = (as_map(old), as_map(new));
+    let as_map = |v: Option<&T>| v.and_then(|v| fields(v).ok());
+    Value::Object(changes_between(as_map(old).as_ref(), as_map(new).as_ref()))
+}
+
+/// [`changes`] between two records' [`fields`].
+pub fn changes_between(old: Option<&Map<String, Value>>, new: Option<&Map<String, Value>>) -> Map<String, Value> {
+    let empty = Map::new();
+    let (old, new) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
     let mut out = Map::new();
     for key in old.keys().chain(new.keys()) {
         if NOISE.contains(&key.as_str()) || out.contains_key(key) {
@@ -45,22 +59,21 @@ pub fn changes<T: Serialize>(old: Option<&T>, new: Option<&T>) -> Value {
             out.insert(key.clone(), json!({ "old": before, "new": after }));
         }
     }
-    Value::Object(out)
+    out
 }
 
 /// One audit entry of `tx`'s viewer and request.
-fn entry(
-    tx: &Tx<'_>,
-    entity_type: &str,
-    entity_id: Uuid,
-    action: AuditAction,
-    changes: Value,
-) -> audit_log::ActiveModel {
+fn entry(tx: &Tx<'_>, resource: Resource, entity_id: Uuid, action: Action, changes: Value) -> audit_log::ActiveModel {
+    let action = match action {
+        Action::Created => AuditAction::Create,
+        Action::Updated => AuditAction::Update,
+        Action::Deleted => AuditAction::Delete,
+    };
     let request = tx.request();
     audit_log::ActiveModel {
         id: Set(new_id()),
         organization_id: Set(request.viewer.organization_id),
-        entity_type: Set(entity_type.to_owned()),
+        entity_type: Set(resource.audit_name().to_owned()),
         entity_id: Set(entity_id),
         action: Set(action),
         changes: Set(changes),
@@ -79,14 +92,18 @@ fn entry(
 pub fn push_insert_select(
     sql: &mut Sql,
     request: &RequestContext,
-    entity_type: &str,
+    resource: Resource,
     entity_id: &str,
     changes: impl FnOnce(&mut Sql),
     from: &str,
 ) {
     sql.push("INSERT INTO audit_log (id, organization_id, entity_type, entity_id, action, changes, actor, principal, ");
     sql.push("on_behalf_of, request_id, created_at) SELECT ").bind(new_id()).push(", ");
-    sql.bind(request.viewer.organization_id).push(", ").bind(entity_type.to_owned()).push(", ").push(entity_id);
+    sql.bind(request.viewer.organization_id)
+        .push(", ")
+        .bind(resource.audit_name().to_owned())
+        .push(", ")
+        .push(entity_id);
     sql.push(", ").bind(sea_orm::ActiveEnum::to_value(&AuditAction::Create)).push(", ");
     changes(sql);
     sql.push(", ").bind(request.viewer.actor()).push(", ").bind(request.viewer.principal_ref()).push(", ");
@@ -94,37 +111,16 @@ pub fn push_insert_select(
     sql.push(" FROM ").push(from);
 }
 
-/// Writes one audit entry in `tx`.
-pub async fn record(
+/// Writes one audit entry in `tx` (through [`Tx::record`], which logs the write's event with it).
+pub(super) async fn record(
     tx: &Tx<'_>,
-    entity_type: &str,
+    resource: Resource,
     entity_id: Uuid,
-    action: AuditAction,
+    action: Action,
     changes: Value,
 ) -> ApiResult<()> {
-    entry(tx, entity_type, entity_id, action, changes).insert(tx).await?;
+    entry(tx, resource, entity_id, action, changes).insert(tx).await?;
     Ok(())
-}
-
-/// Records the creation, change or deletion of a record, from its before and after states.
-/// A change with no changed field writes nothing.
-pub async fn record_change<T: Serialize>(
-    tx: &Tx<'_>,
-    entity_type: &str,
-    entity_id: Uuid,
-    old: Option<&T>,
-    new: Option<&T>,
-) -> ApiResult<()> {
-    let action = match (old, new) {
-        (None, _) => AuditAction::Create,
-        (Some(_), None) => AuditAction::Delete,
-        (Some(_), Some(_)) => AuditAction::Update,
-    };
-    let changes = changes(old, new);
-    if action == AuditAction::Update && changes.as_object().is_some_and(Map::is_empty) {
-        return Ok(());
-    }
-    record(tx, entity_type, entity_id, action, changes).await
 }
 
 /// The filter of the audit log of one record and/or one kind of record.
@@ -139,11 +135,16 @@ pub fn filter(entity_id: Option<Uuid>, entity_type: Option<String>) -> Filter {
     filter
 }
 
-/// Records the creation of many records at once (one entry each, inserted in batches).
-pub async fn record_creations<T: Serialize>(tx: &Tx<'_>, entity_type: &str, rows: &[(Uuid, T)]) -> ApiResult<()> {
+/// Writes the creation entries of many records at once (one entry each, inserted in batches), given
+/// their [`fields`].
+pub(super) async fn record_creations(
+    tx: &Tx<'_>,
+    resource: Resource,
+    rows: &[(Uuid, Map<String, Value>)],
+) -> ApiResult<()> {
     let entries: Vec<audit_log::ActiveModel> = rows
         .iter()
-        .map(|(id, row)| entry(tx, entity_type, *id, AuditAction::Create, changes(None, Some(row))))
+        .map(|(id, row)| entry(tx, resource, *id, Action::Created, Value::Object(changes_between(None, Some(row)))))
         .collect();
     for chunk in entries.chunks(500) {
         audit_log::Entity::insert_many(chunk.to_vec()).exec(tx).await?;

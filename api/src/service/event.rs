@@ -7,6 +7,7 @@
 //! `pg_notify('docket_events', '<session>:<sequence>')`, coalesced, outside the transaction
 //! (`crate::events`).
 
+use crate::service::Resource;
 use chrono::Utc;
 use entity::session_event;
 use sea_orm::{
@@ -24,9 +25,6 @@ use super::{
     tenant::Owned,
 };
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type of events appended by clients.
-pub const ENTITY: &str = "session_event";
 
 /// PostgreSQL channel on which committed events are announced.
 pub const NOTIFY_CHANNEL: &str = "docket_events";
@@ -60,32 +58,32 @@ impl Listed for session_event::Model {
 /// Event types Docket appends itself.
 pub mod types {
     /// A session was started with its todos.
-    pub const SESSION_STARTED: &str = "session_started";
+    pub const SESSION_STARTED: &str = "session.started";
     /// A session's status changed (`from`, `to`).
-    pub const SESSION_STATUS_CHANGED: &str = "session_status_changed";
+    pub const SESSION_STATUS_CHANGED: &str = "session.status_changed";
     /// The expiry sweep expired a session.
-    pub const SESSION_EXPIRED: &str = "session_expired";
+    pub const SESSION_EXPIRED: &str = "session.expired";
     /// Todos were added to a session.
-    pub const TODOS_CREATED: &str = "todos_created";
+    pub const TODOS_CREATED: &str = "todo.created";
     /// A todo's priority, attempts limit, path or metadata changed.
-    pub const TODO_UPDATED: &str = "todo_updated";
+    pub const TODO_UPDATED: &str = "todo.updated";
     /// A dependency edge was added.
-    pub const TODO_DEPENDENCY_ADDED: &str = "todo_dependency_added";
+    pub const TODO_DEPENDENCY_ADDED: &str = "todo.dependency_added";
     /// A worker claimed a todo.
-    pub const TODO_CLAIMED: &str = "todo_claimed";
+    pub const TODO_CLAIMED: &str = "todo.claimed";
     /// A worker completed a todo.
-    pub const TODO_COMPLETED: &str = "todo_completed";
+    pub const TODO_COMPLETED: &str = "todo.completed";
     /// A worker failed a todo (it retries while attempts remain).
-    pub const TODO_FAILED: &str = "todo_failed";
+    pub const TODO_FAILED: &str = "todo.failed";
     /// A todo was skipped.
-    pub const TODO_SKIPPED: &str = "todo_skipped";
+    pub const TODO_SKIPPED: &str = "todo.skipped";
     /// A worker's lease lapsed; the todo went back to `pending` or, out of attempts, to `failed`.
-    pub const TODO_LEASE_EXPIRED: &str = "todo_lease_expired";
+    pub const TODO_LEASE_EXPIRED: &str = "todo.lease_expired";
 }
 
 /// An event to append.
 #[derive(Debug, Clone)]
-pub struct NewEvent {
+pub struct NewSessionEvent {
     /// Kind of event, 1 to 100 characters.
     pub event_type: String,
     /// Payload; `{}` when absent.
@@ -96,7 +94,7 @@ pub struct NewEvent {
     pub metadata: Value,
 }
 
-impl NewEvent {
+impl NewSessionEvent {
     /// An event Docket appends itself.
     pub fn system(event_type: &str, event_data: Value) -> Self {
         Self { event_type: event_type.to_owned(), event_data, error: None, metadata: json!({}) }
@@ -111,7 +109,11 @@ impl NewEvent {
 
 /// Appends `event` to session `session_id` inside `txn`, for a write that has looked the session up
 /// in its organization already. Errors: `NOT_FOUND` (no such session).
-pub async fn append(txn: &impl ConnectionTrait, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
+pub async fn append(
+    txn: &impl ConnectionTrait,
+    session_id: Uuid,
+    event: NewSessionEvent,
+) -> ApiResult<session_event::Model> {
     append_in(txn, None, session_id, event).await
 }
 
@@ -121,7 +123,7 @@ async fn append_in(
     txn: &impl ConnectionTrait,
     scope: Option<Scope>,
     session_id: Uuid,
-    event: NewEvent,
+    event: NewSessionEvent,
 ) -> ApiResult<session_event::Model> {
     let backend = txn.get_database_backend();
     let now = Utc::now();
@@ -156,7 +158,7 @@ async fn append_in(
 /// on SQLite one transaction.
 /// Errors: `FORBIDDEN`, `BAD_USER_INPUT` (empty or long type, metadata not an object), `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
-pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
+pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewSessionEvent) -> ApiResult<session_event::Model> {
     require_text("eventType", &event.event_type, 100)?;
     require_object("metadata", &event.metadata)?;
     if cx.db.get_database_backend() == DbBackend::Postgres {
@@ -167,8 +169,9 @@ pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiRe
     }
     let mut tx = cx.begin(Role::Member).await?;
     let model = append_in(&tx, Some(cx.scope()), session_id, event).await?;
-    // Docket's own events accompany writes that are audited already; a client's append is its own write.
-    tx.audit(ENTITY, model.id, None, Some(&model)).await?;
+    // Docket's own events accompany writes that are recorded already; a client's append is its own write
+    // (announced by the session's stream, not the organization's log).
+    tx.record(Resource::SessionEvent, model.id, None, Some(&model)).await?;
     tx.wake(session_id);
     tx.commit().await?;
     Ok(model)
@@ -179,7 +182,11 @@ pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiRe
 /// organization: the tenant condition is on the `UPDATE`, whose row lock keeps sequences gapless),
 /// inserts the event with it and inserts the audit entry of the event's creation. Nothing is written
 /// when the session is not found.
-async fn append_in_one_statement(cx: Ctx<'_>, session_id: Uuid, event: NewEvent) -> ApiResult<session_event::Model> {
+async fn append_in_one_statement(
+    cx: Ctx<'_>,
+    session_id: Uuid,
+    event: NewSessionEvent,
+) -> ApiResult<session_event::Model> {
     let backend = cx.db.get_database_backend();
     // Stored with microseconds: the audit entry shows the time as it is read back.
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
@@ -207,7 +214,7 @@ async fn append_in_one_statement(cx: Ctx<'_>, session_id: Uuid, event: NewEvent)
     let changes = |sql: &mut Sql| {
         sql.push("jsonb_set(CAST(").bind(changes).push(" AS jsonb), '{sequence,new}', to_jsonb(e.sequence))");
     };
-    audit::push_insert_select(&mut sql, cx.request, ENTITY, "e.id", changes, "e");
+    audit::push_insert_select(&mut sql, cx.request, Resource::SessionEvent, "e.id", changes, "e");
     sql.push(") SELECT * FROM e");
     let row =
         cx.db.query_one_raw(sql.build(backend)).await?.ok_or(ApiError::NotFound { entity: "documentation session" })?;

@@ -64,6 +64,8 @@ pub struct NewEvent {
     pub workspace_id: Option<Uuid>,
     /// The session it concerns.
     pub session_id: Option<Uuid>,
+    /// The record it is about: its kind (`workspace`, `todo`, ...: [`super::Resource::event_name`]) and id.
+    pub subject: Option<(&'static str, Uuid)>,
     /// Groups events of one piece of work.
     pub correlation_id: Option<String>,
     /// W3C trace id, 32 lowercase hex digits.
@@ -87,6 +89,7 @@ impl NewEvent {
             task_id: None,
             workspace_id: None,
             session_id: None,
+            subject: None,
             correlation_id: None,
             trace_id: None,
             idempotency_key: None,
@@ -121,30 +124,25 @@ impl NewEvent {
     }
 }
 
-/// Docket's own event types.
+/// Docket's own event types that writes name themselves; the others are `resource.verb` of
+/// [`super::Resource`] (README lists them all).
 pub mod types {
-    /// A project was created.
-    pub const PROJECT_CREATED: &str = "project.created";
-    /// A project's fields changed.
-    pub const PROJECT_UPDATED: &str = "project.updated";
-    /// A project was deleted, with its tasks.
-    pub const PROJECT_DELETED: &str = "project.deleted";
     /// A task was created.
     pub const TASK_CREATED: &str = "task.created";
-    /// A task's fields changed, not its status.
-    pub const TASK_UPDATED: &str = "task.updated";
-    /// A task's status changed (`from`, `to`).
-    pub const TASK_TRANSITIONED: &str = "task.transitioned";
     /// A task was deleted.
     pub const TASK_DELETED: &str = "task.deleted";
     /// A dependency was added to a task (`dependsOnTaskId`, `kind`).
     pub const TASK_DEPENDENCY_ADDED: &str = "task.dependency_added";
-    /// A dependency was removed from a task (`dependsOnTaskId`).
+    /// A dependency was removed from a task (`dependsOnTaskId`, `kind`).
     pub const TASK_DEPENDENCY_REMOVED: &str = "task.dependency_removed";
-    /// An agent started an execution of a task (`executionId`).
+    /// An agent started an execution of a task (`executionId`, `agent`).
     pub const EXECUTION_STARTED: &str = "execution.started";
     /// An execution ended (`executionId`, `status`).
     pub const EXECUTION_FINISHED: &str = "execution.finished";
+    /// A task's fields changed, not its status.
+    pub const TASK_UPDATED: &str = "task.updated";
+    /// A task's status changed (`from`, `to`).
+    pub const TASK_TRANSITIONED: &str = "task.transitioned";
     /// A pull request was recorded.
     pub const PULL_REQUEST_CREATED: &str = "pull_request.created";
     /// A pull request's fields changed.
@@ -178,12 +176,12 @@ pub async fn append(
     let postgres = backend == DbBackend::Postgres;
     let now = Utc::now();
     let mut written = Vec::with_capacity(events.len());
-    // 17 values per row; PostgreSQL takes at most 65,535 per statement.
+    // 19 values per row; PostgreSQL takes at most 65,535 per statement.
     for chunk in events.chunks(500) {
         let mut sql = Sql::new(
-            "INSERT INTO events (id, organization_id, txid, project_id, task_id, workspace_id, session_id, source, \
-             event_type, severity, correlation_id, trace_id, actor, payload, idempotency_key, occurred_at, \
-             recorded_at) VALUES ",
+            "INSERT INTO events (id, organization_id, txid, project_id, task_id, workspace_id, session_id, \
+             subject_type, subject_id, source, event_type, severity, correlation_id, trace_id, actor, payload, \
+             idempotency_key, occurred_at, recorded_at) VALUES ",
         );
         for (i, e) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
@@ -192,6 +190,10 @@ pub async fn append(
             for id in [e.project_id, e.task_id, e.workspace_id, e.session_id] {
                 sql.push(", ").bind(id);
             }
+            sql.push(", ")
+                .bind(e.subject.map(|(kind, _)| kind.to_owned()))
+                .push(", ")
+                .bind(e.subject.map(|(_, id)| id));
             sql.push(", ").bind(e.source.clone()).push(", ").bind(e.event_type.clone());
             sql.push(", ").bind(sea_orm::ActiveEnum::to_value(&e.severity));
             sql.push(", ").bind(e.correlation_id.clone()).push(", ").bind(e.trace_id.clone());

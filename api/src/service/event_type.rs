@@ -1,6 +1,7 @@
 //! Registered event types: a name, an optional JSON Schema its payloads must match, and how long its
 //! events are kept.
 
+use crate::service::Resource;
 use chrono::Utc;
 use entity::event_type;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
@@ -14,9 +15,6 @@ use super::{
     sql::Sql,
 };
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type.
-pub const ENTITY: &str = "event_type";
 
 /// The organization's event types, in registration order.
 pub const EVENT_TYPES: ListSpec = ListSpec::root("event_types t", "t.id");
@@ -80,7 +78,7 @@ pub async fn create(cx: Ctx<'_>, fields: EventTypeFields) -> ApiResult<event_typ
     if fields.name.is_none() {
         return Err(ApiError::bad_input("`name` is required"));
     }
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     let now = Utc::now();
     let mut model = event_type::ActiveModel {
         id: Set(new_id()),
@@ -94,30 +92,30 @@ pub async fn create(cx: Ctx<'_>, fields: EventTypeFields) -> ApiResult<event_typ
     };
     apply(&mut model, fields)?;
     let created = model.insert(&tx).await.map_err(|e| ApiError::unique(e, "an event type with this name exists"))?;
-    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
+    tx.record(Resource::EventType, created.id, None, Some(&created)).await?;
     tx.commit().await?;
     Ok(created)
 }
 
 /// Changes a type. Errors: `FORBIDDEN`, `BAD_USER_INPUT`, `NOT_FOUND`, `CONFLICT`.
 pub async fn update(cx: Ctx<'_>, id: Uuid, fields: EventTypeFields) -> ApiResult<event_type::Model> {
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     let current = get(&tx, cx.scope(), id).await?;
     let mut model = current.clone().into_active_model();
     apply(&mut model, fields)?;
     model.updated_at = Set(Utc::now());
     let updated = model.update(&tx).await.map_err(|e| ApiError::unique(e, "an event type with this name exists"))?;
-    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    tx.record(Resource::EventType, id, Some(&current), Some(&updated)).await?;
     tx.commit().await?;
     Ok(updated)
 }
 
 /// Removes a type (its events stay, kept for the default period). Errors: `FORBIDDEN`, `NOT_FOUND`.
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<event_type::Model> {
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     let current = get(&tx, cx.scope(), id).await?;
     event_type::Entity::delete_by_id(id).exec(&tx).await?;
-    tx.audit(ENTITY, id, Some(&current), None).await?;
+    tx.record(Resource::EventType, id, Some(&current), None).await?;
     tx.commit().await?;
     Ok(current)
 }

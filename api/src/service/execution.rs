@@ -1,6 +1,7 @@
 //! Task executions: an agent starts work on a task and later reports how it ended; per-agent
 //! summaries for dashboards.
 
+use crate::service::Resource;
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -23,9 +24,6 @@ use super::{
     tenant::{self, Owned},
 };
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type of executions.
-pub const ENTITY: &str = "task_execution";
 
 /// A task's executions, oldest first.
 pub const EXECUTIONS_OF_TASK: ListSpec = ListSpec::child("task_executions t", "t.task_id", "t.id", Owned::Tasks);
@@ -93,11 +91,11 @@ pub async fn start(
     }
     .insert(&tx)
     .await?;
-    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
-    tx.announce(
-        tasks::event(log_types::EXECUTION_STARTED, &task)
-            .payload(serde_json::json!({ "executionId": created.id, "agent": created.agent })),
-    );
+    tx.record(Resource::Execution, created.id, None, Some(&created))
+        .await?
+        .named(log_types::EXECUTION_STARTED)
+        .task(task.project_id, task.id)
+        .payload(serde_json::json!({ "executionId": created.id, "agent": created.agent }));
     tx.commit().await?;
     Ok(created)
 }
@@ -153,18 +151,18 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<task_e
     model.cost_usd = Set(outcome.cost_usd.or(current.cost_usd));
     model.updated_at = Set(now);
     let updated = model.update(&tx).await?;
-    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
     let task = tasks::get(&tx, cx.scope(), current.task_id).await?;
     let severity = if matches!(updated.status, ExecutionStatus::Failed | ExecutionStatus::TimedOut) {
         Severity::Error
     } else {
         Severity::Info
     };
-    tx.announce(
-        tasks::event(log_types::EXECUTION_FINISHED, &task)
-            .severity(severity)
-            .payload(serde_json::json!({ "executionId": id, "status": updated.status })),
-    );
+    tx.record(Resource::Execution, id, Some(&current), Some(&updated))
+        .await?
+        .named(log_types::EXECUTION_FINISHED)
+        .task(task.project_id, task.id)
+        .severity(severity)
+        .payload(serde_json::json!({ "executionId": id, "status": updated.status }));
     tx.commit().await?;
     Ok(updated)
 }

@@ -6,6 +6,7 @@
 //! same file twice changes nothing the second time. A dry run does all of it and rolls back, so its
 //! report is exactly what a real run would do.
 
+use crate::service::Resource;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Utc;
@@ -21,9 +22,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    Ctx, Role, Scope, Tx,
-    event_log::types as log_types,
-    new_id, project as projects,
+    Ctx, Role, Scope, Tx, new_id, project as projects,
     sql::Sql,
     task::{self as tasks, NewTask, TaskFields},
     taskmaster::{self, ExportTask, PlannedTask, Problem},
@@ -167,9 +166,7 @@ async fn import_in(
                     if changes == TaskFields::default() {
                         report.unchanged += 1;
                     } else {
-                        let updated =
-                            tasks::update_current(tx, current.clone(), changes, Some(IMPORT_NOTE.into())).await?;
-                        tx.announce(tasks::update_event(current, &updated));
+                        tasks::update_current(tx, current.clone(), changes, Some(IMPORT_NOTE.into())).await?;
                         report.updated.push(planned.external_id.clone());
                     }
                 }
@@ -183,8 +180,7 @@ async fn import_in(
                         tag: Some(plan.name.clone()),
                         fields: planned.fields.clone(),
                     };
-                    let created = tasks::insert(tx, id, new).await?;
-                    tx.announce(tasks::event(log_types::TASK_CREATED, &created));
+                    tasks::insert(tx, id, new).await?;
                     report.created.push(planned.external_id.clone());
                 }
             }
@@ -227,7 +223,7 @@ fn changed_fields(current: &task::Model, planned: &TaskFields) -> TaskFields {
 
 /// Makes the `blocks` edges among the tag's imported tasks those of the document.
 async fn sync_edges(
-    tx: &Tx<'_>,
+    tx: &mut Tx<'_>,
     project_id: Uuid,
     tag: &str,
     planned: &[PlannedTask],
@@ -249,7 +245,11 @@ async fn sync_edges(
     for edge in current.iter().filter(|e| imported.contains(&e.task_id) && imported.contains(&e.depends_on_id)) {
         if !desired.contains(&(edge.task_id, edge.depends_on_id)) {
             task_dependency::Entity::delete_by_id((edge.task_id, edge.depends_on_id)).exec(tx).await?;
-            tx.audit(tasks::DEPENDENCY_ENTITY, edge.task_id, Some(edge), None).await?;
+            let payload = serde_json::json!({ "dependsOnTaskId": edge.depends_on_id, "kind": "blocks" });
+            tx.record(Resource::TaskDependency, edge.task_id, Some(edge), None)
+                .await?
+                .task(project_id, edge.task_id)
+                .payload(payload);
             report.dependencies_removed += 1;
         }
     }
@@ -264,7 +264,8 @@ async fn sync_edges(
         }
         .insert(tx)
         .await?;
-        tx.audit(tasks::DEPENDENCY_ENTITY, *from, None, Some(&edge)).await?;
+        let payload = serde_json::json!({ "dependsOnTaskId": to, "kind": "blocks" });
+        tx.record(Resource::TaskDependency, *from, None, Some(&edge)).await?.task(project_id, *from).payload(payload);
         report.dependencies_added += 1;
     }
     Ok(())
@@ -272,7 +273,7 @@ async fn sync_edges(
 
 /// Keeps each tag's `metadata` in the project's settings, so that export can write it back.
 async fn store_tag_metadata(
-    tx: &Tx<'_>,
+    tx: &mut Tx<'_>,
     project: project::Model,
     tags: &[taskmaster::TagPlan],
 ) -> ApiResult<project::Model> {
@@ -289,7 +290,7 @@ async fn store_tag_metadata(
     model.settings = Set(settings);
     model.updated_at = Set(Utc::now());
     let updated = model.update(tx).await?;
-    tx.audit(projects::ENTITY, project.id, Some(&project), Some(&updated)).await?;
+    tx.record(Resource::Project, project.id, Some(&project), Some(&updated)).await?.project(project.id);
     Ok(updated)
 }
 

@@ -3,6 +3,7 @@
 //! in constant time), deduplicated by its delivery id, stored in the event log and, for GitHub, mapped
 //! onto Docket's pull requests; all in one transaction. A bad signature stores nothing.
 
+use crate::service::Resource;
 use chrono::Utc;
 use entity::{event, inbound_hook_secret};
 use hmac::{Hmac, Mac};
@@ -24,9 +25,6 @@ use crate::{
 
 mod github;
 
-/// Audit entity type of inbound secrets.
-pub const ENTITY: &str = "inbound_hook_secret";
-
 /// Shortest secret accepted, in characters.
 const MIN_SECRET_CHARS: usize = 16;
 
@@ -41,7 +39,7 @@ pub async fn set_secret(cx: Ctx<'_>, sealer: &Sealer, source: &str, secret: &str
         return Err(ApiError::bad_input(format!("`secret` must be {MIN_SECRET_CHARS} to 1024 characters")));
     }
     let sealed = sealer.seal(secret.as_bytes())?;
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     let organization_id = cx.scope().organization_id;
     let existing = inbound_hook_secret::Entity::find()
         .filter(inbound_hook_secret::Column::OrganizationId.eq(organization_id))
@@ -71,7 +69,8 @@ pub async fn set_secret(cx: Ctx<'_>, sealer: &Sealer, source: &str, secret: &str
         }
     };
     // The audit says that the secret changed, never what it is.
-    tx.audit_update(ENTITY, id, json!({ "source": source, "secret": { "old": null, "new": "[set]" } })).await?;
+    let changes = json!({ "source": source, "secret": { "old": null, "new": "[set]" } });
+    tx.record_change(Resource::InboundHookSecret, id, "set", changes).await?.payload(json!({ "source": source }));
     tx.commit().await
 }
 

@@ -3,6 +3,7 @@
 //! them. A user is global (one email, one user) and visible only through the memberships of the
 //! viewer's organization.
 
+use crate::service::Resource;
 use chrono::{DateTime, Utc};
 use entity::{
     membership::{self, Role},
@@ -22,11 +23,6 @@ use super::{
     viewer::role_name,
 };
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type of users.
-pub const USER_ENTITY: &str = "user";
-/// Audit entity type of memberships (keyed by the user).
-pub const MEMBERSHIP_ENTITY: &str = "membership";
 
 /// The organization's members, oldest user first.
 pub const MEMBERS: ListSpec = ListSpec::root("memberships t JOIN users u ON u.id = t.user_id", "t.user_id")
@@ -77,7 +73,7 @@ pub async fn get(db: &impl ConnectionTrait, organization_id: Uuid, user_id: Uuid
         .ok_or(ApiError::NotFound { entity: "member" })
 }
 
-async fn join(tx: &Tx<'_>, user: &user::Model, role: Role) -> ApiResult<Member> {
+async fn join(tx: &mut Tx<'_>, user: &user::Model, role: Role) -> ApiResult<Member> {
     let now = Utc::now();
     let membership = membership::ActiveModel {
         organization_id: Set(tx.viewer().organization_id),
@@ -89,7 +85,7 @@ async fn join(tx: &Tx<'_>, user: &user::Model, role: Role) -> ApiResult<Member> 
     .insert(tx)
     .await
     .map_err(|err| ApiError::unique(err, "this user is already a member of the organization"))?;
-    tx.audit(MEMBERSHIP_ENTITY, user.id, None, Some(&membership)).await?;
+    tx.record(Resource::Member, user.id, None, Some(&membership)).await?;
     get(tx, tx.viewer().organization_id, user.id).await
 }
 
@@ -98,7 +94,7 @@ async fn join(tx: &Tx<'_>, user: &user::Model, role: Role) -> ApiResult<Member> 
 /// `CONFLICT` (a user with this email exists: add them with [`add`]).
 #[tracing::instrument(skip_all)]
 pub async fn create_user(cx: Ctx<'_>, email: &str, name: &str, role: Role) -> ApiResult<Member> {
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     cx.viewer().require_grantable(role)?;
     let email = normalize_email(email)?;
     require_text("name", name, 255)?;
@@ -113,8 +109,8 @@ pub async fn create_user(cx: Ctx<'_>, email: &str, name: &str, role: Role) -> Ap
     .insert(&tx)
     .await
     .map_err(|err: DbErr| ApiError::unique(err, "a user with this email exists: add them with addMember"))?;
-    tx.audit(USER_ENTITY, user.id, None, Some(&user)).await?;
-    let member = join(&tx, &user, role).await?;
+    tx.record(Resource::User, user.id, None, Some(&user)).await?;
+    let member = join(&mut tx, &user, role).await?;
     tx.commit().await?;
     Ok(member)
 }
@@ -123,7 +119,7 @@ pub async fn create_user(cx: Ctx<'_>, email: &str, name: &str, role: Role) -> Ap
 /// `FORBIDDEN`, `NOT_FOUND` (no such user), `CONFLICT` (already a member).
 #[tracing::instrument(skip_all)]
 pub async fn add(cx: Ctx<'_>, email: &str, role: Role) -> ApiResult<Member> {
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     cx.viewer().require_grantable(role)?;
     let email = normalize_email(email)?;
     let user = user::Entity::find()
@@ -131,7 +127,7 @@ pub async fn add(cx: Ctx<'_>, email: &str, role: Role) -> ApiResult<Member> {
         .one(&tx)
         .await?
         .ok_or(ApiError::NotFound { entity: "user" })?;
-    let member = join(&tx, &user, role).await?;
+    let member = join(&mut tx, &user, role).await?;
     tx.commit().await?;
     Ok(member)
 }
@@ -152,7 +148,7 @@ fn require_above(cx: Ctx<'_>, member: &Member) -> ApiResult<()> {
 /// viewer's, or the member is above the viewer), `NOT_FOUND` (not a member).
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn update_role(cx: Ctx<'_>, user_id: Uuid, role: Role) -> ApiResult<Member> {
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     cx.viewer().require_grantable(role)?;
     let current = get(&tx, cx.viewer().organization_id, user_id).await?;
     require_above(cx, &current)?;
@@ -164,7 +160,7 @@ pub async fn update_role(cx: Ctx<'_>, user_id: Uuid, role: Role) -> ApiResult<Me
         .exec(&tx)
         .await?;
     let updated = get(&tx, cx.viewer().organization_id, user_id).await?;
-    tx.audit(MEMBERSHIP_ENTITY, user_id, Some(&current), Some(&updated)).await?;
+    tx.record(Resource::Member, user_id, Some(&current), Some(&updated)).await?.verb("role_changed");
     tx.commit().await?;
     Ok(updated)
 }
@@ -173,7 +169,7 @@ pub async fn update_role(cx: Ctx<'_>, user_id: Uuid, role: Role) -> ApiResult<Me
 /// there. Errors: `FORBIDDEN`, `NOT_FOUND` (not a member).
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn remove(cx: Ctx<'_>, user_id: Uuid) -> ApiResult<()> {
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     let current = get(&tx, cx.viewer().organization_id, user_id).await?;
     require_above(cx, &current)?;
     membership::Entity::delete_many()
@@ -181,7 +177,7 @@ pub async fn remove(cx: Ctx<'_>, user_id: Uuid) -> ApiResult<()> {
         .filter(membership::Column::UserId.eq(user_id))
         .exec(&tx)
         .await?;
-    tx.audit(MEMBERSHIP_ENTITY, user_id, Some(&current), None).await?;
+    tx.record(Resource::Member, user_id, Some(&current), None).await?;
     tx.commit().await
 }
 

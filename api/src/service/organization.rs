@@ -1,6 +1,7 @@
 //! Organizations: the tenants. Created and listed from the command line (`docket org`), read and
 //! renamed through the API by their own members.
 
+use crate::service::Resource;
 use chrono::Utc;
 use entity::organization;
 use sea_orm::{
@@ -11,9 +12,6 @@ use uuid::Uuid;
 
 use super::{Ctx, Role, new_id, require_object, require_text};
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type of organizations.
-pub const ENTITY: &str = "organization";
 
 /// The slug of the built-in organization that rows from before organizations, and anonymous
 /// requests, belong to.
@@ -96,7 +94,7 @@ async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<organization::Mod
 /// owner), `BAD_USER_INPUT`, `CONFLICT` (name taken).
 #[tracing::instrument(skip_all)]
 pub async fn update(cx: Ctx<'_>, name: Option<String>, settings: Option<Value>) -> ApiResult<organization::Model> {
-    let tx = cx.begin(Role::Owner).await?;
+    let mut tx = cx.begin(Role::Owner).await?;
     let current = get(&tx, cx.viewer().organization_id).await?;
     let mut model: organization::ActiveModel = current.clone().into();
     if let Some(name) = name {
@@ -119,7 +117,7 @@ pub async fn update(cx: Ctx<'_>, name: Option<String>, settings: Option<Value>) 
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&tx).await.map_err(taken)?;
-    tx.audit(ENTITY, updated.id, Some(&current), Some(&updated)).await?;
+    tx.record(Resource::Organization, updated.id, Some(&current), Some(&updated)).await?;
     tx.commit().await?;
     Ok(updated)
 }

@@ -1,6 +1,7 @@
 //! Projects: create, read, update, delete, list, with audit entries; each in its organization,
 //! `name` unique there.
 
+use crate::service::Resource;
 use chrono::Utc;
 use entity::{project, workspace};
 use sea_orm::{
@@ -10,17 +11,12 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Ctx, Role, Scope, Tx,
-    event_log::{NewEvent, types as log_types},
-    new_id,
+    Ctx, Role, Scope, Tx, new_id,
     page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
     require_object, require_text,
     tenant::{self, Owned},
 };
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type of projects.
-pub const ENTITY: &str = "project";
 
 /// The organization's projects, oldest first.
 pub const PROJECTS: ListSpec = ListSpec::root("projects t", "t.id");
@@ -100,8 +96,7 @@ pub async fn insert(tx: &mut Tx<'_>, fields: ProjectFields) -> ApiResult<project
     };
     apply(&mut model, fields)?;
     let created = model.insert(&*tx).await.map_err(name_taken)?;
-    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
-    tx.announce(NewEvent::docket(log_types::PROJECT_CREATED).project(created.id));
+    tx.record(Resource::Project, created.id, None, Some(&created)).await?.project(created.id);
     Ok(created)
 }
 
@@ -138,13 +133,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, fields: ProjectFields) -> ApiResult<p
     apply(&mut model, fields)?;
     model.updated_at = Set(Utc::now());
     let updated = model.update(&tx).await.map_err(name_taken)?;
-    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
-    let changed = super::audit::changes(Some(&current), Some(&updated));
-    let fields: Vec<&String> = changed.as_object().map(|m| m.keys().collect()).unwrap_or_default();
-    if !fields.is_empty() {
-        let payload = json!({ "fields": fields });
-        tx.announce(NewEvent::docket(log_types::PROJECT_UPDATED).project(id).payload(payload));
-    }
+    tx.record(Resource::Project, id, Some(&current), Some(&updated)).await?.project(id);
     tx.commit().await?;
     Ok(updated)
 }
@@ -161,9 +150,8 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
         .exec(&tx)
         .await?;
     project::Entity::delete_by_id(id).exec(&tx).await?;
-    tx.audit(ENTITY, id, Some(&current), None).await?;
     let payload = json!({ "name": current.name });
-    tx.announce(NewEvent::docket(log_types::PROJECT_DELETED).project(id).payload(payload));
+    tx.record(Resource::Project, id, Some(&current), None).await?.project(id).payload(payload);
     tx.commit().await?;
     Ok(())
 }

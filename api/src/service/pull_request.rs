@@ -1,5 +1,6 @@
 //! Pull requests of a project, their links to tasks, and their validation status.
 
+use crate::service::Resource;
 use chrono::Utc;
 use entity::{
     pull_request::{self, PullRequestStatus},
@@ -18,11 +19,6 @@ use super::{
     tenant::{self, Owned},
 };
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type of pull requests.
-pub const ENTITY: &str = "pull_request";
-/// Audit entity type of task links (keyed by the task).
-pub const LINK_ENTITY: &str = "task_pull_request";
 
 /// A project's pull requests, oldest first.
 pub const PULL_REQUESTS_OF_PROJECT: ListSpec =
@@ -140,8 +136,9 @@ pub async fn create(cx: Ctx<'_>, project_id: Uuid, fields: PullRequestFields) ->
     };
     apply(&mut model, fields)?;
     let created = model.insert(&tx).await?;
-    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
-    tx.announce(event(log_types::PULL_REQUEST_CREATED, &created));
+    tx.record(Resource::PullRequest, created.id, None, Some(&created))
+        .await?
+        .event(event(log_types::PULL_REQUEST_CREATED, &created));
     tx.commit().await?;
     Ok(created)
 }
@@ -186,9 +183,9 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, fields: PullRequestFields) -> ApiResu
     apply(&mut model, fields)?;
     model.updated_at = Set(Utc::now());
     let updated = model.update(&tx).await?;
-    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    let recorded = tx.record(Resource::PullRequest, id, Some(&current), Some(&updated)).await?;
     if let Some(event) = update_event(&current, &updated) {
-        tx.announce(event);
+        recorded.event(event);
     }
     tx.commit().await?;
     Ok(updated)
@@ -200,8 +197,9 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     pull_request::Entity::delete_by_id(id).exec(&tx).await?;
-    tx.audit(ENTITY, id, Some(&current), None).await?;
-    tx.announce(event(log_types::PULL_REQUEST_DELETED, &current));
+    tx.record(Resource::PullRequest, id, Some(&current), None)
+        .await?
+        .event(event(log_types::PULL_REQUEST_DELETED, &current));
     tx.commit().await?;
     Ok(())
 }
@@ -225,9 +223,11 @@ pub async fn link(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiResul
         }
         .insert(&tx)
         .await?;
-        tx.audit(LINK_ENTITY, task_id, None, Some(&link)).await?;
         let linked = event(log_types::PULL_REQUEST_LINKED, &pr);
-        tx.announce(NewEvent { task_id: Some(task_id), ..linked });
+        tx.record(Resource::PullRequestLink, task_id, None, Some(&link))
+            .await?
+            .event(NewEvent { task_id: Some(task_id), ..linked })
+            .subject_id(pull_request_id);
     }
     tx.commit().await?;
     Ok(pr)
@@ -245,9 +245,11 @@ pub async fn unlink(cx: Ctx<'_>, task_id: Uuid, pull_request_id: Uuid) -> ApiRes
         .await?
         .ok_or(ApiError::NotFound { entity: "task link" })?;
     task_pull_request::Entity::delete_by_id((task_id, pull_request_id)).exec(&tx).await?;
-    tx.audit(LINK_ENTITY, task_id, Some(&link), None).await?;
     let unlinked = event(log_types::PULL_REQUEST_UNLINKED, &pr);
-    tx.announce(NewEvent { task_id: Some(task_id), ..unlinked });
+    tx.record(Resource::PullRequestLink, task_id, Some(&link), None)
+        .await?
+        .event(NewEvent { task_id: Some(task_id), ..unlinked })
+        .subject_id(pull_request_id);
     tx.commit().await?;
     Ok(pr)
 }

@@ -1,5 +1,6 @@
 //! Documentation sessions: start (with one todo per file), status state machine, expiry, counts.
 
+use crate::service::Resource;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     Ctx, RequestContext, Role, Scope, Tx, Viewer,
-    event::{self, NewEvent, types},
+    event::{self, NewSessionEvent, types},
     new_id,
     page::{CursorKey, Filter, ListSpec, Listed},
     require_object, require_text,
@@ -24,9 +25,6 @@ use super::{
     todo,
 };
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type of sessions.
-pub const ENTITY: &str = "documentation_session";
 
 /// A workspace's sessions, oldest first.
 pub const SESSIONS_OF_WORKSPACE: ListSpec =
@@ -99,7 +97,7 @@ pub fn check_paths(paths: &[String]) -> ApiResult<()> {
     Ok(())
 }
 
-/// Starts a session and one pending todo per file, in one transaction, and appends `session_started`.
+/// Starts a session and one pending todo per file, in one transaction, and appends `session.started`.
 /// Errors: `NOT_FOUND` (workspace), `BAD_USER_INPUT` (bad name, paths, expiry or metadata).
 #[tracing::instrument(skip_all, fields(workspace_id = %input.workspace_id))]
 pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_session::Model> {
@@ -139,12 +137,15 @@ pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_
         .map(|path| todo::NewTodo { file_path: path.clone(), ..todo::NewTodo::default() })
         .collect();
     let session = get(&tx, cx.scope(), session_id).await?;
-    tx.audit(ENTITY, session_id, None, Some(&session)).await?;
-    todo::insert_all(&tx, session_id, todos).await?;
+    tx.record(Resource::Session, session_id, None, Some(&session))
+        .await?
+        .workspace(session.workspace_id)
+        .session(session_id);
+    todo::insert_all(&mut tx, session_id, todos).await?;
     event::append(
         &tx,
         session_id,
-        NewEvent::system(types::SESSION_STARTED, json!({ "fileCount": input.file_paths.len() })),
+        NewSessionEvent::system(types::SESSION_STARTED, json!({ "fileCount": input.file_paths.len() })),
     )
     .await?;
     let session = get(&tx, cx.scope(), session_id).await?;
@@ -154,10 +155,15 @@ pub async fn start(cx: Ctx<'_>, input: StartSession) -> ApiResult<documentation_
     Ok(session)
 }
 
-/// Audits a status change of session `id` made by a bulk update.
-async fn audit_status(tx: &Tx<'_>, id: Uuid, from: SessionStatus, to: SessionStatus) -> ApiResult<()> {
-    let changes = json!({ "status": { "old": status_name(from), "new": status_name(to) } });
-    tx.audit_update(ENTITY, id, changes).await
+/// Records a status change of session `id` made by a bulk update (`session.<verb>`).
+async fn record_status(tx: &mut Tx<'_>, id: Uuid, verb: &str, from: SessionStatus, to: SessionStatus) -> ApiResult<()> {
+    let (from, to) = (status_name(from), status_name(to));
+    let changes = json!({ "status": { "old": from, "new": to } });
+    tx.record_change(Resource::Session, id, verb, changes)
+        .await?
+        .session(id)
+        .payload(json!({ "from": from, "to": to }));
+    Ok(())
 }
 
 /// The session `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
@@ -195,7 +201,7 @@ pub fn status_name(status: SessionStatus) -> String {
     status.to_value()
 }
 
-/// Applies `changes` to session `id`; a status change appends `session_status_changed`.
+/// Applies `changes` to session `id`; a status change appends `session.status_changed`.
 /// Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` (forbidden transition, bad fields), `CONFLICT`
 /// (the status changed concurrently).
 #[tracing::instrument(skip_all, fields(session_id = %id))]
@@ -228,7 +234,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: SessionChanges) -> ApiResult
         event::append(
             &tx,
             id,
-            NewEvent::system(
+            NewSessionEvent::system(
                 types::SESSION_STATUS_CHANGED,
                 json!({ "from": status_name(from), "to": status_name(to) }),
             ),
@@ -237,14 +243,14 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: SessionChanges) -> ApiResult
         tx.wake(id);
     }
     let session = get(&tx, cx.scope(), id).await?;
-    tx.audit(ENTITY, id, Some(&current), Some(&session)).await?;
+    tx.record(Resource::Session, id, Some(&current), Some(&session)).await?.workspace(session.workspace_id).session(id);
     tx.commit().await?;
     Ok(session)
 }
 
 /// Moves a pending session to `in_progress` in `tx` (when its first todo is claimed). Returns whether
 /// it moved.
-pub async fn mark_in_progress(tx: &Tx<'_>, id: Uuid) -> ApiResult<bool> {
+pub async fn mark_in_progress(tx: &mut Tx<'_>, id: Uuid) -> ApiResult<bool> {
     let moved = documentation_session::Entity::update_many()
         .col_expr(documentation_session::Column::Status, Expr::value(status_name(SessionStatus::InProgress)))
         .col_expr(documentation_session::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -255,11 +261,11 @@ pub async fn mark_in_progress(tx: &Tx<'_>, id: Uuid) -> ApiResult<bool> {
         .rows_affected
         == 1;
     if moved {
-        audit_status(tx, id, SessionStatus::Pending, SessionStatus::InProgress).await?;
+        record_status(tx, id, "status_changed", SessionStatus::Pending, SessionStatus::InProgress).await?;
         event::append(
-            tx,
+            &*tx,
             id,
-            NewEvent::system(types::SESSION_STATUS_CHANGED, json!({ "from": "pending", "to": "in_progress" })),
+            NewSessionEvent::system(types::SESSION_STATUS_CHANGED, json!({ "from": "pending", "to": "in_progress" })),
         )
         .await?;
     }
@@ -272,7 +278,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     documentation_session::Entity::delete_by_id(id).exec(&tx).await?;
-    tx.audit(ENTITY, id, Some(&current), None).await?;
+    tx.record(Resource::Session, id, Some(&current), None).await?.workspace(current.workspace_id).session(id);
     tx.wake(id);
     tx.commit().await?;
     Ok(())
@@ -280,7 +286,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 
 /// The organization's sweep (`expireSessions`): every session of the viewer's organization past
 /// `expires_at` that is still pending or in progress becomes `expired`, each in its own unit of work
-/// with a `session_expired` event; lapsed todo leases of the organization are released too. Returns
+/// with a `session.expired` event; lapsed todo leases of the organization are released too. Returns
 /// how many sessions expired. Errors: `FORBIDDEN` (below member).
 #[tracing::instrument(skip_all)]
 pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
@@ -324,8 +330,8 @@ async fn expire_one(cx: Ctx<'_>, id: Uuid, now: DateTime<Utc>) -> ApiResult<bool
         .rows_affected
         == 1;
     if changed {
-        audit_status(&tx, id, current.status, SessionStatus::Expired).await?;
-        event::append(&tx, id, NewEvent::system(types::SESSION_EXPIRED, json!({ "expiredAt": now }))).await?;
+        record_status(&mut tx, id, "expired", current.status, SessionStatus::Expired).await?;
+        event::append(&tx, id, NewSessionEvent::system(types::SESSION_EXPIRED, json!({ "expiredAt": now }))).await?;
         tx.wake(id);
     }
     tx.commit().await?;

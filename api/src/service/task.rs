@@ -2,6 +2,7 @@
 //! in `task/dependency.rs`; which tasks to list (filters, the ready-to-run query, per-status counts)
 //! in `task/query.rs`. Every write is audited in its own transaction.
 
+use crate::service::Resource;
 use chrono::{DateTime, Utc};
 use entity::{
     task::{self, TaskPriority, TaskStatus},
@@ -32,11 +33,6 @@ pub use dependency::{
     DEPENDENCIES, DEPENDENTS, DependencyQuery, add_dependency, blocked_by_filter, blocking_edges, remove_dependency,
 };
 pub use query::{READY_TASKS, TASKS_BY_PRIORITY, TaskQuery, counts_by_status, ready_filter, unfinished};
-
-/// Audit entity type of tasks.
-pub const ENTITY: &str = "task";
-/// Audit entity type of task dependencies (keyed by the dependent task).
-pub const DEPENDENCY_ENTITY: &str = "task_dependency";
 
 /// A project's tasks, oldest first.
 pub const TASKS_OF_PROJECT: ListSpec = ListSpec::child("tasks t", "t.project_id", "t.id", Owned::Projects);
@@ -181,7 +177,7 @@ fn apply(model: &mut task::ActiveModel, fields: TaskFields) -> ApiResult<()> {
 
 /// Inserts a task in `tx` (no parent or project checks: callers made them), records its first state
 /// and audits it.
-pub async fn insert(tx: &Tx<'_>, id: Uuid, new: NewTask) -> ApiResult<task::Model> {
+pub async fn insert(tx: &mut Tx<'_>, id: Uuid, new: NewTask) -> ApiResult<task::Model> {
     if new.fields.title.is_none() {
         return Err(ApiError::bad_input("`title` is required"));
     }
@@ -223,7 +219,7 @@ pub async fn insert(tx: &Tx<'_>, id: Uuid, new: NewTask) -> ApiResult<task::Mode
         .await
         .map_err(|err| ApiError::unique(err, "a task with this `externalId` already exists in this project and tag"))?;
     record_transition(tx, &created, None, None, now).await?;
-    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
+    tx.record(Resource::Task, created.id, None, Some(&created)).await?.task(created.project_id, created.id);
     Ok(created)
 }
 
@@ -270,8 +266,7 @@ pub async fn create(cx: Ctx<'_>, new: NewTask) -> ApiResult<task::Model> {
     {
         return Err(ApiError::bad_input("the parent task belongs to another project"));
     }
-    let created = insert(&tx, new_id(), new).await?;
-    tx.announce(event(log_types::TASK_CREATED, &created));
+    let created = insert(&mut tx, new_id(), new).await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -301,7 +296,7 @@ pub async fn find_by_external_id(
 /// `current.version`), records a transition when the status changes, audits the change. Returns
 /// `current` untouched when nothing differs. Errors: `BAD_USER_INPUT`, `CONFLICT` (moved on).
 pub async fn update_current(
-    tx: &Tx<'_>,
+    tx: &mut Tx<'_>,
     current: task::Model,
     fields: TaskFields,
     note: Option<String>,
@@ -336,7 +331,9 @@ pub async fn update_current(
         let since = status_since(tx, &current).await?;
         record_transition(tx, &updated, Some((current.status, since)), note, now).await?;
     }
-    tx.audit(ENTITY, current.id, Some(&current), Some(&updated)).await?;
+    tx.record(Resource::Task, current.id, Some(&current), Some(&updated))
+        .await?
+        .event(update_event(&current, &updated));
     Ok(updated)
 }
 
@@ -360,10 +357,7 @@ pub async fn update(
             current.version
         )));
     }
-    let updated = update_current(&tx, current.clone(), fields, note).await?;
-    if updated.version != current.version {
-        tx.announce(update_event(&current, &updated));
-    }
+    let updated = update_current(&mut tx, current.clone(), fields, note).await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -374,8 +368,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     task::Entity::delete_by_id(id).exec(&tx).await?;
-    tx.audit(ENTITY, id, Some(&current), None).await?;
-    tx.announce(event(log_types::TASK_DELETED, &current));
+    tx.record(Resource::Task, id, Some(&current), None).await?.task(current.project_id, id);
     tx.commit().await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Session todos: batch creation, updates and the dependency graph; the worker actions (claim with a
 //! lease, renew, complete, fail, skip) are in `todo/lease.rs`.
 
+use crate::service::Resource;
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use super::{
     Ctx, Role, Scope, Tx,
-    event::{self, NewEvent, types},
+    event::{self, NewSessionEvent, types},
     lock_session, new_id,
     page::{CursorKey, Filter, ListSpec, Listed},
     require_object, require_text, session,
@@ -26,11 +27,6 @@ use crate::error::{ApiError, ApiResult};
 mod lease;
 
 pub use lease::{DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, Outcome, claim_next, finish, release_lapsed, renew_lease};
-
-/// Audit entity type of todos.
-pub const ENTITY: &str = "session_todo";
-/// Audit entity type of todo dependencies (keyed by the waiting todo).
-pub const DEPENDENCY_ENTITY: &str = "session_todo_dependency";
 
 /// A session's todos, oldest first.
 pub const TODOS_OF_SESSION: ListSpec = ListSpec::child("session_todos t", "t.session_id", "t.id", Owned::Sessions);
@@ -129,7 +125,7 @@ pub fn status_name(status: TodoStatus) -> String {
 
 /// Inserts `todos` into session `session_id` in `tx`, in chunks that stay under both databases'
 /// parameter limits, and audits them. Returns the new todos in input order.
-pub async fn insert_all(tx: &Tx<'_>, session_id: Uuid, todos: Vec<NewTodo>) -> ApiResult<Vec<session_todo::Model>> {
+pub async fn insert_all(tx: &mut Tx<'_>, session_id: Uuid, todos: Vec<NewTodo>) -> ApiResult<Vec<session_todo::Model>> {
     let now = Utc::now();
     let mut ids = Vec::with_capacity(todos.len());
     let rows: Vec<session_todo::ActiveModel> = todos
@@ -171,11 +167,15 @@ pub async fn insert_all(tx: &Tx<'_>, session_id: Uuid, todos: Vec<NewTodo>) -> A
     }
     let created: Vec<(Uuid, session_todo::Model)> =
         ids.iter().filter_map(|id| Some((*id, by_id.remove(id)?))).collect();
-    super::audit::record_creations(tx, ENTITY, &created).await?;
+    tx.record_creations(Resource::Todo, &created, |todo, event| super::event_log::NewEvent {
+        session_id: Some(todo.session_id),
+        ..event
+    })
+    .await?;
     Ok(created.into_iter().map(|(_, todo)| todo).collect())
 }
 
-/// Adds `todos` to session `session_id` in one transaction and appends `todos_created`.
+/// Adds `todos` to session `session_id` in one transaction and appends `todo.created`.
 /// Errors: `FORBIDDEN`, `NOT_FOUND` (session), `BAD_USER_INPUT` (bad fields, finished session, too many).
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) -> ApiResult<Vec<session_todo::Model>> {
@@ -190,8 +190,8 @@ pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) ->
     lock_session(&tx, session_id).await?;
     session::require_open(&session::get(&tx, cx.scope(), session.id).await?)?;
     let count = todos.len();
-    let created = insert_all(&tx, session_id, todos).await?;
-    event::append(&tx, session_id, NewEvent::system(types::TODOS_CREATED, json!({ "count": count }))).await?;
+    let created = insert_all(&mut tx, session_id, todos).await?;
+    event::append(&tx, session_id, NewSessionEvent::system(types::TODOS_CREATED, json!({ "count": count }))).await?;
     tx.wake(session_id);
     tx.commit().await?;
     Ok(created)
@@ -202,7 +202,7 @@ pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult
     tenant::row(db, scope, Owned::Todos, id).await?.ok_or(ApiError::NotFound { entity: "session todo" })
 }
 
-/// Applies `changes` to todo `id` and appends `todo_updated`. Errors: `FORBIDDEN`, `NOT_FOUND`,
+/// Applies `changes` to todo `id` and appends `todo.updated`. Errors: `FORBIDDEN`, `NOT_FOUND`,
 /// `BAD_USER_INPUT`.
 #[tracing::instrument(skip_all, fields(todo_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, changes: TodoChanges) -> ApiResult<session_todo::Model> {
@@ -233,9 +233,13 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: TodoChanges) -> ApiResult<se
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&tx).await?;
-    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
-    event::append(&tx, session_id, NewEvent::system(types::TODO_UPDATED, json!({ "todoId": id, "fields": changed })))
-        .await?;
+    tx.record(Resource::Todo, id, Some(&current), Some(&updated)).await?.session(session_id);
+    event::append(
+        &tx,
+        session_id,
+        NewSessionEvent::system(types::TODO_UPDATED, json!({ "todoId": id, "fields": changed })),
+    )
+    .await?;
     tx.wake(session_id);
     tx.commit().await?;
     Ok(updated)
@@ -272,11 +276,17 @@ pub async fn add_dependency(cx: Ctx<'_>, todo_id: Uuid, depends_on_id: Uuid) -> 
     }
     .insert(&tx)
     .await?;
-    tx.audit(DEPENDENCY_ENTITY, todo_id, None, Some(&edge)).await?;
+    tx.record(Resource::TodoDependency, todo_id, None, Some(&edge))
+        .await?
+        .session(todo.session_id)
+        .payload(json!({ "dependsOnId": depends_on_id }));
     event::append(
         &tx,
         todo.session_id,
-        NewEvent::system(types::TODO_DEPENDENCY_ADDED, json!({ "todoId": todo_id, "dependsOnId": depends_on_id })),
+        NewSessionEvent::system(
+            types::TODO_DEPENDENCY_ADDED,
+            json!({ "todoId": todo_id, "dependsOnId": depends_on_id }),
+        ),
     )
     .await?;
     tx.wake(todo.session_id);

@@ -1,23 +1,95 @@
-//! The unit of work of every write: the transaction, the viewer it runs for, the audit entries it
-//! writes, and what it announces once committed.
+//! The unit of work of every write: the transaction, the viewer it runs for, what it records and what
+//! it announces once committed.
 //!
-//! A service opens one with [`super::Ctx::begin`], writes through it (it is a connection), audits
-//! through it, names the sessions to wake and the events it announces to the organization's log, and
-//! commits. The log's events are written in the same transaction, just before the commit (one
-//! statement for all of them), so a change and its event commit together or not at all; the wake-ups
-//! go after the commit, so nothing is announced that did not commit. A `Tx` dropped without commit
-//! rolls back.
+//! A service opens one with [`super::Ctx::begin`], writes through it (it is a connection), records each
+//! write with [`Tx::record`] (the audit entry, now, and the `resource.verb` event of the organization's
+//! log, written in the same transaction just before the commit, one statement for all of them), names
+//! the sessions to wake, and commits. A change and its audit entry and event commit together or not at
+//! all; the wake-ups go after the commit, so nothing is announced that did not commit. A `Tx` dropped
+//! without commit rolls back.
 
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
 };
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::event_log::{self, NewEvent};
-use super::{Ctx, RequestContext, audit, viewer::Viewer};
+use super::{
+    Ctx, RequestContext, audit,
+    resource::{Action, Resource},
+    viewer::Viewer,
+};
 use crate::error::ApiResult;
+
+/// What [`Tx::record`] queued for the log: say more about the event before the next write.
+pub struct Recorded<'t> {
+    resource: Resource,
+    event: Option<&'t mut NewEvent>,
+}
+
+impl Recorded<'_> {
+    fn with(mut self, change: impl FnOnce(&mut NewEvent)) -> Self {
+        if let Some(event) = self.event.as_deref_mut() {
+            change(event);
+        }
+        self
+    }
+
+    /// Names the event `resource.verb` with this verb (`claimed`, `role_changed`).
+    pub fn verb(self, verb: &str) -> Self {
+        let resource = self.resource;
+        self.with(|e| e.event_type = resource.event_type(verb).unwrap_or_default())
+    }
+
+    /// Gives the event this whole type (one of [`super::event_log::types`], which other parts of the
+    /// server read).
+    pub fn named(self, event_type: &str) -> Self {
+        self.with(|e| e.event_type = event_type.to_owned())
+    }
+
+    /// Gives the event this payload (an object).
+    pub fn payload(self, payload: Value) -> Self {
+        self.with(|e| e.payload = payload)
+    }
+
+    /// Says the event concerns project `id`.
+    pub fn project(self, id: Uuid) -> Self {
+        self.with(|e| e.project_id = Some(id))
+    }
+
+    /// Says the event concerns task `id` of project `project_id`.
+    pub fn task(self, project_id: Uuid, id: Uuid) -> Self {
+        self.with(|e| (e.project_id, e.task_id) = (Some(project_id), Some(id)))
+    }
+
+    /// Says the event concerns workspace `id`.
+    pub fn workspace(self, id: Uuid) -> Self {
+        self.with(|e| e.workspace_id = Some(id))
+    }
+
+    /// Says the event concerns documentation session `id`.
+    pub fn session(self, id: Uuid) -> Self {
+        self.with(|e| e.session_id = Some(id))
+    }
+
+    /// Makes record `id` the event's subject (for a link recorded under one end, about the other).
+    pub fn subject_id(self, id: Uuid) -> Self {
+        self.with(|e| e.subject = e.subject.map(|(kind, _)| (kind, id)))
+    }
+
+    /// Gives the event this severity (`info` unless said).
+    pub fn severity(self, severity: entity::event::Severity) -> Self {
+        self.with(|e| e.severity = severity)
+    }
+
+    /// Replaces the event by `event`, keeping its subject (for a write whose event says more than
+    /// `resource.verb` and a payload).
+    pub fn event(self, event: NewEvent) -> Self {
+        self.with(|e| *e = NewEvent { subject: e.subject, ..event })
+    }
+}
 
 /// One write's transaction and what goes with it.
 pub struct Tx<'a> {
@@ -44,21 +116,78 @@ impl<'a> Tx<'a> {
         self.cx.request
     }
 
-    /// Audits the creation (`old` absent), change or deletion (`new` absent) of a record; a change
-    /// that changed nothing writes nothing.
-    pub async fn audit<T: Serialize>(
-        &self,
-        entity_type: &str,
-        entity_id: Uuid,
+    /// Records a write to one record: its audit entry, written now (a change that changed nothing writes
+    /// nothing), and its event in the organization's log, written at commit: `resource.verb`, the verb
+    /// from what the write did (`created` with the record as its payload, `updated` with the names of
+    /// the changed fields, `deleted`), about the record as its subject. The answer says more about the
+    /// event: another verb, what it concerns, another payload.
+    pub async fn record<T: Serialize>(
+        &mut self,
+        resource: Resource,
+        id: Uuid,
         old: Option<&T>,
         new: Option<&T>,
-    ) -> ApiResult<()> {
-        audit::record_change(self, entity_type, entity_id, old, new).await
+    ) -> ApiResult<Recorded<'_>> {
+        let (old, new) = (old.map(audit::fields).transpose()?, new.map(audit::fields).transpose()?);
+        let action = match (&old, &new) {
+            (None, _) => Action::Created,
+            (Some(_), None) => Action::Deleted,
+            (Some(_), Some(_)) => Action::Updated,
+        };
+        let changes = audit::changes_between(old.as_ref(), new.as_ref());
+        if action == Action::Updated && changes.is_empty() {
+            return Ok(Recorded { resource, event: None });
+        }
+        let payload = match action {
+            Action::Created => Value::Object(new.unwrap_or_default()),
+            Action::Updated => json!({ "fields": changes.keys().collect::<Vec<_>>() }),
+            Action::Deleted => json!({}),
+        };
+        audit::record(self, resource, id, action, Value::Object(changes)).await?;
+        Ok(self.log(resource, id, resource.verb(action), payload))
     }
 
-    /// Audits a change described by hand: `{"field": {"old": ..., "new": ...}}`.
-    pub async fn audit_update(&self, entity_type: &str, entity_id: Uuid, changes: Value) -> ApiResult<()> {
-        audit::record(self, entity_type, entity_id, entity::audit_log::AuditAction::Update, changes).await
+    /// [`Tx::record`] for a change described by hand: `changes` is `{"field": {"old": ..., "new": ...}}`
+    /// and the event's verb is `verb` (its payload `{}` until the answer gives one).
+    pub async fn record_change(
+        &mut self,
+        resource: Resource,
+        id: Uuid,
+        verb: &str,
+        changes: Value,
+    ) -> ApiResult<Recorded<'_>> {
+        audit::record(self, resource, id, Action::Updated, changes).await?;
+        Ok(self.log(resource, id, verb, json!({})))
+    }
+
+    /// [`Tx::record`] for the creation of many records at once (audit entries inserted in batches);
+    /// `about` says what each one's event concerns.
+    pub async fn record_creations<T: Serialize>(
+        &mut self,
+        resource: Resource,
+        rows: &[(Uuid, T)],
+        about: impl Fn(&T, NewEvent) -> NewEvent,
+    ) -> ApiResult<()> {
+        let mut records = Vec::with_capacity(rows.len());
+        for (id, row) in rows {
+            records.push((*id, audit::fields(row)?));
+        }
+        audit::record_creations(self, resource, &records).await?;
+        for ((id, fields), (_, row)) in records.into_iter().zip(rows) {
+            let verb = resource.verb(Action::Created);
+            if let Some(event) = self.log(resource, id, verb, Value::Object(fields)).event {
+                *event = about(row, std::mem::replace(event, NewEvent::docket("")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues the log event `resource.verb` about record `id` (none for a resource without events).
+    fn log(&mut self, resource: Resource, id: Uuid, verb: &str, payload: Value) -> Recorded<'_> {
+        let Some(event_type) = resource.event_type(verb) else { return Recorded { resource, event: None } };
+        let subject = resource.event_name().map(|name| (name, id));
+        self.events.push(NewEvent { subject, ..NewEvent::docket(&event_type).payload(payload) });
+        Recorded { resource, event: self.events.last_mut() }
     }
 
     /// Wakes the subscribers of session `session_id` after commit.
@@ -66,11 +195,6 @@ impl<'a> Tx<'a> {
         if !self.wake.contains(&session_id) {
             self.wake.push(session_id);
         }
-    }
-
-    /// Appends `event` to the organization's log with this write (written at commit, as the viewer).
-    pub fn announce(&mut self, event: NewEvent) {
-        self.events.push(event);
     }
 
     /// Wakes the organization's log readers after commit, for events this write appended itself.

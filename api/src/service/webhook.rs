@@ -4,6 +4,7 @@
 //! (`crate::webhooks`) moves events past the cursor into the webhook's outbox in one transaction with
 //! the cursor, then attempts them, so a crash or a restart loses nothing and resumes where it stopped.
 
+use crate::service::Resource;
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use entity::{webhook, webhook_delivery};
@@ -24,9 +25,6 @@ pub mod outbox;
 mod target;
 
 pub use target::{check_url, is_internal};
-
-/// Audit entity type.
-pub const ENTITY: &str = "webhook";
 
 /// The organization's webhooks, oldest first.
 pub const WEBHOOKS: ListSpec = ListSpec::root("webhooks t", "t.id");
@@ -195,9 +193,9 @@ pub async fn create(
         updated_at: Set(now),
     };
     apply(cx, sealer, allow_private, &mut model, fields).await?;
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     let created = model.insert(&tx).await?;
-    tx.audit(ENTITY, created.id, None, Some(&audited(&created))).await?;
+    tx.record(Resource::Webhook, created.id, None, Some(&audited(&created))).await?;
     tx.commit().await?;
     Ok(Created { webhook: created, generated_secret })
 }
@@ -222,19 +220,19 @@ pub async fn update(
         model.cursor_position = Set(head.position);
     }
     model.updated_at = Set(Utc::now());
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     let updated = model.update(&tx).await?;
-    tx.audit(ENTITY, id, Some(&audited(&current)), Some(&audited(&updated))).await?;
+    tx.record(Resource::Webhook, id, Some(&audited(&current)), Some(&audited(&updated))).await?;
     tx.commit().await?;
     Ok(updated)
 }
 
 /// Deletes a webhook with its queue and delivery log. Errors: `FORBIDDEN`, `NOT_FOUND`.
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<webhook::Model> {
-    let tx = cx.begin(Role::Admin).await?;
+    let mut tx = cx.begin(Role::Admin).await?;
     let current = get(&tx, cx.scope(), id).await?;
     webhook::Entity::delete_by_id(id).exec(&tx).await?;
-    tx.audit(ENTITY, id, Some(&audited(&current)), None).await?;
+    tx.record(Resource::Webhook, id, Some(&audited(&current)), None).await?;
     tx.commit().await?;
     Ok(current)
 }
@@ -274,7 +272,10 @@ pub async fn redeliver(cx: Ctx<'_>, webhook_id: Uuid, event_id: Uuid) -> ApiResu
     let hook = get(&tx, cx.scope(), webhook_id).await?;
     event_log::get(&tx, cx.scope(), event_id).await?.ok_or(ApiError::NotFound { entity: "event" })?;
     outbox::requeue(&tx, webhook_id, event_id).await?;
-    tx.audit_update(ENTITY, webhook_id, json!({ "redelivered": { "old": null, "new": event_id } })).await?;
+    let changes = json!({ "redelivered": { "old": null, "new": event_id } });
+    tx.record_change(Resource::Webhook, webhook_id, "redelivered", changes)
+        .await?
+        .payload(json!({ "eventId": event_id }));
     // Wakes this process's dispatcher (the others find the row at their next poll).
     tx.wake_log();
     tx.commit().await?;

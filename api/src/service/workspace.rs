@@ -1,5 +1,6 @@
 //! Workspaces: create, read, update, delete, list; each in its organization, `path` unique there.
 
+use crate::service::Resource;
 use chrono::Utc;
 use entity::workspace;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
@@ -12,9 +13,6 @@ use super::{
     tenant::{self, Owned},
 };
 use crate::error::{ApiError, ApiResult};
-
-/// Audit entity type of workspaces.
-pub const ENTITY: &str = "workspace";
 
 /// A project's workspaces, oldest first.
 pub const WORKSPACES_OF_PROJECT: ListSpec = ListSpec::child("workspaces t", "t.project_id", "t.id", Owned::Projects);
@@ -68,7 +66,7 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
     let config = input.config.unwrap_or_else(|| serde_json::json!({}));
     require_object("config", &config)?;
     let now = Utc::now();
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     if let Some(project) = input.project_id {
         super::project::get(&tx, cx.scope(), project).await?;
     }
@@ -85,7 +83,7 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
     .insert(&tx)
     .await
     .map_err(path_taken)?;
-    tx.audit(ENTITY, created.id, None, Some(&created)).await?;
+    tx.record(Resource::Workspace, created.id, None, Some(&created)).await?.workspace(created.id);
     tx.commit().await?;
     Ok(created)
 }
@@ -109,7 +107,7 @@ pub async fn find_by_path(cx: Ctx<'_>, path: &str) -> ApiResult<Option<workspace
 /// (path taken).
 #[tracing::instrument(skip_all, fields(workspace_id = %id))]
 pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResult<workspace::Model> {
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     let mut model: workspace::ActiveModel = current.clone().into();
     if let Some(name) = changes.name {
@@ -132,7 +130,7 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResu
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&tx).await.map_err(path_taken)?;
-    tx.audit(ENTITY, id, Some(&current), Some(&updated)).await?;
+    tx.record(Resource::Workspace, id, Some(&current), Some(&updated)).await?.workspace(id);
     tx.commit().await?;
     Ok(updated)
 }
@@ -141,10 +139,10 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, changes: WorkspaceChanges) -> ApiResu
 /// `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(workspace_id = %id))]
 pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
-    let tx = cx.begin(Role::Member).await?;
+    let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     workspace::Entity::delete_by_id(id).exec(&tx).await?;
-    tx.audit(ENTITY, id, Some(&current), None).await?;
+    tx.record(Resource::Workspace, id, Some(&current), None).await?.workspace(id);
     tx.commit().await?;
     Ok(())
 }

@@ -78,6 +78,10 @@ pub fn body(event: &event::Model) -> Value {
             "recordedAt": event.recorded_at,
             "projectId": event.project_id,
             "taskId": event.task_id,
+            "workspaceId": event.workspace_id,
+            "sessionId": event.session_id,
+            "subjectType": event.subject_type,
+            "subjectId": event.subject_id,
             "actor": event.actor,
         },
     })

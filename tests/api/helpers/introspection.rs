@@ -10,7 +10,7 @@ use super::TestApp;
 
 const INTROSPECTION: &str = "{ __schema {
     queryType { name } mutationType { name } subscriptionType { name }
-    types { name kind
+    types { name kind possibleTypes { name }
       fields { name args { name type { ...T } } type { ...T } }
       inputFields { name type { ...T } } } } }
   fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }";
@@ -123,7 +123,17 @@ impl Schema {
     /// Every scalar and enum field of `type_name`, and every object field recursively (connections
     /// with `first: PAGE`, through `nodes`), down to `DEPTH` levels and as long as no type repeats
     /// more than `REPEATS` times on the path. Empty for scalars.
+    /// An interface's selection is each of its object types', as inline fragments.
     pub fn selection(&self, type_name: &str, path: &mut Vec<String>) -> String {
+        if self.kind(type_name) == "INTERFACE" {
+            let possible = self.types[type_name]["possibleTypes"].as_array().unwrap();
+            let fragments: Vec<String> = possible
+                .iter()
+                .map(|t| t["name"].as_str().unwrap())
+                .map(|t| format!("... on {t} {}", self.selection(t, path)))
+                .collect();
+            return format!("{{ __typename {} }}", fragments.join(" "));
+        }
         if self.kind(type_name) != "OBJECT" {
             return String::new();
         }

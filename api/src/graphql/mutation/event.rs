@@ -11,7 +11,7 @@ use crate::{
             event::{AppendSessionEventInput, AppendSessionEventPayload},
         },
     },
-    service::event::{self, NewEvent},
+    service::event::{self, NewSessionEvent},
 };
 
 /// Event mutations.
@@ -29,7 +29,7 @@ impl EventMutation {
         input: AppendSessionEventInput,
     ) -> async_graphql::Result<AppendSessionEventPayload> {
         let session_id = parse_id("sessionId", &input.session_id)?;
-        let new = NewEvent {
+        let new = NewSessionEvent {
             event_type: input.event_type,
             event_data: input.event_data.map_or_else(|| json!({}), |j| j.0),
             error: input.error,

@@ -24,7 +24,7 @@ pub struct SessionMutation;
 #[Object]
 impl SessionMutation {
     /// Starts a session with one pending todo per file, in one transaction, and appends
-    /// `session_started`. Errors: `NOT_FOUND` (workspace), `BAD_USER_INPUT` (empty module name,
+    /// `session.started`. Errors: `NOT_FOUND` (workspace), `BAD_USER_INPUT` (empty module name,
     /// empty or repeated paths, expiry in the past, metadata not an object).
     async fn start_documentation_session(
         &self,
@@ -44,7 +44,7 @@ impl SessionMutation {
 
     /// Changes a session; a status change follows the state machine (`PENDING` → anything,
     /// `IN_PROGRESS` → a final state, final states never change) and appends
-    /// `session_status_changed`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (changed meanwhile).
+    /// `session.status_changed`. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (changed meanwhile).
     async fn update_documentation_session(
         &self,
         ctx: &Context<'_>,
@@ -73,7 +73,7 @@ impl SessionMutation {
     }
 
     /// Runs the expiry sweep now: sessions past `expiresAt` that are still pending or in progress
-    /// become `EXPIRED` (each with a `session_expired` event); lapsed todo leases are released.
+    /// become `EXPIRED` (each with a `session.expired` event); lapsed todo leases are released.
     /// Returns how many sessions expired.
     async fn expire_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         Ok(session::expire_due(service_ctx(ctx)?).await?)

@@ -25,7 +25,7 @@ pub struct TodoMutation;
 
 #[Object]
 impl TodoMutation {
-    /// Adds todos to a session in one transaction and appends `todos_created`.
+    /// Adds todos to a session in one transaction and appends `todo.created`.
     /// Errors: `NOT_FOUND` (session), `BAD_USER_INPUT` (bad fields, finished session).
     async fn create_session_todos(
         &self,
@@ -50,7 +50,7 @@ impl TodoMutation {
         Ok(CreateSessionTodosPayload { todos: created.into_iter().map(SessionTodo).collect() })
     }
 
-    /// Changes a todo's path, priority, attempts limit or metadata and appends `todo_updated`.
+    /// Changes a todo's path, priority, attempts limit or metadata and appends `todo.updated`.
     /// Errors: `NOT_FOUND`, `BAD_USER_INPUT`.
     async fn update_session_todo(
         &self,
@@ -84,7 +84,7 @@ impl TodoMutation {
 
     /// Claims the next pending todo of a session: highest priority first, then oldest; only todos
     /// whose dependencies are all completed. Marks it `IN_PROGRESS`, counts the attempt, leases it
-    /// for `leaseSeconds` (default 300, at most 86,400) to the caller, and appends `todo_claimed`. The
+    /// for `leaseSeconds` (default 300, at most 86,400) to the caller, and appends `todo.claimed`. The
     /// returned todo's `leaseToken` is what `renewTodoLease`, `completeTodo` and `failTodo` need.
     /// `null` when none is ready. Concurrent callers never get the same todo.
     /// Errors: `FORBIDDEN`, `NOT_FOUND` (session), `BAD_USER_INPUT` (finished session, bad lease).
@@ -115,7 +115,7 @@ impl TodoMutation {
         Ok(SessionTodo(renewed))
     }
 
-    /// Marks an `IN_PROGRESS` todo `COMPLETED` and appends `todo_completed`, for the holder of
+    /// Marks an `IN_PROGRESS` todo `COMPLETED` and appends `todo.completed`, for the holder of
     /// `leaseToken`. Errors: `FORBIDDEN`, `NOT_FOUND`, `CONFLICT` (a stale `leaseToken`, or the status
     /// changed meanwhile).
     async fn complete_todo(
@@ -128,7 +128,7 @@ impl TodoMutation {
     }
 
     /// Reports an `IN_PROGRESS` todo failed, for the holder of `leaseToken`: back to `PENDING` while
-    /// attempts remain, else `FAILED`; appends `todo_failed` with the error. Errors: `FORBIDDEN`,
+    /// attempts remain, else `FAILED`; appends `todo.failed` with the error. Errors: `FORBIDDEN`,
     /// `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT` (a stale `leaseToken`).
     async fn fail_todo(
         &self,
@@ -140,7 +140,7 @@ impl TodoMutation {
         finish(ctx, &id, Outcome::Fail(error), Some(&lease_token)).await
     }
 
-    /// Marks a `PENDING` or `IN_PROGRESS` todo `SKIPPED` and appends `todo_skipped`. A worker skipping
+    /// Marks a `PENDING` or `IN_PROGRESS` todo `SKIPPED` and appends `todo.skipped`. A worker skipping
     /// the todo it holds passes its `leaseToken` (a stale one is refused); a coordinator passes none.
     /// Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
     async fn skip_todo(

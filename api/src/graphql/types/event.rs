@@ -41,7 +41,7 @@ impl Prefetch for SessionEvent {
 #[Object]
 impl SessionEvent {
     /// Server-generated id (a UUIDv7).
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id(self.0.id)
     }
     /// Id of the owning session.
@@ -53,9 +53,9 @@ impl SessionEvent {
     async fn sequence(&self) -> i64 {
         self.0.sequence
     }
-    /// Kind of event: Docket's own (`session_started`, `todo_claimed`, `todo_completed`,
-    /// `todo_failed`, `todo_skipped`, `todo_lease_expired`, `session_status_changed`,
-    /// `session_expired`, ...) or a client's.
+    /// Kind of event: Docket's own (`session.started`, `todo.claimed`, `todo.completed`,
+    /// `todo.failed`, `todo.skipped`, `todo.lease_expired`, `session.status_changed`,
+    /// `session.expired`, ...) or a client's.
     async fn event_type(&self) -> &str {
         &self.0.event_type
     }

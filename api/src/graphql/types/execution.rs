@@ -47,7 +47,7 @@ impl Prefetch for TaskExecution {
 #[Object]
 impl TaskExecution {
     /// Server-generated id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id(self.0.id)
     }
     /// Id of the task.

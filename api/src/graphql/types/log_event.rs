@@ -54,7 +54,7 @@ impl Prefetch for Event {
 #[Object]
 impl Event {
     /// Server-generated id (a UUIDv7).
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id(self.0.id)
     }
     /// The event's place in the log, opaque: pass it as `after` to `events` (query or subscription)
@@ -117,6 +117,24 @@ impl Event {
     async fn task(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Task>> {
         let Some(id) = self.0.task_id else { return Ok(None) };
         Ok(by_id::<task::Entity, Task>(ctx, id).await?.map(Task))
+    }
+    /// Id of the workspace it concerns (kept after the workspace is deleted).
+    async fn workspace_id(&self) -> Option<ID> {
+        self.0.workspace_id.map(to_id)
+    }
+    /// Id of the documentation session it concerns (kept after the session is deleted).
+    async fn session_id(&self) -> Option<ID> {
+        self.0.session_id.map(to_id)
+    }
+    /// The kind of record a Docket event is about: the first half of its type (`workspace` for
+    /// `workspace.created`, `todo`, `member`, `webhook`, ...); `null` for other sources' events.
+    async fn subject_type(&self) -> Option<&str> {
+        self.0.subject_type.as_deref()
+    }
+    /// The id of the record a Docket event is about (for a dependency or a link, the dependent task or
+    /// todo's; for a member, the user's); `null` for other sources' events.
+    async fn subject_id(&self) -> Option<ID> {
+        self.0.subject_id.map(to_id)
     }
     /// Who caused it, as `kind:id` (`user:<id>`, `api_key:<id>`, `anonymous`, `system:<name>`).
     async fn actor(&self) -> Option<&str> {

@@ -39,7 +39,7 @@ impl crate::graphql::connection::PlainFields for Project {}
 #[Object]
 impl Project {
     /// Server-generated id (a UUIDv7).
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id(self.0.id)
     }
     /// Unique name.

@@ -56,7 +56,7 @@ impl crate::graphql::connection::PlainFields for PullRequest {}
 #[Object]
 impl PullRequest {
     /// Server-generated id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id(self.0.id)
     }
     /// Id of the project.

@@ -51,7 +51,7 @@ impl crate::graphql::connection::PlainFields for DocumentationSession {}
 #[Object]
 impl DocumentationSession {
     /// Server-generated id (a UUIDv7).
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id(self.0.id)
     }
     /// Id of the owning workspace.

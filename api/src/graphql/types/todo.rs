@@ -72,7 +72,7 @@ impl PlainFields for SessionTodo {
 #[Object]
 impl SessionTodo {
     /// Server-generated id (a UUIDv7).
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id(self.0.id)
     }
     /// Id of the owning session.

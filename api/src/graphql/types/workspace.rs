@@ -40,7 +40,7 @@ impl PlainFields for Workspace {
 #[Object]
 impl Workspace {
     /// Server-generated id (a UUIDv7).
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id(self.0.id)
     }
     /// Display name, 1 to 255 characters.

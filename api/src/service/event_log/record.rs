@@ -1,5 +1,6 @@
 //! `recordEvent`: a client's event, checked, deduplicated by its idempotency key and appended.
 
+use crate::service::Resource;
 use chrono::{DateTime, Utc};
 use entity::event::{self, Severity};
 use sea_orm::ConnectionTrait;
@@ -11,9 +12,6 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{Ctx, Role, Scope, event_type, project, require_object, require_text, sql::Sql, task},
 };
-
-/// Audit entity type of events recorded by clients.
-pub const ENTITY: &str = "event";
 
 /// A client's event as given.
 #[derive(Clone, Debug, Default)]
@@ -72,7 +70,7 @@ pub async fn record(cx: Ctx<'_>, input: RecordEvent) -> ApiResult<Recorded> {
             .ok_or_else(|| ApiError::Conflict("an event with this idempotency key is being recorded; retry".into()))?;
         return Ok(Recorded { event, replayed: true });
     };
-    tx.audit(ENTITY, event.id, None, Some(&event)).await?;
+    tx.record(Resource::LogEvent, event.id, None, Some(&event)).await?;
     tx.wake_log();
     tx.commit().await?;
     Ok(Recorded { event, replayed: false })
@@ -113,6 +111,7 @@ async fn check(db: &impl ConnectionTrait, scope: Scope, input: RecordEvent) -> A
         task_id: input.task_id,
         workspace_id: None,
         session_id: None,
+        subject: None,
         correlation_id: input.correlation_id,
         trace_id,
         idempotency_key: input.idempotency_key,

@@ -7,6 +7,7 @@
 //!
 //! Payload shapes: <https://docs.github.com/en/webhooks/webhook-events-and-payloads>.
 
+use crate::service::Resource;
 use chrono::{DateTime, Utc};
 use entity::{
     event,
@@ -17,10 +18,7 @@ use serde_json::json;
 
 use crate::{
     error::ApiResult,
-    service::{
-        Tx,
-        pull_request::{ENTITY, update_event},
-    },
+    service::{Tx, pull_request::update_event},
 };
 
 /// Applies a stored GitHub event to the pull requests it concerns, in the delivery's transaction.
@@ -110,9 +108,9 @@ fn names_repository(url: &str, full_name: &str) -> bool {
 /// Writes `model` over `current`, audited and announced like any change.
 async fn save(tx: &mut Tx<'_>, current: &pull_request::Model, model: pull_request::ActiveModel) -> ApiResult<()> {
     let updated = model.update(&*tx).await?;
-    tx.audit(ENTITY, updated.id, Some(current), Some(&updated)).await?;
+    let recorded = tx.record(Resource::PullRequest, updated.id, Some(current), Some(&updated)).await?;
     if let Some(event) = update_event(current, &updated) {
-        tx.announce(event);
+        recorded.event(event);
     }
     Ok(())
 }

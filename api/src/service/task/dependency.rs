@@ -1,6 +1,7 @@
 //! The dependency graph of tasks: `blocks` edges without cycles, `suggests` and `related` edges,
 //! within one project (and so one organization).
 
+use crate::service::Resource;
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -14,7 +15,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{DEPENDENCY_ENTITY, get, unfinished};
+use super::{get, unfinished};
 use crate::{
     error::{ApiError, ApiResult},
     service::{
@@ -112,9 +113,12 @@ pub async fn add_dependency(
         created_at: Set(Utc::now()),
     };
     let saved = if existing.is_some() { edge.update(&tx).await? } else { edge.insert(&tx).await? };
-    tx.audit(DEPENDENCY_ENTITY, task_id, existing.as_ref(), Some(&saved)).await?;
     let payload = serde_json::json!({ "dependsOnTaskId": depends_on_id, "kind": kind.to_value() });
-    tx.announce(super::event(log_types::TASK_DEPENDENCY_ADDED, &task).payload(payload));
+    tx.record(Resource::TaskDependency, task_id, existing.as_ref(), Some(&saved))
+        .await?
+        .named(log_types::TASK_DEPENDENCY_ADDED)
+        .task(task.project_id, task_id)
+        .payload(payload);
     tx.commit().await?;
     Ok(task)
 }
@@ -130,9 +134,11 @@ pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) 
         .await?
         .ok_or(ApiError::NotFound { entity: "task dependency" })?;
     task_dependency::Entity::delete_by_id((task_id, depends_on_id)).exec(&tx).await?;
-    tx.audit(DEPENDENCY_ENTITY, task_id, Some(&existing), None).await?;
     let payload = serde_json::json!({ "dependsOnTaskId": depends_on_id, "kind": existing.kind.to_value() });
-    tx.announce(super::event(log_types::TASK_DEPENDENCY_REMOVED, &task).payload(payload));
+    tx.record(Resource::TaskDependency, task_id, Some(&existing), None)
+        .await?
+        .task(task.project_id, task_id)
+        .payload(payload);
     tx.commit().await?;
     Ok(task)
 }

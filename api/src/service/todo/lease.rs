@@ -6,18 +6,19 @@
 //! lapsed, and whose todo has since been released or claimed again, holds a stale token: its calls are
 //! `CONFLICT` and change nothing.
 
+use crate::service::Resource;
 use chrono::{Duration, Utc};
 use entity::session_todo::{self, TodoStatus};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{ENTITY, get, status_name};
+use super::{get, status_name};
 use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Role, Tx,
-        event::{self, NewEvent, types},
+        event::{self, NewSessionEvent, types},
         require_text, session,
         sql::Sql,
         tenant::Owned,
@@ -84,12 +85,14 @@ pub async fn claim_next(
         "lease_expires_at": { "old": null, "new": todo.lease_expires_at },
         "claimed_by": { "new": todo.claimed_by },
     });
-    tx.audit_update(ENTITY, todo.id, changes).await?;
-    session::mark_in_progress(&tx, session_id).await?;
+    let payload =
+        json!({ "attempt": todo.attempts, "leaseExpiresAt": todo.lease_expires_at, "claimedBy": todo.claimed_by });
+    tx.record_change(Resource::Todo, todo.id, "claimed", changes).await?.session(session_id).payload(payload);
+    session::mark_in_progress(&mut tx, session_id).await?;
     event::append(
         &tx,
         session_id,
-        NewEvent::system(
+        NewSessionEvent::system(
             types::TODO_CLAIMED,
             json!({ "todoId": todo.id, "filePath": todo.file_path, "attempt": todo.attempts, "leaseExpiresAt": todo.lease_expires_at, "claimedBy": todo.claimed_by }),
         ),
@@ -121,8 +124,8 @@ pub async fn renew_lease(
     lease_seconds: Option<i64>,
 ) -> ApiResult<session_todo::Model> {
     let lease_seconds = check_lease(lease_seconds)?;
-    let tx = cx.begin(Role::Member).await?;
-    get(&tx, cx.scope(), id).await?;
+    let mut tx = cx.begin(Role::Member).await?;
+    let todo = get(&tx, cx.scope(), id).await?;
     let backend = tx.get_database_backend();
     let now = Utc::now();
     let mut sql = Sql::new("UPDATE session_todos SET lease_expires_at = ");
@@ -133,13 +136,14 @@ pub async fn renew_lease(
         return Err(lease_lost());
     };
     let changes = json!({ "lease_expires_at": { "new": renewed.lease_expires_at } });
-    tx.audit_update(ENTITY, id, changes).await?;
+    let payload = json!({ "leaseExpiresAt": renewed.lease_expires_at });
+    tx.record_change(Resource::Todo, id, "lease_renewed", changes).await?.session(todo.session_id).payload(payload);
     tx.commit().await?;
     Ok(renewed)
 }
 
 /// Returns every `in_progress` todo of the viewer's organization whose lease has lapsed (of one
-/// session, or all) to `pending`, or to `failed` when out of attempts, with a `todo_lease_expired`
+/// session, or all) to `pending`, or to `failed` when out of attempts, with a `todo.lease_expired`
 /// event each. Returns how many.
 #[tracing::instrument(skip_all)]
 pub async fn release_lapsed(cx: Ctx<'_>, session_id: Option<Uuid>) -> ApiResult<u64> {
@@ -173,11 +177,15 @@ async fn release_lapsed_in(tx: &mut Tx<'_>, session_id: Option<Uuid>) -> ApiResu
     let released = session_todo::Model::find_by_statement(sql.build(backend)).all(&*tx).await?;
     for todo in &released {
         let changes = json!({ "status": { "old": "in_progress", "new": status_name(todo.status) } });
-        tx.audit_update(ENTITY, todo.id, changes).await?;
+        let payload = json!({ "attempts": todo.attempts, "status": status_name(todo.status) });
+        tx.record_change(Resource::Todo, todo.id, "lease_expired", changes)
+            .await?
+            .session(todo.session_id)
+            .payload(payload);
         event::append(
             &*tx,
             todo.session_id,
-            NewEvent::system(
+            NewSessionEvent::system(
                 types::TODO_LEASE_EXPIRED,
                 json!({ "todoId": todo.id, "attempts": todo.attempts, "status": status_name(todo.status) }),
             ),
@@ -263,9 +271,15 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome, token: Option<&str>
     data["filePath"] = json!(current.file_path);
     data["status"] = json!(status_name(status));
     let error_text = if let Outcome::Fail(_) = outcome { error } else { None };
-    event::append(&tx, current.session_id, NewEvent::system(event_type, data).with_error(error_text)).await?;
     let todo = get(&tx, cx.scope(), id).await?;
-    tx.audit(ENTITY, id, Some(&current), Some(&todo)).await?;
+    // The log's event has the session event's type: `todo.completed`, `todo.failed`, `todo.skipped`.
+    let verb = event_type.strip_prefix("todo.").unwrap_or(event_type);
+    tx.record(Resource::Todo, id, Some(&current), Some(&todo))
+        .await?
+        .verb(verb)
+        .session(current.session_id)
+        .payload(data.clone());
+    event::append(&tx, current.session_id, NewSessionEvent::system(event_type, data).with_error(error_text)).await?;
     tx.wake(current.session_id);
     tx.commit().await?;
     tracing::info!(status = %status_name(todo.status), "todo finished");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    webhook,
+    event, webhook,
     webhook_delivery::{self, Outcome},
     webhook_outbox::{self, OutboxStatus},
 };
@@ -19,9 +19,10 @@ use uuid::Uuid;
 use crate::{
     error::ApiResult,
     service::{
-        Scope,
+        Resource, Scope,
         event_log::{self, EventCursor, EventFilter},
         new_id,
+        resource::Action,
         sql::Sql,
     },
 };
@@ -58,6 +59,7 @@ pub struct Enqueued {
 /// enqueueing right now is skipped (`SKIP LOCKED`).
 pub async fn enqueue(db: &DatabaseConnection) -> ApiResult<Enqueued> {
     let hooks = webhook::Entity::find().all(db).await?;
+    let webhook_created = Resource::Webhook.event_type(Resource::Webhook.verb(Action::Created));
     let mut round = Enqueued::default();
     for hook in hooks.into_iter().filter(|h| h.active) {
         let txn = db.begin().await?;
@@ -75,7 +77,11 @@ pub async fn enqueue(db: &DatabaseConnection) -> ApiResult<Enqueued> {
         let Some(last) = batch.events.last().map(EventCursor::of) else { continue };
         let filter = filter_of(&hook);
         let now = Utc::now();
-        let wanted: Vec<Uuid> = batch.events.iter().filter(|e| filter.matches(e)).map(|e| e.id).collect();
+        // A webhook's life starts after its creation: the event of that is not its to deliver.
+        let own_creation =
+            |e: &event::Model| e.subject_id == Some(hook.id) && Some(&e.event_type) == webhook_created.as_ref();
+        let wanted: Vec<Uuid> =
+            batch.events.iter().filter(|e| filter.matches(e) && !own_creation(e)).map(|e| e.id).collect();
         if !wanted.is_empty() {
             let mut insert = Sql::new(
                 "INSERT INTO webhook_outbox (id, webhook_id, event_id, status, attempts, next_attempt_at, created_at) VALUES ",

@@ -1,0 +1,129 @@
+//! Relay's Global Object Identification (<https://relay.dev/graphql/objectidentification.htm>): the
+//! `Node` interface and the `node` and `nodes` root fields. A node's global id is its `id`, unchanged:
+//! ids are UUIDv7, unique across every table, so an id alone tells which object it is (clients and
+//! Task Master exports keep the ids they hold).
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, ID, Interface, Object};
+use entity::{
+    documentation_session, event, project, pull_request, session_event, session_todo, task, task_execution, workspace,
+};
+use uuid::Uuid;
+
+use crate::{
+    error::ApiResult,
+    graphql::{
+        parse_id,
+        relations::by_id,
+        service_ctx,
+        types::{
+            DocumentationSession, Project, SessionEvent, SessionTodo, Task, Workspace, execution::TaskExecution,
+            log_event::Event, pull_request::PullRequest,
+        },
+    },
+    service::tenant::{self, Owned},
+};
+
+/// An object with a global id: `node(id:)` finds it again by that id alone (Relay's Global Object
+/// Identification).
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The object's global id (its `id`, a UUIDv7)."))]
+pub enum Node {
+    /// A workspace.
+    Workspace(Workspace),
+    /// A documentation session.
+    DocumentationSession(DocumentationSession),
+    /// A session's todo.
+    SessionTodo(SessionTodo),
+    /// An event of a session's stream.
+    SessionEvent(SessionEvent),
+    /// A project.
+    Project(Project),
+    /// A task.
+    Task(Task),
+    /// An agent's execution of a task.
+    TaskExecution(TaskExecution),
+    /// A pull request.
+    PullRequest(PullRequest),
+    /// An event of the organization's log.
+    Event(Event),
+}
+
+/// The tables whose rows are nodes, each read as its object type by [`load`].
+const NODE_TABLES: [Owned; 9] = [
+    Owned::Workspaces,
+    Owned::Sessions,
+    Owned::Todos,
+    Owned::Events,
+    Owned::Projects,
+    Owned::Tasks,
+    Owned::Executions,
+    Owned::PullRequests,
+    Owned::LogEvents,
+];
+
+/// The node `id` of table `table`, read (and loaded ahead below it) like any lookup by id.
+async fn load(ctx: &Context<'_>, table: Owned, id: Uuid) -> ApiResult<Option<Node>> {
+    Ok(match table {
+        Owned::Workspaces => {
+            by_id::<workspace::Entity, Workspace>(ctx, id).await?.map(|r| Node::Workspace(Workspace(r)))
+        }
+        Owned::Sessions => by_id::<documentation_session::Entity, DocumentationSession>(ctx, id)
+            .await?
+            .map(|r| Node::DocumentationSession(DocumentationSession(r))),
+        Owned::Todos => {
+            by_id::<session_todo::Entity, SessionTodo>(ctx, id).await?.map(|r| Node::SessionTodo(SessionTodo(r)))
+        }
+        Owned::Events => {
+            by_id::<session_event::Entity, SessionEvent>(ctx, id).await?.map(|r| Node::SessionEvent(SessionEvent(r)))
+        }
+        Owned::Projects => by_id::<project::Entity, Project>(ctx, id).await?.map(|r| Node::Project(Project(r))),
+        Owned::Tasks => by_id::<task::Entity, Task>(ctx, id).await?.map(|r| Node::Task(Task(r))),
+        Owned::Executions => by_id::<task_execution::Entity, TaskExecution>(ctx, id)
+            .await?
+            .map(|r| Node::TaskExecution(TaskExecution(r))),
+        Owned::PullRequests => {
+            by_id::<pull_request::Entity, PullRequest>(ctx, id).await?.map(|r| Node::PullRequest(PullRequest(r)))
+        }
+        Owned::LogEvents => by_id::<event::Entity, Event>(ctx, id).await?.map(|r| Node::Event(Event(r))),
+        Owned::Transitions | Owned::AuditLog | Owned::Webhooks => None,
+    })
+}
+
+/// `node` and `nodes`.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global id, or `null` when there is none in the viewer's organization.
+    /// Errors: `BAD_USER_INPUT` for a malformed id.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let id = parse_id("id", &id)?;
+        let cx = service_ctx(ctx)?;
+        let Some((_, table)) = tenant::tables_of(cx.db, cx.scope(), &NODE_TABLES, &[id]).await?.pop() else {
+            return Ok(None);
+        };
+        Ok(load(ctx, table, id).await?)
+    }
+
+    /// The objects with these global ids, in their order, `null` for each that is not in the viewer's
+    /// organization. At most 100 ids. Errors: `BAD_USER_INPUT` (a malformed id, too many).
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > 100 {
+            return Err(crate::error::ApiError::bad_input("`ids` holds at most 100 ids").into());
+        }
+        let ids = ids.iter().map(|id| parse_id("ids", id)).collect::<Result<Vec<_>, _>>()?;
+        let cx = service_ctx(ctx)?;
+        let tables: HashMap<Uuid, Owned> =
+            tenant::tables_of(cx.db, cx.scope(), &NODE_TABLES, &ids).await?.into_iter().collect();
+        let found = ids.iter().map(|id| async {
+            match tables.get(id) {
+                Some(table) => load(ctx, *table, *id).await,
+                None => Ok(None),
+            }
+        });
+        Ok(futures_util::future::try_join_all(found).await?)
+    }
+}
