@@ -147,8 +147,12 @@ async fn explorer_assets_are_served_from_the_binary_with_long_lived_caching() {
     }
     let missing = client.get(format!("{}/assets/nope.js", app.address)).send().await.unwrap();
     assert_eq!(missing.status(), 404);
-    // A query in the URL is still a query, whatever the browser accepts.
+    // A query in the URL opens GraphiQL for whoever prefers HTML (a shared link), and runs for a client
+    // that prefers JSON.
     let (status, body) = app.get("/graphql?query=%7B__typename%7D", "text/html,application/json;q=0.9").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<div id=\"graphiql\">"), "{body}");
+    let (status, body) = app.get("/graphql?query=%7B__typename%7D", "application/json,text/html;q=0.9").await;
     assert_eq!(
         (status, serde_json::from_str::<serde_json::Value>(&body).unwrap()),
         (200, json!({ "data": { "__typename": "Query" } }))

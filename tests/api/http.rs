@@ -258,3 +258,19 @@ async fn the_access_log_has_a_line_per_request_with_the_operation_name() {
         assert!(line.contains(part), "{part} missing from {line}");
     }
 }
+
+#[tokio::test]
+async fn a_browser_opening_a_shared_query_link_gets_graphiql_and_a_client_gets_the_answer() {
+    let (app, _db) = spawn_app().await;
+    let link = "/graphql?query=%7B%20__typename%20%7D";
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let (status, page) = app.get(link, browser).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<div id=\"graphiql\">") && page.contains("URLSearchParams"), "{page}");
+    for accept in ["application/json", "*/*", "application/graphql-response+json"] {
+        let (status, body) = app.get(link, accept).await;
+        assert_eq!(status, 200, "{accept}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["data"]["__typename"], "Query", "{accept}");
+    }
+}

@@ -80,7 +80,19 @@ async function waitForText(page, selector, needle, what) {
   throw new Error(`${what}: "${needle}" never appeared; the page shows: ${text}`);
 }
 
+/** A shared link, `/graphql?query=...`, opens GraphiQL with that operation in its editor. */
+async function sharedLink(browser) {
+  const page = await browser.newPage();
+  const query = 'query SharedLink { workspaces(first: 1) { totalCount } }';
+  await page.goto(new URL(`/graphql?query=${encodeURIComponent(query)}`, base).href);
+  await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 20_000 });
+  await waitForText(page, '.graphiql-query-editor', 'query SharedLink', 'the shared link\'s query');
+  step('a shared link opened GraphiQL with its query');
+  await page.close();
+}
+
 async function graphiql(browser, session) {
+  await sharedLink(browser);
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   // Without anonymous access, GraphiQL's first introspection (before a token is entered) is refused.
   let headersSet = !token;

@@ -202,8 +202,8 @@ fn parse_body(body: &[u8]) -> Result<(Vec<Params>, bool), String> {
     }
 }
 
-/// GET `/graphql`: a websocket upgrade (both protocols), GraphiQL for a browser, or a query in the
-/// URL (queries only: a mutation is refused with 405).
+/// GET `/graphql`: a websocket upgrade (both protocols), GraphiQL for a browser (with the query of a
+/// shared link filled in), or a query in the URL (queries only: a mutation is refused with 405).
 pub async fn get(State(server): State<Server>, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
     if parts.headers.contains_key(header::UPGRADE) {
@@ -217,7 +217,9 @@ pub async fn get(State(server): State<Server>, request: Request) -> Response {
             return error_response(StatusCode::BAD_REQUEST, BAD_REQUEST, &message, ResponseType::Json);
         }
     };
-    if !params.contains_key("query") && header(header::ACCEPT).is_some_and(|a| a.contains("text/html")) {
+    // A browser opening `/graphql`, or a shared link `/graphql?query=...`, gets GraphiQL, which reads
+    // `query`, `variables` and `operationName` from the URL; a client's GET executes.
+    if media::prefers_html(header(header::ACCEPT)) {
         return super::explorer::graphiql().into_response();
     }
     let Some(kind) = media::response_type(header(header::ACCEPT)) else {

@@ -82,15 +82,7 @@ pub fn response_type(accept: Option<&str>) -> Option<ResponseType> {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return Some(ResponseType::Json);
     };
-    // (quality, specificity, position) of the range that decides for a type.
-    let weigh = |media_type: &str| {
-        media_ranges(accept)
-            .enumerate()
-            .filter_map(|(position, range)| {
-                specificity(range.essence, media_type).map(|s| (range.quality, s, position))
-            })
-            .max_by_key(|(_, s, _)| *s)
-    };
+    let weigh = |media_type: &str| weight(accept, media_type);
     let candidates =
         [(ResponseType::GraphQLResponseJson, weigh(GRAPHQL_RESPONSE_JSON)), (ResponseType::Json, weigh(JSON))];
     let mut best: Option<(ResponseType, (f32, u8, usize))> = None;
@@ -111,6 +103,29 @@ pub fn response_type(accept: Option<&str>) -> Option<ResponseType> {
         Some((ResponseType::GraphQLResponseJson, (_, s, _))) if s < 3 => Some(ResponseType::Json),
         other => other.map(|(kind, _)| kind),
     }
+}
+
+/// (quality, specificity, position) of the range of `accept` that decides for `media_type`: the most
+/// specific one that names it; `None` when none does.
+fn weight(accept: &str, media_type: &str) -> Option<(f32, u8, usize)> {
+    media_ranges(accept)
+        .enumerate()
+        .filter_map(|(position, range)| specificity(range.essence, media_type).map(|s| (range.quality, s, position)))
+        .max_by_key(|(_, s, _)| *s)
+}
+
+/// Whether `accept` asks for a page rather than a GraphQL response: `text/html` named outright, and
+/// weighing more than both JSON types (a browser's navigation, `text/html,...,*/*;q=0.8`). `*/*` alone,
+/// or a client that names a JSON type as high, gets JSON.
+pub fn prefers_html(accept: Option<&str>) -> bool {
+    let Some(accept) = accept else { return false };
+    let Some((quality, specificity, _)) = weight(accept, "text/html") else { return false };
+    let json_quality = [GRAPHQL_RESPONSE_JSON, JSON]
+        .iter()
+        .filter_map(|t| weight(accept, t))
+        .map(|(q, _, _)| q)
+        .fold(0.0_f32, f32::max);
+    specificity == 3 && quality > 0.0 && quality > json_quality
 }
 
 /// Why a POST body's `Content-Type` is refused (HTTP 415).
@@ -145,6 +160,17 @@ pub fn check_body_type(content_type: Option<&str>) -> Result<(), UnsupportedBody
 #[cfg(test)]
 mod tests {
     use super::{ResponseType::*, *};
+
+    #[test]
+    fn a_browser_navigation_prefers_html_and_clients_do_not() {
+        let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8";
+        assert!(prefers_html(Some(browser)));
+        assert!(!prefers_html(None));
+        assert!(!prefers_html(Some("*/*")));
+        assert!(!prefers_html(Some("application/json")));
+        assert!(!prefers_html(Some("text/html;q=0.5, application/json")));
+        assert!(!prefers_html(Some("application/graphql-response+json, text/html")));
+    }
 
     #[test]
     fn accept_picks_the_response_type_as_the_spec_asks() {
