@@ -12,11 +12,13 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
+    access::organization,
     config::Config,
     graphql,
-    service::{Ctx, RequestContext, Role, Viewer, import::ImportOptions, organization},
+    service::{Ctx, RequestContext, Role, Viewer},
     startup::{Application, open_database},
     telemetry,
+    work::import::ImportOptions,
 };
 
 pub use taskmaster::describe_report;
@@ -204,7 +206,7 @@ async fn in_organization<T>(
     organization_id: Uuid,
     run: impl AsyncFnOnce(Ctx<'_>) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    let bus = crate::events::EventBus::new(db.clone(), 1, std::time::Duration::from_secs(5));
+    let bus = crate::bus::EventBus::new(db.clone(), 1, std::time::Duration::from_secs(5));
     let request = RequestContext::of(Viewer::system("docket-cli", organization_id));
     run(Ctx { db, bus: &bus, request: &request }).await
 }

@@ -8,7 +8,6 @@ pub mod connection;
 pub mod errors;
 pub mod limits;
 pub mod loaders;
-pub mod mutation;
 pub mod operation;
 pub mod prefetch;
 pub mod query;
@@ -28,29 +27,29 @@ use crate::{
 /// The root query type.
 #[derive(MergedObject, Default)]
 pub struct Query(
-    query::AccessQuery,
-    query::WorkspaceQuery,
-    query::SessionQuery,
-    query::WorkQuery,
-    query::EventQuery,
-    query::WebhookQuery,
+    crate::access::schema::query::AccessQuery,
+    crate::sessions::schema::query::WorkspaceQuery,
+    crate::sessions::schema::query::SessionQuery,
+    crate::work::schema::query::WorkQuery,
+    crate::events::schema::query::event::EventQuery,
+    crate::events::schema::query::webhook::WebhookQuery,
     query::NodeQuery,
 );
 
 /// The root mutation type.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
-    mutation::workspace::WorkspaceMutation,
-    mutation::session::SessionMutation,
-    mutation::todo::TodoMutation,
-    mutation::event::EventMutation,
-    mutation::project::ProjectMutation,
-    mutation::task::TaskMutation,
-    mutation::execution::ExecutionMutation,
-    mutation::pull_request::PullRequestMutation,
-    mutation::access::AccessMutation,
-    mutation::log::LogMutation,
-    mutation::webhook::WebhookMutation,
+    crate::sessions::schema::mutation::workspace::WorkspaceMutation,
+    crate::sessions::schema::mutation::session::SessionMutation,
+    crate::sessions::schema::mutation::todo::TodoMutation,
+    crate::sessions::schema::mutation::event::EventMutation,
+    crate::work::schema::mutation::project::ProjectMutation,
+    crate::work::schema::mutation::task::TaskMutation,
+    crate::work::schema::mutation::execution::ExecutionMutation,
+    crate::work::schema::mutation::pull_request::PullRequestMutation,
+    crate::access::schema::mutation::AccessMutation,
+    crate::events::schema::mutation::log::LogMutation,
+    crate::events::schema::mutation::webhook::WebhookMutation,
 );
 
 /// Docket's executable schema.

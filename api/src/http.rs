@@ -9,6 +9,7 @@ pub mod health;
 pub mod hooks;
 pub mod media;
 pub mod origin;
+pub mod websocket;
 
 use std::{sync::Arc, time::Duration};
 

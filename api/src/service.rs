@@ -5,34 +5,16 @@
 //! unit of work ([`Tx`], opened by [`Ctx::begin`] with the role it needs), which audits as the viewer
 //! and announces after commit.
 
-pub mod api_key;
 pub mod audit;
-pub mod event;
-pub mod event_log;
-pub mod event_type;
-pub mod execution;
 pub mod graph;
 pub mod health;
-pub mod import;
-pub mod inbound;
-pub mod member;
-pub mod organization;
 pub mod page;
-pub mod project;
-pub mod pull_request;
 pub mod resource;
-pub mod retention;
 pub mod sealed;
-pub mod session;
 pub mod sql;
-pub mod task;
-pub mod taskmaster;
 pub mod tenant;
-pub mod todo;
 pub mod tx;
 pub mod viewer;
-pub mod webhook;
-pub mod workspace;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use uuid::Uuid;
@@ -41,7 +23,7 @@ pub use resource::Resource;
 pub use tx::{Recorded, Tx};
 pub use viewer::{Role, Scope, Viewer};
 
-use crate::{error::ApiResult, events::EventBus};
+use crate::{bus::EventBus, error::ApiResult};
 
 /// Who is asking and which request this is; flows from the router into every service call, so that
 /// tenancy, authorization and the audit log can use it.

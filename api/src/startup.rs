@@ -19,13 +19,13 @@ use tower_http::{
 };
 
 use crate::{
+    access::api_key::Authenticator,
+    bus::{self as events, EventBus},
     config::Config,
     db::{self, PoolSettings},
-    events::{self, EventBus},
     graphql::{build_http_schema, build_schema},
     http::{self, REQUEST_ID_HEADER, Server, origin::Origins},
     service::sealed::Sealer,
-    service::{self, api_key::Authenticator},
     state::AppState,
 };
 
@@ -113,7 +113,7 @@ impl Application {
         let mut background = tokio::task::JoinSet::new();
         background.spawn(expiry_sweep(self.state.clone()));
         background.spawn(retention_sweep(self.state.clone()));
-        background.spawn(crate::webhooks::run(self.state.clone()));
+        background.spawn(crate::events::delivery::run(self.state.clone()));
         if self.state.db.get_database_backend() == DbBackend::Postgres {
             background.spawn(events::listen_postgres(self.state.bus.clone()));
         }
@@ -178,7 +178,7 @@ async fn expiry_sweep(state: AppState) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
-        match service::session::expire_due_everywhere(&state.db, &state.bus).await {
+        match crate::sessions::session::expire_due_everywhere(&state.db, &state.bus).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "sessions expired"),
             Err(err) => tracing::warn!(error = %err, "expiry sweep failed"),
@@ -194,7 +194,7 @@ async fn retention_sweep(state: AppState) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
-        match service::retention::sweep(&state.db, None, false).await {
+        match crate::events::retention::sweep(&state.db, None, false).await {
             Ok(pruned) => {
                 for p in pruned.iter().filter(|p| p.total() > 0) {
                     tracing::info!(organization = %p.organization, events = p.events, audit_entries = p.audit_entries,

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    access::api_key::Authenticator,
+    bus::EventBus,
     config::Config,
     db::StatementCounter,
-    events::EventBus,
-    service::{Ctx, RequestContext, api_key::Authenticator, sealed::Sealer},
+    service::{Ctx, RequestContext, sealed::Sealer},
 };
 
 /// Shared application state; cheap to clone.

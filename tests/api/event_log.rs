@@ -272,7 +272,7 @@ async fn task_events_replay_after_a_cursor_and_cross_processes() {
 
 #[tokio::test]
 async fn a_reader_never_skips_an_event_committed_late_by_a_slower_transaction() {
-    use api::service::event_log;
+    use api::events::log as event_log;
     use sea_orm::TransactionTrait;
 
     let db = TestDb::new(true).await;
@@ -326,8 +326,8 @@ async fn a_reader_never_skips_an_event_committed_late_by_a_slower_transaction() 
     );
 }
 
-fn slow_event() -> api::service::event_log::NewEvent {
-    let mut event = api::service::event_log::NewEvent::docket("slow");
+fn slow_event() -> api::events::log::NewEvent {
+    let mut event = api::events::log::NewEvent::docket("slow");
     event.source = "slow".into();
     event
 }

@@ -7,12 +7,12 @@ use uuid::Uuid;
 
 use super::{RoleArg, in_organization, open, with_services};
 use crate::{
-    config::Config,
-    service::{
+    access::{
         api_key::{self as keys, KeyListing, NewKey},
         organization,
-        viewer::role_name,
     },
+    config::Config,
+    service::viewer::role_name,
 };
 
 /// `docket org` actions.

@@ -3,10 +3,7 @@
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use super::open;
-use crate::{
-    config::Config,
-    service::{organization, retention},
-};
+use crate::{access::organization, config::Config, events::retention};
 
 /// Applies retention (or, with `dry_run`, counts what it would delete) and prints one line per
 /// organization: `<organization>  events=N  audit_entries=N  session_events=N  webhook_deliveries=N`.

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::with_services;
 use crate::{
     config::Config,
-    service::import::{self, ImportOptions, ImportReport},
+    work::import::{self, ImportOptions, ImportReport},
 };
 
 /// `docket import`: imports a Task Master file into the project `project` of organization `org`.
@@ -116,7 +116,7 @@ pub async fn export(
     output: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let document = with_services(config, org, async |cx| {
-        let found = crate::service::project::find_by_name(cx.db, cx.scope(), project)
+        let found = crate::work::project::find_by_name(cx.db, cx.scope(), project)
             .await
             .map_err(|err| anyhow::anyhow!("{err}"))?
             .ok_or_else(|| anyhow::anyhow!("no project named `{project}`"))?;

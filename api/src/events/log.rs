@@ -1,171 +1,357 @@
-//! The organization's event log, live: replay from a cursor, then new events as they become readable,
-//! in log order, each once, across processes.
+//! The organization's event log: everything that happens, stored in the writer's transaction and
+//! read in commit order, without gaps, by lists, subscriptions and outbound webhooks.
+//!
+//! **Order.** Each event has a position (a sequence: taking one never waits for another writer) and,
+//! on PostgreSQL, the id of the transaction that wrote it (`pg_current_xact_id()`). Readers walk
+//! `(txid, position)` and only below `pg_snapshot_xmin(pg_current_snapshot())`, the oldest
+//! transaction still in flight: every transaction below it has ended, so nothing can ever appear
+//! before a cursor a reader already holds, and an event committed late by a slow transaction is read
+//! when that transaction ends, never skipped. This is the transactional-outbox technique; it orders
+//! events by transaction, and all events of one transaction together. On SQLite, which has one writer,
+//! the position alone is commit order (`txid` is 0).
+//!
+//! **Wake-up.** After commit the unit of work wakes the local feed and, on PostgreSQL, has the process's
+//! notifier send `pg_notify('docket_log', <organization>)` to the others (coalesced, outside the
+//! writer's transaction: `crate::bus`).
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use entity::event;
-use futures_util::Stream;
-use sea_orm::DatabaseConnection;
-use tokio::sync::broadcast;
+use chrono::{DateTime, Utc};
+use entity::event::{self, Severity};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
+use serde_json::{Value, json};
+use uuid::Uuid;
 
-use super::{EventBus, READ_BATCH, SubscriberCount, feed::FeedParts};
 use crate::{
-    error::{ApiError, ApiResult},
-    service::{
-        Scope,
-        event_log::{self, EventCursor, EventFilter},
-        retention,
-    },
+    error::ApiResult,
+    service::{Scope, new_id, sql::Sql},
 };
 
-/// How soon a feed reads again while committed events wait behind an older transaction in flight.
-const HELD_BACK_RETRY: Duration = Duration::from_millis(10);
+mod cursor;
+mod filter;
+pub mod record;
 
-impl EventBus {
-    /// The organization's events under `filter` after `after` (from now on when `None`): first those
-    /// stored, then new ones as they become readable; in log order, each once. A reader resuming from
-    /// before what retention deleted first gets a `log.pruned` notice. Ends with
-    /// `SUBSCRIBER_LAGGED` (carrying the last cursor passed) when the subscriber falls more than the
-    /// buffer behind.
-    pub fn subscribe_log(
-        &self,
-        scope: Scope,
-        after: Option<EventCursor>,
-        filter: EventFilter,
-    ) -> impl Stream<Item = ApiResult<Arc<event::Model>>> + Send + use<> {
-        let bus = self.clone();
-        async_stream::stream! {
-            let (db, poll) = (bus.inner.db.clone(), bus.inner.poll);
-            let (feed, mut rx) = bus.inner.logs.attach(scope.organization_id, bus.inner.buffer, |parts| {
-                tokio::spawn(run_feed(db, scope, parts, poll)).abort_handle()
-            });
-            feed.wait_ready().await;
-            let db = &bus.inner.db;
-            if let Some(after) = after {
-                match retention::horizon(db, scope.organization_id).await {
-                    Ok(Some(horizon)) if horizon > after => yield Ok(Arc::new(pruned_notice(scope, after, horizon))),
-                    Ok(_) => {}
-                    Err(err) => { yield Err(err); return; }
-                }
-            }
-            let mut last = match after {
-                Some(cursor) => cursor,
-                None => match event_log::settled_head(db, scope).await {
-                    Ok(cursor) => cursor,
-                    Err(err) => { yield Err(err); return; }
-                },
-            };
-            // Counted once its starting point is fixed: whatever commits from here on reaches it.
-            let _count = SubscriberCount::new(&bus.inner.subscribers);
-            // Replay what is readable now; anything later comes through the feed, which started before.
-            loop {
-                let batch = match event_log::read_after(db, scope, last, &filter, READ_BATCH).await {
-                    Ok(batch) => batch,
-                    Err(err) => { yield Err(err); return; }
-                };
-                let done = (batch.events.len() as u64) < READ_BATCH;
-                for row in batch.events {
-                    last = EventCursor::of(&row);
-                    yield Ok(Arc::new(row));
-                }
-                if done {
-                    break;
-                }
-            }
-            loop {
-                match rx.recv().await {
-                    Ok(row) => {
-                        let cursor = EventCursor::of(&row);
-                        if cursor <= last {
-                            continue;
-                        }
-                        last = cursor;
-                        if filter.matches(&row) {
-                            yield Ok(row);
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        yield Err(ApiError::LaggedAt { last_cursor: last.encode() });
-                        return;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
-            }
+pub use crate::events::log::cursor::EventCursor;
+pub use crate::events::log::filter::EventFilter;
+
+/// PostgreSQL channel on which a commit that wrote events names their organization.
+pub const NOTIFY_CHANNEL: &str = "docket_log";
+
+/// The source of Docket's own events; clients may not use it.
+pub const DOCKET_SOURCE: &str = "docket";
+
+/// How long a list (or a subscription starting "from now on") waits, at most, for transactions in
+/// flight that hold back events it would show. The oldest transaction in flight is the cluster's, so a
+/// long transaction anywhere on the PostgreSQL server holds events back; after this wait the list shows
+/// what is readable and says `hasNextPage`.
+const HELD_BACK_WAIT: Duration = Duration::from_secs(3);
+
+/// The first pause while waiting for held-back events; each pause doubles, up to 200 ms.
+const FIRST_PAUSE: Duration = Duration::from_millis(5);
+
+/// An event to append.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    /// Where it comes from.
+    pub source: String,
+    /// What happened, e.g. `task.created`.
+    pub event_type: String,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The project it concerns.
+    pub project_id: Option<Uuid>,
+    /// The task it concerns.
+    pub task_id: Option<Uuid>,
+    /// The workspace it concerns.
+    pub workspace_id: Option<Uuid>,
+    /// The session it concerns.
+    pub session_id: Option<Uuid>,
+    /// The record it is about: its kind (`workspace`, `todo`, ...: [`crate::service::Resource::event_name`]) and id.
+    pub subject: Option<(&'static str, Uuid)>,
+    /// Groups events of one piece of work.
+    pub correlation_id: Option<String>,
+    /// W3C trace id, 32 lowercase hex digits.
+    pub trace_id: Option<String>,
+    /// A client's deduplication key.
+    pub idempotency_key: Option<String>,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// What the source said (an object).
+    pub payload: Value,
+}
+
+impl NewEvent {
+    /// An event of Docket's own, of `event_type`, happening now, with an empty payload.
+    pub fn docket(event_type: &str) -> Self {
+        Self {
+            source: DOCKET_SOURCE.to_owned(),
+            event_type: event_type.to_owned(),
+            severity: Severity::Info,
+            project_id: None,
+            task_id: None,
+            workspace_id: None,
+            session_id: None,
+            subject: None,
+            correlation_id: None,
+            trace_id: None,
+            idempotency_key: None,
+            occurred_at: Utc::now(),
+            payload: json!({}),
         }
+    }
+
+    /// About project `id`.
+    pub fn project(mut self, id: Uuid) -> Self {
+        self.project_id = Some(id);
+        self
+    }
+
+    /// About task `id` of project `project_id`.
+    pub fn task(mut self, project_id: Uuid, id: Uuid) -> Self {
+        self.project_id = Some(project_id);
+        self.task_id = Some(id);
+        self
+    }
+
+    /// With `payload`.
+    pub fn payload(mut self, payload: Value) -> Self {
+        self.payload = payload;
+        self
+    }
+
+    /// With `severity`.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 }
 
-/// The item that tells a reader resuming from `after` that retention deleted events up to `horizon`:
-/// type `log.pruned`, source `docket`, severity `warning`, payload `{"prunedThrough": <cursor>}`,
-/// not stored (nil id) and at the reader's own cursor, so that resuming from it loses nothing that
-/// survives.
-fn pruned_notice(scope: Scope, after: EventCursor, horizon: EventCursor) -> event::Model {
-    let now = chrono::Utc::now();
-    event::Model {
-        position: after.position,
-        id: uuid::Uuid::nil(),
-        organization_id: scope.organization_id,
-        txid: after.txid,
-        project_id: None,
-        task_id: None,
-        workspace_id: None,
-        session_id: None,
-        subject_type: None,
-        subject_id: None,
-        source: event_log::DOCKET_SOURCE.to_owned(),
-        event_type: event_log::types::LOG_PRUNED.to_owned(),
-        severity: event::Severity::Warning,
-        correlation_id: None,
-        trace_id: None,
-        actor: None,
-        payload: serde_json::json!({ "prunedThrough": horizon.encode() }),
-        idempotency_key: None,
-        occurred_at: now,
-        recorded_at: now,
-    }
+/// Docket's own event types that writes name themselves; the others are `resource.verb` of
+/// [`crate::service::Resource`] (README lists them all).
+pub mod types {
+    /// A task was created.
+    pub const TASK_CREATED: &str = "task.created";
+    /// A task was deleted.
+    pub const TASK_DELETED: &str = "task.deleted";
+    /// A dependency was added to a task (`dependsOnTaskId`, `kind`).
+    pub const TASK_DEPENDENCY_ADDED: &str = "task.dependency_added";
+    /// A dependency was removed from a task (`dependsOnTaskId`, `kind`).
+    pub const TASK_DEPENDENCY_REMOVED: &str = "task.dependency_removed";
+    /// An agent started an execution of a task (`executionId`, `agent`).
+    pub const EXECUTION_STARTED: &str = "execution.started";
+    /// An execution ended (`executionId`, `status`).
+    pub const EXECUTION_FINISHED: &str = "execution.finished";
+    /// A task's fields changed, not its status.
+    pub const TASK_UPDATED: &str = "task.updated";
+    /// A task's status changed (`from`, `to`).
+    pub const TASK_TRANSITIONED: &str = "task.transitioned";
+    /// A pull request was recorded.
+    pub const PULL_REQUEST_CREATED: &str = "pull_request.created";
+    /// A pull request's fields changed.
+    pub const PULL_REQUEST_UPDATED: &str = "pull_request.updated";
+    /// A pull request was merged.
+    pub const PULL_REQUEST_MERGED: &str = "pull_request.merged";
+    /// A pull request was closed without merging.
+    pub const PULL_REQUEST_CLOSED: &str = "pull_request.closed";
+    /// Not stored: tells a subscriber resuming from an old cursor that retention deleted events
+    /// after it (`prunedThrough`: the last deleted place).
+    pub const LOG_PRUNED: &str = "log.pruned";
+    /// A pull request was deleted.
+    pub const PULL_REQUEST_DELETED: &str = "pull_request.deleted";
+    /// A pull request was linked to a task.
+    pub const PULL_REQUEST_LINKED: &str = "pull_request.linked";
+    /// A pull request was unlinked from a task.
+    pub const PULL_REQUEST_UNLINKED: &str = "pull_request.unlinked";
 }
 
-/// The fan-out task of one organization's log: learns where the log ends, then on every wake-up (or
-/// poll) reads what became readable past it once and broadcasts it. While committed events wait
-/// behind an older transaction in flight, it reads again every few milliseconds: that transaction's
-/// end may wake nobody (it may belong to another organization, or write no events).
-async fn run_feed(db: DatabaseConnection, scope: Scope, parts: FeedParts<event::Model>, poll: Duration) {
-    let organization_id = scope.organization_id;
-    let mut last = loop {
-        match event_log::head(&db, scope).await {
-            Ok(cursor) => break cursor,
-            Err(err) => {
-                tracing::warn!(%organization_id, error = %err, "event log feed cannot read the log; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+/// Appends `events` for `organization_id` in `txn`, as `actor`, in as few statements as possible.
+/// With `idempotent`, an event whose (source, idempotency key) is stored already is not written again;
+/// the rows written come back (all of them, without `idempotent`).
+pub async fn append(
+    txn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    actor: &str,
+    events: &[NewEvent],
+    idempotent: bool,
+) -> ApiResult<Vec<event::Model>> {
+    let backend = txn.get_database_backend();
+    let postgres = backend == DbBackend::Postgres;
+    let now = Utc::now();
+    let mut written = Vec::with_capacity(events.len());
+    // 19 values per row; PostgreSQL takes at most 65,535 per statement.
+    for chunk in events.chunks(500) {
+        let mut sql = Sql::new(
+            "INSERT INTO events (id, organization_id, txid, project_id, task_id, workspace_id, session_id, \
+             subject_type, subject_id, source, event_type, severity, correlation_id, trace_id, actor, payload, \
+             idempotency_key, occurred_at, recorded_at) VALUES ",
+        );
+        for (i, e) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(new_id()).push(", ").bind(organization_id).push(", ");
+            sql.push(if postgres { "pg_current_xact_id()::text::bigint" } else { "0" });
+            for id in [e.project_id, e.task_id, e.workspace_id, e.session_id] {
+                sql.push(", ").bind(id);
             }
+            sql.push(", ")
+                .bind(e.subject.map(|(kind, _)| kind.to_owned()))
+                .push(", ")
+                .bind(e.subject.map(|(_, id)| id));
+            sql.push(", ").bind(e.source.clone()).push(", ").bind(e.event_type.clone());
+            sql.push(", ").bind(sea_orm::ActiveEnum::to_value(&e.severity));
+            sql.push(", ").bind(e.correlation_id.clone()).push(", ").bind(e.trace_id.clone());
+            sql.push(", ").bind(actor.to_owned()).push(", ").bind(e.payload.clone());
+            sql.push(", ").bind(e.idempotency_key.clone()).push(", ").bind(e.occurred_at).push(", ").bind(now);
+            sql.push(")");
         }
-    };
-    parts.ready.send_replace(true);
-    let mut held_back = false;
+        if idempotent {
+            sql.push(" ON CONFLICT (organization_id, source, idempotency_key) DO NOTHING");
+        }
+        sql.push(" RETURNING *");
+        for row in txn.query_all_raw(sql.build(backend)).await? {
+            written.push(event::Model::from_query_result(&row, "")?);
+        }
+    }
+    Ok(written)
+}
+
+/// What the log holds past a cursor right now.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Events readable now, in order.
+    pub events: Vec<event::Model>,
+    /// Whether committed events past them wait for an older transaction still in flight
+    /// (PostgreSQL): read again soon.
+    pub held_back: bool,
+}
+
+/// Up to `limit` events of the organization after `after` under `filter`, in log order, and whether
+/// more wait behind a transaction in flight.
+pub async fn read_after(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    after: EventCursor,
+    filter: &EventFilter,
+    limit: u64,
+) -> ApiResult<Batch> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new("SELECT t.*, ");
+    sql.push(if backend == DbBackend::Postgres {
+        "t.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS readable"
+    } else {
+        "1 = 1 AS readable"
+    });
+    sql.push(" FROM events t WHERE t.organization_id = ").bind(scope.organization_id);
+    sql.push(" AND (t.txid, t.position) > (").bind(after.txid).push(", ").bind(after.position).push(")");
+    filter.push_to(&mut sql);
+    sql.push(" ORDER BY t.txid, t.position LIMIT ").push(&limit.to_string());
+    let mut batch = Batch::default();
+    for row in db.query_all_raw(sql.build(backend)).await? {
+        if !row.try_get::<bool>("", "readable")? {
+            // Rows are in (txid, position) order: everything from here on waits for an older transaction.
+            batch.held_back = true;
+            break;
+        }
+        batch.events.push(event::Model::from_query_result(&row, "")?);
+    }
+    Ok(batch)
+}
+
+/// One page of the organization's events after `after` under `filter` (`first` of them, and whether
+/// more follow). Waits up to a second for transactions in flight that hold back events the page
+/// would show, so that a client reads what it has just written.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    filter: &EventFilter,
+    after: Option<EventCursor>,
+    first: u64,
+) -> ApiResult<(Vec<event::Model>, bool)> {
+    let after = after.unwrap_or(EventCursor::START);
+    let mut wait = FIRST_PAUSE;
+    let mut waited = Duration::ZERO;
     loop {
-        let wait = if held_back { HELD_BACK_RETRY } else { poll };
-        tokio::select! {
-            _ = parts.notify.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
+        let mut batch = read_after(db, scope, after, filter, first + 1).await?;
+        if !batch.held_back || batch.events.len() as u64 > first || waited >= HELD_BACK_WAIT {
+            let more = batch.events.len() as u64 > first || batch.held_back;
+            batch.events.truncate(first as usize);
+            return Ok((batch.events, more));
         }
-        loop {
-            match event_log::read_after(&db, scope, last, &EventFilter::default(), READ_BATCH).await {
-                Ok(batch) => {
-                    let done = (batch.events.len() as u64) < READ_BATCH;
-                    held_back = batch.held_back;
-                    for row in batch.events {
-                        last = EventCursor::of(&row);
-                        let _ = parts.tx.send(Arc::new(row));
-                    }
-                    if done {
-                        break;
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(%organization_id, error = %err, "event log feed read failed; will retry");
-                    break;
-                }
-            }
-        }
+        tokio::time::sleep(wait).await;
+        waited += wait;
+        wait = (wait * 2).min(Duration::from_millis(200));
     }
+}
+
+/// How many of the organization's stored events match `filter`, whether or not a transaction in flight
+/// still holds them back from pages (a count needs no order).
+pub async fn count(db: &impl ConnectionTrait, scope: Scope, filter: &EventFilter) -> ApiResult<i64> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM events t WHERE t.organization_id = ");
+    sql.bind(scope.organization_id);
+    filter.push_to(&mut sql);
+    let row = db.query_one_raw(sql.build(backend)).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}
+
+/// The cursor of the organization's last readable event ([`EventCursor::START`] when none): a
+/// subscriber "from now on" starts after it.
+pub async fn head(db: &impl ConnectionTrait, scope: Scope) -> ApiResult<EventCursor> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new("SELECT t.txid, t.position FROM events t WHERE t.organization_id = ");
+    sql.bind(scope.organization_id);
+    if backend == DbBackend::Postgres {
+        sql.push(" AND t.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint");
+    }
+    sql.push(" ORDER BY t.txid DESC, t.position DESC LIMIT 1");
+    Ok(match db.query_one_raw(sql.build(backend)).await? {
+        Some(row) => EventCursor { txid: row.try_get("", "txid")?, position: row.try_get("", "position")? },
+        None => EventCursor::START,
+    })
+}
+
+/// Where "from now on" starts: after every event stored now. While the last stored events are still
+/// held back by a transaction in flight (PostgreSQL), waits for them up to a few seconds, then settles
+/// for [`head`] (the held-back events then reach the reader as new ones).
+pub async fn settled_head(db: &impl ConnectionTrait, scope: Scope) -> ApiResult<EventCursor> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new("SELECT t.txid, t.position, ");
+    sql.push(if backend == DbBackend::Postgres {
+        "t.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS readable"
+    } else {
+        "1 = 1 AS readable"
+    });
+    sql.push(" FROM events t WHERE t.organization_id = ").bind(scope.organization_id);
+    sql.push(" ORDER BY t.txid DESC, t.position DESC LIMIT 1");
+    let statement = sql.build(backend);
+    let mut wait = FIRST_PAUSE;
+    let mut waited = Duration::ZERO;
+    loop {
+        let Some(row) = db.query_one_raw(statement.clone()).await? else { return Ok(EventCursor::START) };
+        if row.try_get::<bool>("", "readable")? {
+            return Ok(EventCursor { txid: row.try_get("", "txid")?, position: row.try_get("", "position")? });
+        }
+        if waited >= HELD_BACK_WAIT {
+            return head(db, scope).await;
+        }
+        tokio::time::sleep(wait).await;
+        waited += wait;
+        wait = (wait * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// Refuses a filter naming a project or task the organization does not have (a subscription to
+/// them could never deliver anything). Errors: `NOT_FOUND`.
+pub async fn check_filter(db: &impl ConnectionTrait, scope: Scope, filter: &EventFilter) -> ApiResult<()> {
+    if let Some(id) = filter.project_id {
+        crate::work::project::get(db, scope, id).await?;
+    }
+    if let Some(id) = filter.task_id {
+        crate::work::task::get(db, scope, id).await?;
+    }
+    Ok(())
+}
+
+/// The organization's event `id`, if any.
+pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<Option<event::Model>> {
+    crate::service::tenant::row(db, scope, crate::service::tenant::Owned::LogEvents, id).await
 }

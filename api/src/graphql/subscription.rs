@@ -4,19 +4,14 @@
 use async_graphql::{Context, ID, Subscription as SubscriptionDerive};
 use futures_util::{Stream, StreamExt};
 
-use super::{
-    parse_id,
-    prefetch::Prefetched,
-    service_ctx,
-    types::{
-        SessionEvent,
-        log_event::{Event, EventFilter},
-        task_event::{TaskEvent, TaskEventKind},
+use crate::{
+    events::{
+        log::{self as event_log, EventCursor, EventFilter as LogFilter},
+        schema::log_event::{Event, EventFilter},
     },
-};
-use crate::service::{
-    self,
-    event_log::{self, EventCursor, EventFilter as LogFilter},
+    graphql::{parse_id, prefetch::Prefetched, service_ctx},
+    sessions::schema::event::SessionEvent,
+    work::schema::task_event::{TaskEvent, TaskEventKind},
 };
 
 /// The root subscription type.
@@ -39,7 +34,7 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<SessionEvent>> + use<>> {
         let session_id = parse_id("sessionId", &session_id)?;
         let cx = service_ctx(ctx)?;
-        service::session::get(cx.db, cx.scope(), session_id).await?;
+        crate::sessions::session::get(cx.db, cx.scope(), session_id).await?;
         let stream = cx.bus.subscribe(session_id, after_sequence.unwrap_or(0).max(0));
         Ok(stream.map(|item| item.map(SessionEvent).map_err(Into::into)))
     }
@@ -79,7 +74,7 @@ impl Subscription {
         let project_id = parse_id("projectId", &project_id)?;
         let after = after.map(|c| EventCursor::decode("after", &c)).transpose()?;
         let cx = service_ctx(ctx)?;
-        service::project::get(cx.db, cx.scope(), project_id).await?;
+        crate::work::project::get(cx.db, cx.scope(), project_id).await?;
         let filter = LogFilter {
             project_id: Some(project_id),
             sources: Some(vec![event_log::DOCKET_SOURCE.to_owned()]),

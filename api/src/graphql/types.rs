@@ -13,28 +13,4 @@ macro_rules! payload {
     };
 }
 
-pub mod access;
-pub mod audit;
-pub mod event;
-pub mod event_type;
-pub mod execution;
-pub mod log_event;
-pub mod project;
-pub mod pull_request;
-pub mod session;
-pub mod task;
-pub mod task_event;
-pub mod task_filter;
-pub mod task_history;
-pub mod task_input;
-pub mod todo;
-pub mod webhook;
-pub mod workspace;
-
-pub use audit::AuditEntry;
-pub use event::SessionEvent;
-pub use project::Project;
-pub use session::{DocumentationSession, SessionStatus};
-pub use task::Task;
-pub use todo::{SessionTodo, TodoStatus};
-pub use workspace::Workspace;
+pub(crate) use payload;

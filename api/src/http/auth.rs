@@ -2,7 +2,7 @@
 //! `connection_init` payload (`{"Authorization": "Bearer <token>"}`, graphql-ws's `connectionParams`,
 //! which GraphiQL and Playground fill from their headers). A refused request is `UNAUTHENTICATED`:
 //! HTTP 401 with a GraphQL error body and `WWW-Authenticate: Bearer` (RFC 6750 §3); on a websocket
-//! the connection is refused (see `crate::websocket`).
+//! the connection is refused (see `crate::http::websocket`).
 
 use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},

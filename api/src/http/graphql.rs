@@ -35,8 +35,8 @@ use crate::{
     db,
     error::ApiError,
     graphql::operation,
+    http::websocket::{self, Handshake},
     service::{RequestContext, Viewer},
-    websocket::{self, Handshake},
 };
 
 /// The parameters of one GraphQL request, as a POST body or the query string of a GET.

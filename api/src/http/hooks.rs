@@ -17,7 +17,7 @@ use axum::{
 use serde_json::json;
 
 use super::Server;
-use crate::{error::ApiError, service::inbound};
+use crate::{error::ApiError, events::inbound};
 
 /// Receives one delivery.
 pub async fn receive(

@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn the_task_events_read_by_task_events_are_the_ones_recorded() {
-        use super::super::event_log::types;
+        use crate::events::log::types;
         let task = |action| Resource::Task.event_type(Resource::Task.verb(action)).unwrap();
         assert_eq!(task(Action::Created), types::TASK_CREATED);
         assert_eq!(task(Action::Updated), types::TASK_UPDATED);

@@ -15,13 +15,15 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::event_log::{self, NewEvent};
 use super::{
     Ctx, RequestContext, audit,
     resource::{Action, Resource},
     viewer::Viewer,
 };
-use crate::error::ApiResult;
+use crate::{
+    error::ApiResult,
+    events::log::{self as event_log, NewEvent},
+};
 
 /// What [`Tx::record`] queued for the log: say more about the event before the next write.
 pub struct Recorded<'t> {
@@ -43,7 +45,7 @@ impl Recorded<'_> {
         self.with(|e| e.event_type = resource.event_type(verb).unwrap_or_default())
     }
 
-    /// Gives the event this whole type (one of [`super::event_log::types`], which other parts of the
+    /// Gives the event this whole type (one of [`crate::events::log::types`], which other parts of the
     /// server read).
     pub fn named(self, event_type: &str) -> Self {
         self.with(|e| e.event_type = event_type.to_owned())

@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
-use api::service::{
-    Ctx, RequestContext, Role, Viewer,
-    api_key::{self, NewKey},
-    organization,
+use api::{
+    access::{
+        api_key::{self, NewKey},
+        organization,
+    },
+    service::{Ctx, RequestContext, Role, Viewer},
 };
 use uuid::Uuid;
 
@@ -30,7 +32,7 @@ impl TestApp {
 
     /// A new service key of `organization_id` acting with `role`; returns its token.
     pub async fn create_key(&self, organization_id: Uuid, role: Role, name: &str) -> String {
-        let bus = api::events::EventBus::new(self.db.clone(), 1, Duration::from_secs(5));
+        let bus = api::bus::EventBus::new(self.db.clone(), 1, Duration::from_secs(5));
         let request = RequestContext::of(Viewer::system("tests", organization_id));
         let cx = Ctx { db: &self.db, bus: &bus, request: &request };
         let new = NewKey { name: name.to_owned(), role, expires_at: None, user_id: None };

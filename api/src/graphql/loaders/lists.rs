@@ -6,16 +6,16 @@ use entity::{
 };
 
 use super::ChildList;
-use crate::service::{
-    event::EVENTS_OF_SESSION,
-    execution,
-    page::ListSpec,
-    pull_request as prs,
-    session::SESSIONS_OF_WORKSPACE,
-    task as tasks,
-    todo::{DEPENDENCIES_OF_TODO, TODOS_OF_SESSION},
-    webhook::DELIVERIES_OF_WEBHOOK,
-    workspace::WORKSPACES_OF_PROJECT,
+use crate::{
+    events::webhook::DELIVERIES_OF_WEBHOOK,
+    service::page::ListSpec,
+    sessions::{
+        event::EVENTS_OF_SESSION,
+        session::SESSIONS_OF_WORKSPACE,
+        todo::{DEPENDENCIES_OF_TODO, TODOS_OF_SESSION},
+        workspace::WORKSPACES_OF_PROJECT,
+    },
+    work::{execution, pull_request as prs, task as tasks},
 };
 
 /// `Workspace.sessions`.

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::Batch;
 use crate::{
     error::ApiResult,
-    service::{Scope, execution, session, task as tasks},
+    service::Scope,
+    sessions::session,
+    work::{execution, task as tasks},
 };
 
 macro_rules! per_parent {

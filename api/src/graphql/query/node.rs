@@ -13,16 +13,11 @@ use uuid::Uuid;
 
 use crate::{
     error::ApiResult,
-    graphql::{
-        parse_id,
-        relations::by_id,
-        service_ctx,
-        types::{
-            DocumentationSession, Project, SessionEvent, SessionTodo, Task, Workspace, execution::TaskExecution,
-            log_event::Event, pull_request::PullRequest,
-        },
-    },
+    events::schema::log_event::Event,
+    graphql::{parse_id, relations::by_id, service_ctx},
     service::tenant::{self, Owned},
+    sessions::schema::{event::SessionEvent, session::DocumentationSession, todo::SessionTodo, workspace::Workspace},
+    work::schema::{execution::TaskExecution, project::Project, pull_request::PullRequest, task::Task},
 };
 
 /// An object with a global id: `node(id:)` finds it again by that id alone (Relay's Global Object

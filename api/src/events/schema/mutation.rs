@@ -1,0 +1,4 @@
+//! Root mutation fields of events, one file per resource.
+
+pub mod log;
+pub mod webhook;

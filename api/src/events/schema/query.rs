@@ -1,0 +1,4 @@
+//! Root query fields of events.
+
+pub mod event;
+pub mod webhook;

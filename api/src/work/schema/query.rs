@@ -1,0 +1,79 @@
+//! Root query fields of work tracking. Lookups by id answer `null` for an unknown id and
+//! `BAD_USER_INPUT` for a malformed one.
+
+use crate::{
+    graphql::{
+        connection::{Conn, connection, page_args, wants_total},
+        parse_id,
+        relations::{ahead_of_nodes, ahead_of_one, by_id},
+        service_ctx,
+    },
+    work::schema::{project::Project, task::Task},
+};
+use async_graphql::{Context, ID, Object};
+use entity::{project, task};
+
+/// Project and task lookups.
+#[derive(Default)]
+pub struct WorkQuery;
+
+#[Object]
+impl WorkQuery {
+    /// The organization's projects, oldest first. Pages hold 50 items by default and 100 at most.
+    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Project>> {
+        let args = page_args(first, after, last, before)?;
+        let cx = service_ctx(ctx)?;
+        let page = crate::work::project::list(cx, &args).await?;
+        let total = if wants_total(ctx) { Some(crate::work::project::count(cx).await?) } else { None };
+        ahead_of_nodes::<Project>(ctx, &page.items).await?;
+        Ok(connection(page, total, Project))
+    }
+
+    /// The project with this id, or `null`.
+    async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Project>> {
+        let id = parse_id("id", &id)?;
+        Ok(by_id::<project::Entity, Project>(ctx, id).await?.map(Project))
+    }
+
+    /// The project with this name, or `null`.
+    async fn project_by_name(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Option<Project>> {
+        let cx = service_ctx(ctx)?;
+        let found = crate::work::project::find_by_name(cx.db, cx.scope(), &name).await?;
+        if let Some(row) = &found {
+            ahead_of_one::<Project>(ctx, row).await?;
+        }
+        Ok(found.map(Project))
+    }
+
+    /// The task with this id, or `null`.
+    async fn task(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Task>> {
+        let id = parse_id("id", &id)?;
+        Ok(by_id::<task::Entity, Task>(ctx, id).await?.map(Task))
+    }
+
+    /// The task with Task Master id `externalId` (`12`, `12.3`) in `tag` (default `master`) of a
+    /// project, or `null`.
+    async fn task_by_external_id(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        #[graphql(default = "master")] tag: String,
+        external_id: String,
+    ) -> async_graphql::Result<Option<Task>> {
+        let project_id = parse_id("projectId", &project_id)?;
+        let cx = service_ctx(ctx)?;
+        let found = crate::work::task::find_by_external_id(cx.db, cx.scope(), project_id, &tag, &external_id).await?;
+        if let Some(row) = &found {
+            ahead_of_one::<Task>(ctx, row).await?;
+        }
+        Ok(found.map(Task))
+    }
+}

@@ -1,0 +1,110 @@
+//! Which tasks to list: a project's tasks by filter, by priority, the ready-to-run ones, and
+//! per-status counts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::task::{TaskPriority, TaskStatus};
+use sea_orm::{ActiveEnum, ConnectionTrait};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    service::{
+        Scope,
+        page::{self, Cond, Filter, ListSpec},
+    },
+    work::task::{FINISHED, TASKS_OF_PROJECT, status_name},
+};
+
+/// Which of a project's tasks to list; every given condition must hold.
+#[derive(Clone, Debug, Default)]
+pub struct TaskQuery {
+    /// One of these statuses.
+    pub status: Option<Vec<TaskStatus>>,
+    /// One of these priorities.
+    pub priority: Option<Vec<TaskPriority>>,
+    /// One of these Task Master tags.
+    pub tag: Option<Vec<String>>,
+    /// Holds every one of these labels.
+    pub labels: Option<Vec<String>>,
+    /// `Some(true)`: top-level tasks only; `Some(false)`: subtasks only.
+    pub parent_is_null: Option<bool>,
+    /// Created at or after.
+    pub created_since: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Words that must all appear in the title, description or details.
+    pub search: Option<String>,
+}
+
+impl TaskQuery {
+    /// The list filter. Errors: `BAD_USER_INPUT` (a search without words).
+    pub fn filter(&self) -> ApiResult<Filter> {
+        let mut filter = Filter::default();
+        if let Some(statuses) = &self.status {
+            filter = filter.with(Cond::In("t.status", statuses.iter().map(|s| status_name(*s)).collect()));
+        }
+        if let Some(priorities) = &self.priority {
+            filter = filter.with(Cond::In("t.priority", priorities.iter().map(|p| p.to_value()).collect()));
+        }
+        if let Some(tags) = &self.tag {
+            filter = filter.with(Cond::In("t.tag", tags.clone()));
+        }
+        if let Some(labels) = &self.labels {
+            filter = filter.with(Cond::JsonContainsAll("t.tags", labels.clone()));
+        }
+        if let Some(null) = self.parent_is_null {
+            filter = filter.with(Cond::IsNull("t.parent_id", null));
+        }
+        if let Some(at) = self.created_since {
+            filter = filter.with(Cond::Since("t.created_at", at, true));
+        }
+        if let Some(at) = self.created_before {
+            filter = filter.with(Cond::Since("t.created_at", at, false));
+        }
+        if let Some(search) = &self.search {
+            if search.split_whitespace().next().is_none() {
+                return Err(ApiError::bad_input("`search` needs at least one word"));
+            }
+            filter = filter.with(Cond::TaskSearch(search.clone()));
+        }
+        Ok(filter)
+    }
+}
+
+/// Unfinished statuses, as stored.
+pub fn unfinished() -> Vec<String> {
+    use sea_orm::Iterable;
+    TaskStatus::iter().filter(|s| !FINISHED.contains(s)).map(status_name).collect()
+}
+
+/// A task's priority as a number, most urgent highest.
+const PRIORITY_RANK: &str =
+    "CAST(CASE t.priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END AS BIGINT)";
+
+/// A project's tasks, most urgent first, then oldest. Pages forward only.
+pub const TASKS_BY_PRIORITY: ListSpec = TASKS_OF_PROJECT.ranked(PRIORITY_RANK);
+
+/// Pending tasks of a project whose `blocks` dependencies are all done, most urgent first, then
+/// oldest: the next work to hand out (the seed's ready-to-run query). Pages forward only.
+pub const READY_TASKS: ListSpec = TASKS_BY_PRIORITY;
+
+/// The filter of [`READY_TASKS`], optionally of one tag.
+pub fn ready_filter(tag: Option<String>) -> Filter {
+    let filter =
+        Filter::default().with(Cond::In("t.status", vec![status_name(TaskStatus::Pending)])).with(Cond::TaskUnblocked);
+    match tag {
+        Some(tag) => filter.with(Cond::Eq("t.tag", tag)),
+        None => filter,
+    }
+}
+
+/// Tasks per status for each of `projects`, every status present.
+pub async fn counts_by_status(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    projects: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<(TaskStatus, i64)>>> {
+    page::counts_by_parent_and_enum(db, scope, &TASKS_OF_PROJECT, projects, "t.status").await
+}
