@@ -139,7 +139,7 @@ pub fn prefetch<'a, T: Prefetch>(
         if rows.is_empty() || selection.is_empty() {
             return Ok(());
         }
-        let mut level = Level { plan, rows: &rows, selection: &selection, steps: Vec::new() };
+        let mut level = Level { plan, rows: &rows, selection: &selection, steps: Vec::new(), declared: None };
         T::relations(&mut level);
         let steps = std::mem::take(&mut level.steps);
         try_join_all(steps).await?;
@@ -156,12 +156,43 @@ pub fn nodes_of(connection: SelectionField<'_>) -> Vec<SelectionField<'_>> {
     nodes
 }
 
+/// The GraphQL name of the resolver method `Type::method` of an object, as async-graphql names it
+/// (camelCase): a relation declared on a [`Level`] names its field this way, so that a field that does
+/// not exist fails the build instead of silently turning batching off.
+macro_rules! field {
+    ($ty:ty, $method:ident) => {{
+        let _resolver_exists = <$ty>::$method;
+        $crate::graphql::prefetch::camel_case(stringify!($method))
+    }};
+}
+pub(crate) use field;
+
+/// `snake_case` as `camelCase`, async-graphql's default for field and argument names.
+pub fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The arguments of one occurrence of a field, variables resolved.
-pub struct Args(Vec<(Name, Value)>);
+pub struct Args(Vec<(Name, Value)>, Option<std::cell::RefCell<Vec<String>>>);
 
 impl Args {
     /// Argument `name` as `T` (an `Option` for an optional argument). Errors: `BAD_USER_INPUT`.
     pub fn get<T: InputType>(&self, name: &str) -> ApiResult<T> {
+        if let Some(asked) = &self.1 {
+            asked.borrow_mut().push(name.to_owned());
+        }
         let value = self.0.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v.clone());
         T::parse(value).map_err(|err| {
             ApiError::bad_input(format!("`{name}`: {}", err.into_server_error(Default::default()).message))
@@ -185,9 +216,46 @@ pub struct Level<'a, 'r, R> {
     rows: &'r [R],
     selection: &'r [SelectionField<'a>],
     steps: Vec<BoxFuture<'a, ApiResult<()>>>,
+    /// When set, relations are only recorded, not loaded ([`declarations`]).
+    declared: Option<Vec<Declared>>,
+}
+
+/// How a connection's filter is read from one occurrence's arguments (`None`: another list).
+type FilterOf<'f> = dyn Fn(&Args) -> ApiResult<Option<Filter>> + 'f;
+
+/// A relation as a type declares it for loading ahead: the field, and the arguments its filter reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declared {
+    /// The field's GraphQL name.
+    pub field: String,
+    /// The arguments the filter reads (a connection's page arguments come on top).
+    pub arguments: Vec<String>,
+}
+
+/// What `T` declares it loads ahead: each relation field and the arguments its filter reads, for tests
+/// that hold them against the schema.
+pub fn declarations<T: Prefetch>() -> Vec<Declared> {
+    let db = sea_orm::DatabaseConnection::default();
+    let store = Prefetched::default();
+    let plan = Plan { db: &db, scope: crate::service::Scope { organization_id: Uuid::nil() }, store: &store, root: "" };
+    let mut level = Level { plan, rows: &[], selection: &[], steps: Vec::new(), declared: Some(Vec::new()) };
+    T::relations(&mut level);
+    level.declared.unwrap_or_default()
 }
 
 impl<'a, R> Level<'a, '_, R> {
+    /// Records a relation instead of loading it (when recording); `true` when it did.
+    fn declare(&mut self, field: &str, filter: Option<&FilterOf<'_>>) -> bool {
+        let Some(declared) = &mut self.declared else { return false };
+        let args = Args(Vec::new(), Some(Default::default()));
+        if let Some(filter) = filter {
+            let _ = filter(&args);
+        }
+        let arguments = args.1.map(|a| a.into_inner()).unwrap_or_default();
+        declared.push(Declared { field: field.to_owned(), arguments });
+        true
+    }
+
     fn occurrences(&self, name: &str) -> Vec<SelectionField<'a>> {
         self.selection.iter().flat_map(|s| s.selection_set()).filter(|f| f.name() == name).collect()
     }
@@ -205,10 +273,13 @@ impl<'a, R> Level<'a, '_, R> {
         L: ChildList,
         C: Prefetch<Row = L::Model>,
     {
+        if self.declare(name, Some(&filter)) {
+            return;
+        }
         // Occurrences with the same arguments (aliases) are loaded once, for all their selections.
         let mut groups: HashMap<(Filter, PageArgs), (bool, Vec<SelectionField<'a>>)> = HashMap::new();
         for field in self.occurrences(name) {
-            let Ok(args) = field.arguments().map(Args) else { continue };
+            let Ok(args) = field.arguments().map(|a| Args(a, None)) else { continue };
             let (Ok(Some(filter)), Ok(page)) = (filter(&args), args.page()) else { continue };
             let group = groups.entry((filter, page)).or_default();
             group.0 |= field.selection_set().any(|f| f.name() == "totalCount");
@@ -256,6 +327,9 @@ impl<'a, R> Level<'a, '_, R> {
         E: KeyedById,
         C: Prefetch<Row = E::Model>,
     {
+        if self.declare(name, None) {
+            return;
+        }
         let fields = self.occurrences(name);
         if fields.is_empty() {
             return;
@@ -277,7 +351,7 @@ impl<'a, R> Level<'a, '_, R> {
     where
         L: Batch<Uuid>,
     {
-        if self.occurrences(name).is_empty() {
+        if self.declare(name, None) || self.occurrences(name).is_empty() {
             return;
         }
         let (plan, keys) = (self.plan, distinct(self.rows.iter().map(parent)));
@@ -286,5 +360,88 @@ impl<'a, R> Level<'a, '_, R> {
             plan.store.put::<L, _, _>(plan.root, keys.into_iter().map(|k| (k, values.remove(&k))));
             Ok(())
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::OutputType;
+    use serde_json::Value as Json;
+
+    use super::*;
+    use crate::{
+        events::schema::{
+            log_event::Event,
+            webhook::{Webhook, WebhookDelivery},
+        },
+        sessions::schema::{session::DocumentationSession, todo::SessionTodo, workspace::Workspace},
+        work::schema::{project::Project, pull_request::PullRequest, task::Task},
+    };
+
+    /// Each field of `type_name` with the names of its arguments, from the schema's introspection.
+    async fn fields(type_name: &str) -> HashMap<String, Vec<String>> {
+        let schema = async_graphql::Schema::build(
+            super::super::Query::default(),
+            super::super::Mutation::default(),
+            super::super::subscription::Subscription,
+        )
+        .finish();
+        let query = format!("{{ __type(name: \"{type_name}\") {{ fields {{ name args {{ name }} }} }} }}");
+        let data: Json = schema.execute(query).await.data.into_json().unwrap();
+        let mut out = HashMap::new();
+        for field in data["__type"]["fields"].as_array().expect("the type is in the schema") {
+            let args = field["args"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap().to_owned());
+            out.insert(field["name"].as_str().unwrap().to_owned(), args.collect());
+        }
+        out
+    }
+
+    async fn check<T: Prefetch + OutputType>() {
+        let name = T::type_name();
+        let fields = fields(&name).await;
+        let declared = declarations::<T>();
+        assert!(!declared.is_empty(), "{name} declares no relation");
+        for relation in declared {
+            let arguments = fields
+                .get(&relation.field)
+                .unwrap_or_else(|| panic!("{name} declares `{}`, which it does not have", relation.field));
+            for argument in &relation.arguments {
+                assert!(
+                    arguments.contains(argument),
+                    "{name}.{} reads the argument `{argument}`, which it does not take: {arguments:?}",
+                    relation.field
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn graphql_names_are_camel_case() {
+        assert_eq!(camel_case("ready_tasks"), "readyTasks");
+        assert_eq!(camel_case("execution_summary"), "executionSummary");
+        assert_eq!(camel_case("tasks"), "tasks");
+    }
+
+    #[tokio::test]
+    async fn every_relation_loaded_ahead_is_a_field_of_its_type_and_reads_only_its_arguments() {
+        check::<Workspace>().await;
+        check::<DocumentationSession>().await;
+        check::<SessionTodo>().await;
+        check::<Project>().await;
+        check::<Task>().await;
+        check::<PullRequest>().await;
+        check::<Event>().await;
+        check::<Webhook>().await;
+        check::<WebhookDelivery>().await;
+    }
+
+    #[tokio::test]
+    async fn the_declarations_record_the_arguments_filters_read() {
+        let session = declarations::<DocumentationSession>();
+        let events = session.iter().find(|d| d.field == "events").unwrap();
+        assert_eq!(events.arguments, ["afterSequence", "eventTypes"]);
+        let task = declarations::<Task>();
+        let project = task.iter().find(|d| d.field == "project").unwrap();
+        assert!(project.arguments.is_empty(), "a by-id relation reads no argument");
     }
 }

@@ -10,7 +10,7 @@ use crate::{
     events::log::{EventCursor, EventFilter as LogFilter, record::RecordEvent},
     graphql::{
         parse_id,
-        prefetch::{Level, Prefetch},
+        prefetch::{Level, Prefetch, field},
         relations::by_id,
         to_id,
     },
@@ -42,8 +42,8 @@ impl crate::graphql::connection::PlainFields for Event {}
 impl Prefetch for Event {
     type Row = event::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.by_id::<project::Entity, Project>("project", |e| e.project_id);
-        level.by_id::<task::Entity, Task>("task", |e| e.task_id);
+        level.by_id::<project::Entity, Project>(&field!(Self, project), |e| e.project_id);
+        level.by_id::<task::Entity, Task>(&field!(Self, task), |e| e.task_id);
     }
 }
 

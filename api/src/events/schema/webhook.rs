@@ -11,7 +11,7 @@ use crate::{
         connection::{Conn, page_args},
         loaders::DeliveriesOfWebhook,
         parse_id,
-        prefetch::{Level, Prefetch},
+        prefetch::{Level, Prefetch, field},
         relations::{by_id, child_connection},
         to_id,
         types::payload,
@@ -30,11 +30,11 @@ impl Prefetch for Webhook {
     type Row = webhook::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
         level.connection::<DeliveriesOfWebhook, WebhookDelivery>(
-            "deliveries",
+            &field!(Self, deliveries),
             |w| w.id,
             |_| Ok(Some(Filter::default())),
         );
-        level.by_id::<project::Entity, Project>("project", |w| w.project_id);
+        level.by_id::<project::Entity, Project>(&field!(Self, project), |w| w.project_id);
     }
 }
 
@@ -122,7 +122,7 @@ impl crate::graphql::connection::PlainFields for WebhookDelivery {}
 impl Prefetch for WebhookDelivery {
     type Row = webhook_delivery::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.by_id::<event::Entity, Event>("event", |d| Some(d.event_id));
+        level.by_id::<event::Entity, Event>(&field!(Self, event), |d| Some(d.event_id));
     }
 }
 

@@ -10,7 +10,7 @@ use crate::{
     graphql::{
         connection::{Conn, page_args},
         loaders::{EventCounts, EventsOfSession, TodoCounts as TodoCountsLoader, TodosOfSession},
-        prefetch::{Level, Prefetch},
+        prefetch::{Level, Prefetch, field},
         relations::{by_id, child_connection, per_parent},
         to_id,
     },
@@ -161,19 +161,19 @@ fn events_filter(after_sequence: Option<i64>, event_types: Option<Vec<String>>) 
 impl Prefetch for DocumentationSession {
     type Row = documentation_session::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.by_id::<workspace::Entity, Workspace>("workspace", |s| Some(s.workspace_id));
+        level.by_id::<workspace::Entity, Workspace>(&field!(Self, workspace), |s| Some(s.workspace_id));
         level.connection::<TodosOfSession, SessionTodo>(
-            "todos",
+            &field!(Self, todos),
             |s| s.id,
             |args| Ok(Some(todos_filter(args.get("status")?))),
         );
         level.connection::<EventsOfSession, SessionEvent>(
-            "events",
+            &field!(Self, events),
             |s| s.id,
             |args| Ok(Some(events_filter(args.get("afterSequence")?, args.get("eventTypes")?))),
         );
-        level.per_parent::<EventCounts>("eventCounts", |s| s.id);
-        level.per_parent::<TodoCountsLoader>("todoCounts", |s| s.id);
+        level.per_parent::<EventCounts>(&field!(Self, event_counts), |s| s.id);
+        level.per_parent::<TodoCountsLoader>(&field!(Self, todo_counts), |s| s.id);
     }
 }
 

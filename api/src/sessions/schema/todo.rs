@@ -10,7 +10,7 @@ use crate::{
     graphql::{
         connection::{Conn, PlainFields, json, optional, optional_text, page_args, scalar, text},
         loaders::DependenciesOfTodo,
-        prefetch::{Level, Prefetch},
+        prefetch::{Level, Prefetch, field},
         relations::{by_id, child_connection},
         service_ctx, to_id,
     },
@@ -163,8 +163,14 @@ impl SessionTodo {
 impl Prefetch for SessionTodo {
     type Row = session_todo::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.by_id::<documentation_session::Entity, DocumentationSession>("session", |t| Some(t.session_id));
-        level.connection::<DependenciesOfTodo, SessionTodo>("dependencies", |t| t.id, |_| Ok(Some(Filter::default())));
+        level.by_id::<documentation_session::Entity, DocumentationSession>(&field!(Self, session), |t| {
+            Some(t.session_id)
+        });
+        level.connection::<DependenciesOfTodo, SessionTodo>(
+            &field!(Self, dependencies),
+            |t| t.id,
+            |_| Ok(Some(Filter::default())),
+        );
     }
 }
 

@@ -9,7 +9,7 @@ use crate::{
     graphql::{
         connection::{Conn, PlainFields, json, optional, page_args, scalar, text},
         loaders::SessionsOfWorkspace,
-        prefetch::{Level, Prefetch},
+        prefetch::{Level, Prefetch, field},
         relations::{by_id, child_connection},
         to_id,
     },
@@ -103,11 +103,11 @@ impl Prefetch for Workspace {
     type Row = workspace::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
         level.connection::<SessionsOfWorkspace, DocumentationSession>(
-            "sessions",
+            &field!(Self, sessions),
             |w| w.id,
             |args| Ok(Some(sessions_filter(args.get("status")?))),
         );
-        level.by_id::<project::Entity, Project>("project", |w| w.project_id);
+        level.by_id::<project::Entity, Project>(&field!(Self, project), |w| w.project_id);
     }
 }
 

@@ -12,7 +12,7 @@ use crate::{
             ExecutionSummaries, PullRequestsOfProject, ReadyTasksOfProject, TaskCounts as TaskCountsLoader,
             TasksOfProject, TasksOfProjectByPriority, WorkspacesOfProject,
         },
-        prefetch::{Args, Level, Prefetch},
+        prefetch::{Args, Level, Prefetch, field},
         relations::{child_connection, per_parent},
         to_id,
         types::payload,
@@ -195,29 +195,33 @@ fn tasks_filter(args: &Args, order: TaskOrder) -> crate::error::ApiResult<Option
 impl Prefetch for Project {
     type Row = project::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.connection::<TasksOfProject, Task>("tasks", |p| p.id, |args| tasks_filter(args, TaskOrder::CreatedAt));
+        level.connection::<TasksOfProject, Task>(
+            &field!(Self, tasks),
+            |p| p.id,
+            |args| tasks_filter(args, TaskOrder::CreatedAt),
+        );
         level.connection::<TasksOfProjectByPriority, Task>(
-            "tasks",
+            &field!(Self, tasks),
             |p| p.id,
             |args| tasks_filter(args, TaskOrder::Priority),
         );
         level.connection::<WorkspacesOfProject, crate::sessions::schema::workspace::Workspace>(
-            "workspaces",
+            &field!(Self, workspaces),
             |p| p.id,
             |_| Ok(Some(Filter::default())),
         );
         level.connection::<ReadyTasksOfProject, Task>(
-            "readyTasks",
+            &field!(Self, ready_tasks),
             |p| p.id,
             |args| Ok(Some(tasks::ready_filter(args.get("tag")?))),
         );
         level.connection::<PullRequestsOfProject, PullRequest>(
-            "pullRequests",
+            &field!(Self, pull_requests),
             |p| p.id,
             |args| Ok(Some(pull_requests_filter(args.get("status")?))),
         );
-        level.per_parent::<ExecutionSummaries>("executionSummary", |p| p.id);
-        level.per_parent::<TaskCountsLoader>("taskCounts", |p| p.id);
+        level.per_parent::<ExecutionSummaries>(&field!(Self, execution_summary), |p| p.id);
+        level.per_parent::<TaskCountsLoader>(&field!(Self, task_counts), |p| p.id);
     }
 }
 

@@ -9,7 +9,7 @@ use crate::{
     graphql::{
         connection::{Conn, page_args},
         loaders::TasksOfPullRequest,
-        prefetch::{Level, Prefetch},
+        prefetch::{Level, Prefetch, field},
         relations::child_connection,
         to_id,
         types::payload,
@@ -128,7 +128,7 @@ impl PullRequest {
 impl Prefetch for PullRequest {
     type Row = pull_request::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.connection::<TasksOfPullRequest, Task>("tasks", |pr| pr.id, |_| Ok(Some(Filter::default())));
+        level.connection::<TasksOfPullRequest, Task>(&field!(Self, tasks), |pr| pr.id, |_| Ok(Some(Filter::default())));
     }
 }
 

@@ -13,7 +13,7 @@ use crate::{
         loaders::{
             DependenciesOfTask, DependentsOfTask, ExecutionsOfTask, HistoryOfTask, PullRequestsOfTask, SubtasksOfTask,
         },
-        prefetch::{Level, Prefetch},
+        prefetch::{Level, Prefetch, field},
         relations::{by_id, child_connection},
         to_id,
     },
@@ -282,26 +282,42 @@ fn kind_filter(kind: Option<Vec<DependencyKind>>) -> Filter {
 impl Prefetch for Task {
     type Row = task::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.by_id::<project::Entity, Project>("project", |t| Some(t.project_id));
-        level.by_id::<task::Entity, Task>("parent", |t| t.parent_id);
+        level.by_id::<project::Entity, Project>(&field!(Self, project), |t| Some(t.project_id));
+        level.by_id::<task::Entity, Task>(&field!(Self, parent), |t| t.parent_id);
         level.connection::<SubtasksOfTask, Task>(
-            "subtasks",
+            &field!(Self, subtasks),
             |t| t.id,
             |args| Ok(Some(subtasks_filter(args.get("status")?))),
         );
         level.connection::<DependenciesOfTask, Task>(
-            "dependencies",
+            &field!(Self, dependencies),
             |t| t.id,
             |args| Ok(Some(kind_filter(args.get("kind")?))),
         );
         level.connection::<DependentsOfTask, Task>(
-            "dependents",
+            &field!(Self, dependents),
             |t| t.id,
             |args| Ok(Some(kind_filter(args.get("kind")?))),
         );
-        level.connection::<DependenciesOfTask, Task>("blockedBy", |t| t.id, |_| Ok(Some(tasks::blocked_by_filter())));
-        level.connection::<ExecutionsOfTask, TaskExecution>("executions", |t| t.id, |_| Ok(Some(Filter::default())));
-        level.connection::<PullRequestsOfTask, PullRequest>("pullRequests", |t| t.id, |_| Ok(Some(Filter::default())));
-        level.connection::<HistoryOfTask, TaskStateTransition>("history", |t| t.id, |_| Ok(Some(Filter::default())));
+        level.connection::<DependenciesOfTask, Task>(
+            &field!(Self, blocked_by),
+            |t| t.id,
+            |_| Ok(Some(tasks::blocked_by_filter())),
+        );
+        level.connection::<ExecutionsOfTask, TaskExecution>(
+            &field!(Self, executions),
+            |t| t.id,
+            |_| Ok(Some(Filter::default())),
+        );
+        level.connection::<PullRequestsOfTask, PullRequest>(
+            &field!(Self, pull_requests),
+            |t| t.id,
+            |_| Ok(Some(Filter::default())),
+        );
+        level.connection::<HistoryOfTask, TaskStateTransition>(
+            &field!(Self, history),
+            |t| t.id,
+            |_| Ok(Some(Filter::default())),
+        );
     }
 }
