@@ -8,6 +8,7 @@ pub mod connection;
 pub mod errors;
 pub mod limits;
 pub mod loaders;
+pub mod object;
 pub mod operation;
 pub mod prefetch;
 pub mod query;

@@ -8,10 +8,10 @@ use serde_json::Value;
 use crate::{
     error::ApiError,
     graphql::{
-        connection::{Conn, PlainFields, json, optional, optional_text, page_args, scalar, text},
         loaders::DependenciesOfTodo,
+        object::{object, plain_enums},
         prefetch::{Level, Prefetch, field},
-        relations::{by_id, child_connection},
+        relations::by_id,
         service_ctx, to_id,
     },
     service::page::Filter,
@@ -41,122 +41,61 @@ impl TodoStatus {
     }
 }
 
-/// The GraphQL object of a todo row (described on its `impl`).
-pub struct SessionTodo(pub session_todo::Model);
+plain_enums!(TodoStatus);
 
-impl PlainFields for SessionTodo {
-    fn plain(&self, name: &str) -> Option<async_graphql::Value> {
-        let m = &self.0;
-        Some(match name {
-            "id" => scalar(to_id(m.id)),
-            "sessionId" => scalar(to_id(m.session_id)),
-            "filePath" => text(&m.file_path),
-            "priority" => scalar(m.priority),
-            "status" => async_graphql::resolver_utils::enum_value(TodoStatus::from(m.status)),
-            "attempts" => scalar(m.attempts),
-            "maxAttempts" => scalar(m.max_attempts),
-            "error" => optional_text(m.error.as_deref()),
-            "metadata" => json(&m.metadata),
-            "leaseExpiresAt" => optional(m.lease_expires_at),
-            "claimedBy" => optional_text(m.claimed_by.as_deref()),
-            "startedAt" => optional(m.started_at),
-            "completedAt" => optional(m.completed_at),
-            "createdAt" => scalar(m.created_at),
-            "updatedAt" => scalar(m.updated_at),
-            _ => return None,
-        })
+object! {
+    /// One file to document within a session, claimed and worked by one worker at a time.
+    #[Object]
+    impl SessionTodo(session_todo::Model) |m| {
+        /// Server-generated id (a UUIDv7).
+        id: ID = to_id(m.id),
+        /// Id of the owning session.
+        session_id: ID = to_id(m.session_id),
+        /// Path of the file to document.
+        file_path: &str = &m.file_path,
+        /// Urgency from 0 to 3; higher is claimed first.
+        priority: i32 = m.priority,
+        /// Current lifecycle state.
+        status: TodoStatus = m.status.into(),
+        /// How many times the todo has been claimed.
+        attempts: i32 = m.attempts,
+        /// Claims allowed before a failure (or a lapsed lease) ends in `FAILED`.
+        max_attempts: i32 = m.max_attempts,
+        /// The last error a worker reported.
+        error: Option<&str> = m.error.as_deref(),
+        /// Free-form metadata object.
+        metadata: Json<&Value> = Json(&m.metadata),
+        /// While `IN_PROGRESS`: when the worker's lease lapses and the todo may be claimed again.
+        lease_expires_at: Option<DateTime<Utc>> = m.lease_expires_at,
+        /// Who claimed the todo last (`api key worker-3 (dkt_ab12cd34)`, `anonymous`).
+        claimed_by: Option<&str> = m.claimed_by.as_deref(),
+        /// When the todo was last claimed.
+        started_at: Option<DateTime<Utc>> = m.started_at,
+        /// When the todo reached a final state.
+        completed_at: Option<DateTime<Utc>> = m.completed_at,
+        /// When the todo was created.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When the todo last changed.
+        updated_at: DateTime<Utc> = m.updated_at,
     }
-}
-
-/// One file to document within a session, claimed and worked by one worker at a time.
-#[Object]
-impl SessionTodo {
-    /// Server-generated id (a UUIDv7).
-    pub async fn id(&self) -> ID {
-        to_id(self.0.id)
+    connections {
+        /// The todos this one waits for: it is not claimed before all of them are `COMPLETED`.
+        dependencies() -> SessionTodo = DependenciesOfTodo(m.id, Filter::default()),
     }
-    /// Id of the owning session.
-    async fn session_id(&self) -> ID {
-        to_id(self.0.session_id)
-    }
-    /// The owning session.
-    async fn session(&self, ctx: &Context<'_>) -> async_graphql::Result<DocumentationSession> {
-        let row = by_id::<documentation_session::Entity, DocumentationSession>(ctx, self.0.session_id).await?;
-        Ok(DocumentationSession(row.ok_or(ApiError::NotFound { entity: "documentation session" })?))
-    }
-    /// Path of the file to document.
-    async fn file_path(&self) -> &str {
-        &self.0.file_path
-    }
-    /// Urgency from 0 to 3; higher is claimed first.
-    async fn priority(&self) -> i32 {
-        self.0.priority
-    }
-    /// Current lifecycle state.
-    async fn status(&self) -> TodoStatus {
-        self.0.status.into()
-    }
-    /// How many times the todo has been claimed.
-    async fn attempts(&self) -> i32 {
-        self.0.attempts
-    }
-    /// Claims allowed before a failure (or a lapsed lease) ends in `FAILED`.
-    async fn max_attempts(&self) -> i32 {
-        self.0.max_attempts
-    }
-    /// The last error a worker reported.
-    async fn error(&self) -> Option<&str> {
-        self.0.error.as_deref()
-    }
-    /// Free-form metadata object.
-    async fn metadata(&self) -> Json<&Value> {
-        Json(&self.0.metadata)
-    }
-    /// While `IN_PROGRESS`: when the worker's lease lapses and the todo may be claimed again.
-    async fn lease_expires_at(&self) -> Option<DateTime<Utc>> {
-        self.0.lease_expires_at
-    }
-    /// Who claimed the todo last (`api key worker-3 (dkt_ab12cd34)`, `anonymous`).
-    async fn claimed_by(&self) -> Option<&str> {
-        self.0.claimed_by.as_deref()
-    }
-    /// While `IN_PROGRESS`: the secret of the current lease, which `renewTodoLease`, `completeTodo` and
-    /// `failTodo` need. Shown only to the principal that claimed the todo (`claimedBy`); `null` to
-    /// everyone else.
-    async fn lease_token(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
-        let viewer = service_ctx(ctx)?.viewer();
-        let claimer = self.0.claimed_by.as_deref() == Some(viewer.actor().as_str());
-        Ok(self.0.lease_token.as_deref().filter(|_| claimer && self.0.status == session_todo::TodoStatus::InProgress))
-    }
-    /// When the todo was last claimed.
-    async fn started_at(&self) -> Option<DateTime<Utc>> {
-        self.0.started_at
-    }
-    /// When the todo reached a final state.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
-    }
-    /// When the todo was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the todo last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The todos this one waits for: it is not claimed before all of them are `COMPLETED`.
-    /// Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn dependencies(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<SessionTodo>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<DependenciesOfTodo, _>(ctx, self.0.id, Filter::default(), args, SessionTodo).await
+    resolvers {
+        /// The owning session.
+        async fn session(&self, ctx: &Context<'_>) -> async_graphql::Result<DocumentationSession> {
+            let row = by_id::<documentation_session::Entity, DocumentationSession>(ctx, self.0.session_id).await?;
+            Ok(DocumentationSession(row.ok_or(ApiError::NotFound { entity: "documentation session" })?))
+        }
+        /// While `IN_PROGRESS`: the secret of the current lease, which `renewTodoLease`, `completeTodo` and
+        /// `failTodo` need. Shown only to the principal that claimed the todo (`claimedBy`); `null` to
+        /// everyone else.
+        async fn lease_token(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+            let viewer = service_ctx(ctx)?.viewer();
+            let claimer = self.0.claimed_by.as_deref() == Some(viewer.actor().as_str());
+            Ok(self.0.lease_token.as_deref().filter(|_| claimer && self.0.status == session_todo::TodoStatus::InProgress))
+        }
     }
 }
 
@@ -166,11 +105,7 @@ impl Prefetch for SessionTodo {
         level.by_id::<documentation_session::Entity, DocumentationSession>(&field!(Self, session), |t| {
             Some(t.session_id)
         });
-        level.connection::<DependenciesOfTodo, SessionTodo>(
-            &field!(Self, dependencies),
-            |t| t.id,
-            |_| Ok(Some(Filter::default())),
-        );
+        Self::connections_ahead(level);
     }
 }
 

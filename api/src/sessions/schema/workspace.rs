@@ -7,10 +7,10 @@ use serde_json::Value;
 
 use crate::{
     graphql::{
-        connection::{Conn, PlainFields, json, optional, page_args, scalar, text},
         loaders::SessionsOfWorkspace,
+        object::object,
         prefetch::{Level, Prefetch, field},
-        relations::{by_id, child_connection},
+        relations::by_id,
         to_id,
     },
     service::page::Filter,
@@ -21,76 +21,36 @@ use crate::{
     work::schema::project::Project,
 };
 
-/// The GraphQL object of a workspace row (described on its `impl`).
-pub struct Workspace(pub workspace::Model);
-
-impl PlainFields for Workspace {
-    fn plain(&self, name: &str) -> Option<async_graphql::Value> {
-        let m = &self.0;
-        Some(match name {
-            "id" => scalar(to_id(m.id)),
-            "name" => text(&m.name),
-            "path" => text(&m.path),
-            "config" => json(&m.config),
-            "projectId" => optional(m.project_id.map(to_id)),
-            "createdAt" => scalar(m.created_at),
-            "updatedAt" => scalar(m.updated_at),
-            _ => return None,
-        })
+object! {
+    /// A source tree that documentation sessions work on, identified by its unique `path`.
+    #[Object]
+    impl Workspace(workspace::Model) |m| {
+        /// Server-generated id (a UUIDv7).
+        id: ID = to_id(m.id),
+        /// Display name, 1 to 255 characters.
+        name: &str = &m.name,
+        /// Filesystem path or URL of the tree; unique among workspaces.
+        path: &str = &m.path,
+        /// Free-form configuration object.
+        config: Json<&Value> = Json(&m.config),
+        /// Id of the project the workspace belongs to, if any.
+        project_id: Option<ID> = m.project_id.map(to_id),
+        /// When the workspace was created.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When the workspace last changed.
+        updated_at: DateTime<Utc> = m.updated_at,
     }
-}
-
-/// A source tree that documentation sessions work on, identified by its unique `path`.
-#[Object]
-impl Workspace {
-    /// Server-generated id (a UUIDv7).
-    pub async fn id(&self) -> ID {
-        to_id(self.0.id)
+    connections {
+        /// The workspace's documentation sessions, oldest first, optionally only those in `status`.
+        sessions(status: Option<Vec<SessionStatus>>) -> DocumentationSession
+            = SessionsOfWorkspace(m.id, sessions_filter(status)),
     }
-    /// Display name, 1 to 255 characters.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Filesystem path or URL of the tree; unique among workspaces.
-    async fn path(&self) -> &str {
-        &self.0.path
-    }
-    /// Free-form configuration object.
-    async fn config(&self) -> Json<&Value> {
-        Json(&self.0.config)
-    }
-    /// Id of the project the workspace belongs to, if any.
-    async fn project_id(&self) -> Option<ID> {
-        self.0.project_id.map(to_id)
-    }
-    /// The project the workspace belongs to, if any.
-    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
-        let Some(project) = self.0.project_id else { return Ok(None) };
-        Ok(by_id::<project::Entity, Project>(ctx, project).await?.map(Project))
-    }
-    /// When the workspace was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the workspace last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The workspace's documentation sessions, oldest first, optionally only those in `status`.
-    /// Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn sessions(
-        &self,
-        ctx: &Context<'_>,
-        status: Option<Vec<SessionStatus>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<DocumentationSession>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<SessionsOfWorkspace, _>(ctx, self.0.id, sessions_filter(status), args, DocumentationSession)
-            .await
+    resolvers {
+        /// The project the workspace belongs to, if any.
+        async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
+            let Some(project) = self.0.project_id else { return Ok(None) };
+            Ok(by_id::<project::Entity, Project>(ctx, project).await?.map(Project))
+        }
     }
 }
 
@@ -102,11 +62,7 @@ fn sessions_filter(status: Option<Vec<SessionStatus>>) -> Filter {
 impl Prefetch for Workspace {
     type Row = workspace::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.connection::<SessionsOfWorkspace, DocumentationSession>(
-            &field!(Self, sessions),
-            |w| w.id,
-            |args| Ok(Some(sessions_filter(args.get("status")?))),
-        );
+        Self::connections_ahead(level);
         level.by_id::<project::Entity, Project>(&field!(Self, project), |w| w.project_id);
     }
 }
