@@ -14,6 +14,7 @@ const PAGES: &[(&str, &str)] = &[
     ("Workspace", "workspaces(first: 10)"),
     ("SessionTodo", "documentationSession(id: $session) { todos(first: 10)"),
     ("SessionEvent", "documentationSession(id: $session) { events(first: 20)"),
+    ("PullRequest", "project(id: $project) { pullRequests(first: 10)"),
 ];
 
 /// The scalar and enum fields of `type_name` that take no arguments.
@@ -40,7 +41,13 @@ async fn plain_candidates(app: &TestApp, type_name: &str) -> Vec<String> {
 /// The operation asking `selection` of `page`'s nodes, with everything a page has around them.
 fn operation(page: &str, selection: &str) -> String {
     let close = if page.contains('{') { "}" } else { "" };
-    let variables = if page.contains("$session") { "($session: ID!)" } else { "" };
+    let variables = if page.contains("$session") {
+        "($session: ID!)"
+    } else if page.contains("$project") {
+        "($project: ID!)"
+    } else {
+        ""
+    };
     format!(
         "query{variables} {{ {page} {{ __typename totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
            nodes {{ __typename {selection} }} edges {{ cursor node {{ {selection} }} }} }} {close} }}"
@@ -74,11 +81,32 @@ async fn varied_session(app: &TestApp) -> String {
     session
 }
 
+/// A project whose pull requests have every optional field set somewhere, and each validation status.
+async fn varied_pull_requests(app: &TestApp) -> String {
+    let project = app.create_project("leaf prs").await;
+    for (i, fields) in [
+        json!({ "number": 7, "status": "MERGED", "validationResults": { "checks": [{ "name": "ci", "status": "passed" }] } }),
+        json!({ "status": "OPEN", "validationResults": { "checks": [{ "name": "ci", "status": "failed" }] } }),
+        json!({ "validationResults": { "status": "pending" } }),
+        json!({}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut input = json!({ "projectId": project, "repositoryUrl": "https://x/r", "branch": format!("b{i}"), "title": "t \"q\"" });
+        input.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        app.data("mutation($i: CreatePullRequestInput!) { createPullRequest(input: $i) { pullRequest { id } } }", json!({ "i": input }))
+            .await;
+    }
+    project
+}
+
 #[tokio::test]
 async fn pages_of_plain_fields_answer_exactly_as_field_by_field_resolution() {
     let (app, _db) = spawn_app().await;
     let session = varied_session(&app).await;
-    let variables = json!({ "session": session });
+    let project = varied_pull_requests(&app).await;
+    let variables = json!({ "session": session, "project": project });
     for (type_name, page) in PAGES {
         let fields = plain_candidates(&app, type_name).await;
         assert!(fields.len() >= 3, "{type_name}: {fields:?}");
@@ -86,7 +114,7 @@ async fn pages_of_plain_fields_answer_exactly_as_field_by_field_resolution() {
         for field in fields.iter().map(String::as_str).chain(std::iter::once("all")) {
             let selection = if field == "all" { fields.join(" ") } else { field.to_owned() };
             let before = app.metric("docket_graphql_leaf_pages_total").await;
-            let variables = if page.contains("$session") { variables.clone() } else { json!({}) };
+            let variables = if page.contains('$') { variables.clone() } else { json!({}) };
             let fast = app.gql(&operation(page, &selection), variables.clone()).await;
             let used_one_pass = app.metric("docket_graphql_leaf_pages_total").await > before;
             let forced = format!("{selection} __typename @include(if: true)");

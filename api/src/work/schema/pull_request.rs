@@ -1,16 +1,15 @@
 //! `PullRequest`, its enums, and the pull-request inputs and payloads.
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use async_graphql::{Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::pull_request;
 use serde_json::Value;
 
 use crate::{
     graphql::{
-        connection::{Conn, page_args},
         loaders::TasksOfPullRequest,
-        prefetch::{Level, Prefetch, field},
-        relations::child_connection,
+        object::{object, plain_enums},
+        prefetch::{Level, Prefetch},
         to_id,
         types::payload,
     },
@@ -47,88 +46,58 @@ pub enum ValidationStatus {
     Failed,
 }
 
-/// The GraphQL object of a pull request row (described on its `impl`).
-pub struct PullRequest(pub pull_request::Model);
+plain_enums!(PullRequestStatus, ValidationStatus);
 
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for PullRequest {}
+/// Overall validation of `results`: any failed check fails, else any unfinished one is pending.
+fn validation_status(results: &Value) -> ValidationStatus {
+    match prs::validation(results) {
+        prs::Validation::None => ValidationStatus::None,
+        prs::Validation::Pending => ValidationStatus::Pending,
+        prs::Validation::Passed => ValidationStatus::Passed,
+        prs::Validation::Failed => ValidationStatus::Failed,
+    }
+}
 
-/// A pull request of a project, the tasks it carries, and its validation.
-#[Object]
-impl PullRequest {
-    /// Server-generated id.
-    pub async fn id(&self) -> ID {
-        to_id(self.0.id)
+object! {
+    /// A pull request of a project, the tasks it carries, and its validation.
+    #[Object]
+    impl PullRequest(pull_request::Model) |m| {
+        /// Server-generated id.
+        id: ID = to_id(m.id),
+        /// Id of the project.
+        project_id: ID = to_id(m.project_id),
+        /// Number in the repository.
+        number: Option<i32> = m.number,
+        /// Repository URL.
+        repository_url: &str = &m.repository_url,
+        /// Source branch.
+        branch: &str = &m.branch,
+        /// Title.
+        title: &str = &m.title,
+        /// Where it stands.
+        status: PullRequestStatus = m.status.into(),
+        /// Validation results as recorded: `{"checks": [{"name", "status"}]}` or `{"status"}`.
+        validation_results: Json<&Value> = Json(&m.validation_results),
+        /// Overall validation: any failed check fails, else any unfinished one is pending (the seed's
+        /// `pr_validation_status`).
+        validation_status: ValidationStatus = validation_status(&m.validation_results),
+        /// When it was merged.
+        merged_at: Option<DateTime<Utc>> = m.merged_at,
+        /// When it was recorded.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When it last changed.
+        updated_at: DateTime<Utc> = m.updated_at,
     }
-    /// Id of the project.
-    async fn project_id(&self) -> ID {
-        to_id(self.0.project_id)
-    }
-    /// Number in the repository.
-    async fn number(&self) -> Option<i32> {
-        self.0.number
-    }
-    /// Repository URL.
-    async fn repository_url(&self) -> &str {
-        &self.0.repository_url
-    }
-    /// Source branch.
-    async fn branch(&self) -> &str {
-        &self.0.branch
-    }
-    /// Title.
-    async fn title(&self) -> &str {
-        &self.0.title
-    }
-    /// Where it stands.
-    async fn status(&self) -> PullRequestStatus {
-        self.0.status.into()
-    }
-    /// Validation results as recorded: `{"checks": [{"name", "status"}]}` or `{"status"}`.
-    async fn validation_results(&self) -> Json<&Value> {
-        Json(&self.0.validation_results)
-    }
-    /// Overall validation: any failed check fails, else any unfinished one is pending (the seed's
-    /// `pr_validation_status`).
-    async fn validation_status(&self) -> ValidationStatus {
-        match prs::validation(&self.0.validation_results) {
-            prs::Validation::None => ValidationStatus::None,
-            prs::Validation::Pending => ValidationStatus::Pending,
-            prs::Validation::Passed => ValidationStatus::Passed,
-            prs::Validation::Failed => ValidationStatus::Failed,
-        }
-    }
-    /// When it was merged.
-    async fn merged_at(&self) -> Option<DateTime<Utc>> {
-        self.0.merged_at
-    }
-    /// When it was recorded.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The tasks it carries.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn tasks(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<Task>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<TasksOfPullRequest, _>(ctx, self.0.id, Filter::default(), args, Task).await
+    connections {
+        /// The tasks it carries.
+        tasks() -> Task = TasksOfPullRequest(m.id, Filter::default()),
     }
 }
 
 impl Prefetch for PullRequest {
     type Row = pull_request::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.connection::<TasksOfPullRequest, Task>(&field!(Self, tasks), |pr| pr.id, |_| Ok(Some(Filter::default())));
+        Self::connections_ahead(level);
     }
 }
 
