@@ -15,6 +15,7 @@ const PAGES: &[(&str, &str)] = &[
     ("SessionTodo", "documentationSession(id: $session) { todos(first: 10)"),
     ("SessionEvent", "documentationSession(id: $session) { events(first: 20)"),
     ("PullRequest", "project(id: $project) { pullRequests(first: 10)"),
+    ("DocumentationSession", "workspaceByPath(path: \"/leaf/repo\") { sessions(first: 10)"),
 ];
 
 /// The scalar and enum fields of `type_name` that take no arguments.
@@ -41,7 +42,9 @@ async fn plain_candidates(app: &TestApp, type_name: &str) -> Vec<String> {
 /// The operation asking `selection` of `page`'s nodes, with everything a page has around them.
 fn operation(page: &str, selection: &str) -> String {
     let close = if page.contains('{') { "}" } else { "" };
-    let variables = if page.contains("$session") {
+    let variables = if page.contains("$session") && page.contains("$project") {
+        "($session: ID!, $project: ID!)"
+    } else if page.contains("$session") {
         "($session: ID!)"
     } else if page.contains("$project") {
         "($project: ID!)"

@@ -57,6 +57,12 @@ impl Plain for Json<&serde_json::Value> {
     }
 }
 
+impl<T: Plain> Plain for Vec<T> {
+    fn plain(self) -> Value {
+        Value::List(self.into_iter().map(Plain::plain).collect())
+    }
+}
+
 impl<T: Plain> Plain for Option<T> {
     fn plain(self) -> Value {
         self.map_or(Value::Null, Plain::plain)

@@ -8,10 +8,10 @@ use serde_json::Value;
 use crate::{
     error::ApiError,
     graphql::{
-        connection::{Conn, page_args},
         loaders::{EventCounts, EventsOfSession, TodoCounts as TodoCountsLoader, TodosOfSession},
+        object::{object, plain_enums},
         prefetch::{Level, Prefetch, field},
-        relations::{by_id, child_connection, per_parent},
+        relations::{by_id, per_parent},
         to_id,
     },
     service::page::Filter,
@@ -49,102 +49,57 @@ impl SessionStatus {
     }
 }
 
-/// The GraphQL object of a session row (described on its `impl`).
-pub struct DocumentationSession(pub documentation_session::Model);
+plain_enums!(SessionStatus);
 
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for DocumentationSession {}
-
-/// One run of documenting a module: a set of files (each a todo) and an append-only event stream.
-#[Object]
-impl DocumentationSession {
-    /// Server-generated id (a UUIDv7).
-    pub async fn id(&self) -> ID {
-        to_id(self.0.id)
+object! {
+    /// One run of documenting a module: a set of files (each a todo) and an append-only event stream.
+    #[Object]
+    impl DocumentationSession(documentation_session::Model) |m| {
+        /// Server-generated id (a UUIDv7).
+        id: ID = to_id(m.id),
+        /// Id of the owning workspace.
+        workspace_id: ID = to_id(m.workspace_id),
+        /// Name of the module being documented.
+        module_name: &str = &m.module_name,
+        /// Current lifecycle state.
+        status: SessionStatus = m.status.into(),
+        /// The files the session was started with.
+        file_paths: Vec<String> = serde_json::from_value(m.file_paths.clone()).unwrap_or_default(),
+        /// Free-form metadata object.
+        metadata: Json<&Value> = Json(&m.metadata),
+        /// When the expiry sweep will expire the session unless it has finished.
+        expires_at: DateTime<Utc> = m.expires_at,
+        /// Sequence of the newest event (0 when none): resume a subscription from here.
+        last_event_sequence: i64 = m.last_event_sequence,
+        /// When the session was started.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When the session last changed.
+        updated_at: DateTime<Utc> = m.updated_at,
     }
-    /// Id of the owning workspace.
-    async fn workspace_id(&self) -> ID {
-        to_id(self.0.workspace_id)
+    connections {
+        /// The session's todos, oldest first, optionally only those in `status`.
+        todos(status: Option<Vec<TodoStatus>>) -> SessionTodo = TodosOfSession(m.id, todos_filter(status)),
+        /// The session's events in sequence order. `afterSequence` starts the list after that event's
+        /// `sequence`; `eventTypes` keeps only those types.
+        events(after_sequence: Option<i64>, event_types: Option<Vec<String>>) -> SessionEvent
+            = EventsOfSession(m.id, events_filter(after_sequence, event_types)),
     }
-    /// The owning workspace.
-    async fn workspace(&self, ctx: &Context<'_>) -> async_graphql::Result<Workspace> {
-        let row = by_id::<workspace::Entity, Workspace>(ctx, self.0.workspace_id).await?;
-        Ok(Workspace(row.ok_or(ApiError::NotFound { entity: "workspace" })?))
-    }
-    /// Name of the module being documented.
-    async fn module_name(&self) -> &str {
-        &self.0.module_name
-    }
-    /// Current lifecycle state.
-    async fn status(&self) -> SessionStatus {
-        self.0.status.into()
-    }
-    /// The files the session was started with.
-    async fn file_paths(&self) -> Vec<String> {
-        serde_json::from_value(self.0.file_paths.clone()).unwrap_or_default()
-    }
-    /// Free-form metadata object.
-    async fn metadata(&self) -> Json<&Value> {
-        Json(&self.0.metadata)
-    }
-    /// When the expiry sweep will expire the session unless it has finished.
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.expires_at
-    }
-    /// Sequence of the newest event (0 when none): resume a subscription from here.
-    async fn last_event_sequence(&self) -> i64 {
-        self.0.last_event_sequence
-    }
-    /// When the session was started.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the session last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The session's todos, oldest first, optionally only those in `status`.
-    /// Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn todos(
-        &self,
-        ctx: &Context<'_>,
-        status: Option<Vec<TodoStatus>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<SessionTodo>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<TodosOfSession, _>(ctx, self.0.id, todos_filter(status), args, SessionTodo).await
-    }
-    /// The session's events in sequence order. `afterSequence` starts the list after that event's
-    /// `sequence`; `eventTypes` keeps only those types. Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn events(
-        &self,
-        ctx: &Context<'_>,
-        after_sequence: Option<i64>,
-        event_types: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<SessionEvent>> {
-        let args = page_args(first, after, last, before)?;
-        let filter = events_filter(after_sequence, event_types);
-        child_connection::<EventsOfSession, _>(ctx, self.0.id, filter, args, SessionEvent).await
-    }
-    /// How many events the session holds of each type, by type name.
-    async fn event_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EventTypeCount>> {
-        let counts = per_parent::<EventCounts>(ctx, self.0.id).await?.unwrap_or_default();
-        Ok(counts.into_iter().map(|(event_type, count)| EventTypeCount { event_type, count }).collect())
-    }
-    /// How many todos the session holds in each status.
-    async fn todo_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<TodoCounts> {
-        let counts = per_parent::<TodoCountsLoader>(ctx, self.0.id).await?.unwrap_or_default();
-        Ok(TodoCounts::from_counts(&counts))
+    resolvers {
+        /// The owning workspace.
+        async fn workspace(&self, ctx: &Context<'_>) -> async_graphql::Result<Workspace> {
+            let row = by_id::<workspace::Entity, Workspace>(ctx, self.0.workspace_id).await?;
+            Ok(Workspace(row.ok_or(ApiError::NotFound { entity: "workspace" })?))
+        }
+        /// How many events the session holds of each type, by type name.
+        async fn event_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EventTypeCount>> {
+            let counts = per_parent::<EventCounts>(ctx, self.0.id).await?.unwrap_or_default();
+            Ok(counts.into_iter().map(|(event_type, count)| EventTypeCount { event_type, count }).collect())
+        }
+        /// How many todos the session holds in each status.
+        async fn todo_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<TodoCounts> {
+            let counts = per_parent::<TodoCountsLoader>(ctx, self.0.id).await?.unwrap_or_default();
+            Ok(TodoCounts::from_counts(&counts))
+        }
     }
 }
 
@@ -162,16 +117,7 @@ impl Prefetch for DocumentationSession {
     type Row = documentation_session::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
         level.by_id::<workspace::Entity, Workspace>(&field!(Self, workspace), |s| Some(s.workspace_id));
-        level.connection::<TodosOfSession, SessionTodo>(
-            &field!(Self, todos),
-            |s| s.id,
-            |args| Ok(Some(todos_filter(args.get("status")?))),
-        );
-        level.connection::<EventsOfSession, SessionEvent>(
-            &field!(Self, events),
-            |s| s.id,
-            |args| Ok(Some(events_filter(args.get("afterSequence")?, args.get("eventTypes")?))),
-        );
+        Self::connections_ahead(level);
         level.per_parent::<EventCounts>(&field!(Self, event_counts), |s| s.id);
         level.per_parent::<TodoCountsLoader>(&field!(Self, todo_counts), |s| s.id);
     }
