@@ -16,6 +16,8 @@ const PAGES: &[(&str, &str)] = &[
     ("SessionEvent", "documentationSession(id: $session) { events(first: 20)"),
     ("PullRequest", "project(id: $project) { pullRequests(first: 10)"),
     ("DocumentationSession", "workspaceByPath(path: \"/leaf/repo\") { sessions(first: 10)"),
+    ("Event", "events(first: 50)"),
+    ("AuditEntry", "auditLog(first: 50)"),
 ];
 
 /// The scalar and enum fields of `type_name` that take no arguments.

@@ -162,7 +162,7 @@ macro_rules! object {
         impl $name {
             /// Declares the connections of the type on `level`, from the same declaration as their
             /// resolvers (field name, arguments, parent and filter).
-            #[allow(unused_variables)]
+            #[allow(unused_variables, dead_code)] // a type outside nested lists loads nothing ahead
             fn connections_ahead(level: &mut $crate::graphql::prefetch::Level<'_, '_, $row>) {
                 $($(
                     level.connection::<$list, $node>(

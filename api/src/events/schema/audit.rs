@@ -1,5 +1,6 @@
 //! `AuditEntry` and `ImportReport`.
 
+use crate::graphql::object::{object, plain_enums};
 use async_graphql::{Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::audit_log;
@@ -22,57 +23,35 @@ pub enum AuditAction {
     Delete,
 }
 
-/// The GraphQL object of an audit row (described on its `impl`).
-pub struct AuditEntry(pub audit_log::Model);
+plain_enums!(AuditAction);
 
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for AuditEntry {}
-
-/// One write through the API: what changed, who changed it, through which request.
-#[Object]
-impl AuditEntry {
-    /// Server-generated id; entries sort by it.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
-    }
-    /// Kind of record: `project`, `task`, `task_dependency`, ...
-    async fn entity_type(&self) -> &str {
-        &self.0.entity_type
-    }
-    /// Id of the record (for `task_dependency`, the dependent task).
-    async fn entity_id(&self) -> ID {
-        to_id(self.0.entity_id)
-    }
-    /// Kind of write.
-    async fn action(&self) -> AuditAction {
-        self.0.action.into()
-    }
-    /// The changed fields: `{"field": {"old": ..., "new": ...}}`.
-    async fn changes(&self) -> Json<&Value> {
-        Json(&self.0.changes)
-    }
-    /// Who, authenticated, as a person reads it: `user alice@acme.dev (key dkt_ab12cd34)`,
-    /// `api key ci (dkt_ab12cd34)`, `anonymous`, `system docket-cli`.
-    async fn actor(&self) -> Option<&str> {
-        self.0.actor.as_deref()
-    }
-    /// The authenticated principal as `kind:id`: `user:<id>`, `api_key:<id>`, `anonymous`,
-    /// `system:<name>`; `null` on entries older than authentication.
-    async fn principal(&self) -> Option<&str> {
-        self.0.principal.as_deref()
-    }
-    /// Whom the client said it acted for (the `X-Docket-Actor` header): an annotation beside the
-    /// principal, never trusted as one.
-    async fn on_behalf_of(&self) -> Option<&str> {
-        self.0.on_behalf_of.as_deref()
-    }
-    /// The request's id (`X-Request-Id`).
-    async fn request_id(&self) -> Option<&str> {
-        self.0.request_id.as_deref()
-    }
-    /// When.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+object! {
+    /// One write through the API: what changed, who changed it, through which request.
+    #[Object]
+    impl AuditEntry(audit_log::Model) |m| {
+        /// Server-generated id; entries sort by it.
+        id: ID = to_id(m.id),
+        /// Kind of record: `project`, `task`, `task_dependency`, ...
+        entity_type: &str = &m.entity_type,
+        /// Id of the record (for `task_dependency`, the dependent task).
+        entity_id: ID = to_id(m.entity_id),
+        /// Kind of write.
+        action: AuditAction = m.action.into(),
+        /// The changed fields: `{"field": {"old": ..., "new": ...}}`.
+        changes: Json<&Value> = Json(&m.changes),
+        /// Who, authenticated, as a person reads it: `user alice@acme.dev (key dkt_ab12cd34)`,
+        /// `api key ci (dkt_ab12cd34)`, `anonymous`, `system docket-cli`.
+        actor: Option<&str> = m.actor.as_deref(),
+        /// The authenticated principal as `kind:id`: `user:<id>`, `api_key:<id>`, `anonymous`,
+        /// `system:<name>`; `null` on entries older than authentication.
+        principal: Option<&str> = m.principal.as_deref(),
+        /// Whom the client said it acted for (the `X-Docket-Actor` header): an annotation beside the
+        /// principal, never trusted as one.
+        on_behalf_of: Option<&str> = m.on_behalf_of.as_deref(),
+        /// The request's id (`X-Request-Id`).
+        request_id: Option<&str> = m.request_id.as_deref(),
+        /// When.
+        created_at: DateTime<Utc> = m.created_at,
     }
 }
 

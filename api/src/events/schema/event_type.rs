@@ -1,5 +1,6 @@
 //! `EventType`, a registered type of the event log, and its inputs and payload.
 
+use crate::graphql::object::object;
 use async_graphql::{ID, InputObject, Json, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::event_type;
@@ -10,44 +11,26 @@ use crate::{
     graphql::{to_id, types::payload},
 };
 
-/// The GraphQL object of a registered event type (described on its `impl`).
-pub struct EventType(pub event_type::Model);
-
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for EventType {}
-
-/// A registered event type: the JSON Schema its payloads must match (checked by `recordEvent`) and
-/// how long its events are kept.
-#[Object]
-impl EventType {
-    /// Server-generated id.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
-    }
-    /// The type's name, e.g. `deployment.finished`; unique in the organization.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// What the type means.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// JSON Schema (draft 2020-12 unless `$schema` names another) that payloads must match; `null`:
-    /// any object.
-    async fn payload_schema(&self) -> Option<Json<&Value>> {
-        self.0.payload_schema.as_ref().map(Json)
-    }
-    /// Days events of this type are kept (the organization's default, 90, when not set).
-    async fn retention_days(&self) -> i32 {
-        self.0.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS)
-    }
-    /// When registered.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+object! {
+    /// A registered event type: the JSON Schema its payloads must match (checked by `recordEvent`) and
+    /// how long its events are kept.
+    #[Object]
+    impl EventType(event_type::Model) |m| {
+        /// Server-generated id.
+        id: ID = to_id(m.id),
+        /// The type's name, e.g. `deployment.finished`; unique in the organization.
+        name: &str = &m.name,
+        /// What the type means.
+        description: Option<&str> = m.description.as_deref(),
+        /// JSON Schema (draft 2020-12 unless `$schema` names another) that payloads must match; `null`:
+        /// any object.
+        payload_schema: Option<Json<&Value>> = m.payload_schema.as_ref().map(Json),
+        /// Days events of this type are kept (the organization's default, 90, when not set).
+        retention_days: i32 = m.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS),
+        /// When registered.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When last changed.
+        updated_at: DateTime<Utc> = m.updated_at,
     }
 }
 

@@ -1,5 +1,6 @@
 //! `Event`, the organization's event log entry, with its filter and `recordEvent`'s input and payload.
 
+use crate::graphql::object::{object, plain_enums};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{event, project, task};
@@ -33,12 +34,6 @@ pub enum EventSeverity {
     Critical,
 }
 
-/// The GraphQL object of an event of the log (described on its `impl`).
-pub struct Event(pub event::Model);
-
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for Event {}
-
 impl Prefetch for Event {
     type Row = event::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
@@ -47,98 +42,70 @@ impl Prefetch for Event {
     }
 }
 
-/// Something that happened in the organization: a change Docket made (source `docket`: `task.created`,
-/// `task.transitioned`, `task.dependency_added`, `execution.finished`, `pull_request.merged`, ...), an
-/// event a client recorded (`recordEvent`), or one a hook received (`github`, ...). Events are kept in
-/// commit order; `cursor` is their place in it.
-#[Object]
-impl Event {
-    /// Server-generated id (a UUIDv7).
-    pub async fn id(&self) -> ID {
-        to_id(self.0.id)
+plain_enums!(EventSeverity);
+
+object! {
+    /// Something that happened in the organization: a change Docket made (source `docket`: `task.created`,
+    /// `task.transitioned`, `task.dependency_added`, `execution.finished`, `pull_request.merged`, ...), an
+    /// event a client recorded (`recordEvent`), or one a hook received (`github`, ...). Events are kept in
+    /// commit order; `cursor` is their place in it.
+    #[Object]
+    impl Event(event::Model) |m| {
+        /// Server-generated id (a UUIDv7).
+        id: ID = to_id(m.id),
+        /// The event's place in the log, opaque: pass it as `after` to `events` (query or subscription)
+        /// to continue after this event.
+        cursor: String = EventCursor::of(m).encode(),
+        /// Where it comes from: `docket`, `agent`, `github`, or a client's name.
+        source: &str = &m.source,
+        /// How much it matters.
+        severity: EventSeverity = m.severity.into(),
+        /// Groups events of one piece of work across systems.
+        correlation_id: Option<&str> = m.correlation_id.as_deref(),
+        /// W3C trace-context trace id (32 lowercase hex digits).
+        trace_id: Option<&str> = m.trace_id.as_deref(),
+        /// The client's deduplication key, if it gave one.
+        idempotency_key: Option<&str> = m.idempotency_key.as_deref(),
+        /// What the source said; for Docket's own events, ids and the change (`{"from", "to"}` for
+        /// `task.transitioned`).
+        payload: Json<&Value> = Json(&m.payload),
+        /// When it happened, as the source says.
+        occurred_at: DateTime<Utc> = m.occurred_at,
+        /// When Docket stored it.
+        recorded_at: DateTime<Utc> = m.recorded_at,
+        /// Id of the project it concerns (kept after the project is deleted).
+        project_id: Option<ID> = m.project_id.map(to_id),
+        /// Id of the task it concerns (kept after the task is deleted).
+        task_id: Option<ID> = m.task_id.map(to_id),
+        /// Id of the workspace it concerns (kept after the workspace is deleted).
+        workspace_id: Option<ID> = m.workspace_id.map(to_id),
+        /// Id of the documentation session it concerns (kept after the session is deleted).
+        session_id: Option<ID> = m.session_id.map(to_id),
+        /// The kind of record a Docket event is about: the first half of its type (`workspace` for
+        /// `workspace.created`, `todo`, `member`, `webhook`, ...); `null` for other sources' events.
+        subject_type: Option<&str> = m.subject_type.as_deref(),
+        /// The id of the record a Docket event is about (for a dependency or a link, the dependent task or
+        /// todo's; for a member, the user's); `null` for other sources' events.
+        subject_id: Option<ID> = m.subject_id.map(to_id),
+        /// Who caused it, as `kind:id` (`user:<id>`, `api_key:<id>`, `anonymous`, `system:<name>`).
+        actor: Option<&str> = m.actor.as_deref(),
     }
-    /// The event's place in the log, opaque: pass it as `after` to `events` (query or subscription)
-    /// to continue after this event.
-    async fn cursor(&self) -> String {
-        EventCursor::of(&self.0).encode()
-    }
-    /// What happened, e.g. `task.transitioned`.
-    #[graphql(name = "type")]
-    async fn event_type(&self) -> &str {
-        &self.0.event_type
-    }
-    /// Where it comes from: `docket`, `agent`, `github`, or a client's name.
-    async fn source(&self) -> &str {
-        &self.0.source
-    }
-    /// How much it matters.
-    async fn severity(&self) -> EventSeverity {
-        self.0.severity.into()
-    }
-    /// Groups events of one piece of work across systems.
-    async fn correlation_id(&self) -> Option<&str> {
-        self.0.correlation_id.as_deref()
-    }
-    /// W3C trace-context trace id (32 lowercase hex digits).
-    async fn trace_id(&self) -> Option<&str> {
-        self.0.trace_id.as_deref()
-    }
-    /// The client's deduplication key, if it gave one.
-    async fn idempotency_key(&self) -> Option<&str> {
-        self.0.idempotency_key.as_deref()
-    }
-    /// What the source said; for Docket's own events, ids and the change (`{"from", "to"}` for
-    /// `task.transitioned`).
-    async fn payload(&self) -> Json<&Value> {
-        Json(&self.0.payload)
-    }
-    /// When it happened, as the source says.
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
-    }
-    /// When Docket stored it.
-    async fn recorded_at(&self) -> DateTime<Utc> {
-        self.0.recorded_at
-    }
-    /// Id of the project it concerns (kept after the project is deleted).
-    async fn project_id(&self) -> Option<ID> {
-        self.0.project_id.map(to_id)
-    }
-    /// The project it concerns, as it is now; `null` when none or deleted.
-    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
-        let Some(id) = self.0.project_id else { return Ok(None) };
-        Ok(by_id::<project::Entity, Project>(ctx, id).await?.map(Project))
-    }
-    /// Id of the task it concerns (kept after the task is deleted).
-    async fn task_id(&self) -> Option<ID> {
-        self.0.task_id.map(to_id)
-    }
-    /// The task it concerns, as it is now; `null` when none or deleted.
-    async fn task(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Task>> {
-        let Some(id) = self.0.task_id else { return Ok(None) };
-        Ok(by_id::<task::Entity, Task>(ctx, id).await?.map(Task))
-    }
-    /// Id of the workspace it concerns (kept after the workspace is deleted).
-    async fn workspace_id(&self) -> Option<ID> {
-        self.0.workspace_id.map(to_id)
-    }
-    /// Id of the documentation session it concerns (kept after the session is deleted).
-    async fn session_id(&self) -> Option<ID> {
-        self.0.session_id.map(to_id)
-    }
-    /// The kind of record a Docket event is about: the first half of its type (`workspace` for
-    /// `workspace.created`, `todo`, `member`, `webhook`, ...); `null` for other sources' events.
-    async fn subject_type(&self) -> Option<&str> {
-        self.0.subject_type.as_deref()
-    }
-    /// The id of the record a Docket event is about (for a dependency or a link, the dependent task or
-    /// todo's; for a member, the user's); `null` for other sources' events.
-    async fn subject_id(&self) -> Option<ID> {
-        self.0.subject_id.map(to_id)
-    }
-    /// Who caused it, as `kind:id` (`user:<id>`, `api_key:<id>`, `anonymous`, `system:<name>`).
-    async fn actor(&self) -> Option<&str> {
-        self.0.actor.as_deref()
+    resolvers {
+        /// What happened, e.g. `task.transitioned`.
+        #[graphql(name = "type")]
+        async fn event_type(&self) -> &str {
+            &self.0.event_type
+        }
+        /// The project it concerns, as it is now; `null` when none or deleted.
+        async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
+            let Some(id) = self.0.project_id else { return Ok(None) };
+            Ok(by_id::<project::Entity, Project>(ctx, id).await?.map(Project))
+        }
+        /// The task it concerns, as it is now; `null` when none or deleted.
+        async fn task(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Task>> {
+            let Some(id) = self.0.task_id else { return Ok(None) };
+            Ok(by_id::<task::Entity, Task>(ctx, id).await?.map(Task))
+        }
     }
 }
 

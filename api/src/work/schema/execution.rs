@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::{
     graphql::{
+        object::{object, plain_enums},
         prefetch::{Level, Prefetch},
         to_id,
         types::payload,
@@ -32,84 +33,52 @@ pub enum ExecutionStatus {
     TimedOut,
 }
 
-/// The GraphQL object of an execution row (described on its `impl`).
-pub struct TaskExecution(pub task_execution::Model);
-
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for TaskExecution {}
-
 impl Prefetch for TaskExecution {
     type Row = task_execution::Model;
     /// Executions relate to nothing further (their task is `taskId`).
-    fn relations(_: &mut Level<'_, '_, Self::Row>) {}
+    fn relations(level: &mut Level<'_, '_, Self::Row>) {
+        Self::connections_ahead(level);
+    }
 }
 
-/// One attempt by an agent at a task, with its outcome and resource figures.
-#[Object]
-impl TaskExecution {
-    /// Server-generated id.
-    pub async fn id(&self) -> ID {
-        to_id(self.0.id)
-    }
-    /// Id of the task.
-    async fn task_id(&self) -> ID {
-        to_id(self.0.task_id)
-    }
-    /// Which agent, e.g. `claude-code`.
-    async fn agent(&self) -> &str {
-        &self.0.agent
-    }
-    /// How it stands.
-    async fn status(&self) -> ExecutionStatus {
-        self.0.status.into()
-    }
-    /// What the agent was given.
-    async fn input_context(&self) -> Json<&Value> {
-        Json(&self.0.input_context)
-    }
-    /// What it produced.
-    async fn output_results(&self) -> Json<&Value> {
-        Json(&self.0.output_results)
-    }
-    /// What went wrong.
-    async fn error_details(&self) -> Json<&Value> {
-        Json(&self.0.error_details)
-    }
-    /// When it started.
-    async fn started_at(&self) -> Option<DateTime<Utc>> {
-        self.0.started_at
-    }
-    /// When it ended.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
-    }
-    /// Milliseconds from start to end.
-    async fn duration_ms(&self) -> Option<i64> {
-        self.0.duration_ms
-    }
-    /// Peak memory in MiB.
-    async fn memory_usage_mb(&self) -> Option<i32> {
-        self.0.memory_usage_mb
-    }
-    /// CPU time in milliseconds.
-    async fn cpu_time_ms(&self) -> Option<i64> {
-        self.0.cpu_time_ms
-    }
-    /// Tokens sent to the model.
-    async fn input_tokens(&self) -> Option<i64> {
-        self.0.input_tokens
-    }
-    /// Tokens received from the model.
-    async fn output_tokens(&self) -> Option<i64> {
-        self.0.output_tokens
-    }
-    /// Cost in US dollars.
-    async fn cost_usd(&self) -> Option<f64> {
-        self.0.cost_usd
-    }
-    /// When the execution was recorded.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+plain_enums!(ExecutionStatus);
+
+object! {
+    /// One attempt by an agent at a task, with its outcome and resource figures.
+    #[Object]
+    impl TaskExecution(task_execution::Model) |m| {
+        /// Server-generated id.
+        id: ID = to_id(m.id),
+        /// Id of the task.
+        task_id: ID = to_id(m.task_id),
+        /// Which agent, e.g. `claude-code`.
+        agent: &str = &m.agent,
+        /// How it stands.
+        status: ExecutionStatus = m.status.into(),
+        /// What the agent was given.
+        input_context: Json<&Value> = Json(&m.input_context),
+        /// What it produced.
+        output_results: Json<&Value> = Json(&m.output_results),
+        /// What went wrong.
+        error_details: Json<&Value> = Json(&m.error_details),
+        /// When it started.
+        started_at: Option<DateTime<Utc>> = m.started_at,
+        /// When it ended.
+        completed_at: Option<DateTime<Utc>> = m.completed_at,
+        /// Milliseconds from start to end.
+        duration_ms: Option<i64> = m.duration_ms,
+        /// Peak memory in MiB.
+        memory_usage_mb: Option<i32> = m.memory_usage_mb,
+        /// CPU time in milliseconds.
+        cpu_time_ms: Option<i64> = m.cpu_time_ms,
+        /// Tokens sent to the model.
+        input_tokens: Option<i64> = m.input_tokens,
+        /// Tokens received from the model.
+        output_tokens: Option<i64> = m.output_tokens,
+        /// Cost in US dollars.
+        cost_usd: Option<f64> = m.cost_usd,
+        /// When the execution was recorded.
+        created_at: DateTime<Utc> = m.created_at,
     }
 }
 

@@ -46,6 +46,8 @@ pub enum TaskStatus {
     Blocked,
 }
 
+crate::graphql::object::plain_enums!(TaskStatus);
+
 /// How urgent a task is.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(remote = "entity::task::TaskPriority")]
