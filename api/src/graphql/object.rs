@@ -20,7 +20,9 @@
 //!     }
 //! }
 //! ```
-//! The caller writes `#[Object]` (async-graphql's attribute) itself: a complexity expression of a
+//! A connection whose list depends on its arguments goes under `pages` (or `forward_pages`, for one
+//! that pages forward only) as `name(arguments) -> Node = |this, ctx, args| body`: the page
+//! arguments and the complexity are added, `args` is the page asked for. The caller writes `#[Object]` (async-graphql's attribute) itself: a complexity expression of a
 //! resolver then sees the names the attribute defines. A plain field's type implements [`Plain`] (every scalar, text, `Json`, `Option` of those, and the
 //! enums that [`plain_enums!`] lists), so a field whose value cannot be given in one pass fails the build.
 
@@ -123,6 +125,20 @@ macro_rules! object {
                 $conn:ident($($arg:ident: $arg_ty:ty),* $(,)?) -> $node:ident = $list:ident($parent:expr, $filter:expr)
             ),* $(,)?
         })?
+        $(pages {
+            $(
+                $(#[$page_doc:meta])*
+                $page:ident($($page_arg:ident: $page_arg_ty:ty),* $(,)?) -> $page_node:ty
+                    = |$this:ident, $ctx:ident, $args:ident| $page_body:expr
+            ),* $(,)?
+        })?
+        $(forward_pages {
+            $(
+                $(#[$fwd_doc:meta])*
+                $fwd:ident($($fwd_arg:ident: $fwd_arg_ty:ty),* $(,)?) -> $fwd_node:ty
+                    = |$fwd_this:ident, $fwd_ctx:ident, $fwd_args:ident| $fwd_body:expr
+            ),* $(,)?
+        })?
         $(resolvers { $($resolvers:tt)* })?
     ) => {
         /// The GraphQL object of a row (described on its `impl`).
@@ -154,6 +170,39 @@ macro_rules! object {
                     let $m = &self.0;
                     let args = $crate::graphql::connection::page_args(first, after, last, before)?;
                     $crate::graphql::relations::child_connection::<$list, _>(ctx, $parent, $filter, args, $node).await
+                }
+            )*)?
+            $($(
+                $(#[$page_doc])*
+                #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
+                #[allow(clippy::too_many_arguments)]
+                async fn $page(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    $($page_arg: $page_arg_ty,)*
+                    first: Option<i32>,
+                    after: Option<String>,
+                    last: Option<i32>,
+                    before: Option<String>,
+                ) -> async_graphql::Result<$crate::graphql::connection::Conn<$page_node>> {
+                    let ($this, $ctx) = (self, ctx);
+                    let $args = $crate::graphql::connection::page_args(first, after, last, before)?;
+                    $page_body
+                }
+            )*)?
+            $($(
+                $(#[$fwd_doc])*
+                #[graphql(complexity = "crate::graphql::limits::page_complexity(first, child_complexity)")]
+                async fn $fwd(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    $($fwd_arg: $fwd_arg_ty,)*
+                    first: Option<i32>,
+                    after: Option<String>,
+                ) -> async_graphql::Result<$crate::graphql::connection::Conn<$fwd_node>> {
+                    let ($fwd_this, $fwd_ctx) = (self, ctx);
+                    let $fwd_args = $crate::graphql::connection::page_args(first, after, None, None)?;
+                    $fwd_body
                 }
             )*)?
             $($($resolvers)*)?

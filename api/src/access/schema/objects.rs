@@ -1,6 +1,7 @@
 //! Who is asking and who may: `Viewer`, `Organization`, `Member`, `User`, `ApiKey`, `Role`, and the
 //! inputs and payloads of the access mutations.
 
+use crate::graphql::object::{object, plain_enums};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::organization;
@@ -9,7 +10,7 @@ use serde_json::Value;
 use crate::{
     access::{api_key::KeyListing, member::Member as MemberRow},
     graphql::{
-        connection::{Conn, connection, page_args, wants_total},
+        connection::{connection, wants_total},
         service_ctx, to_id,
         types::payload,
     },
@@ -81,141 +82,91 @@ impl Viewer {
     }
 }
 
-/// The GraphQL object of an organization row (described on its `impl`).
-pub struct Organization(pub organization::Model);
+plain_enums!(Role);
 
-/// An organization: the tenant. Nothing of another organization is ever visible to its viewers.
-#[Object]
-impl Organization {
-    /// Server-generated id.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+object! {
+    /// An organization: the tenant. Nothing of another organization is ever visible to its viewers.
+    #[Object]
+    impl Organization(organization::Model) |m| {
+        /// Server-generated id.
+        id: ID = to_id(m.id),
+        /// Unique display name.
+        name: &str = &m.name,
+        /// Unique URL-safe form of the name (`default` for the built-in organization).
+        slug: &str = &m.slug,
+        /// Free-form settings object.
+        settings: Json<&Value> = Json(&m.settings),
+        /// When the organization was created.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When it last changed.
+        updated_at: DateTime<Utc> = m.updated_at,
     }
-    /// Unique display name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Unique URL-safe form of the name (`default` for the built-in organization).
-    async fn slug(&self) -> &str {
-        &self.0.slug
-    }
-    /// Free-form settings object.
-    async fn settings(&self) -> Json<&Value> {
-        Json(&self.0.settings)
-    }
-    /// When the organization was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The organization's members, oldest user first. Admin and up; `FORBIDDEN` below.
-    /// Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn members(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<Member>> {
-        let args = page_args(first, after, last, before)?;
-        let cx = service_ctx(ctx)?;
-        let page = crate::access::member::list(cx, &args).await?;
-        let total = if wants_total(ctx) { Some(crate::access::member::count(cx).await?) } else { None };
-        Ok(connection(page, total, Member))
-    }
-    /// The organization's API keys, oldest first; never their tokens. Admin and up; `FORBIDDEN`
-    /// below. Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn api_keys(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<ApiKey>> {
-        let args = page_args(first, after, last, before)?;
-        let cx = service_ctx(ctx)?;
-        let page = crate::access::api_key::list(cx, &args).await?;
-        let total = if wants_total(ctx) { Some(crate::access::api_key::count(cx).await?) } else { None };
-        Ok(connection(page, total, ApiKey))
+    pages {
+        /// The organization's members, oldest user first. Admin and up; `FORBIDDEN` below.
+        /// Pages hold 50 items by default and 100 at most.
+        members() -> Member = |_this, ctx, args| {
+            let cx = service_ctx(ctx)?;
+            let page = crate::access::member::list(cx, &args).await?;
+            let total = if wants_total(ctx) { Some(crate::access::member::count(cx).await?) } else { None };
+            Ok(connection(page, total, Member))
+        },
+        /// The organization's API keys, oldest first; never their tokens. Admin and up; `FORBIDDEN`
+        /// below. Pages hold 50 items by default and 100 at most.
+        api_keys() -> ApiKey = |_this, ctx, args| {
+            let cx = service_ctx(ctx)?;
+            let page = crate::access::api_key::list(cx, &args).await?;
+            let total = if wants_total(ctx) { Some(crate::access::api_key::count(cx).await?) } else { None };
+            Ok(connection(page, total, ApiKey))
+        },
     }
 }
 
-/// The GraphQL object of a membership (described on its `impl`).
-pub struct Member(pub MemberRow);
-
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for Member {}
-
-/// A member of the organization: a user and their role.
-#[Object]
-impl Member {
-    /// The user.
-    async fn user(&self) -> User {
-        User { id: to_id(self.0.user_id), email: self.0.email.clone(), name: self.0.name.clone() }
+object! {
+    /// A member of the organization: a user and their role.
+    #[Object]
+    impl Member(MemberRow) |m| {
+        /// Their role in the organization.
+        role: Role = m.role.into(),
+        /// When they joined.
+        joined_at: DateTime<Utc> = m.created_at,
     }
-    /// Their role in the organization.
-    async fn role(&self) -> Role {
-        self.0.role.into()
-    }
-    /// When they joined.
-    async fn joined_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    resolvers {
+        /// The user.
+        async fn user(&self) -> User {
+            let m = &self.0;
+            User { id: to_id(m.user_id), email: m.email.clone(), name: m.name.clone() }
+        }
     }
 }
 
-/// The GraphQL object of an API key (described on its `impl`).
-pub struct ApiKey(pub KeyListing);
-
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for ApiKey {}
-
-/// An API key: a bearer token of the organization, a person's or a service's. Its token is shown
-/// once, by `createApiKey`, and never stored.
-#[Object]
-impl ApiKey {
-    /// Server-generated id.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+object! {
+    /// An API key: a bearer token of the organization, a person's or a service's. Its token is shown
+    /// once, by `createApiKey`, and never stored.
+    #[Object]
+    impl ApiKey(KeyListing) |m| {
+        /// Server-generated id.
+        id: ID = to_id(m.id),
+        /// Label given at creation.
+        name: &str = &m.name,
+        /// Public start of the token (`dkt_` and 8 characters), to recognise it by.
+        prefix: &str = &m.prefix,
+        /// The role it acts with (a person's key never above the person's membership).
+        role: Role = m.role.into(),
+        /// When it was created.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When it last authenticated a request (kept to the minute).
+        last_used_at: Option<DateTime<Utc>> = m.last_used_at,
+        /// When it stops working, if ever.
+        expires_at: Option<DateTime<Utc>> = m.expires_at,
+        /// When it was revoked, if it was.
+        revoked_at: Option<DateTime<Utc>> = m.revoked_at,
     }
-    /// Label given at creation.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Public start of the token (`dkt_` and 8 characters), to recognise it by.
-    async fn prefix(&self) -> &str {
-        &self.0.prefix
-    }
-    /// The role it acts with (a person's key never above the person's membership).
-    async fn role(&self) -> Role {
-        self.0.role.into()
-    }
-    /// The person it belongs to; `null` for a service key.
-    async fn user(&self) -> Option<User> {
-        let (id, email, name) = (self.0.user_id?, self.0.user_email.clone()?, self.0.user_name.clone()?);
-        Some(User { id: to_id(id), email, name })
-    }
-    /// When it was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last authenticated a request (kept to the minute).
-    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_used_at
-    }
-    /// When it stops working, if ever.
-    async fn expires_at(&self) -> Option<DateTime<Utc>> {
-        self.0.expires_at
-    }
-    /// When it was revoked, if it was.
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
+    resolvers {
+        /// The person it belongs to; `null` for a service key.
+        async fn user(&self) -> Option<User> {
+            let (id, email, name) = (self.0.user_id?, self.0.user_email.clone()?, self.0.user_name.clone()?);
+            Some(User { id: to_id(id), email, name })
+        }
     }
 }
 

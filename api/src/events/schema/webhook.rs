@@ -1,5 +1,6 @@
 //! `Webhook` and `WebhookDelivery`, with the inputs and payloads of the webhook mutations.
 
+use crate::graphql::object::{object, plain_enums};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{event, project, webhook, webhook_delivery};
@@ -8,7 +9,6 @@ use crate::{
     error::ApiResult,
     events::{schema::log_event::Event, webhook::WebhookFields},
     graphql::{
-        connection::{Conn, page_args},
         loaders::DeliveriesOfWebhook,
         parse_id,
         prefetch::{Level, Prefetch, field},
@@ -19,12 +19,6 @@ use crate::{
     service::page::Filter,
     work::schema::project::Project,
 };
-
-/// The GraphQL object of a webhook (described on its `impl`).
-pub struct Webhook(pub webhook::Model);
-
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for Webhook {}
 
 impl Prefetch for Webhook {
     type Row = webhook::Model;
@@ -42,62 +36,43 @@ fn names(value: &serde_json::Value) -> Vec<String> {
     value.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
 }
 
-/// An HTTP endpoint that receives the organization's events as they are stored: one signed `POST` per
-/// event (Standard Webhooks headers `webhook-id`, `webhook-timestamp`, `webhook-signature`, and
-/// `X-Docket-Signature: sha256=<hex HMAC-SHA256 of the body>`), retried with exponential backoff when
-/// it fails. Admins only.
-#[Object]
-impl Webhook {
-    /// Server-generated id (a UUIDv7).
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+object! {
+    /// An HTTP endpoint that receives the organization's events as they are stored: one signed `POST` per
+    /// event (Standard Webhooks headers `webhook-id`, `webhook-timestamp`, `webhook-signature`, and
+    /// `X-Docket-Signature: sha256=<hex HMAC-SHA256 of the body>`), retried with exponential backoff when
+    /// it fails. Admins only.
+    #[Object]
+    impl Webhook(webhook::Model) |m| {
+        /// Server-generated id (a UUIDv7).
+        id: ID = to_id(m.id),
+        /// Where deliveries are POSTed.
+        url: &str = &m.url,
+        /// Only events of these types (`task.created`, ...); empty: every type.
+        event_types: Vec<String> = names(&m.event_types),
+        /// Only events from these sources (`docket`, `github`, ...); empty: every source.
+        sources: Vec<String> = names(&m.sources),
+        /// Id of the only project whose events it receives, if it is limited to one.
+        project_id: Option<ID> = m.project_id.map(to_id),
+        /// Whether it receives events; a paused webhook resumes with events from then on.
+        active: bool = m.active,
+        /// When it was created.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When it last changed.
+        updated_at: DateTime<Utc> = m.updated_at,
     }
-    /// Where deliveries are POSTed.
-    async fn url(&self) -> &str {
-        &self.0.url
+    pages {
+        /// Every attempt to deliver an event to it, oldest first: status code, error, duration. Pages hold
+        /// 50 items by default and 100 at most.
+        deliveries() -> WebhookDelivery = |this, ctx, args| {
+            child_connection::<DeliveriesOfWebhook, _>(ctx, this.0.id, Filter::default(), args, WebhookDelivery).await
+        },
     }
-    /// Only events of these types (`task.created`, ...); empty: every type.
-    async fn event_types(&self) -> Vec<String> {
-        names(&self.0.event_types)
-    }
-    /// Only events from these sources (`docket`, `github`, ...); empty: every source.
-    async fn sources(&self) -> Vec<String> {
-        names(&self.0.sources)
-    }
-    /// Id of the only project whose events it receives, if it is limited to one.
-    async fn project_id(&self) -> Option<ID> {
-        self.0.project_id.map(to_id)
-    }
-    /// The only project whose events it receives; `null` when not limited (or the project is gone).
-    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
-        let Some(id) = self.0.project_id else { return Ok(None) };
-        Ok(by_id::<project::Entity, Project>(ctx, id).await?.map(Project))
-    }
-    /// Whether it receives events; a paused webhook resumes with events from then on.
-    async fn active(&self) -> bool {
-        self.0.active
-    }
-    /// When it was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// Every attempt to deliver an event to it, oldest first: status code, error, duration. Pages hold
-    /// 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn deliveries(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<WebhookDelivery>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<DeliveriesOfWebhook, _>(ctx, self.0.id, Filter::default(), args, WebhookDelivery).await
+    resolvers {
+        /// The only project whose events it receives; `null` when not limited (or the project is gone).
+        async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
+            let Some(id) = self.0.project_id else { return Ok(None) };
+            Ok(by_id::<project::Entity, Project>(ctx, id).await?.map(Project))
+        }
     }
 }
 
@@ -113,11 +88,7 @@ pub enum WebhookDeliveryOutcome {
     Failed,
 }
 
-/// The GraphQL object of one delivery attempt (described on its `impl`).
-pub struct WebhookDelivery(pub webhook_delivery::Model);
-
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for WebhookDelivery {}
+plain_enums!(WebhookDeliveryOutcome);
 
 impl Prefetch for WebhookDelivery {
     type Row = webhook_delivery::Model;
@@ -126,52 +97,36 @@ impl Prefetch for WebhookDelivery {
     }
 }
 
-/// One attempt to deliver an event to a webhook.
-#[Object]
-impl WebhookDelivery {
-    /// Server-generated id (a UUIDv7).
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+object! {
+    /// One attempt to deliver an event to a webhook.
+    #[Object]
+    impl WebhookDelivery(webhook_delivery::Model) |m| {
+        /// Server-generated id (a UUIDv7).
+        id: ID = to_id(m.id),
+        /// Id of the event delivered (the `webhook-id` header the endpoint received).
+        event_id: ID = to_id(m.event_id),
+        /// 1 for the first attempt at this event, 2 for the first retry, ...
+        attempt: i32 = m.attempt,
+        /// The HTTP status the endpoint answered; `null` when it did not answer (timeout, connection error).
+        status_code: Option<i32> = m.status_code,
+        /// What went wrong: a timeout, a connection error, a status outside 2xx; `null` when delivered.
+        error: Option<&str> = m.error.as_deref(),
+        /// How long the attempt took, in milliseconds.
+        duration_ms: i64 = m.duration_ms,
+        /// What came of it.
+        outcome: WebhookDeliveryOutcome = m.outcome.into(),
+        /// When the next attempt is due, after a failed attempt that was not the last.
+        next_attempt_at: Option<DateTime<Utc>> = m.next_attempt_at,
+        /// When the endpoint accepted it (a 2xx answer); `null` for a failed attempt.
+        delivered_at: Option<DateTime<Utc>> = m.delivered_at,
+        /// When the attempt was made.
+        attempted_at: DateTime<Utc> = m.created_at,
     }
-    /// Id of the event delivered (the `webhook-id` header the endpoint received).
-    async fn event_id(&self) -> ID {
-        to_id(self.0.event_id)
-    }
-    /// The event delivered; `null` once retention has deleted it.
-    async fn event(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Event>> {
-        Ok(by_id::<event::Entity, Event>(ctx, self.0.event_id).await?.map(Event))
-    }
-    /// 1 for the first attempt at this event, 2 for the first retry, ...
-    async fn attempt(&self) -> i32 {
-        self.0.attempt
-    }
-    /// The HTTP status the endpoint answered; `null` when it did not answer (timeout, connection error).
-    async fn status_code(&self) -> Option<i32> {
-        self.0.status_code
-    }
-    /// What went wrong: a timeout, a connection error, a status outside 2xx; `null` when delivered.
-    async fn error(&self) -> Option<&str> {
-        self.0.error.as_deref()
-    }
-    /// How long the attempt took, in milliseconds.
-    async fn duration_ms(&self) -> i64 {
-        self.0.duration_ms
-    }
-    /// What came of it.
-    async fn outcome(&self) -> WebhookDeliveryOutcome {
-        self.0.outcome.into()
-    }
-    /// When the next attempt is due, after a failed attempt that was not the last.
-    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        self.0.next_attempt_at
-    }
-    /// When the endpoint accepted it (a 2xx answer); `null` for a failed attempt.
-    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
-        self.0.delivered_at
-    }
-    /// When the attempt was made.
-    async fn attempted_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    resolvers {
+        /// The event delivered; `null` once retention has deleted it.
+        async fn event(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Event>> {
+            Ok(by_id::<event::Entity, Event>(ctx, self.0.event_id).await?.map(Event))
+        }
     }
 }
 

@@ -7,11 +7,11 @@ use serde_json::Value;
 
 use crate::{
     graphql::{
-        connection::{Conn, page_args},
         loaders::{
             ExecutionSummaries, PullRequestsOfProject, ReadyTasksOfProject, TaskCounts as TaskCountsLoader,
             TasksOfProject, TasksOfProjectByPriority, WorkspacesOfProject,
         },
+        object::object,
         prefetch::{Args, Level, Prefetch, field},
         relations::{child_connection, per_parent},
         to_id,
@@ -30,152 +30,97 @@ use crate::{
     },
 };
 
-/// The GraphQL object of a project row (described on its `impl`).
-pub struct Project(pub project::Model);
-
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for Project {}
-
-/// A code base whose work Docket tracks: its tasks, their dependencies and history.
-#[Object]
-impl Project {
-    /// Server-generated id (a UUIDv7).
-    pub async fn id(&self) -> ID {
-        to_id(self.0.id)
+object! {
+    /// A code base whose work Docket tracks: its tasks, their dependencies and history.
+    #[Object]
+    impl Project(project::Model) |m| {
+        /// Server-generated id (a UUIDv7).
+        id: ID = to_id(m.id),
+        /// Unique name.
+        name: &str = &m.name,
+        /// Free text.
+        description: Option<&str> = m.description.as_deref(),
+        /// Repository URL.
+        repository_url: Option<&str> = m.repository_url.as_deref(),
+        /// Repository name, e.g. `owner/repo`.
+        repository_name: Option<&str> = m.repository_name.as_deref(),
+        /// Default branch.
+        default_branch: &str = &m.default_branch,
+        /// Settings object (imports keep each tag's Task Master metadata under `taskmaster`).
+        settings: Json<&Value> = Json(&m.settings),
+        /// When the project was created.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When the project last changed.
+        updated_at: DateTime<Utc> = m.updated_at,
     }
-    /// Unique name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Free text.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// Repository URL.
-    async fn repository_url(&self) -> Option<&str> {
-        self.0.repository_url.as_deref()
-    }
-    /// Repository name, e.g. `owner/repo`.
-    async fn repository_name(&self) -> Option<&str> {
-        self.0.repository_name.as_deref()
-    }
-    /// Default branch.
-    async fn default_branch(&self) -> &str {
-        &self.0.default_branch
-    }
-    /// Settings object (imports keep each tag's Task Master metadata under `taskmaster`).
-    async fn settings(&self) -> Json<&Value> {
-        Json(&self.0.settings)
-    }
-    /// When the project was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the project last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The project's tasks and subtasks, narrowed by `filter`, in `orderBy` order (oldest first by
-    /// default). Pages hold 50 items by default and 100 at most; `PRIORITY` order pages forward only.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn tasks(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<TaskFilter>,
-        order_by: Option<TaskOrder>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<Task>> {
-        let args = page_args(first, after, last, before)?;
-        let filter = TaskQuery::from(filter.unwrap_or_default()).filter()?;
-        match order_by.unwrap_or(TaskOrder::CreatedAt) {
-            TaskOrder::CreatedAt => child_connection::<TasksOfProject, _>(ctx, self.0.id, filter, args, Task).await,
-            TaskOrder::Priority => {
-                child_connection::<TasksOfProjectByPriority, _>(ctx, self.0.id, filter, args, Task).await
+    pages {
+        /// The project's tasks and subtasks, narrowed by `filter`, in `orderBy` order (oldest first by
+        /// default). Pages hold 50 items by default and 100 at most; `PRIORITY` order pages forward only.
+        tasks(filter: Option<TaskFilter>, order_by: Option<TaskOrder>) -> Task = |this, ctx, args| {
+            let filter = TaskQuery::from(filter.unwrap_or_default()).filter()?;
+            match order_by.unwrap_or(TaskOrder::CreatedAt) {
+                TaskOrder::CreatedAt => child_connection::<TasksOfProject, _>(ctx, this.0.id, filter, args, Task).await,
+                TaskOrder::Priority => {
+                    child_connection::<TasksOfProjectByPriority, _>(ctx, this.0.id, filter, args, Task).await
+                }
             }
-        }
-    }
-    /// The workspaces that belong to the project, oldest first.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn workspaces(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<crate::sessions::schema::workspace::Workspace>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<WorkspacesOfProject, _>(
-            ctx,
-            self.0.id,
-            Filter::default(),
-            args,
-            crate::sessions::schema::workspace::Workspace,
-        )
-        .await
-    }
-    /// Pending tasks whose `BLOCKS` dependencies are all done: what is ready to work on, most urgent
-    /// first, then oldest; optionally of one `tag`. Pages forward only (`first`, `after`).
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first, child_complexity)")]
-    async fn ready_tasks(
-        &self,
-        ctx: &Context<'_>,
-        tag: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Conn<Task>> {
-        let args = page_args(first, after, None, None)?;
-        child_connection::<ReadyTasksOfProject, _>(ctx, self.0.id, tasks::ready_filter(tag), args, Task).await
-    }
-    /// The project's tasks as a tagged Task Master `tasks.json` document (only `tags` when given),
-    /// as `docket export` writes it; importing it into an empty project reproduces this one.
-    async fn task_master_document(
-        &self,
-        ctx: &Context<'_>,
-        tags: Option<Vec<String>>,
-    ) -> async_graphql::Result<Json<Value>> {
-        let cx = crate::graphql::service_ctx(ctx)?;
-        Ok(Json(crate::work::import::export(cx.db, cx.scope(), self.0.id, tags.as_deref()).await?))
-    }
-    /// The project's pull requests, oldest first, optionally only those in `status`.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn pull_requests(
-        &self,
-        ctx: &Context<'_>,
-        status: Option<Vec<PullRequestStatus>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<PullRequest>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<PullRequestsOfProject, _>(ctx, self.0.id, pull_requests_filter(status), args, PullRequest)
+        },
+        /// The workspaces that belong to the project, oldest first.
+        workspaces() -> crate::sessions::schema::workspace::Workspace = |this, ctx, args| {
+            child_connection::<WorkspacesOfProject, _>(
+                ctx,
+                this.0.id,
+                Filter::default(),
+                args,
+                crate::sessions::schema::workspace::Workspace,
+            )
             .await
+        },
+        /// The project's pull requests, oldest first, optionally only those in `status`.
+        pull_requests(status: Option<Vec<PullRequestStatus>>) -> PullRequest = |this, ctx, args| {
+            child_connection::<PullRequestsOfProject, _>(ctx, this.0.id, pull_requests_filter(status), args, PullRequest)
+                .await
+        },
     }
-    /// Per agent: executions of the project's tasks, successes, failures, mean and 95th-percentile
-    /// duration (the seed's `task_execution_summary`).
-    async fn execution_summary(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AgentExecutionSummary>> {
-        let summaries = per_parent::<ExecutionSummaries>(ctx, self.0.id).await?.unwrap_or_default();
-        Ok(summaries.into_iter().map(Into::into).collect())
+    forward_pages {
+        /// Pending tasks whose `BLOCKS` dependencies are all done: what is ready to work on, most urgent
+        /// first, then oldest; optionally of one `tag`. Pages forward only (`first`, `after`).
+        ready_tasks(tag: Option<String>) -> Task = |this, ctx, args| {
+            child_connection::<ReadyTasksOfProject, _>(ctx, this.0.id, tasks::ready_filter(tag), args, Task).await
+        },
     }
-    /// How many tasks (subtasks included) the project holds in each status.
-    async fn task_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<TaskCounts> {
-        let counts = per_parent::<TaskCountsLoader>(ctx, self.0.id).await?.unwrap_or_default();
-        let get = |status| counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n);
-        Ok(TaskCounts {
-            pending: get(Stored::Pending),
-            in_progress: get(Stored::InProgress),
-            review: get(Stored::Review),
-            done: get(Stored::Done),
-            deferred: get(Stored::Deferred),
-            cancelled: get(Stored::Cancelled),
-            blocked: get(Stored::Blocked),
-            total: counts.iter().map(|(_, n)| n).sum(),
-        })
+    resolvers {
+        /// The project's tasks as a tagged Task Master `tasks.json` document (only `tags` when given),
+        /// as `docket export` writes it; importing it into an empty project reproduces this one.
+        async fn task_master_document(
+            &self,
+            ctx: &Context<'_>,
+            tags: Option<Vec<String>>,
+        ) -> async_graphql::Result<Json<Value>> {
+            let cx = crate::graphql::service_ctx(ctx)?;
+            Ok(Json(crate::work::import::export(cx.db, cx.scope(), self.0.id, tags.as_deref()).await?))
+        }
+        /// Per agent: executions of the project's tasks, successes, failures, mean and 95th-percentile
+        /// duration (the seed's `task_execution_summary`).
+        async fn execution_summary(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AgentExecutionSummary>> {
+            let summaries = per_parent::<ExecutionSummaries>(ctx, self.0.id).await?.unwrap_or_default();
+            Ok(summaries.into_iter().map(Into::into).collect())
+        }
+        /// How many tasks (subtasks included) the project holds in each status.
+        async fn task_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<TaskCounts> {
+            let counts = per_parent::<TaskCountsLoader>(ctx, self.0.id).await?.unwrap_or_default();
+            let get = |status| counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n);
+            Ok(TaskCounts {
+                pending: get(Stored::Pending),
+                in_progress: get(Stored::InProgress),
+                review: get(Stored::Review),
+                done: get(Stored::Done),
+                deferred: get(Stored::Deferred),
+                cancelled: get(Stored::Cancelled),
+                blocked: get(Stored::Blocked),
+                total: counts.iter().map(|(_, n)| n).sum(),
+            })
+        }
     }
 }
 

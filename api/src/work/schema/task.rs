@@ -9,10 +9,10 @@ use serde_json::Value;
 use crate::{
     error::ApiError,
     graphql::{
-        connection::{Conn, page_args},
         loaders::{
             DependenciesOfTask, DependentsOfTask, ExecutionsOfTask, HistoryOfTask, PullRequestsOfTask, SubtasksOfTask,
         },
+        object::{object, plain_enums},
         prefetch::{Level, Prefetch, field},
         relations::{by_id, child_connection},
         to_id,
@@ -46,7 +46,7 @@ pub enum TaskStatus {
     Blocked,
 }
 
-crate::graphql::object::plain_enums!(TaskStatus);
+plain_enums!(TaskStatus, TaskPriority);
 
 /// How urgent a task is.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
@@ -74,199 +74,93 @@ pub enum DependencyKind {
     Related,
 }
 
-/// The GraphQL object of a task row (described on its `impl`).
-pub struct Task(pub task::Model);
-
-/// Answered field by field: no plain fields are mapped (see `graphql::connection::PlainFields`).
-impl crate::graphql::connection::PlainFields for Task {}
-
-/// A unit of work in a project; a task with a parent is a subtask. Imported Task Master tasks keep
-/// their id (`externalId`) and tag.
-#[Object]
-impl Task {
-    /// Server-generated id (a UUIDv7).
-    pub async fn id(&self) -> ID {
-        to_id(self.0.id)
+object! {
+    /// A unit of work in a project; a task with a parent is a subtask. Imported Task Master tasks keep
+    /// their id (`externalId`) and tag.
+    #[Object]
+    impl Task(task::Model) |m| {
+        /// Server-generated id (a UUIDv7).
+        id: ID = to_id(m.id),
+        /// Id of the owning project.
+        project_id: ID = to_id(m.project_id),
+        /// Task Master id: `12`, or `12.3` for subtask 3 of task 12; unique per project and tag.
+        external_id: Option<&str> = m.external_id.as_deref(),
+        /// Task Master tag (`master` by default).
+        tag: &str = &m.tag,
+        /// Title, at most 500 characters.
+        title: &str = &m.title,
+        /// Short description.
+        description: Option<&str> = m.description.as_deref(),
+        /// Implementation details (often markdown).
+        details: Option<&str> = m.details.as_deref(),
+        /// How to test it.
+        test_strategy: Option<&str> = m.test_strategy.as_deref(),
+        /// Where the task stands.
+        status: TaskStatus = m.status.into(),
+        /// How urgent it is.
+        priority: TaskPriority = m.priority.into(),
+        /// Complexity from 1 to 10.
+        complexity: Option<i32> = m.complexity,
+        /// Labels.
+        tags: Vec<String> = serde_json::from_value(m.tags.clone()).unwrap_or_default(),
+        /// Requirements object.
+        requirements: Json<&Value> = Json(&m.requirements),
+        /// Everything else; imports keep Task Master fields without a column here.
+        metadata: Json<&Value> = Json(&m.metadata),
+        /// Estimated effort in hours.
+        estimated_hours: Option<f64> = m.estimated_hours,
+        /// Actual effort in hours.
+        actual_hours: Option<f64> = m.actual_hours,
+        /// When the task was last marked done.
+        completed_at: Option<DateTime<Utc>> = m.completed_at,
+        /// Incremented by every change; pass it to `updateTask` to detect concurrent edits.
+        version: i32 = m.version,
+        /// When the task was created.
+        created_at: DateTime<Utc> = m.created_at,
+        /// When the task last changed.
+        updated_at: DateTime<Utc> = m.updated_at,
     }
-    /// Id of the owning project.
-    async fn project_id(&self) -> ID {
-        to_id(self.0.project_id)
+    pages {
+        /// The task's subtasks, oldest first. Pages hold 50 items by default and 100 at most.
+        subtasks(status: Option<Vec<TaskStatus>>) -> Task = |this, ctx, args| {
+            child_connection::<SubtasksOfTask, _>(ctx, this.0.id, subtasks_filter(status), args, Task).await
+        },
+        /// The tasks this one depends on, optionally only of `kind`.
+        dependencies(kind: Option<Vec<DependencyKind>>) -> Task = |this, ctx, args| {
+            child_connection::<DependenciesOfTask, _>(ctx, this.0.id, kind_filter(kind), args, Task).await
+        },
+        /// The tasks that depend on this one, optionally only of `kind`.
+        dependents(kind: Option<Vec<DependencyKind>>) -> Task = |this, ctx, args| {
+            child_connection::<DependentsOfTask, _>(ctx, this.0.id, kind_filter(kind), args, Task).await
+        },
+        /// What holds this task back: its `BLOCKS` dependencies that are not finished yet.
+        blocked_by() -> Task = |this, ctx, args| {
+            child_connection::<DependenciesOfTask, _>(ctx, this.0.id, tasks::blocked_by_filter(), args, Task).await
+        },
+        /// The agents' attempts at this task, oldest first.
+        executions() -> TaskExecution = |this, ctx, args| {
+            child_connection::<ExecutionsOfTask, _>(ctx, this.0.id, Filter::default(), args, TaskExecution).await
+        },
+        /// The pull requests that carry this task.
+        pull_requests() -> PullRequest = |this, ctx, args| {
+            child_connection::<PullRequestsOfTask, _>(ctx, this.0.id, Filter::default(), args, PullRequest).await
+        },
+        /// Every status change of the task, oldest first, starting with its creation.
+        history() -> TaskStateTransition = |this, ctx, args| {
+            child_connection::<HistoryOfTask, _>(ctx, this.0.id, Filter::default(), args, TaskStateTransition).await
+        },
     }
-    /// The owning project.
-    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
-        let row = by_id::<project::Entity, Project>(ctx, self.0.project_id).await?;
-        Ok(Project(row.ok_or(ApiError::NotFound { entity: "project" })?))
-    }
-    /// The parent task, for a subtask.
-    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Task>> {
-        let Some(parent) = self.0.parent_id else { return Ok(None) };
-        Ok(by_id::<task::Entity, Task>(ctx, parent).await?.map(Task))
-    }
-    /// Task Master id: `12`, or `12.3` for subtask 3 of task 12; unique per project and tag.
-    async fn external_id(&self) -> Option<&str> {
-        self.0.external_id.as_deref()
-    }
-    /// Task Master tag (`master` by default).
-    async fn tag(&self) -> &str {
-        &self.0.tag
-    }
-    /// Title, at most 500 characters.
-    async fn title(&self) -> &str {
-        &self.0.title
-    }
-    /// Short description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// Implementation details (often markdown).
-    async fn details(&self) -> Option<&str> {
-        self.0.details.as_deref()
-    }
-    /// How to test it.
-    async fn test_strategy(&self) -> Option<&str> {
-        self.0.test_strategy.as_deref()
-    }
-    /// Where the task stands.
-    async fn status(&self) -> TaskStatus {
-        self.0.status.into()
-    }
-    /// How urgent it is.
-    async fn priority(&self) -> TaskPriority {
-        self.0.priority.into()
-    }
-    /// Complexity from 1 to 10.
-    async fn complexity(&self) -> Option<i32> {
-        self.0.complexity
-    }
-    /// Labels.
-    async fn tags(&self) -> Vec<String> {
-        serde_json::from_value(self.0.tags.clone()).unwrap_or_default()
-    }
-    /// Requirements object.
-    async fn requirements(&self) -> Json<&Value> {
-        Json(&self.0.requirements)
-    }
-    /// Everything else; imports keep Task Master fields without a column here.
-    async fn metadata(&self) -> Json<&Value> {
-        Json(&self.0.metadata)
-    }
-    /// Estimated effort in hours.
-    async fn estimated_hours(&self) -> Option<f64> {
-        self.0.estimated_hours
-    }
-    /// Actual effort in hours.
-    async fn actual_hours(&self) -> Option<f64> {
-        self.0.actual_hours
-    }
-    /// When the task was last marked done.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
-    }
-    /// Incremented by every change; pass it to `updateTask` to detect concurrent edits.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When the task was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the task last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The task's subtasks, oldest first. Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn subtasks(
-        &self,
-        ctx: &Context<'_>,
-        status: Option<Vec<TaskStatus>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<Task>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<SubtasksOfTask, _>(ctx, self.0.id, subtasks_filter(status), args, Task).await
-    }
-    /// The tasks this one depends on, optionally only of `kind`.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn dependencies(
-        &self,
-        ctx: &Context<'_>,
-        kind: Option<Vec<DependencyKind>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<Task>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<DependenciesOfTask, _>(ctx, self.0.id, kind_filter(kind), args, Task).await
-    }
-    /// The tasks that depend on this one, optionally only of `kind`.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn dependents(
-        &self,
-        ctx: &Context<'_>,
-        kind: Option<Vec<DependencyKind>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<Task>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<DependentsOfTask, _>(ctx, self.0.id, kind_filter(kind), args, Task).await
-    }
-    /// What holds this task back: its `BLOCKS` dependencies that are not finished yet.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn blocked_by(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<Task>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<DependenciesOfTask, _>(ctx, self.0.id, tasks::blocked_by_filter(), args, Task).await
-    }
-    /// The agents' attempts at this task, oldest first.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn executions(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<TaskExecution>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<ExecutionsOfTask, _>(ctx, self.0.id, Filter::default(), args, TaskExecution).await
-    }
-    /// The pull requests that carry this task.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn pull_requests(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<PullRequest>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<PullRequestsOfTask, _>(ctx, self.0.id, Filter::default(), args, PullRequest).await
-    }
-    /// Every status change of the task, oldest first, starting with its creation.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Conn<TaskStateTransition>> {
-        let args = page_args(first, after, last, before)?;
-        child_connection::<HistoryOfTask, _>(ctx, self.0.id, Filter::default(), args, TaskStateTransition).await
+    resolvers {
+        /// The owning project.
+        async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
+            let row = by_id::<project::Entity, Project>(ctx, self.0.project_id).await?;
+            Ok(Project(row.ok_or(ApiError::NotFound { entity: "project" })?))
+        }
+        /// The parent task, for a subtask.
+        async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Task>> {
+            let Some(parent) = self.0.parent_id else { return Ok(None) };
+            Ok(by_id::<task::Entity, Task>(ctx, parent).await?.map(Task))
+        }
     }
 }
 
