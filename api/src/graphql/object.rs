@@ -8,7 +8,7 @@
 //! object! {
 //!     /// A source tree that documentation sessions work on.
 //!     #[Object]
-//!     Workspace(workspace::Model) |m| {
+//!     impl Workspace(workspace::Model) |m| {
 //!         /// Display name.
 //!         name: &str = &m.name,
 //!         /// When it was created.
@@ -20,11 +20,17 @@
 //!     }
 //! }
 //! ```
-//! A connection whose list depends on its arguments goes under `pages` (or `forward_pages`, for one
-//! that pages forward only) as `name(arguments) -> Node = |this, ctx, args| body`: the page
-//! arguments and the complexity are added, `args` is the page asked for. The caller writes `#[Object]` (async-graphql's attribute) itself: a complexity expression of a
-//! resolver then sees the names the attribute defines. A plain field's type implements [`Plain`] (every scalar, text, `Json`, `Option` of those, and the
-//! enums that [`plain_enums!`] lists), so a field whose value cannot be given in one pass fails the build.
+//! A connection over one list goes under `connections` as `name(arguments) -> Node = List(parent,
+//! filter)`: its resolver (page arguments, complexity) and its look-ahead entry (`connections_ahead`)
+//! both come from that line. A connection whose list depends on its arguments goes under `pages` (or
+//! `forward_pages`, for one that pages forward only) as `name(arguments) -> Node = |this, ctx, args|
+//! body`: the page arguments and the complexity are added, `args` is the page asked for. Complexity
+//! expressions are written by the macro itself: async-graphql's names in them are hygienic, so a
+//! complexity written by the caller inside the macro would not see them.
+//!
+//! The caller writes `#[Object]` (async-graphql's attribute). A plain field's type implements
+//! [`Plain`] (every scalar, text, `Json`, lists and `Option`s of those, and the enums that
+//! [`plain_enums!`] lists), so a field whose value cannot be given in one pass fails the build.
 
 use async_graphql::{Json, Value, resolver_utils::EnumType};
 use chrono::{DateTime, Utc};

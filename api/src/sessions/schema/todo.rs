@@ -94,7 +94,8 @@ object! {
         async fn lease_token(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
             let viewer = service_ctx(ctx)?.viewer();
             let claimer = self.0.claimed_by.as_deref() == Some(viewer.actor().as_str());
-            Ok(self.0.lease_token.as_deref().filter(|_| claimer && self.0.status == session_todo::TodoStatus::InProgress))
+            let held = claimer && self.0.status == session_todo::TodoStatus::InProgress;
+            Ok(self.0.lease_token.as_deref().filter(|_| held))
         }
     }
 }

@@ -78,8 +78,8 @@ object! {
         },
         /// The project's pull requests, oldest first, optionally only those in `status`.
         pull_requests(status: Option<Vec<PullRequestStatus>>) -> PullRequest = |this, ctx, args| {
-            child_connection::<PullRequestsOfProject, _>(ctx, this.0.id, pull_requests_filter(status), args, PullRequest)
-                .await
+            let filter = pull_requests_filter(status);
+            child_connection::<PullRequestsOfProject, _>(ctx, this.0.id, filter, args, PullRequest).await
         },
     }
     forward_pages {
