@@ -25,6 +25,7 @@ use uuid::Uuid;
 mod feed;
 mod log;
 mod notifier;
+mod replay;
 mod session;
 
 use crate::{bus::feed::Registry, events::log as event_log, sessions::event as session_events};

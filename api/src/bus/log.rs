@@ -4,12 +4,15 @@
 use std::{sync::Arc, time::Duration};
 
 use entity::event;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
-use tokio::sync::broadcast;
 
 use crate::{
-    bus::{EventBus, READ_BATCH, SubscriberCount, feed::FeedParts},
+    bus::{
+        EventBus, READ_BATCH, SubscriberCount,
+        feed::FeedParts,
+        replay::{Source, replay_then_live},
+    },
     error::{ApiError, ApiResult},
     events::{
         log::{self as event_log, EventCursor, EventFilter},
@@ -36,7 +39,7 @@ impl EventBus {
         let bus = self.clone();
         async_stream::stream! {
             let (db, poll) = (bus.inner.db.clone(), bus.inner.poll);
-            let (feed, mut rx) = bus.inner.logs.attach(scope.organization_id, bus.inner.buffer, |parts| {
+            let (feed, rx) = bus.inner.logs.attach(scope.organization_id, bus.inner.buffer, |parts| {
                 tokio::spawn(run_feed(db, scope, parts, poll)).abort_handle()
             });
             feed.wait_ready().await;
@@ -48,50 +51,49 @@ impl EventBus {
                     Err(err) => { yield Err(err); return; }
                 }
             }
-            let mut last = match after {
+            let last = match after {
                 Some(cursor) => cursor,
                 None => match event_log::settled_head(db, scope).await {
                     Ok(cursor) => cursor,
                     Err(err) => { yield Err(err); return; }
                 },
             };
-            // Counted once its starting point is fixed: whatever commits from here on reaches it.
+            // Counted once its starting point is fixed: whatever commits from here on reaches it. The
+            // replay reads what is readable now; anything later comes through the feed, which started before.
             let _count = SubscriberCount::new(&bus.inner.subscribers);
-            // Replay what is readable now; anything later comes through the feed, which started before.
-            loop {
-                let batch = match event_log::read_after(db, scope, last, &filter, READ_BATCH).await {
-                    Ok(batch) => batch,
-                    Err(err) => { yield Err(err); return; }
-                };
-                let done = (batch.events.len() as u64) < READ_BATCH;
-                for row in batch.events {
-                    last = EventCursor::of(&row);
-                    yield Ok(Arc::new(row));
-                }
-                if done {
-                    break;
-                }
-            }
-            loop {
-                match rx.recv().await {
-                    Ok(row) => {
-                        let cursor = EventCursor::of(&row);
-                        if cursor <= last {
-                            continue;
-                        }
-                        last = cursor;
-                        if filter.matches(&row) {
-                            yield Ok(row);
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        yield Err(ApiError::LaggedAt { last_cursor: last.encode() });
-                        return;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
+            let rows = replay_then_live(db.clone(), OrganizationEvents { scope, filter }, last, rx);
+            let mut rows = std::pin::pin!(rows);
+            while let Some(row) = rows.next().await {
+                yield row;
             }
         }
+    }
+}
+
+/// The organization's events under a filter, as a subscriber reads them.
+struct OrganizationEvents {
+    scope: Scope,
+    filter: EventFilter,
+}
+
+impl Source for OrganizationEvents {
+    type Row = event::Model;
+    type Cursor = EventCursor;
+
+    fn cursor(row: &Self::Row) -> EventCursor {
+        EventCursor::of(row)
+    }
+
+    async fn read_after(&self, db: &DatabaseConnection, after: EventCursor, limit: u64) -> ApiResult<Vec<Self::Row>> {
+        Ok(event_log::read_after(db, self.scope, after, &self.filter, limit).await?.events)
+    }
+
+    fn wanted(&self, row: &Self::Row) -> bool {
+        self.filter.matches(row)
+    }
+
+    fn lagged(last: EventCursor) -> ApiError {
+        ApiError::LaggedAt { last_cursor: last.encode() }
     }
 }
 

@@ -3,16 +3,43 @@
 use std::{sync::Arc, time::Duration};
 
 use entity::session_event;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
-use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::{
-    bus::{EventBus, READ_BATCH, SubscriberCount, feed::FeedParts},
+    bus::{
+        EventBus, READ_BATCH, SubscriberCount,
+        feed::FeedParts,
+        replay::{Source, replay_then_live},
+    },
     error::{ApiError, ApiResult},
     sessions::{event, session},
 };
+
+/// A session's events, as a subscriber reads them.
+struct SessionEvents(Uuid);
+
+impl Source for SessionEvents {
+    type Row = session_event::Model;
+    type Cursor = i64;
+
+    fn cursor(row: &Self::Row) -> i64 {
+        row.sequence
+    }
+
+    async fn read_after(&self, db: &DatabaseConnection, after: i64, limit: u64) -> ApiResult<Vec<Self::Row>> {
+        event::list_after(db, self.0, after, limit).await
+    }
+
+    fn missing(last: i64, row: &Self::Row) -> u64 {
+        (row.sequence - last - 1).max(0) as u64
+    }
+
+    fn lagged(last: i64) -> ApiError {
+        ApiError::Lagged { last_sequence: last }
+    }
+}
 
 impl EventBus {
     /// The events of session `session_id` with `sequence > after`: first those stored, then live ones
@@ -26,52 +53,15 @@ impl EventBus {
         let bus = self.clone();
         async_stream::stream! {
             let (db, poll) = (bus.inner.db.clone(), bus.inner.poll);
-            let (feed, mut rx) = bus.inner.sessions.attach(session_id, bus.inner.buffer, |parts| {
+            let (feed, rx) = bus.inner.sessions.attach(session_id, bus.inner.buffer, |parts| {
                 tokio::spawn(run_feed(db, session_id, parts, poll)).abort_handle()
             });
             let _count = SubscriberCount::new(&bus.inner.subscribers);
             feed.wait_ready().await;
-            let db = &bus.inner.db;
-            let mut last = after;
-            loop {
-                let rows = match event::list_after(db, session_id, last, READ_BATCH).await {
-                    Ok(rows) => rows,
-                    Err(err) => { yield Err(err); return; }
-                };
-                let done = (rows.len() as u64) < READ_BATCH;
-                for row in rows {
-                    last = row.sequence;
-                    yield Ok(row);
-                }
-                if done {
-                    break;
-                }
-            }
-            loop {
-                match rx.recv().await {
-                    Ok(row) => {
-                        if row.sequence <= last {
-                            continue;
-                        }
-                        if row.sequence > last + 1 {
-                            // Not expected (the feed sends every row in order), but never skip a row.
-                            let gap = (row.sequence - last - 1) as u64;
-                            match event::list_after(db, session_id, last, gap).await {
-                                Ok(rows) => for missing in rows {
-                                    yield Ok(missing);
-                                },
-                                Err(err) => { yield Err(err); return; }
-                            }
-                        }
-                        last = row.sequence;
-                        yield Ok((*row).clone());
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        yield Err(ApiError::Lagged { last_sequence: last });
-                        return;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
+            let rows = replay_then_live(bus.inner.db.clone(), SessionEvents(session_id), after, rx);
+            let mut rows = std::pin::pin!(rows);
+            while let Some(row) = rows.next().await {
+                yield row.map(Arc::unwrap_or_clone);
             }
         }
     }
