@@ -394,6 +394,7 @@ async fn every_write_appears_in_the_log_as_resource_dot_verb_about_its_subject()
         assert_eq!(event["subjectType"], prefix, "{event}");
     }
     assert_eq!(log[0]["payload"]["name"], "ws /src/logged", "a creation carries the record");
+    assert!(log[0]["payload"]["createdAt"].is_string(), "named as the API names fields: {}", log[0]["payload"]);
     assert_eq!((log[1]["workspaceId"].as_str(), log[1]["sessionId"].as_str()), (Some(&*workspace), Some(&*session)));
     assert_eq!(log[5]["sessionId"], session.as_str());
     assert_eq!(log[10]["payload"]["fields"], json!(["role"]), "an update names the changed fields");

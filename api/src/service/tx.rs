@@ -25,6 +25,23 @@ use crate::{
     events::log::{self as event_log, NewEvent},
 };
 
+/// `snake_case` as `camelCase`: events name a record's fields as the API does (`createdAt`).
+fn camel(snake: &str) -> String {
+    let mut parts = snake.split('_');
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        let mut chars = part.chars();
+        out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+        out.push_str(chars.as_str());
+    }
+    out
+}
+
+/// A record's fields with their names as the API gives them.
+fn camel_keys(fields: serde_json::Map<String, Value>) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (camel(&k), v)).collect())
+}
+
 /// What [`Tx::record`] queued for the log: say more about the event before the next write.
 pub struct Recorded<'t> {
     resource: Resource,
@@ -121,7 +138,7 @@ impl<'a> Tx<'a> {
     /// Records a write to one record: its audit entry, written now (a change that changed nothing writes
     /// nothing), and its event in the organization's log, written at commit: `resource.verb`, the verb
     /// from what the write did (`created` with the record as its payload, `updated` with the names of
-    /// the changed fields, `deleted`), about the record as its subject. The answer says more about the
+    /// the changed fields, `deleted`; names in camelCase, as the API gives them), about the record as its subject. The answer says more about the
     /// event: another verb, what it concerns, another payload.
     pub async fn record<T: Serialize>(
         &mut self,
@@ -141,8 +158,8 @@ impl<'a> Tx<'a> {
             return Ok(Recorded { resource, event: None });
         }
         let payload = match action {
-            Action::Created => Value::Object(new.unwrap_or_default()),
-            Action::Updated => json!({ "fields": changes.keys().collect::<Vec<_>>() }),
+            Action::Created => camel_keys(new.unwrap_or_default()),
+            Action::Updated => json!({ "fields": changes.keys().map(|k| camel(k)).collect::<Vec<_>>() }),
             Action::Deleted => json!({}),
         };
         audit::record(self, resource, id, action, Value::Object(changes)).await?;
@@ -177,7 +194,7 @@ impl<'a> Tx<'a> {
         audit::record_creations(self, resource, &records).await?;
         for ((id, fields), (_, row)) in records.into_iter().zip(rows) {
             let verb = resource.verb(Action::Created);
-            if let Some(event) = self.log(resource, id, verb, Value::Object(fields)).event {
+            if let Some(event) = self.log(resource, id, verb, camel_keys(fields)).event {
                 *event = about(row, std::mem::replace(event, NewEvent::docket("")));
             }
         }
@@ -252,5 +269,20 @@ impl ConnectionTrait for Tx<'_> {
 
     fn support_returning(&self) -> bool {
         self.txn.support_returning()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_payloads_name_fields_as_the_api_does() {
+        assert_eq!(camel("created_at"), "createdAt");
+        assert_eq!(camel("organization_id"), "organizationId");
+        assert_eq!(camel("name"), "name");
+        let fields = serde_json::json!({ "project_id": null, "path": "/x" });
+        let Value::Object(map) = fields else { unreachable!() };
+        assert_eq!(camel_keys(map), serde_json::json!({ "projectId": null, "path": "/x" }));
     }
 }
