@@ -1,7 +1,6 @@
 //! Who is asking and who may: `Viewer`, `Organization`, `Member`, `User`, `ApiKey`, `Role`, and the
 //! inputs and payloads of the access mutations.
 
-use crate::graphql::object::{object, plain_enums};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::organization;
@@ -11,6 +10,7 @@ use crate::{
     access::{api_key::KeyListing, member::Member as MemberRow},
     graphql::{
         connection::{connection, wants_total},
+        object::{object, plain_enums},
         service_ctx, to_id,
         types::payload,
     },

@@ -1,13 +1,15 @@
 //! `AuditEntry` and `ImportReport`.
 
-use crate::graphql::object::{object, plain_enums};
 use async_graphql::{Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::audit_log;
 use serde_json::Value;
 
 use crate::{
-    graphql::to_id,
+    graphql::{
+        object::{object, plain_enums},
+        to_id,
+    },
     work::{import, schema::project::Project},
 };
 

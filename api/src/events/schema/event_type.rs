@@ -1,6 +1,5 @@
 //! `EventType`, a registered type of the event log, and its inputs and payload.
 
-use crate::graphql::object::object;
 use async_graphql::{ID, InputObject, Json, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::event_type;
@@ -8,7 +7,7 @@ use serde_json::Value;
 
 use crate::{
     events::event_type::{DEFAULT_RETENTION_DAYS, EventTypeFields},
-    graphql::{to_id, types::payload},
+    graphql::{object::object, to_id, types::payload},
 };
 
 object! {

@@ -1,6 +1,5 @@
 //! `Event`, the organization's event log entry, with its filter and `recordEvent`'s input and payload.
 
-use crate::graphql::object::{object, plain_enums};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{event, project, task};
@@ -10,6 +9,7 @@ use crate::{
     error::ApiResult,
     events::log::{EventCursor, EventFilter as LogFilter, record::RecordEvent},
     graphql::{
+        object::{object, plain_enums},
         parse_id,
         prefetch::{Level, Prefetch, field},
         relations::by_id,

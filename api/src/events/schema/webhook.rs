@@ -1,6 +1,5 @@
 //! `Webhook` and `WebhookDelivery`, with the inputs and payloads of the webhook mutations.
 
-use crate::graphql::object::{object, plain_enums};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{event, project, webhook, webhook_delivery};
@@ -10,9 +9,10 @@ use crate::{
     events::{schema::log_event::Event, webhook::WebhookFields},
     graphql::{
         loaders::DeliveriesOfWebhook,
+        object::{object, plain_enums},
         parse_id,
         prefetch::{Level, Prefetch, field},
-        relations::{by_id, child_connection},
+        relations::by_id,
         to_id,
         types::payload,
     },
@@ -23,11 +23,7 @@ use crate::{
 impl Prefetch for Webhook {
     type Row = webhook::Model;
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
-        level.connection::<DeliveriesOfWebhook, WebhookDelivery>(
-            &field!(Self, deliveries),
-            |w| w.id,
-            |_| Ok(Some(Filter::default())),
-        );
+        Self::connections_ahead(level);
         level.by_id::<project::Entity, Project>(&field!(Self, project), |w| w.project_id);
     }
 }
@@ -60,12 +56,9 @@ object! {
         /// When it last changed.
         updated_at: DateTime<Utc> = m.updated_at,
     }
-    pages {
-        /// Every attempt to deliver an event to it, oldest first: status code, error, duration. Pages hold
-        /// 50 items by default and 100 at most.
-        deliveries() -> WebhookDelivery = |this, ctx, args| {
-            child_connection::<DeliveriesOfWebhook, _>(ctx, this.0.id, Filter::default(), args, WebhookDelivery).await
-        },
+    connections {
+        /// Every attempt to deliver an event to it, oldest first: status code, error, duration.
+        deliveries() -> WebhookDelivery = DeliveriesOfWebhook(m.id, Filter::default()),
     }
     resolvers {
         /// The only project whose events it receives; `null` when not limited (or the project is gone).

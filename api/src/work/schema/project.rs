@@ -18,6 +18,7 @@ use crate::{
         types::payload,
     },
     service::page::Filter,
+    sessions::schema::workspace::Workspace,
     work::{
         pull_request::PullRequestQuery,
         schema::{
@@ -53,6 +54,13 @@ object! {
         /// When the project last changed.
         updated_at: DateTime<Utc> = m.updated_at,
     }
+    connections {
+        /// The workspaces that belong to the project, oldest first.
+        workspaces() -> Workspace = WorkspacesOfProject(m.id, Filter::default()),
+        /// The project's pull requests, oldest first, optionally only those in `status`.
+        pull_requests(status: Option<Vec<PullRequestStatus>>) -> PullRequest
+            = PullRequestsOfProject(m.id, pull_requests_filter(status)),
+    }
     pages {
         /// The project's tasks and subtasks, narrowed by `filter`, in `orderBy` order (oldest first by
         /// default). Pages hold 50 items by default and 100 at most; `PRIORITY` order pages forward only.
@@ -64,22 +72,6 @@ object! {
                     child_connection::<TasksOfProjectByPriority, _>(ctx, this.0.id, filter, args, Task).await
                 }
             }
-        },
-        /// The workspaces that belong to the project, oldest first.
-        workspaces() -> crate::sessions::schema::workspace::Workspace = |this, ctx, args| {
-            child_connection::<WorkspacesOfProject, _>(
-                ctx,
-                this.0.id,
-                Filter::default(),
-                args,
-                crate::sessions::schema::workspace::Workspace,
-            )
-            .await
-        },
-        /// The project's pull requests, oldest first, optionally only those in `status`.
-        pull_requests(status: Option<Vec<PullRequestStatus>>) -> PullRequest = |this, ctx, args| {
-            let filter = pull_requests_filter(status);
-            child_connection::<PullRequestsOfProject, _>(ctx, this.0.id, filter, args, PullRequest).await
         },
     }
     forward_pages {
@@ -150,20 +142,11 @@ impl Prefetch for Project {
             |p| p.id,
             |args| tasks_filter(args, TaskOrder::Priority),
         );
-        level.connection::<WorkspacesOfProject, crate::sessions::schema::workspace::Workspace>(
-            &field!(Self, workspaces),
-            |p| p.id,
-            |_| Ok(Some(Filter::default())),
-        );
+        Self::connections_ahead(level);
         level.connection::<ReadyTasksOfProject, Task>(
             &field!(Self, ready_tasks),
             |p| p.id,
             |args| Ok(Some(tasks::ready_filter(args.get("tag")?))),
-        );
-        level.connection::<PullRequestsOfProject, PullRequest>(
-            &field!(Self, pull_requests),
-            |p| p.id,
-            |args| Ok(Some(pull_requests_filter(args.get("status")?))),
         );
         level.per_parent::<ExecutionSummaries>(&field!(Self, execution_summary), |p| p.id);
         level.per_parent::<TaskCountsLoader>(&field!(Self, task_counts), |p| p.id);

@@ -14,7 +14,7 @@ use crate::{
         },
         object::{object, plain_enums},
         prefetch::{Level, Prefetch, field},
-        relations::{by_id, child_connection},
+        relations::by_id,
         to_id,
     },
     service::page::Filter,
@@ -120,35 +120,21 @@ object! {
         /// When the task last changed.
         updated_at: DateTime<Utc> = m.updated_at,
     }
-    pages {
-        /// The task's subtasks, oldest first. Pages hold 50 items by default and 100 at most.
-        subtasks(status: Option<Vec<TaskStatus>>) -> Task = |this, ctx, args| {
-            child_connection::<SubtasksOfTask, _>(ctx, this.0.id, subtasks_filter(status), args, Task).await
-        },
+    connections {
+        /// The task's subtasks, oldest first.
+        subtasks(status: Option<Vec<TaskStatus>>) -> Task = SubtasksOfTask(m.id, subtasks_filter(status)),
         /// The tasks this one depends on, optionally only of `kind`.
-        dependencies(kind: Option<Vec<DependencyKind>>) -> Task = |this, ctx, args| {
-            child_connection::<DependenciesOfTask, _>(ctx, this.0.id, kind_filter(kind), args, Task).await
-        },
+        dependencies(kind: Option<Vec<DependencyKind>>) -> Task = DependenciesOfTask(m.id, kind_filter(kind)),
         /// The tasks that depend on this one, optionally only of `kind`.
-        dependents(kind: Option<Vec<DependencyKind>>) -> Task = |this, ctx, args| {
-            child_connection::<DependentsOfTask, _>(ctx, this.0.id, kind_filter(kind), args, Task).await
-        },
+        dependents(kind: Option<Vec<DependencyKind>>) -> Task = DependentsOfTask(m.id, kind_filter(kind)),
         /// What holds this task back: its `BLOCKS` dependencies that are not finished yet.
-        blocked_by() -> Task = |this, ctx, args| {
-            child_connection::<DependenciesOfTask, _>(ctx, this.0.id, tasks::blocked_by_filter(), args, Task).await
-        },
+        blocked_by() -> Task = DependenciesOfTask(m.id, tasks::blocked_by_filter()),
         /// The agents' attempts at this task, oldest first.
-        executions() -> TaskExecution = |this, ctx, args| {
-            child_connection::<ExecutionsOfTask, _>(ctx, this.0.id, Filter::default(), args, TaskExecution).await
-        },
+        executions() -> TaskExecution = ExecutionsOfTask(m.id, Filter::default()),
         /// The pull requests that carry this task.
-        pull_requests() -> PullRequest = |this, ctx, args| {
-            child_connection::<PullRequestsOfTask, _>(ctx, this.0.id, Filter::default(), args, PullRequest).await
-        },
+        pull_requests() -> PullRequest = PullRequestsOfTask(m.id, Filter::default()),
         /// Every status change of the task, oldest first, starting with its creation.
-        history() -> TaskStateTransition = |this, ctx, args| {
-            child_connection::<HistoryOfTask, _>(ctx, this.0.id, Filter::default(), args, TaskStateTransition).await
-        },
+        history() -> TaskStateTransition = HistoryOfTask(m.id, Filter::default()),
     }
     resolvers {
         /// The owning project.
@@ -180,40 +166,6 @@ impl Prefetch for Task {
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
         level.by_id::<project::Entity, Project>(&field!(Self, project), |t| Some(t.project_id));
         level.by_id::<task::Entity, Task>(&field!(Self, parent), |t| t.parent_id);
-        level.connection::<SubtasksOfTask, Task>(
-            &field!(Self, subtasks),
-            |t| t.id,
-            |args| Ok(Some(subtasks_filter(args.get("status")?))),
-        );
-        level.connection::<DependenciesOfTask, Task>(
-            &field!(Self, dependencies),
-            |t| t.id,
-            |args| Ok(Some(kind_filter(args.get("kind")?))),
-        );
-        level.connection::<DependentsOfTask, Task>(
-            &field!(Self, dependents),
-            |t| t.id,
-            |args| Ok(Some(kind_filter(args.get("kind")?))),
-        );
-        level.connection::<DependenciesOfTask, Task>(
-            &field!(Self, blocked_by),
-            |t| t.id,
-            |_| Ok(Some(tasks::blocked_by_filter())),
-        );
-        level.connection::<ExecutionsOfTask, TaskExecution>(
-            &field!(Self, executions),
-            |t| t.id,
-            |_| Ok(Some(Filter::default())),
-        );
-        level.connection::<PullRequestsOfTask, PullRequest>(
-            &field!(Self, pull_requests),
-            |t| t.id,
-            |_| Ok(Some(Filter::default())),
-        );
-        level.connection::<HistoryOfTask, TaskStateTransition>(
-            &field!(Self, history),
-            |t| t.id,
-            |_| Ok(Some(Filter::default())),
-        );
+        Self::connections_ahead(level);
     }
 }
