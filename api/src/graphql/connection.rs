@@ -27,7 +27,7 @@ pub struct ConnectionTotal {
 
 mod leaf;
 
-pub use leaf::{PlainFields, json, optional, optional_text, scalar, text};
+pub use leaf::PlainFields;
 
 /// async-graphql's connection of `T`, named `{T}Connection` with `{T}Edge` edges.
 pub type Inner<T> = Connection<String, T, ConnectionTotal, EmptyFields>;
