@@ -56,31 +56,16 @@ pub struct Mutation(
 /// Docket's executable schema.
 pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
 
-/// Builds the schema over `state` with its extensions: error shaping, depth and complexity limits whose
-/// errors give the figures, and a store of rows loaded ahead for every operation. Websocket
-/// operations run on it (their items are shaped one by one); so does an HTTP request refused by a
-/// limit, again, to get the figures ([`operation`]).
-pub fn build_schema(state: &AppState) -> AppSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
-        .data(state.clone())
-        .extension(errors::ErrorShaping)
-        .extension(limits::Limits { max_depth: state.config.max_depth, max_complexity: state.config.max_complexity })
-        .extension(operation::OperationRecorder);
-    builder.finish()
-}
-
-/// Builds the schema HTTP operations run on: the same types and data, async-graphql's own depth and
-/// complexity limits, and no extension. With any extension, async-graphql wraps every field of every
-/// object of an answer in each extension's `resolve` hook (boxed futures, type names formatted per
-/// item); a 5,000-node answer spent more on that than on its rows. What the extensions do for a whole
-/// request (shaping errors, the store of rows loaded ahead, the operation's name) is done by the HTTP
-/// layer around the call instead ([`operation::run_http`]).
-pub fn build_http_schema(state: &AppState) -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
-        .data(state.clone())
-        .limit_depth(state.config.max_depth)
-        .limit_complexity(state.config.max_complexity)
-        .finish()
+/// Builds the engine every operation runs on, HTTP and websockets alike: the schema over `state`,
+/// without extensions, held to the configured depth and complexity limits
+/// ([`operation::Engine`] says what it does around each operation).
+pub fn build_engine(state: &AppState) -> operation::Engine {
+    let schema =
+        Schema::build(Query::default(), Mutation::default(), subscription::Subscription).data(state.clone()).finish();
+    operation::Engine::new(
+        schema,
+        limits::Limits { max_depth: state.config.max_depth, max_complexity: state.config.max_complexity },
+    )
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.
@@ -91,7 +76,7 @@ pub fn sdl() -> String {
 /// The service context of a resolver: pool, bus and who is asking. Errors: `UNAUTHENTICATED` when the
 /// operation has no viewer (every operation that came through the HTTP or websocket layer has one).
 pub fn service_ctx<'a>(ctx: &Context<'a>) -> Result<Ctx<'a>, ApiError> {
-    let state = ctx.data_unchecked::<AppState>(); // always set by build_schema
+    let state = ctx.data_unchecked::<AppState>(); // always set by build_engine
     let request = ctx
         .data_opt::<RequestContext>()
         .ok_or_else(|| ApiError::Unauthenticated("the operation has no viewer".into()))?;

@@ -18,7 +18,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{graphql::AppSchema, state::AppState};
+use crate::{graphql::operation::Engine, state::AppState};
 
 /// Header a client may use to say whom it acts for: recorded in the audit trail as `onBehalfOf` beside
 /// the authenticated principal, never trusted as one.
@@ -35,10 +35,8 @@ pub const BAD_REQUEST: &str = "BAD_REQUEST";
 pub struct Server {
     /// Pool, bus, configuration.
     pub state: AppState,
-    /// The schema with extensions: websocket operations, and the figures of a request over a limit.
-    pub schema: AppSchema,
-    /// The schema HTTP operations run on (no extensions: see `graphql::build_http_schema`).
-    pub http_schema: AppSchema,
+    /// What runs every operation, over HTTP and websockets.
+    pub engine: Engine,
     /// Which browser origins may call the API.
     pub origins: Arc<origin::Origins>,
 }

@@ -23,7 +23,7 @@ use crate::{
     bus::{self as events, EventBus},
     config::Config,
     db::{self, PoolSettings},
-    graphql::{build_http_schema, build_schema},
+    graphql::build_engine,
     http::{self, REQUEST_ID_HEADER, Server, origin::Origins},
     service::sealed::Sealer,
     state::AppState,
@@ -215,8 +215,7 @@ async fn retention_sweep(state: AppState) {
 pub fn app(state: AppState) -> anyhow::Result<Router> {
     let origins = Arc::new(Origins::parse(&state.config.cors_origins)?);
     let cors = origins.cors_layer();
-    let server =
-        Server { schema: build_schema(&state), http_schema: build_http_schema(&state), state: state.clone(), origins };
+    let server = Server { engine: build_engine(&state), state: state.clone(), origins };
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let timeout = state.config.request_timeout();
     let router = Router::new()

@@ -8,33 +8,12 @@
 //!   with its cause and sent as "internal server error" with `INTERNAL_SERVER_ERROR`.
 //!
 //! It has to be central: the blanket `From<T: Display>` lets any `?` compile into a GraphQL error.
-//! Websocket operations are shaped by the [`ErrorShaping`] extension; HTTP operations, which run on
-//! a schema without extensions, by `super::operation::run_http` with the same functions.
+//! Every operation, over HTTP or a websocket, is shaped by [`super::operation::Engine`] with these
+//! functions.
 
-use std::{sync::Arc, time::Instant};
-
-use async_graphql::{
-    Response, ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextSubscribe,
-        NextValidation,
-    },
-    futures_util::{StreamExt, stream::BoxStream},
-    parser::types::ExecutableDocument,
-};
+use async_graphql::ServerError;
 
 use crate::error::ApiError;
-
-/// The extension factory to register on the schema.
-pub struct ErrorShaping;
-
-impl ExtensionFactory for ErrorShaping {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorShapingExtension)
-    }
-}
-
-struct ErrorShapingExtension;
 
 fn has_code(err: &ServerError) -> bool {
     err.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
@@ -80,81 +59,6 @@ pub fn shape(err: &mut ServerError) {
             set_code(err, "INTERNAL_SERVER_ERROR");
         }
         None => set_code(err, "BAD_USER_INPUT"),
-    }
-}
-
-fn shape_response(mut response: Response) -> Response {
-    response.errors.iter_mut().for_each(shape);
-    response
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorShapingExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        shape_response(next.run(ctx).await)
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        next.run(ctx, stream).map(shape_response).boxed()
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|mut err| {
-            set_code(&mut err, "GRAPHQL_PARSE_FAILED");
-            err
-        })
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|mut err| {
-                    set_code(&mut err, "GRAPHQL_VALIDATION_FAILED");
-                    err
-                })
-                .collect()
-        })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let started = Instant::now();
-        let mut response = next.run(ctx, operation_name).await;
-        response.errors.iter_mut().for_each(shape);
-        let code = response
-            .errors
-            .first()
-            .and_then(|e| e.extensions.as_ref())
-            .and_then(|e| e.get("code"))
-            .map(|c| c.to_string());
-        // Debug level: subscriptions run this once per delivered item.
-        tracing::debug!(
-            graphql.operation_name = operation_name.unwrap_or(""),
-            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-            error.code = code.as_deref().unwrap_or(""),
-            "graphql operation"
-        );
-        response
     }
 }
 

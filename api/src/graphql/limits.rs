@@ -5,14 +5,14 @@
 //!
 //! Complexity counts one per field, and for a connection the page size (`first` or `last`, 50 when
 //! neither is given) times the complexity of what is selected per node. Each connection's figure is
-//! capped by [`page_complexity`], so that an absurd query saturates instead of overflowing.
+//! capped by [`page_complexity`], so that an absurd query saturates instead of overflowing. The
+//! figures are measured on the parsed document before anything runs ([`cost`]).
 
-use std::sync::Arc;
+pub mod cost;
 
-use async_graphql::{
-    ServerError, ValidationResult,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation},
-};
+use async_graphql::ServerError;
+
+use cost::Cost;
 
 use crate::service::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
@@ -27,18 +27,13 @@ pub fn page_complexity(page: Option<i32>, per_node: usize) -> usize {
     page.saturating_mul(per_node).saturating_add(1).min(COMPLEXITY_CAP)
 }
 
-/// The schema extension that enforces the limits after validation.
+/// The limits an operation is held to.
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Deepest nesting accepted.
     pub max_depth: usize,
     /// Largest complexity accepted.
     pub max_complexity: usize,
-}
-
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Limits { max_depth: self.max_depth, max_complexity: self.max_complexity })
-    }
 }
 
 /// `1030000` as `1,030,000`.
@@ -64,8 +59,8 @@ fn over_limit(message: String, figure: (&str, usize), limit: (&str, usize)) -> S
 }
 
 impl Limits {
-    /// The errors of a validated query that is over a limit; empty when it is within both.
-    pub fn check(&self, result: &ValidationResult) -> Vec<ServerError> {
+    /// The errors of an operation of cost `result` that is over a limit; empty when it is within both.
+    pub fn check(&self, result: Cost) -> Vec<ServerError> {
         let mut errors = Vec::new();
         if result.depth > self.max_depth {
             errors.push(over_limit(
@@ -86,19 +81,6 @@ impl Limits {
             ));
         }
         errors
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Limits {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let errors = self.check(&result);
-        if errors.is_empty() { Ok(result) } else { Err(errors) }
     }
 }
 

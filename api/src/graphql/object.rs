@@ -21,12 +21,11 @@
 //! }
 //! ```
 //! A connection over one list goes under `connections` as `name(arguments) -> Node = List(parent,
-//! filter)`: its resolver (page arguments, complexity) and its look-ahead entry (`connections_ahead`)
-//! both come from that line. A connection whose list depends on its arguments goes under `pages` (or
+//! filter)`: its resolver (page arguments) and its look-ahead entry (`connections_ahead`) both come
+//! from that line. A connection whose list depends on its arguments goes under `pages` (or
 //! `forward_pages`, for one that pages forward only) as `name(arguments) -> Node = |this, ctx, args|
-//! body`: the page arguments and the complexity are added, `args` is the page asked for. Complexity
-//! expressions are written by the macro itself: async-graphql's names in them are hygienic, so a
-//! complexity written by the caller inside the macro would not see them.
+//! body`: the page arguments are added, `args` is the page asked for. A page's complexity follows
+//! from its `first` argument ([`super::limits::cost`]).
 //!
 //! The caller writes `#[Object]` (async-graphql's attribute). A plain field's type implements
 //! [`Plain`] (every scalar, text, `Json`, lists and `Option`s of those, and the enums that
@@ -162,7 +161,6 @@ macro_rules! object {
             $($(
                 $(#[$conn_doc])*
                 /// Pages hold 50 items by default and 100 at most.
-                #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
                 #[allow(clippy::too_many_arguments)]
                 async fn $conn(
                     &self,
@@ -180,7 +178,6 @@ macro_rules! object {
             )*)?
             $($(
                 $(#[$page_doc])*
-                #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
                 #[allow(clippy::too_many_arguments)]
                 async fn $page(
                     &self,
@@ -198,7 +195,6 @@ macro_rules! object {
             )*)?
             $($(
                 $(#[$fwd_doc])*
-                #[graphql(complexity = "crate::graphql::limits::page_complexity(first, child_complexity)")]
                 async fn $fwd(
                     &self,
                     ctx: &async_graphql::Context<'_>,

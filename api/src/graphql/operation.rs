@@ -1,51 +1,48 @@
-//! Running one operation, and what the HTTP layer learns about it: whether execution started (a
-//! request that failed parsing, validation, variable coercion or a limit never does, and then its
-//! response has no `data` entry: GraphQL over HTTP, and GraphQL spec §7.1.1), and the name of the
-//! operation that ran.
+//! Running one operation, on either road: the [`Engine`] that HTTP requests and websocket operations
+//! both go through.
 //!
-//! HTTP operations run on the schema without extensions ([`super::build_http_schema`]); this module
-//! does around the call what the extensions do for a websocket operation: a store of rows loaded
-//! ahead for the operation, every error shaped (`extensions.code`, internal errors masked and logged:
-//! [`super::errors`]), parse errors told from validation errors, and a query over a depth or
-//! complexity limit answered with its figures (it is validated again by the schema with extensions,
-//! [`super::build_schema`], which refuses it before anything runs).
+//! The schema has no extensions (with any extension, async-graphql wraps every field of every object
+//! of an answer in each extension's `resolve` hook: boxed futures and type names formatted per item; a
+//! 5,000-node answer spent more on that than on its rows). What would be extensions is done here,
+//! once per operation, the same for both roads:
+//!
+//! - the document is parsed first; a parse error gets `GRAPHQL_PARSE_FAILED`;
+//! - its depth and complexity are measured on the parsed document ([`limits::cost`]) and an
+//!   operation over a limit is refused with the figures before validation and before anything runs;
+//! - each operation gets its own store of rows loaded ahead ([`Prefetched`]);
+//! - every error is shaped ([`errors`]): a request error (validation, variables, an unknown
+//!   operation) is told from an execution error by its path, which async-graphql sets on every
+//!   execution error and never on a request error; no error is recognised by its message.
+//!
+//! For HTTP, the answer also says whether execution started (a request that failed parsing,
+//! validation, variable coercion or a limit never does, and then its response has no `data` entry:
+//! GraphQL over HTTP, and GraphQL spec §7.1.1) and the name of the operation.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
-use async_graphql::{
-    Request, Response, ServerResult, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
-    parser::types::DocumentOperations,
+use async_graphql::{Data, Executor, Request, Response, ServerError, Value, futures_util::stream::BoxStream};
+use futures_util::{StreamExt, stream};
+
+use super::{
+    AppSchema, errors,
+    limits::{
+        Limits,
+        cost::{self, Shape},
+    },
+    prefetch::Prefetched,
 };
 
-use super::{AppSchema, errors, prefetch::Prefetched};
-
-/// async-graphql's own messages for its limits (`limit_depth`, `limit_complexity`).
-const BUILT_IN_LIMITS: [&str; 2] = ["Query is too complex.", "Query is nested too deep."];
-
-/// The schema extension that gives every websocket operation its own store of rows loaded ahead.
-pub struct OperationRecorder;
-
-impl ExtensionFactory for OperationRecorder {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(OperationRecorder)
-    }
+/// The schema, the shape its limits are measured with, and the limits: what runs every operation.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    schema: AppSchema,
+    shape: Arc<Shape>,
+    limits: Limits,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for OperationRecorder {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        next.run(ctx, request.data(Prefetched::default())).await
-    }
-}
-
-/// An HTTP operation's answer.
-pub struct HttpAnswer {
+/// An operation's answer.
+pub struct Answer {
     /// The response, its errors shaped.
     pub response: Response,
     /// Whether execution started; `false` for a request error.
@@ -54,42 +51,13 @@ pub struct HttpAnswer {
     pub name: Option<String>,
 }
 
-/// The operation `request` selects: its `operationName`, or the name of the document's only operation.
-fn operation_name(request: &mut Request) -> Option<String> {
-    if let Some(name) = &request.operation_name {
-        return Some(name.clone());
-    }
-    match &request.parsed_query().ok()?.operations {
-        DocumentOperations::Single(_) => None,
-        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
-            operations.keys().next().map(|name| name.to_string())
-        }
-        DocumentOperations::Multiple(_) => None,
-    }
+/// Whether `response` comes from an execution: it has data, or an error with a path.
+fn executed(response: &Response) -> bool {
+    !(response.data == Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty()))
 }
 
-/// Runs `request` (its data set: viewer and such) on `http`, the schema without extensions; a request
-/// over a limit runs again on `checked` for the figures. Errors are shaped.
-pub async fn run_http(http: &AppSchema, checked: &AppSchema, mut request: Request) -> HttpAnswer {
-    if let Err(mut err) = request.parsed_query() {
-        errors::set_code(&mut err, "GRAPHQL_PARSE_FAILED");
-        return HttpAnswer { response: Response::from_errors(vec![err]), executed: false, name: None };
-    }
-    let name = operation_name(&mut request);
-    let again = (request.query.clone(), request.operation_name.clone(), request.variables.clone());
-    let mut response = http.execute(request.data(Prefetched::default())).await;
-    // Errors before execution carry no path; execution errors always do (async-graphql sets it).
-    let executed = !(response.data == Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty()));
-    if !executed && response.errors.iter().any(|e| BUILT_IN_LIMITS.contains(&e.message.as_str())) {
-        let (query, operation_name, variables) = again;
-        let mut rerun = Request::new(query).variables(variables);
-        rerun.operation_name = operation_name;
-        // Refused in validation, with the figures, before anything runs; its errors come shaped.
-        let detailed = checked.execute(rerun).await;
-        return HttpAnswer { response: detailed, executed: false, name };
-    }
+/// Shapes the errors of `response`, which did or did not execute.
+fn shaped(mut response: Response, executed: bool) -> Response {
     for err in &mut response.errors {
         if executed {
             errors::shape(err);
@@ -97,5 +65,82 @@ pub async fn run_http(http: &AppSchema, checked: &AppSchema, mut request: Reques
             errors::shape_request_error(err);
         }
     }
-    HttpAnswer { response, executed, name }
+    response
+}
+
+impl Engine {
+    /// The engine of `schema` (built without extensions or limits) under `limits`.
+    pub fn new(schema: AppSchema, limits: Limits) -> Engine {
+        let shape = Arc::new(Shape::of_sdl(&schema.sdl()));
+        Engine { schema, shape, limits }
+    }
+
+    /// What must hold before `request` runs: it parses and is within the limits. Gives the name of
+    /// its operation, or the errors that refuse it.
+    fn admit(&self, request: &mut Request) -> Result<Option<String>, Vec<ServerError>> {
+        let variables = request.variables.clone();
+        let named = request.operation_name.clone();
+        let document = match request.parsed_query() {
+            Ok(document) => document,
+            Err(mut err) => {
+                errors::set_code(&mut err, "GRAPHQL_PARSE_FAILED");
+                return Err(vec![err]);
+            }
+        };
+        // An unknown or missing operation is left to the schema, which refuses it with its message.
+        let Some(operation) = cost::operation(document, named.as_deref()) else { return Ok(named) };
+        let name = named.or_else(|| {
+            document
+                .operations
+                .iter()
+                .find(|(_, op)| std::ptr::eq(*op, operation))
+                .and_then(|(n, _)| n.map(|n| n.to_string()))
+        });
+        let over = self.limits.check(cost::measure(&self.shape, document, &operation.node, &variables));
+        if over.is_empty() { Ok(name) } else { Err(over) }
+    }
+
+    /// Runs a query or mutation (its data set: viewer and such) and shapes its answer.
+    pub async fn run(&self, mut request: Request) -> Answer {
+        let name = match self.admit(&mut request) {
+            Ok(name) => name,
+            Err(errors) => {
+                let response = Response::from_errors(errors);
+                return Answer { response, executed: false, name: request.operation_name };
+            }
+        };
+        let started = Instant::now();
+        let response = self.schema.execute(request.data(Prefetched::default())).await;
+        let executed = executed(&response);
+        let response = shaped(response, executed);
+        tracing::debug!(
+            graphql.operation_name = name.as_deref().unwrap_or(""),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            errors = response.errors.len(),
+            "graphql operation"
+        );
+        Answer { response, executed, name }
+    }
+}
+
+/// The websocket road: async-graphql's protocol implementations call this for every operation of a
+/// connection, with the connection's data (its viewer).
+impl Executor for Engine {
+    async fn execute(&self, request: Request) -> Response {
+        self.run(request).await.response
+    }
+
+    fn execute_stream(&self, mut request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
+        if let Err(refused) = self.admit(&mut request) {
+            return stream::once(async move { Response::from_errors(refused) }).boxed();
+        }
+        let request = request.data(Prefetched::default());
+        self.schema
+            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+            .map(|item| {
+                let executed = executed(&item);
+                shaped(item, executed)
+            })
+            .boxed()
+    }
 }

@@ -45,8 +45,8 @@ use crate::{
 };
 
 /// Rows loaded ahead during one operation: per root field and loader, each key's value (`None`: the
-/// key was loaded and has no row). Put into each operation's data (by the HTTP layer, and for
-/// websocket operations by [`super::operation::OperationRecorder`]); clones share the store.
+/// key was loaded and has no row). Put into each operation's data by [`super::operation::Engine`];
+/// clones share the store.
 #[derive(Clone, Default)]
 pub struct Prefetched(Arc<Mutex<HashMap<String, ByLoader>>>);
 

@@ -97,9 +97,8 @@ impl Answer {
 
 async fn run(server: &Server, request: async_graphql::Request, context: RequestContext) -> (Answer, u64) {
     let request = request.data(context);
-    let (answer, statements) =
-        db::count_statements(operation::run_http(&server.http_schema, &server.schema, request)).await;
-    let operation::HttpAnswer { mut response, executed, name } = answer;
+    let (answer, statements) = db::count_statements(server.engine.run(request)).await;
+    let operation::Answer { mut response, executed, name } = answer;
     if server.state.config.report_sql_statements {
         response.extensions.insert("sqlStatements".into(), GqlValue::from(statements));
     }
@@ -283,7 +282,7 @@ async fn upgrade(server: Server, parts: &mut Parts) -> Response {
     };
     websocket::configure(upgrade)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| websocket::serve(socket, server.schema, protocol, handshake, server.state))
+        .on_upgrade(move |socket| websocket::serve(socket, server.engine, protocol, handshake, server.state))
 }
 
 fn not_acceptable() -> Response {

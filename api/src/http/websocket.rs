@@ -41,7 +41,7 @@ use axum::{
 use futures_util::{SinkExt, StreamExt, future};
 use tokio::time::Instant;
 
-use crate::{error::ApiError, graphql::AppSchema, http::auth, service::RequestContext, state::AppState};
+use crate::{error::ApiError, graphql::operation::Engine, http::auth, service::RequestContext, state::AppState};
 
 /// Close code of a refused `connection_init` in `graphql-transport-ws` (4401: unauthorized).
 const UNAUTHORIZED: u16 = 4401;
@@ -106,7 +106,7 @@ pub fn requested_protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
 /// down. Counted in [`AppState::websockets`] while open.
 pub async fn serve(
     socket: WebSocket,
-    schema: AppSchema,
+    engine: Engine,
     protocol: WebSocketProtocols,
     handshake: Handshake,
     state: AppState,
@@ -147,7 +147,7 @@ pub async fn serve(
         }
     };
     let mut output =
-        Box::pin(GraphQLStream::new(schema, input, protocol).on_connection_init(on_init).map(move |message| {
+        Box::pin(GraphQLStream::new(engine, input, protocol).on_connection_init(on_init).map(move |message| {
             match message {
                 WsMessage::Text(text) => Message::Text(text.into()),
                 // async-graphql closes a refused init with 1002; graphql-ws says 4401 for an unauthorized one.

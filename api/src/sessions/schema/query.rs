@@ -35,7 +35,6 @@ impl WorkspaceQuery {
     }
 
     /// The organization's workspaces, oldest first. Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn workspaces(
         &self,
         ctx: &Context<'_>,

@@ -20,7 +20,6 @@ pub struct WorkQuery;
 #[Object]
 impl WorkQuery {
     /// The organization's projects, oldest first. Pages hold 50 items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,

@@ -36,7 +36,6 @@ impl EventQuery {
     /// slow transaction is listed after the events before it only once that transaction has ended (the
     /// list waits up to a second for it), so paging forward from `endCursor` never misses an event.
     /// Errors: `BAD_USER_INPUT` (a malformed cursor or id, `first` out of range).
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -66,7 +65,6 @@ impl EventQuery {
 
     /// The organization's registered event types, oldest first. Pages hold 50 items by default and 100
     /// at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn event_types(
         &self,
         ctx: &Context<'_>,
@@ -84,7 +82,6 @@ impl EventQuery {
 
     /// The organization's audit log, oldest first: every write through the API, optionally of one record
     /// (`entityId`) or one kind of record (`entityType`: `project`, `task`, `task_dependency`).
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn audit_log(
         &self,

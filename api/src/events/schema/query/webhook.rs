@@ -20,7 +20,6 @@ pub struct WebhookQuery;
 impl WebhookQuery {
     /// The organization's webhooks, oldest first. Admin and up; `FORBIDDEN` below. Pages hold 50
     /// items by default and 100 at most.
-    #[graphql(complexity = "crate::graphql::limits::page_complexity(first.or(last), child_complexity)")]
     async fn webhooks(
         &self,
         ctx: &Context<'_>,
