@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 
 use async_graphql::{ServerError, Value as GqlValue, Variables};
+use async_graphql_axum::GraphQLProtocol;
 use axum::{
     body::Bytes,
     extract::{FromRequestParts, Request, State, WebSocketUpgrade},
@@ -266,7 +267,7 @@ async fn upgrade(server: Server, parts: &mut Parts) -> Response {
     if !server.origins.permits(&parts.headers) {
         return forbidden_origin(ResponseType::Json);
     }
-    let Some(protocol) = websocket::requested_protocol(&parts.headers) else {
+    let Ok(protocol) = GraphQLProtocol::from_request_parts(parts, &()).await else {
         let message = "Sec-WebSocket-Protocol must name graphql-transport-ws or graphql-ws";
         return error_response(StatusCode::BAD_REQUEST, BAD_REQUEST, message, ResponseType::Json);
     };

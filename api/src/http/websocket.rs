@@ -1,8 +1,13 @@
 //! GraphQL over websockets: both sub-protocols, keepalive, stalled peers and shutdown.
 //!
 //! Docket speaks `graphql-transport-ws` (the `graphql-ws` library, GraphiQL) and the legacy
-//! `graphql-ws` of `subscriptions-transport-ws` (GraphQL Playground); async-graphql implements both
-//! message sets, this module owns the socket around them:
+//! `graphql-ws` of `subscriptions-transport-ws` (GraphQL Playground). async-graphql-axum negotiates
+//! the sub-protocol ([`GraphQLProtocol`]) and runs both message sets ([`GraphQLWebSocket`]) over
+//! every operation through [`Engine`]; this module owns the socket around them, for what
+//! async-graphql-axum does not do and the tests require (`tests/api/slow_clients.rs`,
+//! `subscriptions.rs`): its `keepalive_timeout` sends protocol pings, which the legacy protocol's
+//! clients do not answer and which say nothing about a peer that stopped reading, and it writes
+//! without a deadline and never closes on shutdown. So its messages pass through this loop:
 //!
 //! - **Keepalive.** Every `--ws-keepalive-secs` the server sends a websocket Ping frame
 //!   (RFC 6455 §5.5.2; browsers and websocket libraries answer with a Pong on their own). A peer from
@@ -22,7 +27,6 @@
 //!   protocol, before any operation runs.
 
 use std::{
-    str::FromStr,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -30,15 +34,12 @@ use std::{
     time::Duration,
 };
 
-use async_graphql::http::{WebSocket as GraphQLStream, WebSocketProtocols, WsMessage};
-use axum::{
-    extract::{
-        WebSocketUpgrade,
-        ws::{CloseFrame, Message, WebSocket},
-    },
-    http::{HeaderMap, header},
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::{
+    WebSocketUpgrade,
+    ws::{CloseFrame, Message, WebSocket},
 };
-use futures_util::{SinkExt, StreamExt, future};
+use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
 
 use crate::{error::ApiError, graphql::operation::Engine, http::auth, service::RequestContext, state::AppState};
@@ -94,20 +95,12 @@ pub fn configure(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
     upgrade.read_buffer_size(READ_BUFFER).write_buffer_size(0)
 }
 
-/// The GraphQL sub-protocol a client asked for in `Sec-WebSocket-Protocol`, the first Docket speaks.
-pub fn requested_protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
-    headers
-        .get(header::SEC_WEBSOCKET_PROTOCOL)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|protocols| protocols.split(',').find_map(|p| WebSocketProtocols::from_str(p.trim()).ok()))
-}
-
 /// Serves one upgraded connection until the client leaves, goes silent or stalls, or the server shuts
 /// down. Counted in [`AppState::websockets`] while open.
 pub async fn serve(
     socket: WebSocket,
     engine: Engine,
-    protocol: WebSocketProtocols,
+    protocol: GraphQLProtocol,
     handshake: Handshake,
     state: AppState,
 ) {
@@ -119,12 +112,7 @@ pub async fn serve(
     let (mut sink, stream) = socket.split();
 
     let heard_in = heard.clone();
-    let input = stream
-        .take_while(|frame| future::ready(frame.is_ok()))
-        .filter_map(|frame| future::ready(frame.ok()))
-        .inspect(move |_| heard_in.store(started.elapsed().as_millis() as u64, Ordering::Relaxed))
-        .filter(|frame| future::ready(matches!(frame, Message::Text(_) | Message::Binary(_))))
-        .map(Message::into_data);
+    let input = stream.inspect(move |_| heard_in.store(started.elapsed().as_millis() as u64, Ordering::Relaxed));
     // Set when `connection_init` is refused, so that the close says "unauthorized".
     let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let init_state = state.clone();
@@ -146,26 +134,35 @@ pub async fn serve(
             }
         }
     };
-    let mut output =
-        Box::pin(GraphQLStream::new(engine, input, protocol).on_connection_init(on_init).map(move |message| {
-            match message {
-                WsMessage::Text(text) => Message::Text(text.into()),
-                // async-graphql closes a refused init with 1002; graphql-ws says 4401 for an unauthorized one.
-                WsMessage::Close(1002, reason) if refused.load(Ordering::Relaxed) => {
-                    Message::Close(Some(CloseFrame { code: UNAUTHORIZED, reason: reason.into() }))
-                }
-                WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
-            }
-        }));
+    // The protocol writes into a channel of one message, which this loop drains into the socket: a
+    // peer that stops reading stops the protocol too (nothing more is produced for it).
+    let (to_socket, mut outgoing) = tokio::sync::mpsc::channel::<Message>(1);
+    let protocol_sink = futures_util::sink::unfold(to_socket, |to_socket, message: Message| async move {
+        to_socket.send(message).await.map(|()| to_socket)
+    });
+    let protocol = GraphQLWebSocket::new_with_pair(Box::pin(protocol_sink), input, engine, protocol)
+        .on_connection_init(on_init)
+        .serve();
+    let mut protocol = Box::pin(protocol);
+    let mut protocol_done = false;
 
     let mut ping = tokio::time::interval_at(started + keepalive, keepalive);
     let mut shutdown = state.shutdown.clone();
     let close = loop {
         let message = tokio::select! {
-            message = output.next() => match message {
+            message = outgoing.recv() => match message {
+                // async-graphql closes a refused init with 1002; graphql-ws says 4401 for an unauthorized one.
+                Some(Message::Close(Some(frame))) if frame.code == 1002 && refused.load(Ordering::Relaxed) => {
+                    Message::Close(Some(CloseFrame { code: UNAUTHORIZED, reason: frame.reason }))
+                }
                 Some(message) => message,
                 None => break None,
             },
+            // Ends when the peer's input ends; its last messages are still in the channel.
+            _ = &mut protocol, if !protocol_done => {
+                protocol_done = true;
+                continue;
+            }
             _ = ping.tick() => {
                 let silent = started.elapsed().saturating_sub(Duration::from_millis(heard.load(Ordering::Relaxed)));
                 if silent > keepalive * 2 {
@@ -186,7 +183,8 @@ pub async fn serve(
         }
     };
     // Ends the connection's subscriptions before it stops counting as open.
-    drop(output);
+    drop(outgoing);
+    drop(protocol);
     if let Some(reason) = close {
         let frame = CloseFrame { code: GOING_AWAY, reason: reason.into() };
         let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(Some(frame)))).await;
