@@ -210,6 +210,9 @@ async fn no_root_field_lets_one_organization_see_or_touch_anothers_data() {
     let app = spawn_app_on(&db, |config| {
         config.max_complexity = 100_000_000;
         config.allow_private_webhooks = true; // the fixtures' webhooks point at 127.0.0.1
+        // No background sweep during the run: it would expire the other organization's due session,
+        // which only that organization's own `expireSessions` may (the background sweep is everyone's).
+        config.expiry_interval_secs = 24 * 60 * 60;
     })
     .await;
     let schema = Schema::load(&app).await;

@@ -1,13 +1,18 @@
 //! Batch loaders: each relation of the schema read for many keys at once, one statement per call,
-//! always within the viewer's organization. The prefetcher (`graphql::prefetch`) calls them for a
-//! whole level of a query; a resolver outside a loaded-ahead tree calls them for its one key
-//! (`graphql::relations`). They keep nothing between calls, so they never serve stale rows.
+//! always within the viewer's organization. Each operation runs them through async-graphql's
+//! `DataLoader` ([`OperationLoader`]), one per loader and root field, made by the operation's store
+//! (`graphql::prefetch::Prefetched`): the look-ahead loads a whole level of a query with
+//! [`Batch::load`] and feeds the rows into the loaders before the children resolve; a resolver reads
+//! through its loader, which answers from what was fed, and batches what was not (a subscription
+//! item, a mutation's payload) like any DataLoader. Nothing outlives the operation, so no stale row
+//! is served.
 
 mod lists;
 mod summaries;
 
 use std::{collections::HashMap, future::Future, hash::Hash, marker::PhantomData};
 
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     documentation_session, event, project, pull_request, session_event, session_todo, task, task_execution, workspace,
 };
@@ -17,7 +22,7 @@ pub use summaries::*;
 use uuid::Uuid;
 
 use crate::{
-    error::ApiResult,
+    error::{ApiError, ApiResult},
     service::{
         Scope,
         page::{self, Filter, ListSpec, Listed, Page, PageArgs},
@@ -34,6 +39,38 @@ pub trait Batch<K>: Send + Sync + 'static {
     /// The values of `keys`, in one statement; a key without a value is absent.
     fn load(&self, keys: &[K]) -> impl Future<Output = ApiResult<HashMap<K, Self::Value>>> + Send;
 }
+
+/// What an operation's loader holds for a key: its value (`None`: the key has no row), and whether
+/// the look-ahead fed it, in which case what lies below it was loaded ahead too.
+#[derive(Clone, Debug)]
+pub struct Slot<V> {
+    /// The key's value, if it has one.
+    pub value: Option<V>,
+    /// Fed by the look-ahead (`false`: the loader loaded it for a resolver).
+    pub fed: bool,
+}
+
+/// A [`Batch`] as async-graphql's [`Loader`]: every key asked gets a [`Slot`], so that a key without
+/// a value is cached too and never read twice.
+pub struct Loaded<L>(pub L);
+
+impl<K, L> Loader<K> for Loaded<L>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Batch<K>,
+{
+    type Value = Slot<L::Value>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Self::Value>, ApiError> {
+        let mut found = self.0.load(keys).await?;
+        Ok(keys.iter().map(|key| (key.clone(), Slot { value: found.remove(key), fed: false })).collect())
+    }
+}
+
+/// The DataLoader of batch loader `L` for one root field of one operation, caching every key it is
+/// fed or loads.
+pub type OperationLoader<L> = DataLoader<Loaded<L>, HashMapCache>;
 
 /// An entity whose rows are looked up by their UUID id, within their organization.
 pub trait KeyedById: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> {

@@ -5,10 +5,11 @@
 //! keys of one level arrive in two windows and the level costs two statements. So batching does not
 //! rest on timing here: a resolver that holds a whole level of parents (a page of workspaces, a row
 //! loaded by id) reads the selection set below it, and before any child resolves it loads every
-//! relation selected, for all parents at once, level by level down the tree. The rows land in the
-//! operation's [`Prefetched`] store, from which the child resolvers take them
+//! relation selected, for all parents at once, level by level down the tree. The rows are fed into
+//! the operation's DataLoaders ([`Prefetched`]), from which the child resolvers take them
 //! (`graphql::relations`). Each relation of a level is one statement (two for a connection whose
-//! `totalCount` is selected), and so is each level below.
+//! `totalCount` is selected), and so is each level below. A key nobody fed is loaded by its
+//! DataLoader, batched with the others asked for at the same moment.
 //!
 //! What each object type can load ahead is declared next to the type, by implementing [`Prefetch`]
 //! with a [`Level`]: the same filter functions serve the resolver and the declaration, so both compute
@@ -24,7 +25,10 @@ use std::{
     collections::{HashMap, HashSet},
     hash::Hash,
     sync::{Arc, Mutex},
+    time::Duration,
 };
+
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 
 use async_graphql::{Context, InputType, Name, QueryPathSegment, SelectionField, Value};
 use futures_util::future::{BoxFuture, try_join, try_join_all};
@@ -33,7 +37,9 @@ use uuid::Uuid;
 
 use super::{
     connection::page_args,
-    loaders::{Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, KeyedById, PageKey},
+    loaders::{
+        Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, KeyedById, Loaded, OperationLoader, PageKey, Slot,
+    },
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -44,31 +50,54 @@ use crate::{
     state::AppState,
 };
 
-/// Rows loaded ahead during one operation: per root field and loader, each key's value (`None`: the
-/// key was loaded and has no row). Put into each operation's data by [`super::operation::Engine`];
-/// clones share the store.
+/// The loaders of one operation: per root field and batch loader, an [`OperationLoader`] whose cache
+/// holds what the look-ahead fed and what it loaded itself. Put into each operation's data by
+/// [`super::operation::Engine`]; clones share the loaders.
 #[derive(Clone, Default)]
 pub struct Prefetched(Arc<Mutex<HashMap<String, ByLoader>>>);
 
-/// One root field's rows: per loader type, an [`Entries`] map.
-type ByLoader = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
-
-/// One loader's rows: each key's value, `None` when the key has no row.
-type Entries<K, V> = HashMap<K, Option<V>>;
+/// One root field's loaders, by batch loader type.
+type ByLoader = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
 
 impl Prefetched {
-    fn put<L, K, V>(&self, root: &str, entries: impl IntoIterator<Item = (K, Option<V>)>)
+    /// The loader of `L` under `plan`'s root field, made on first use.
+    fn loader<L, K>(&self, plan: Plan<'_>) -> ApiResult<Arc<OperationLoader<L>>>
     where
-        L: 'static,
-        K: Hash + Eq + Send + Sync + 'static,
-        V: Send + Sync + 'static,
+        L: Batch<K>,
+        K: Hash + Eq + Clone + Send + Sync + 'static,
     {
         let mut roots = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let loaders = roots.entry(root.to_owned()).or_default();
-        let slot = loaders.entry(TypeId::of::<L>()).or_insert_with(|| Box::new(Entries::<K, V>::new()));
-        if let Some(slot) = slot.downcast_mut::<Entries<K, V>>() {
-            slot.extend(entries);
+        let loaders = match roots.contains_key(plan.root) {
+            true => roots.get_mut(plan.root),
+            false => Some(roots.entry(plan.root.to_owned()).or_default()),
         }
+        .ok_or_else(|| anyhow::anyhow!("the root's loaders vanished"))?;
+        let loader = loaders.entry(TypeId::of::<L>()).or_insert_with(|| {
+            // No batching window: the keys one resolver level asks for arrive in one poll, before the
+            // load task runs; a window would only delay the lone lookups.
+            let loader =
+                DataLoader::with_cache(Loaded(L::new(plan.db, plan.scope)), tokio::spawn, HashMapCache::default())
+                    .delay(Duration::ZERO);
+            Arc::new(loader)
+        });
+        Arc::clone(loader)
+            .downcast::<OperationLoader<L>>()
+            .map_err(|_| anyhow::anyhow!("a loader of another type under the same id").into())
+    }
+
+    /// Feeds `entries` (each key's value, `None` when it has none) into the loader of `L`.
+    async fn feed<L, K>(
+        &self,
+        plan: Plan<'_>,
+        entries: impl IntoIterator<Item = (K, Option<L::Value>)>,
+    ) -> ApiResult<()>
+    where
+        L: Batch<K>,
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+    {
+        let loader = self.loader::<L, K>(plan)?;
+        loader.feed_many(entries.into_iter().map(|(key, value)| (key, Slot { value, fed: true }))).await;
+        Ok(())
     }
 
     /// Forgets everything (a subscription does before each item, which must show current rows).
@@ -76,15 +105,15 @@ impl Prefetched {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
-    /// The value loaded ahead for `key` by loader `L` under `root`: `None` when nothing was loaded.
-    pub fn get<L, K, V>(&self, root: &str, key: &K) -> Option<Option<V>>
+    /// The value of `key` by loader `L` under `plan`'s root: fed, or loaded now (batched with the
+    /// other keys asked for at the same moment).
+    pub async fn load<L, K>(&self, plan: Plan<'_>, key: K) -> ApiResult<Slot<L::Value>>
     where
-        L: 'static,
-        K: Hash + Eq + 'static,
-        V: Clone + 'static,
+        L: Batch<K>,
+        K: Hash + Eq + Clone + Send + Sync + 'static,
     {
-        let roots = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        roots.get(root)?.get(&TypeId::of::<L>())?.downcast_ref::<Entries<K, V>>()?.get(key).cloned()
+        let loader = self.loader::<L, K>(plan)?;
+        Ok(loader.load_one(key).await?.unwrap_or(Slot { value: None, fed: false }))
     }
 }
 
@@ -311,9 +340,10 @@ impl<'a, R> Level<'a, '_, R> {
                     try_join(ChildPages::<L>::new(plan.db, plan.scope).load(&keys), counts).await?;
                 let children: Vec<L::Model> = pages.values().flat_map(|page| page.items.iter().cloned()).collect();
                 plan.store
-                    .put::<ChildPages<L>, _, _>(plan.root, keys.into_iter().map(|k| (k.clone(), pages.remove(&k))));
+                    .feed::<ChildPages<L>, _>(plan, keys.into_iter().map(|k| (k.clone(), pages.remove(&k))))
+                    .await?;
                 if let Some(counts) = counts {
-                    plan.store.put::<ChildCounts<L>, _, _>(plan.root, counts);
+                    plan.store.feed::<ChildCounts<L>, _>(plan, counts).await?;
                 }
                 prefetch::<C>(plan, children, nodes).await
             }));
@@ -341,7 +371,7 @@ impl<'a, R> Level<'a, '_, R> {
         self.steps.push(Box::pin(async move {
             let mut rows = ById::<E>::new(plan.db, plan.scope).load(&keys).await?;
             let children: Vec<E::Model> = rows.values().cloned().collect();
-            plan.store.put::<ById<E>, _, _>(plan.root, keys.into_iter().map(|k| (k, rows.remove(&k))));
+            plan.store.feed::<ById<E>, _>(plan, keys.into_iter().map(|k| (k, rows.remove(&k)))).await?;
             prefetch::<C>(plan, children, fields).await
         }));
     }
@@ -357,8 +387,7 @@ impl<'a, R> Level<'a, '_, R> {
         let (plan, keys) = (self.plan, distinct(self.rows.iter().map(parent)));
         self.steps.push(Box::pin(async move {
             let mut values = L::new(plan.db, plan.scope).load(&keys).await?;
-            plan.store.put::<L, _, _>(plan.root, keys.into_iter().map(|k| (k, values.remove(&k))));
-            Ok(())
+            plan.store.feed::<L, _>(plan, keys.into_iter().map(|k| (k, values.remove(&k)))).await
         }));
     }
 }

@@ -1,6 +1,7 @@
-//! How a resolver reads a relation: from the rows loaded ahead for its operation
-//! ([`super::prefetch`]) when they are there; otherwise it loads its one key now (a lookup by id, a
-//! mutation's payload), after which it loads ahead, for the rows it got, whatever its selection asks
+//! How a resolver reads a relation: through its operation's DataLoader, which answers from the rows
+//! loaded ahead ([`super::prefetch`]) when they are there; otherwise it loads the key now (a lookup by
+//! id, a mutation's payload, a subscription item: batched with the keys asked for at the same
+//! moment), after which the resolver loads ahead, for the rows it got, whatever its selection asks
 //! below them. Rows in hand from a service (a root list, a lookup, a payload's list) go through
 //! [`ahead_of_nodes`], [`ahead_of_one`] or [`ahead_of_rows`] for the same reason. No read waits for a
 //! batching window, and every read is confined to the viewer's organization. This is the only way
@@ -21,18 +22,15 @@ use crate::{
     service::page::{Filter, Page, PageArgs},
 };
 
-/// The value of `key` by loader `L`: loaded ahead, or loaded now. The second member says whether it
-/// was loaded now (so that what lies below it still has to be loaded ahead).
+/// The value of `key` by loader `L`: loaded ahead, or loaded by its DataLoader. The second member says
+/// whether it was not loaded ahead (so that what lies below it still has to be).
 async fn load<L, K>(plan: Plan<'_>, key: K) -> ApiResult<(Option<L::Value>, bool)>
 where
     L: Batch<K>,
     K: Send + Sync + Hash + Eq + Clone + 'static,
 {
-    if let Some(found) = plan.store.get::<L, K, L::Value>(plan.root, &key) {
-        return Ok((found, false));
-    }
-    let mut values = L::new(plan.db, plan.scope).load(std::slice::from_ref(&key)).await?;
-    Ok((values.remove(&key), true))
+    let slot = plan.store.load::<L, K>(plan, key).await?;
+    Ok((slot.value, !slot.fed))
 }
 
 /// A connection field over child list `L` of `parent`, narrowed by `filter`, paged by `args`; nodes
