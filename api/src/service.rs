@@ -20,7 +20,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use uuid::Uuid;
 
 pub use resource::Resource;
-pub use tx::{Recorded, Tx};
+pub use tx::{Recorded, Single, Tx};
 pub use viewer::{Role, Scope, Viewer};
 
 use crate::{bus::EventBus, error::ApiResult};

@@ -88,8 +88,8 @@ fn entry(tx: &Tx<'_>, resource: Resource, entity_id: Uuid, action: Action, chang
 /// Appends `INSERT INTO audit_log (...) SELECT ... FROM from` for the creation of a record by
 /// `request`'s principal, the record's id being the SQL expression `entity_id` and its changes what
 /// `changes` pushes (expressions over `from`). For a write that is one statement
-/// ([`crate::sessions::event::append_one`] on PostgreSQL).
-pub fn push_insert_select(
+/// ([`super::Single::record_creation`]).
+pub(super) fn push_insert_select(
     sql: &mut Sql,
     request: &RequestContext,
     resource: Resource,

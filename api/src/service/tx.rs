@@ -15,6 +15,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+mod single;
+
+pub use single::Single;
+
 use super::{
     Ctx, RequestContext, audit,
     resource::{Action, Resource},

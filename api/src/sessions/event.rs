@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::{
     error::{ApiError, ApiResult},
     service::{
-        Ctx, Resource, Role, Scope, audit, new_id,
+        Ctx, Resource, Role, Scope, Single, audit, new_id,
         page::{CursorKey, Filter, ListSpec, Listed},
         require_object, require_text,
         sql::Sql,
@@ -163,10 +163,7 @@ pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewSessionEvent) -
     require_text("eventType", &event.event_type, 100)?;
     require_object("metadata", &event.metadata)?;
     if cx.db.get_database_backend() == DbBackend::Postgres {
-        cx.viewer().require(Role::Member)?;
-        let model = append_in_one_statement(cx, session_id, event).await?;
-        cx.bus.committed(session_id, model.sequence);
-        return Ok(model);
+        return append_in_one_statement(cx, session_id, event).await;
     }
     let mut tx = cx.begin(Role::Member).await?;
     let model = append_in(&tx, Some(cx.scope()), session_id, event).await?;
@@ -178,17 +175,17 @@ pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewSessionEvent) -
     Ok(model)
 }
 
-/// A client's append on PostgreSQL in one statement, so one round trip and one implicit transaction:
-/// a data-modifying `WITH` takes the next sequence of the session (only of the viewer's
+/// A client's append on PostgreSQL as one statement ([`Single`]), so one round trip and one implicit
+/// transaction: a data-modifying `WITH` takes the next sequence of the session (only of the viewer's
 /// organization: the tenant condition is on the `UPDATE`, whose row lock keeps sequences gapless),
-/// inserts the event with it and inserts the audit entry of the event's creation. Nothing is written
-/// when the session is not found.
+/// inserts the event with it and records the event's creation. Nothing is written when the session
+/// is not found.
 async fn append_in_one_statement(
     cx: Ctx<'_>,
     session_id: Uuid,
     event: NewSessionEvent,
 ) -> ApiResult<session_event::Model> {
-    let backend = cx.db.get_database_backend();
+    let mut write = Single::begin(cx, Role::Member)?;
     // Stored with microseconds: the audit entry shows the time as it is read back.
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
     let model = session_event::Model {
@@ -202,24 +199,25 @@ async fn append_in_one_statement(
         created_at: now,
     };
     let changes = audit::changes(None, Some(&model));
-    let mut sql = Sql::new(
-        "WITH s AS (UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ",
-    );
-    sql.bind(now).push(" WHERE id = ").bind(session_id).push(" AND id IN ");
-    Owned::Sessions.push_ids_in(&mut sql, cx.scope(), &[session_id]);
-    sql.push(" RETURNING id, last_event_sequence), e AS (INSERT INTO session_events (id, session_id, sequence, ");
-    sql.push("event_type, event_data, error, metadata, created_at) SELECT ").bind(model.id);
-    sql.push(", s.id, s.last_event_sequence, ").bind(model.event_type.clone()).push(", ");
-    sql.bind(model.event_data.clone()).push(", ").bind(model.error.clone()).push(", ");
-    sql.bind(model.metadata.clone()).push(", ").bind(now).push(" FROM s RETURNING *), a AS (");
+    write.part("s", |sql| {
+        sql.push("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ");
+        sql.bind(now).push(" WHERE id = ").bind(session_id).push(" AND id IN ");
+        Owned::Sessions.push_ids_in(sql, cx.scope(), &[session_id]);
+        sql.push(" RETURNING id, last_event_sequence");
+    });
+    write.part("e", |sql| {
+        sql.push("INSERT INTO session_events (id, session_id, sequence, ");
+        sql.push("event_type, event_data, error, metadata, created_at) SELECT ").bind(model.id);
+        sql.push(", s.id, s.last_event_sequence, ").bind(model.event_type.clone()).push(", ");
+        sql.bind(model.event_data.clone()).push(", ").bind(model.error.clone()).push(", ");
+        sql.bind(model.metadata.clone()).push(", ").bind(now).push(" FROM s RETURNING *");
+    });
     let changes = |sql: &mut Sql| {
         sql.push("jsonb_set(CAST(").bind(changes).push(" AS jsonb), '{sequence,new}', to_jsonb(e.sequence))");
     };
-    audit::push_insert_select(&mut sql, cx.request, Resource::SessionEvent, "e.id", changes, "e");
-    sql.push(") SELECT * FROM e");
-    let row =
-        cx.db.query_one_raw(sql.build(backend)).await?.ok_or(ApiError::NotFound { entity: "documentation session" })?;
-    Ok(<session_event::Model as sea_orm::FromQueryResult>::from_query_result(&row, "")?)
+    write.record_creation(Resource::SessionEvent, "e.id", changes, "e")?;
+    let written = write.commit("e", |e: &session_event::Model| (e.session_id, e.sequence)).await?;
+    written.ok_or(ApiError::NotFound { entity: "documentation session" })
 }
 
 /// Up to `limit` events of a session with `sequence > after`, in order.
