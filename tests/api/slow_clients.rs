@@ -27,7 +27,9 @@ async fn resident_bytes(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn a_subscriber_that_stops_reading_is_dropped_with_its_cursor_and_delays_nobody() {
     let db = TestDb::new(true).await;
-    let app = spawn_process_with(&db, &["--subscriber-buffer", "16"]).await;
+    // `slow` answers no keepalive ping while it does not read; a long period keeps the keepalive out
+    // of what this test measures, however slowly a loaded machine writes the 50 MiB.
+    let app = spawn_process_with(&db, &["--subscriber-buffer", "16", "--ws-keepalive-secs", "120"]).await;
     let (session, _) = app.start_session(&["a.rs"]).await;
     let start = last_sequence(&app, &session).await;
 

@@ -210,14 +210,14 @@ fn push_range(sql: &mut Sql, spec: &ListSpec, args: &PageArgs) {
 
 /// Appends ` AND <the list's rows are the scope's>`: by `organization_id` for a root list, by
 /// parent for a child list.
-fn push_tenancy(sql: &mut Sql, spec: &ListSpec, scope: Scope) {
+fn push_tenancy(sql: &mut Sql, spec: &ListSpec, scope: Scope, backend: DbBackend) {
     match spec.tenancy {
         Tenancy::Rows => {
             sql.push(" AND t.organization_id = ").bind(scope.organization_id);
         }
         Tenancy::Parents(parents) => {
-            sql.push(" AND ").push(spec.parent).push(" IN (SELECT x.id FROM ").push(parents.from());
-            sql.push(" WHERE ").push(parents.organization()).push(" = ").bind(scope.organization_id).push(")");
+            sql.push(" AND ").push(spec.parent).push(" IN ");
+            parents.push_all_ids(sql, scope, backend);
         }
     }
 }
@@ -249,7 +249,7 @@ pub async fn page<M: Listed>(
     let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT ");
     sql.push(spec.select).push(" FROM ").push(spec.from).push(" WHERE 1 = 1");
-    push_tenancy(&mut sql, spec, scope);
+    push_tenancy(&mut sql, spec, scope, backend);
     filter.push_to(&mut sql, backend);
     push_range(&mut sql, spec, args);
     sql.push(" ORDER BY ").push(&spec.order(args));
@@ -284,7 +284,7 @@ pub async fn pages_by_parent<M: Listed>(
         // The organization's parents only, then each one's page by index.
         sql = Sql::new("SELECT p.id AS page_parent, c.* FROM ");
         let rank = spec.rank.map(|r| format!(", {r} AS page_rank")).unwrap_or_default();
-        parent_table.push_ids_in(&mut sql, scope, parents);
+        parent_table.push_ids_in(&mut sql, scope, parents, backend);
         sql.push(" AS p CROSS JOIN LATERAL (SELECT ").push(spec.select).push(&rank).push(" FROM ").push(spec.from);
         sql.push(" WHERE ").push(spec.parent).push(" = p.id");
         filter.push_to(&mut sql, backend);
@@ -300,7 +300,7 @@ pub async fn pages_by_parent<M: Listed>(
         sql.push(spec.parent).push(" AS page_parent, ROW_NUMBER() OVER (PARTITION BY ").push(spec.parent);
         sql.push(" ORDER BY ").push(&spec.order(args)).push(") AS page_row FROM ").push(spec.from);
         sql.push(" WHERE ").push(spec.parent).push(" IN ");
-        parent_table.push_ids_in(&mut sql, scope, parents);
+        parent_table.push_ids_in(&mut sql, scope, parents, backend);
         filter.push_to(&mut sql, backend);
         push_range(&mut sql, spec, args);
         sql.push(") AS ranked WHERE page_row <= ").bind(take);

@@ -1,11 +1,15 @@
 //! A small builder for the hand-written SQL that SeaORM's query builder cannot express
-//! (LATERAL joins, window functions, `RETURNING` after conditional updates).
+//! (LATERAL joins, window functions, `RETURNING` after conditional updates), into which typed
+//! sea-query statements are spliced ([`Sql::push_query`]: a tenant's scoped select, for one).
 //!
 //! Placeholders are `$1, $2, ...`: PostgreSQL's own syntax, which SQLite accepts as numbered parameters.
 
 use std::fmt::Write as _;
 
-use sea_orm::{DbBackend, Statement, Value};
+use sea_orm::{
+    DbBackend, Statement, Value,
+    sea_query::{PostgresQueryBuilder, QueryBuilder, QueryStatementWriter, SqlWriter, SqliteQueryBuilder},
+};
 
 /// SQL text plus its bound values.
 #[derive(Debug, Default)]
@@ -51,8 +55,44 @@ impl Sql {
         self
     }
 
+    /// Appends `query`, written for `backend`, its values bound in this statement's numbering.
+    pub fn push_query(&mut self, query: &impl QueryStatementWriter, backend: DbBackend) -> &mut Self {
+        // Docket runs on SQLite and PostgreSQL only.
+        if backend == DbBackend::Sqlite {
+            query.build_collect_into(SqliteQueryBuilder, self);
+        } else {
+            query.build_collect_into(PostgresQueryBuilder, self);
+        }
+        self
+    }
+
     /// The finished statement for `backend`.
     pub fn build(self, backend: DbBackend) -> Statement {
         Statement::from_sql_and_values(backend, self.text, self.values)
+    }
+}
+
+impl std::fmt::Write for Sql {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.text.push_str(s);
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Sql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// sea-query writes into an [`Sql`] as into its own buffer; each value it binds takes this statement's
+/// next placeholder.
+impl SqlWriter for Sql {
+    fn push_param<T: QueryBuilder>(&mut self, value: Value, _: &T) {
+        self.bind(value);
+    }
+
+    fn as_writer(&mut self) -> &mut dyn std::fmt::Write {
+        self
     }
 }

@@ -10,9 +10,19 @@
 //!
 //! Workspaces, projects, audit entries, log events and webhooks carry `organization_id`; every other
 //! table reaches it through its parents (a todo through its session and workspace, an execution
-//! through its task and project, a webhook's delivery through its webhook).
+//! through its task and project), along the relations its entity declares ([`Owned::path`]).
+//! [`scoped`] gives the organization-scoped select of an entity; [`Owned::ids`] the same as a
+//! subquery of ids, for the statements written by hand (pages of many parents, counts).
 
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use entity::{
+    audit_log, documentation_session, event, project, pull_request, session_event, session_todo, task, task_execution,
+    task_state_transition, webhook, workspace,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect, QueryTrait,
+    RelationDef, RelationTrait, Select,
+    sea_query::{Expr, ExprTrait, SelectStatement},
+};
 use uuid::Uuid;
 
 use super::{sql::Sql, viewer::Scope};
@@ -47,53 +57,124 @@ pub enum Owned {
     Webhooks,
 }
 
+/// An entity whose rows belong to an organization: its table is [`Owned`] `TABLE`, and
+/// [`scoped`] is the way to read it.
+pub trait Tenanted: EntityTrait {
+    /// Its table.
+    const TABLE: Owned;
+}
+
+/// Each owned table's entity; the selects that need the entity's own type are generated from it.
+macro_rules! owned_entities {
+    ($($variant:ident => $entity:ident),* $(,)?) => {
+        $(impl Tenanted for $entity::Entity {
+            const TABLE: Owned = Owned::$variant;
+        })*
+
+        impl Owned {
+            /// The scope's rows of this table among `ids` (every one when `ids` is `None`): their
+            /// ids, or whole rows.
+            fn select(self, scope: Scope, ids: Option<&[Uuid]>, whole: bool) -> SelectStatement {
+                match self {
+                    $(Self::$variant => {
+                        let mut select = scoped::<$entity::Entity>(scope);
+                        if let Some(ids) = ids {
+                            select = select.filter($entity::Column::Id.is_in(ids.iter().copied()));
+                        }
+                        if !whole {
+                            select = select.select_only().column($entity::Column::Id);
+                        }
+                        select.into_query()
+                    })*
+                }
+            }
+        }
+    };
+}
+
+owned_entities!(
+    Workspaces => workspace,
+    Projects => project,
+    Sessions => documentation_session,
+    Todos => session_todo,
+    Events => session_event,
+    Tasks => task,
+    Executions => task_execution,
+    Transitions => task_state_transition,
+    PullRequests => pull_request,
+    AuditLog => audit_log,
+    LogEvents => event,
+    Webhooks => webhook,
+);
+
 impl Owned {
-    /// `FROM` clause naming the table `x`, joined up to the row that holds `organization_id`.
-    pub fn from(self) -> &'static str {
+    /// The entities' relations from this table up to the one that holds `organization_id`, in order.
+    pub fn path(self) -> Vec<RelationDef> {
         match self {
-            Self::Workspaces => "workspaces x",
-            Self::Projects => "projects x",
-            Self::AuditLog => "audit_log x",
-            Self::LogEvents => "events x",
-            Self::Webhooks => "webhooks x",
-            Self::Sessions => "documentation_sessions x JOIN workspaces w ON w.id = x.workspace_id",
+            Self::Workspaces | Self::Projects | Self::AuditLog | Self::LogEvents | Self::Webhooks => Vec::new(),
+            Self::Sessions => vec![documentation_session::Relation::Workspace.def()],
             Self::Todos => {
-                "session_todos x JOIN documentation_sessions s ON s.id = x.session_id \
-                 JOIN workspaces w ON w.id = s.workspace_id"
+                vec![
+                    session_todo::Relation::DocumentationSession.def(),
+                    documentation_session::Relation::Workspace.def(),
+                ]
             }
-            Self::Events => {
-                "session_events x JOIN documentation_sessions s ON s.id = x.session_id \
-                 JOIN workspaces w ON w.id = s.workspace_id"
-            }
-            Self::Tasks => "tasks x JOIN projects p ON p.id = x.project_id",
-            Self::PullRequests => "pull_requests x JOIN projects p ON p.id = x.project_id",
-            Self::Executions => {
-                "task_executions x JOIN tasks k ON k.id = x.task_id JOIN projects p ON p.id = k.project_id"
-            }
-            Self::Transitions => {
-                "task_state_transitions x JOIN tasks k ON k.id = x.task_id JOIN projects p ON p.id = k.project_id"
-            }
+            Self::Events => vec![
+                session_event::Relation::DocumentationSession.def(),
+                documentation_session::Relation::Workspace.def(),
+            ],
+            Self::Tasks => vec![task::Relation::Project.def()],
+            Self::PullRequests => vec![pull_request::Relation::Project.def()],
+            Self::Executions => vec![task_execution::Relation::Task.def(), task::Relation::Project.def()],
+            Self::Transitions => vec![task_state_transition::Relation::Task.def(), task::Relation::Project.def()],
         }
     }
 
-    /// The column of [`Owned::from`] that holds the organization.
-    pub fn organization(self) -> &'static str {
+    /// The column, at the end of [`Owned::path`], that holds the organization.
+    pub fn organization(self) -> Expr {
         match self {
-            Self::Workspaces | Self::Projects | Self::AuditLog | Self::LogEvents | Self::Webhooks => {
-                "x.organization_id"
+            Self::Workspaces | Self::Sessions | Self::Todos | Self::Events => {
+                Expr::col((workspace::Entity, workspace::Column::OrganizationId))
             }
-            Self::Sessions | Self::Todos | Self::Events => "w.organization_id",
-            Self::Tasks | Self::PullRequests | Self::Executions | Self::Transitions => "p.organization_id",
+            Self::Projects | Self::Tasks | Self::PullRequests | Self::Executions | Self::Transitions => {
+                Expr::col((project::Entity, project::Column::OrganizationId))
+            }
+            Self::AuditLog => Expr::col((audit_log::Entity, audit_log::Column::OrganizationId)),
+            Self::LogEvents => Expr::col((event::Entity, event::Column::OrganizationId)),
+            Self::Webhooks => Expr::col((webhook::Entity, webhook::Column::OrganizationId)),
         }
     }
 
-    /// Appends `(SELECT x.id FROM ... WHERE x.id IN (ids) AND <organization> = $org)`: those of `ids`
-    /// that are rows of the scope's organization.
-    pub fn push_ids_in(self, sql: &mut Sql, scope: Scope, ids: &[Uuid]) {
-        sql.push("(SELECT x.id FROM ").push(self.from()).push(" WHERE x.id IN ");
-        sql.bind_list(ids.iter().copied()).push(" AND ").push(self.organization()).push(" = ");
-        sql.bind(scope.organization_id).push(")");
+    /// The ids of the scope's rows of this table, as a subquery.
+    pub fn ids(self, scope: Scope) -> SelectStatement {
+        self.select(scope, None, false)
     }
+
+    /// Appends `(SELECT id FROM <table> JOIN ... WHERE id IN (ids) AND <organization> = $org)`:
+    /// those of `ids` that are rows of the scope's organization.
+    pub fn push_ids_in(self, sql: &mut Sql, scope: Scope, ids: &[Uuid], backend: sea_orm::DbBackend) {
+        sql.push("(").push_query(&self.select(scope, Some(ids), false), backend).push(")");
+    }
+
+    /// Appends `(SELECT id FROM <table> JOIN ... WHERE <organization> = $org)`: every row of the
+    /// scope's organization.
+    pub fn push_all_ids(self, sql: &mut Sql, scope: Scope, backend: sea_orm::DbBackend) {
+        sql.push("(").push_query(&self.ids(scope), backend).push(")");
+    }
+}
+
+/// The rows of `E` joined along its path to the table that holds their organization, of every
+/// organization: for system work that runs across organizations (the expiry sweep finding which
+/// organizations have work). Services reading for a viewer use [`scoped`].
+pub fn joined<E: Tenanted>() -> Select<E> {
+    E::TABLE.path().into_iter().fold(E::find(), |select, relation| select.join(JoinType::InnerJoin, relation))
+}
+
+/// The organization-scoped select of `E`: its rows of the scope's organization only, reached along
+/// the entities' relations. The one way services reach an owned table (a row of another organization
+/// then behaves exactly like a row that does not exist).
+pub fn scoped<E: Tenanted>(scope: Scope) -> Select<E> {
+    joined::<E>().filter(E::TABLE.organization().eq(scope.organization_id))
 }
 
 /// The rows of `table` among `ids` that belong to the scope's organization, in no particular order.
@@ -106,10 +187,8 @@ pub async fn rows<M: FromQueryResult>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT x.* FROM ");
-    sql.push(table.from()).push(" WHERE x.id IN ").bind_list(ids.iter().copied());
-    sql.push(" AND ").push(table.organization()).push(" = ").bind(scope.organization_id);
-    Ok(M::find_by_statement(sql.build(db.get_database_backend())).all(db).await?)
+    let statement = db.get_database_backend().build(&table.select(scope, Some(ids), true));
+    Ok(M::find_by_statement(statement).all(db).await?)
 }
 
 /// The row `id` of `table` if it belongs to the scope's organization.
@@ -134,17 +213,18 @@ pub async fn tables_of(
     if ids.is_empty() || tables.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
     let mut sql = Sql::new("");
     for (i, table) in tables.iter().enumerate() {
         if i > 0 {
             sql.push(" UNION ALL ");
         }
-        sql.push("SELECT x.id AS id, ").push(&i.to_string()).push(" AS tbl FROM ").push(table.from());
-        sql.push(" WHERE x.id IN ").bind_list(ids.iter().copied()).push(" AND ").push(table.organization());
-        sql.push(" = ").bind(scope.organization_id);
+        sql.push("SELECT id, ").push(&i.to_string()).push(" AS tbl FROM ");
+        table.push_ids_in(&mut sql, scope, ids, backend);
+        sql.push(" AS x");
     }
     let mut found = Vec::new();
-    for row in db.query_all_raw(sql.build(db.get_database_backend())).await? {
+    for row in db.query_all_raw(sql.build(backend)).await? {
         let index: i32 = row.try_get("", "tbl")?;
         found.push((row.try_get::<Uuid>("", "id")?, tables[index as usize]));
     }

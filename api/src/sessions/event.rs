@@ -133,7 +133,7 @@ async fn append_in(
     sql.bind(now).push(" WHERE id = ").bind(session_id);
     if let Some(scope) = scope {
         sql.push(" AND id IN ");
-        Owned::Sessions.push_ids_in(&mut sql, scope, &[session_id]);
+        Owned::Sessions.push_ids_in(&mut sql, scope, &[session_id], backend);
     }
     sql.push(" RETURNING last_event_sequence");
     let row =
@@ -202,7 +202,7 @@ async fn append_in_one_statement(
     write.part("s", |sql| {
         sql.push("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ");
         sql.bind(now).push(" WHERE id = ").bind(session_id).push(" AND id IN ");
-        Owned::Sessions.push_ids_in(sql, cx.scope(), &[session_id]);
+        Owned::Sessions.push_ids_in(sql, cx.scope(), &[session_id], DbBackend::Postgres);
         sql.push(" RETURNING id, last_event_sequence");
     });
     write.part("e", |sql| {

@@ -5,10 +5,13 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     documentation_session::{self, SessionStatus},
-    session_todo::TodoStatus,
+    session_todo::{self, TodoStatus},
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -19,7 +22,6 @@ use crate::{
         Ctx, RequestContext, Resource, Role, Scope, Tx, Viewer, new_id,
         page::{CursorKey, Filter, ListSpec, Listed},
         require_object, require_text,
-        sql::Sql,
         tenant::{self, Owned},
     },
     sessions::{
@@ -294,23 +296,27 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
     cx.viewer().require(Role::Member)?;
     let now = Utc::now();
-    let mut sql = Sql::new("SELECT x.id FROM ");
-    sql.push(Owned::Sessions.from()).push(" WHERE x.expires_at < ").bind(now);
-    sql.push(" AND x.status IN ('pending', 'in_progress') AND ").push(Owned::Sessions.organization()).push(" = ");
-    sql.bind(cx.scope().organization_id);
-    let due: Vec<Uuid> = cx
-        .db
-        .query_all_raw(sql.build(cx.db.get_database_backend()))
-        .await?
-        .iter()
-        .map(|row| row.try_get::<Uuid>("", "id"))
-        .collect::<Result<_, _>>()?;
+    let due: Vec<Uuid> = tenant::scoped::<documentation_session::Entity>(cx.scope())
+        .filter(due_at(now))
+        .select_only()
+        .column(documentation_session::Column::Id)
+        .into_tuple()
+        .all(cx.db)
+        .await?;
     let mut expired = 0;
     for id in due {
         expired += expire_one(cx, id, now).await? as u64;
     }
     todo::release_lapsed(cx, None).await?;
     Ok(expired)
+}
+
+/// Sessions past `expires_at` at `now` that are still pending or in progress.
+fn due_at(now: DateTime<Utc>) -> Condition {
+    Condition::all().add(documentation_session::Column::ExpiresAt.lt(now)).add(
+        documentation_session::Column::Status
+            .is_in([status_name(SessionStatus::Pending), status_name(SessionStatus::InProgress)]),
+    )
 }
 
 /// Expires session `id` if it is still pending or in progress; returns whether it did.
@@ -344,21 +350,24 @@ async fn expire_one(cx: Ctx<'_>, id: Uuid, now: DateTime<Utc>) -> ApiResult<bool
 /// lapsed lease, as Docket itself (`system expiry-sweep`). Returns how many sessions expired.
 pub async fn expire_due_everywhere(db: &sea_orm::DatabaseConnection, bus: &crate::bus::EventBus) -> ApiResult<u64> {
     let now = Utc::now();
-    let mut sql = Sql::new(
-        "SELECT DISTINCT w.organization_id FROM documentation_sessions s JOIN workspaces w ON w.id = s.workspace_id \
-         WHERE (s.expires_at < ",
-    );
-    sql.bind(now).push(
-        " AND s.status IN ('pending', 'in_progress')) OR EXISTS (SELECT 1 FROM session_todos t \
-         WHERE t.session_id = s.id AND t.status = 'in_progress' AND t.lease_expires_at < ",
-    );
-    sql.bind(now).push(")");
-    let organizations: Vec<Uuid> = db
-        .query_all_raw(sql.build(db.get_database_backend()))
-        .await?
-        .iter()
-        .map(|row| row.try_get::<Uuid>("", "organization_id"))
-        .collect::<Result<_, _>>()?;
+    let lapsed_lease = session_todo::Entity::find()
+        .select_only()
+        .expr(Expr::val(1))
+        .filter(
+            Expr::col((session_todo::Entity, session_todo::Column::SessionId))
+                .equals((documentation_session::Entity, documentation_session::Column::Id)),
+        )
+        .filter(session_todo::Column::Status.eq(TodoStatus::InProgress))
+        .filter(session_todo::Column::LeaseExpiresAt.lt(now))
+        .into_query();
+    let organizations: Vec<Uuid> = tenant::joined::<documentation_session::Entity>()
+        .filter(Condition::any().add(due_at(now)).add(Expr::exists(lapsed_lease)))
+        .select_only()
+        .expr(Owned::Sessions.organization())
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut expired = 0;
     for organization in organizations {
         let request = RequestContext::of(Viewer::system("expiry-sweep", organization));

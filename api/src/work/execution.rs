@@ -203,8 +203,9 @@ pub async fn summaries(
         "SELECT t.project_id, e.agent, e.status, e.duration_ms FROM task_executions e JOIN tasks t ON t.id = e.task_id \
          WHERE t.project_id IN ",
     );
-    Owned::Projects.push_ids_in(&mut sql, scope, projects);
-    let rows = Row::find_by_statement(sql.build(db.get_database_backend())).all(db).await?;
+    let backend = db.get_database_backend();
+    Owned::Projects.push_ids_in(&mut sql, scope, projects, backend);
+    let rows = Row::find_by_statement(sql.build(backend)).all(db).await?;
     let mut grouped: HashMap<Uuid, HashMap<String, Vec<Row>>> = HashMap::new();
     for row in rows {
         grouped.entry(row.project_id).or_default().entry(row.agent.clone()).or_default().push(row);

@@ -8,8 +8,7 @@ use entity::{
     task_state_transition,
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -21,7 +20,6 @@ use crate::{
         Ctx, Resource, Role, Scope, Tx, new_id,
         page::{CursorKey, ListSpec, Listed},
         require_object, require_text,
-        sql::Sql,
         tenant::{self, Owned},
     },
     work::project,
@@ -288,11 +286,12 @@ pub async fn find_by_external_id(
     tag: &str,
     external_id: &str,
 ) -> ApiResult<Option<task::Model>> {
-    let mut sql = Sql::new("SELECT x.* FROM ");
-    sql.push(Owned::Tasks.from()).push(" WHERE x.project_id = ").bind(project_id);
-    sql.push(" AND x.tag = ").bind(tag.to_owned()).push(" AND x.external_id = ").bind(external_id.to_owned());
-    sql.push(" AND ").push(Owned::Tasks.organization()).push(" = ").bind(scope.organization_id);
-    Ok(task::Model::find_by_statement(sql.build(db.get_database_backend())).one(db).await?)
+    Ok(tenant::scoped::<task::Entity>(scope)
+        .filter(task::Column::ProjectId.eq(project_id))
+        .filter(task::Column::Tag.eq(tag))
+        .filter(task::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?)
 }
 
 /// Applies `fields` to `current` in `tx`: increments `version` (only if the row still has

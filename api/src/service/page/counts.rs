@@ -91,7 +91,7 @@ async fn grouped_counts(
         // `IN (parents)` leaves PostgreSQL to guess how many parents the organization's join keeps,
         // and on fresh tables it guesses badly (a hash of every row of the child table).
         sql = Sql::new("SELECT p.id AS page_parent, c.* FROM ");
-        parent_table.push_ids_in(&mut sql, scope, parents);
+        parent_table.push_ids_in(&mut sql, scope, parents, backend);
         sql.push(" AS p CROSS JOIN LATERAL (SELECT ");
         if let Some(column) = column {
             sql.push(column).push(" AS group_key, ");
@@ -109,7 +109,7 @@ async fn grouped_counts(
             sql.push(column).push(" AS group_key, ");
         }
         sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" IN ");
-        parent_table.push_ids_in(&mut sql, scope, parents);
+        parent_table.push_ids_in(&mut sql, scope, parents, backend);
         filter.push_to(&mut sql, backend);
         sql.push(" GROUP BY ").push(spec.parent);
         if let Some(column) = column {
@@ -132,7 +132,7 @@ pub async fn count(db: &impl ConnectionTrait, scope: Scope, spec: &ListSpec, fil
     let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT COUNT(*) AS n FROM ");
     sql.push(spec.from).push(" WHERE 1 = 1");
-    push_tenancy(&mut sql, spec, scope);
+    push_tenancy(&mut sql, spec, scope, backend);
     filter.push_to(&mut sql, backend);
     let row = db.query_one_raw(sql.build(backend)).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))

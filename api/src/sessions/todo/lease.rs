@@ -8,13 +8,18 @@
 
 use chrono::{Duration, Utc};
 use entity::session_todo::{self, TodoStatus};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    QueryTrait,
+    sea_query::{LockBehavior, LockType},
+};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     error::{ApiError, ApiResult},
-    service::{Ctx, Resource, Role, Tx, require_text, sql::Sql, tenant::Owned},
+    service::{Ctx, Resource, Role, Tx, require_text, sql::Sql, tenant},
     sessions::{
         event::{self, NewSessionEvent, types},
         session,
@@ -161,16 +166,24 @@ async fn release_lapsed_in(tx: &mut Tx<'_>, session_id: Option<Uuid>) -> ApiResu
     sql.bind(now)
         .push(" ELSE NULL END, error = 'lease expired', lease_expires_at = NULL, lease_token = NULL, updated_at = ");
     sql.bind(now);
-    sql.push(" WHERE id IN (SELECT x.id FROM ").push(Owned::Todos.from());
-    sql.push(" WHERE x.status = 'in_progress' AND x.lease_expires_at < ").bind(now);
-    sql.push(" AND ").push(Owned::Todos.organization()).push(" = ").bind(tx.viewer().organization_id);
+    let mut lapsed = tenant::scoped::<session_todo::Entity>(tx.viewer().scope())
+        .filter(session_todo::Column::Status.eq(TodoStatus::InProgress))
+        .filter(session_todo::Column::LeaseExpiresAt.lt(now))
+        .select_only()
+        .column(session_todo::Column::Id);
     if let Some(session_id) = session_id {
-        sql.push(" AND x.session_id = ").bind(session_id);
+        lapsed = lapsed.filter(session_todo::Column::SessionId.eq(session_id));
     }
+    let mut lapsed = lapsed.into_query();
     if backend == DbBackend::Postgres {
-        sql.push(" FOR UPDATE OF x SKIP LOCKED");
+        // Another process releasing the same leases skips these rows instead of waiting for them.
+        lapsed.lock_with_tables_behavior(
+            LockType::Update,
+            [session_todo::Entity.table_ref()],
+            LockBehavior::SkipLocked,
+        );
     }
-    sql.push(") RETURNING *");
+    sql.push(" WHERE id IN (").push_query(&lapsed, backend).push(") RETURNING *");
     let released = session_todo::Model::find_by_statement(sql.build(backend)).all(&*tx).await?;
     for todo in &released {
         let changes = json!({ "status": { "old": "in_progress", "new": status_name(todo.status) } });
