@@ -3,7 +3,9 @@
 
 use chrono::Utc;
 use entity::event_type;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -12,8 +14,7 @@ use crate::{
     service::{
         Ctx, Resource, Role, Scope, new_id,
         page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
-        require_text,
-        sql::Sql,
+        require_text, tenant,
     },
 };
 
@@ -123,10 +124,8 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<event_type::Model> {
 
 /// The organization's type `id`. Errors: `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<event_type::Model> {
-    use sea_orm::FromQueryResult;
-    let mut sql = Sql::new("SELECT t.* FROM event_types t WHERE t.organization_id = ");
-    sql.bind(scope.organization_id).push(" AND t.id = ").bind(id);
-    event_type::Model::find_by_statement(sql.build(db.get_database_backend()))
+    tenant::scoped::<event_type::Entity>(scope)
+        .filter(event_type::Column::Id.eq(id))
         .one(db)
         .await?
         .ok_or(ApiError::NotFound { entity: "event type" })
@@ -134,10 +133,7 @@ pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult
 
 /// The organization's type named `name`, if registered.
 pub async fn by_name(db: &impl ConnectionTrait, scope: Scope, name: &str) -> ApiResult<Option<event_type::Model>> {
-    use sea_orm::FromQueryResult;
-    let mut sql = Sql::new("SELECT t.* FROM event_types t WHERE t.organization_id = ");
-    sql.bind(scope.organization_id).push(" AND t.name = ").bind(name.to_owned());
-    Ok(event_type::Model::find_by_statement(sql.build(db.get_database_backend())).one(db).await?)
+    Ok(tenant::scoped::<event_type::Entity>(scope).filter(event_type::Column::Name.eq(name)).one(db).await?)
 }
 
 /// One page of the organization's types.

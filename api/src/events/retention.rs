@@ -10,15 +10,25 @@
 //! events were pruned.
 
 use chrono::{Duration, Utc};
-use entity::{event_type, organization};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use entity::{
+    documentation_session::{self, SessionStatus},
+    event_type, organization,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    TransactionTrait,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{
     error::ApiResult,
     events::{event_type::DEFAULT_RETENTION_DAYS, log::EventCursor},
-    service::sql::Sql,
+    service::{
+        Scope,
+        sql::Sql,
+        tenant::{self, Owned},
+    },
 };
 
 /// Days audit entries are kept by default.
@@ -100,26 +110,36 @@ async fn sweep_one(db: &DatabaseConnection, org: &organization::Model, dry_run: 
     };
     pruned.audit_entries = delete(db, "audit_log", "id", &audit, dry_run, None).await?;
 
+    let backend = db.get_database_backend();
+    let scope = Scope { organization_id: org.id };
     let session_days = days(&org.settings, "sessionEventsDays", SESSION_EVENTS_DAYS);
+    let finished_sessions = tenant::scoped::<documentation_session::Entity>(scope)
+        .filter(documentation_session::Column::Status.is_in([
+            SessionStatus::Completed,
+            SessionStatus::Failed,
+            SessionStatus::Expired,
+        ]))
+        .select_only()
+        .column(documentation_session::Column::Id)
+        .into_query();
     let sessions = |sql: &mut Sql| {
-        sql.push(" FROM session_events t WHERE t.session_id IN (SELECT s.id FROM documentation_sessions s ");
-        sql.push("JOIN workspaces w ON w.id = s.workspace_id WHERE w.organization_id = ").bind(org.id);
-        sql.push(" AND s.status IN ('completed', 'failed', 'expired')) AND t.created_at < ");
-        sql.bind(now - Duration::days(session_days));
+        sql.push(" FROM session_events t WHERE t.session_id IN (").push_query(&finished_sessions, backend);
+        sql.push(") AND t.created_at < ").bind(now - Duration::days(session_days));
     };
     pruned.session_events = delete(db, "session_events", "id", &sessions, dry_run, None).await?;
 
     let webhook_days = days(&org.settings, "webhookDeliveriesDays", WEBHOOK_DELIVERIES_DAYS);
     let webhook_cutoff = now - Duration::days(webhook_days);
     let attempts = |sql: &mut Sql| {
-        sql.push(" FROM webhook_deliveries t WHERE t.webhook_id IN (SELECT h.id FROM webhooks h WHERE ");
-        sql.push("h.organization_id = ").bind(org.id).push(") AND t.created_at < ").bind(webhook_cutoff);
+        sql.push(" FROM webhook_deliveries t WHERE t.webhook_id IN ");
+        Owned::Webhooks.push_all_ids(sql, scope, backend);
+        sql.push(" AND t.created_at < ").bind(webhook_cutoff);
     };
     pruned.webhook_deliveries = delete(db, "webhook_deliveries", "id", &attempts, dry_run, None).await?;
     let finished = |sql: &mut Sql| {
-        sql.push(" FROM webhook_outbox t WHERE t.webhook_id IN (SELECT h.id FROM webhooks h WHERE ");
-        sql.push("h.organization_id = ").bind(org.id).push(") AND t.status IN ('delivered', 'failed')");
-        sql.push(" AND t.created_at < ").bind(webhook_cutoff);
+        sql.push(" FROM webhook_outbox t WHERE t.webhook_id IN ");
+        Owned::Webhooks.push_all_ids(sql, scope, backend);
+        sql.push(" AND t.status IN ('delivered', 'failed') AND t.created_at < ").bind(webhook_cutoff);
     };
     if !dry_run {
         delete(db, "webhook_outbox", "id", &finished, false, None).await?;

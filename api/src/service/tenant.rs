@@ -8,15 +8,15 @@
 //!   organization, and reaches no other rows: every link between rows (a dependency, a pull-request
 //!   link, a workspace's project) is checked to stay within one organization when it is written.
 //!
-//! Workspaces, projects, audit entries, log events and webhooks carry `organization_id`; every other
+//! Workspaces, projects, audit entries, log events, event types and webhooks carry `organization_id`; every other
 //! table reaches it through its parents (a todo through its session and workspace, an execution
 //! through its task and project), along the relations its entity declares ([`Owned::path`]).
 //! [`scoped`] gives the organization-scoped select of an entity; [`Owned::ids`] the same as a
 //! subquery of ids, for the statements written by hand (pages of many parents, counts).
 
 use entity::{
-    audit_log, documentation_session, event, project, pull_request, session_event, session_todo, task, task_execution,
-    task_state_transition, webhook, workspace,
+    audit_log, documentation_session, event, event_type, project, pull_request, session_event, session_todo, task,
+    task_execution, task_state_transition, webhook, workspace,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect, QueryTrait,
@@ -55,6 +55,8 @@ pub enum Owned {
     LogEvents,
     /// `webhooks` (`organization_id`).
     Webhooks,
+    /// `event_types`, the organization's registered event types (`organization_id`).
+    EventTypes,
 }
 
 /// An entity whose rows belong to an organization: its table is [`Owned`] `TABLE`, and
@@ -105,13 +107,19 @@ owned_entities!(
     AuditLog => audit_log,
     LogEvents => event,
     Webhooks => webhook,
+    EventTypes => event_type,
 );
 
 impl Owned {
     /// The entities' relations from this table up to the one that holds `organization_id`, in order.
     pub fn path(self) -> Vec<RelationDef> {
         match self {
-            Self::Workspaces | Self::Projects | Self::AuditLog | Self::LogEvents | Self::Webhooks => Vec::new(),
+            Self::Workspaces
+            | Self::Projects
+            | Self::AuditLog
+            | Self::LogEvents
+            | Self::Webhooks
+            | Self::EventTypes => Vec::new(),
             Self::Sessions => vec![documentation_session::Relation::Workspace.def()],
             Self::Todos => {
                 vec![
@@ -142,6 +150,7 @@ impl Owned {
             Self::AuditLog => Expr::col((audit_log::Entity, audit_log::Column::OrganizationId)),
             Self::LogEvents => Expr::col((event::Entity, event::Column::OrganizationId)),
             Self::Webhooks => Expr::col((webhook::Entity, webhook::Column::OrganizationId)),
+            Self::EventTypes => Expr::col((event_type::Entity, event_type::Column::OrganizationId)),
         }
     }
 

@@ -82,7 +82,7 @@ async fn load(ctx: &Context<'_>, table: Owned, id: Uuid) -> ApiResult<Option<Nod
             by_id::<pull_request::Entity, PullRequest>(ctx, id).await?.map(|r| Node::PullRequest(PullRequest(r)))
         }
         Owned::LogEvents => by_id::<event::Entity, Event>(ctx, id).await?.map(|r| Node::Event(Event(r))),
-        Owned::Transitions | Owned::AuditLog | Owned::Webhooks => None,
+        Owned::Transitions | Owned::AuditLog | Owned::Webhooks | Owned::EventTypes => None,
     })
 }
 
