@@ -127,10 +127,10 @@ pub(super) async fn record(
 pub fn filter(entity_id: Option<Uuid>, entity_type: Option<String>) -> Filter {
     let mut filter = Filter::default();
     if let Some(id) = entity_id {
-        filter = filter.with(page::Cond::EqId("t.entity_id", id));
+        filter = filter.with(page::Cond::EqId(page::Col::of(audit_log::Column::EntityId), id));
     }
     if let Some(kind) = entity_type {
-        filter = filter.with(page::Cond::Eq("t.entity_type", kind));
+        filter = filter.with(page::Cond::Eq(page::Col::of(audit_log::Column::EntityType), kind));
     }
     filter
 }

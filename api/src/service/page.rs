@@ -21,7 +21,7 @@ mod counts;
 mod filter;
 
 pub use counts::{count, counts_by_parent, counts_by_parent_and, counts_by_parent_and_enum};
-pub use filter::{Cond, Filter};
+pub use filter::{Col, Cond, Filter, Predicate};
 
 /// Rows per page when the client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;

@@ -20,7 +20,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Resource, Role, Scope, Single, audit, new_id,
-        page::{CursorKey, Filter, ListSpec, Listed},
+        page::{Col, CursorKey, Filter, ListSpec, Listed},
         require_object, require_text,
         sql::Sql,
         tenant::Owned,
@@ -46,7 +46,9 @@ pub struct EventQuery {
 impl EventQuery {
     /// The list filter.
     pub fn filter(&self) -> Filter {
-        Filter::default().gt("t.sequence", self.after_sequence).is_in("t.event_type", self.event_types.as_deref())
+        Filter::default()
+            .gt(Col::of(session_event::Column::Sequence), self.after_sequence)
+            .is_in(Col::of(session_event::Column::EventType), self.event_types.as_deref())
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     documentation_session::{self, SessionStatus},
+    session_event,
     session_todo::{self, TodoStatus},
 };
 use sea_orm::{
@@ -20,7 +21,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, RequestContext, Resource, Role, Scope, Tx, Viewer, new_id,
-        page::{CursorKey, Filter, ListSpec, Listed},
+        page::{Col, CursorKey, Filter, ListSpec, Listed},
         require_object, require_text,
         tenant::{self, Owned},
     },
@@ -45,7 +46,7 @@ impl SessionQuery {
     /// The list filter.
     pub fn filter(&self) -> Filter {
         let statuses = self.status.as_ref().map(|s| s.iter().map(|s| status_name(*s)).collect::<Vec<_>>());
-        Filter::default().is_in("t.status", statuses.as_deref())
+        Filter::default().is_in(Col::of(documentation_session::Column::Status), statuses.as_deref())
     }
 }
 
@@ -382,7 +383,14 @@ pub async fn todo_counts(
     scope: Scope,
     sessions: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<(TodoStatus, i64)>>> {
-    crate::service::page::counts_by_parent_and_enum(db, scope, &todo::TODOS_OF_SESSION, sessions, "t.status").await
+    crate::service::page::counts_by_parent_and_enum(
+        db,
+        scope,
+        &todo::TODOS_OF_SESSION,
+        sessions,
+        Col::of(session_todo::Column::Status),
+    )
+    .await
 }
 
 /// Events per type for each of `sessions`, by type name.
@@ -391,7 +399,14 @@ pub async fn event_counts(
     scope: Scope,
     sessions: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
-    crate::service::page::counts_by_parent_and(db, scope, &event::EVENTS_OF_SESSION, sessions, "t.event_type").await
+    crate::service::page::counts_by_parent_and(
+        db,
+        scope,
+        &event::EVENTS_OF_SESSION,
+        sessions,
+        Col::of(session_event::Column::EventType),
+    )
+    .await
 }
 
 /// Rejects work on a session that has finished. Errors: `BAD_USER_INPUT`.

@@ -16,7 +16,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Resource, Role, Scope, Tx, lock_session, new_id,
-        page::{CursorKey, Filter, ListSpec, Listed},
+        page::{Col, CursorKey, Filter, ListSpec, Listed},
         require_object, require_text,
         sql::Sql,
         tenant::{self, Owned},
@@ -55,7 +55,7 @@ impl TodoQuery {
     /// The list filter.
     pub fn filter(&self) -> Filter {
         let statuses = self.status.as_ref().map(|s| s.iter().map(|s| status_name(*s)).collect::<Vec<_>>());
-        Filter::default().is_in("t.status", statuses.as_deref())
+        Filter::default().is_in(Col::of(session_todo::Column::Status), statuses.as_deref())
     }
 }
 

@@ -14,7 +14,7 @@ use crate::{
     events::log::{NewEvent, types as log_types},
     service::{
         Ctx, Resource, Role, Scope, new_id,
-        page::{CursorKey, Filter, ListSpec, Listed},
+        page::{Col, CursorKey, Filter, ListSpec, Listed},
         require_object, require_text,
         tenant::{self, Owned},
     },
@@ -50,7 +50,7 @@ impl PullRequestQuery {
     /// The list filter.
     pub fn filter(&self) -> Filter {
         let statuses = self.status.as_ref().map(|s| s.iter().map(|s| s.to_value()).collect::<Vec<_>>());
-        Filter::default().is_in("t.status", statuses.as_deref())
+        Filter::default().is_in(Col::of(pull_request::Column::Status), statuses.as_deref())
     }
 }
 

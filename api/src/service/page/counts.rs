@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sea_orm::{ConnectionTrait, DbBackend};
 use uuid::Uuid;
 
-use super::{Filter, ListSpec, parent_table, push_tenancy};
+use super::{Col, Filter, ListSpec, parent_table, push_tenancy};
 use crate::{
     error::ApiResult,
     service::{sql::Sql, viewer::Scope},
@@ -34,7 +34,7 @@ pub async fn counts_by_parent_and(
     scope: Scope,
     spec: &ListSpec,
     parents: &[Uuid],
-    column: &'static str,
+    column: Col,
 ) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
     let mut counts: HashMap<Uuid, Vec<(String, i64)>> = parents.iter().map(|p| (*p, Vec::new())).collect();
     for (parent, key, n) in grouped_counts(db, scope, spec, parents, &Filter::default(), Some(column)).await? {
@@ -53,7 +53,7 @@ pub async fn counts_by_parent_and_enum<E>(
     scope: Scope,
     spec: &ListSpec,
     parents: &[Uuid],
-    column: &'static str,
+    column: Col,
 ) -> ApiResult<HashMap<Uuid, Vec<(E, i64)>>>
 where
     E: sea_orm::ActiveEnum<Value = String> + sea_orm::Iterable,
@@ -78,8 +78,10 @@ async fn grouped_counts(
     spec: &ListSpec,
     parents: &[Uuid],
     filter: &Filter,
-    column: Option<&'static str>,
+    column: Option<Col>,
 ) -> ApiResult<Vec<(Uuid, Option<String>, i64)>> {
+    let column = column.map(Col::sql);
+    let column = column.as_deref();
     if parents.is_empty() {
         return Ok(Vec::new());
     }

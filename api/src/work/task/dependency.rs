@@ -19,7 +19,7 @@ use crate::{
     events::log::types as log_types,
     service::{
         Ctx, Resource, Role, graph,
-        page::{Cond, Filter, ListSpec},
+        page::{Col, Cond, Filter, ListSpec},
         sql::Sql,
         tenant::Owned,
     },
@@ -43,7 +43,7 @@ impl DependencyQuery {
     /// The list filter.
     pub fn filter(&self) -> Filter {
         let kinds = self.kind.as_ref().map(|k| k.iter().map(|k| k.to_value()).collect::<Vec<_>>());
-        Filter::default().is_in("d.kind", kinds.as_deref())
+        Filter::default().is_in(Col::of_joined("d", task_dependency::Column::Kind), kinds.as_deref())
     }
 }
 
@@ -143,5 +143,7 @@ pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) 
 
 /// Filter of a task's unfinished `blocks` dependencies (its `blockedBy`).
 pub fn blocked_by_filter() -> Filter {
-    Filter::default().with(Cond::In("d.kind", vec!["blocks".into()])).with(Cond::In("t.status", unfinished()))
+    Filter::default()
+        .with(Cond::In(Col::of_joined("d", task_dependency::Column::Kind), vec![DependencyKind::Blocks.to_value()]))
+        .with(Cond::In(Col::of(task::Column::Status), unfinished()))
 }

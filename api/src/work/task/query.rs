@@ -4,15 +4,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::task::{TaskPriority, TaskStatus};
-use sea_orm::{ActiveEnum, ConnectionTrait};
+use entity::task::{self, TaskPriority, TaskStatus};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend};
 use uuid::Uuid;
 
 use crate::{
     error::{ApiError, ApiResult},
     service::{
         Scope,
-        page::{self, Cond, Filter, ListSpec},
+        page::{self, Col, Cond, Filter, ListSpec, Predicate},
+        sql::Sql,
     },
     work::task::{FINISHED, TASKS_OF_PROJECT, status_name},
 };
@@ -43,34 +44,65 @@ impl TaskQuery {
     pub fn filter(&self) -> ApiResult<Filter> {
         let mut filter = Filter::default();
         if let Some(statuses) = &self.status {
-            filter = filter.with(Cond::In("t.status", statuses.iter().map(|s| status_name(*s)).collect()));
+            filter = filter
+                .with(Cond::In(Col::of(task::Column::Status), statuses.iter().map(|s| status_name(*s)).collect()));
         }
         if let Some(priorities) = &self.priority {
-            filter = filter.with(Cond::In("t.priority", priorities.iter().map(|p| p.to_value()).collect()));
+            filter = filter
+                .with(Cond::In(Col::of(task::Column::Priority), priorities.iter().map(|p| p.to_value()).collect()));
         }
         if let Some(tags) = &self.tag {
-            filter = filter.with(Cond::In("t.tag", tags.clone()));
+            filter = filter.with(Cond::In(Col::of(task::Column::Tag), tags.clone()));
         }
         if let Some(labels) = &self.labels {
-            filter = filter.with(Cond::JsonContainsAll("t.tags", labels.clone()));
+            filter = filter.with(Cond::JsonContainsAll(Col::of(task::Column::Tags), labels.clone()));
         }
         if let Some(null) = self.parent_is_null {
-            filter = filter.with(Cond::IsNull("t.parent_id", null));
+            filter = filter.with(Cond::IsNull(Col::of(task::Column::ParentId), null));
         }
         if let Some(at) = self.created_since {
-            filter = filter.with(Cond::Since("t.created_at", at, true));
+            filter = filter.with(Cond::Since(Col::of(task::Column::CreatedAt), at, true));
         }
         if let Some(at) = self.created_before {
-            filter = filter.with(Cond::Since("t.created_at", at, false));
+            filter = filter.with(Cond::Since(Col::of(task::Column::CreatedAt), at, false));
         }
         if let Some(search) = &self.search {
             if search.split_whitespace().next().is_none() {
                 return Err(ApiError::bad_input("`search` needs at least one word"));
             }
-            filter = filter.with(Cond::TaskSearch(search.clone()));
+            filter = filter.with(Cond::Holds(&SEARCH, search.clone()));
         }
         Ok(filter)
     }
+}
+
+/// Full-text match of the task search index (PostgreSQL `tsvector`, SQLite FTS5): every word of the
+/// argument.
+pub static SEARCH: Predicate = Predicate { name: "task.search", render: search };
+
+fn search(sql: &mut Sql, backend: DbBackend, text: &str) {
+    if backend == DbBackend::Postgres {
+        sql.push("t.search @@ plainto_tsquery('english', ").bind(text.to_owned()).push(")");
+    } else {
+        sql.push("t.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ").bind(fts5_query(text)).push(")");
+    }
+}
+
+/// Turns free text into an FTS5 query that matches every word: each word is quoted, so that FTS5
+/// operators in user input are taken literally.
+fn fts5_query(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect();
+    if words.is_empty() { "\"\"".to_owned() } else { words.join(" ") }
+}
+
+/// The task has no unfinished `blocks` dependency (every one is `done`); no argument.
+pub static UNBLOCKED: Predicate = Predicate { name: "task.unblocked", render: unblocked };
+
+fn unblocked(sql: &mut Sql, _: DbBackend, _: &str) {
+    sql.push(
+        "NOT EXISTS (SELECT 1 FROM task_dependencies dd JOIN tasks dt ON dt.id = dd.depends_on_id \
+         WHERE dd.task_id = t.id AND dd.kind = 'blocks' AND dt.status <> 'done')",
+    );
 }
 
 /// Unfinished statuses, as stored.
@@ -92,10 +124,11 @@ pub const READY_TASKS: ListSpec = TASKS_BY_PRIORITY;
 
 /// The filter of [`READY_TASKS`], optionally of one tag.
 pub fn ready_filter(tag: Option<String>) -> Filter {
-    let filter =
-        Filter::default().with(Cond::In("t.status", vec![status_name(TaskStatus::Pending)])).with(Cond::TaskUnblocked);
+    let filter = Filter::default()
+        .with(Cond::In(Col::of(task::Column::Status), vec![status_name(TaskStatus::Pending)]))
+        .with(Cond::Holds(&UNBLOCKED, String::new()));
     match tag {
-        Some(tag) => filter.with(Cond::Eq("t.tag", tag)),
+        Some(tag) => filter.with(Cond::Eq(Col::of(task::Column::Tag), tag)),
         None => filter,
     }
 }
@@ -106,5 +139,5 @@ pub async fn counts_by_status(
     scope: Scope,
     projects: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<(TaskStatus, i64)>>> {
-    page::counts_by_parent_and_enum(db, scope, &TASKS_OF_PROJECT, projects, "t.status").await
+    page::counts_by_parent_and_enum(db, scope, &TASKS_OF_PROJECT, projects, Col::of(task::Column::Status)).await
 }
