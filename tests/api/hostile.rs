@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code, spawn_app};
+use crate::helpers::{Delivery, Protocol, TestApp, error_code, spawn_app};
 
 async fn post_raw(app: &TestApp, body: &str) -> (u16, String) {
     let response = reqwest::Client::new()
@@ -183,6 +183,33 @@ async fn limits_name_the_figure_and_the_limit() {
     assert_eq!(error["message"], "query depth 18 exceeds the limit of 16; nest fewer levels", "{response}");
     assert_eq!(error["extensions"]["depth"], 18);
     assert_eq!(error["extensions"]["maxDepth"], 16);
+}
+
+/// Websocket operations go through the same checks as HTTP ones: the same refusal, with the figures
+/// and the code, on both sub-protocols, before anything runs.
+#[tokio::test]
+async fn websocket_operations_meet_the_same_limits_and_the_same_error_codes() {
+    let (app, _db) = spawn_app().await;
+    let wide = "{ workspaces(first: 100) { nodes { sessions(first: 100) { nodes { todos(first: 100) { nodes { id filePath } } } } } } }";
+    // Per event: a task, 100 subtasks, 100 dependencies each, 100 dependents each: over a million.
+    let over = "subscription { taskEvents(projectId: \"00000000-0000-0000-0000-000000000000\") { task { \
+        subtasks(first: 100) { nodes { dependencies(first: 100) { nodes { dependents(first: 100) { nodes { id } } } } } } \
+        } } }";
+    for protocol in [Protocol::TransportWs, Protocol::LegacyWs] {
+        let mut query = app.subscribe(protocol, wide, json!({})).await;
+        let Delivery::Errors(errors) = query.next().await else { panic!("the wide query was answered") };
+        assert_eq!(errors[0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{errors}");
+        assert_eq!(errors[0]["extensions"]["complexity"], 3_020_201, "{errors}");
+
+        let mut subscription = app.subscribe(protocol, over, json!({})).await;
+        let Delivery::Errors(errors) = subscription.next().await else { panic!("the subscription ran") };
+        assert_eq!(errors[0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{errors}");
+        assert_eq!(errors[0]["extensions"]["maxComplexity"], 100_000, "{errors}");
+
+        let mut broken = app.subscribe(protocol, "{ workspaces(", json!({})).await;
+        let Delivery::Errors(errors) = broken.next().await else { panic!("a broken document ran") };
+        assert_eq!(errors[0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED", "{errors}");
+    }
 }
 
 #[tokio::test]
