@@ -28,9 +28,10 @@ use std::{
     time::Duration,
 };
 
-use async_graphql::dataloader::{DataLoader, HashMapCache};
-
-use async_graphql::{Context, InputType, Name, QueryPathSegment, SelectionField, Value};
+use async_graphql::{
+    Context, InputType, Name, QueryPathSegment, SelectionField, Value,
+    dataloader::{DataLoader, HashMapCache},
+};
 use futures_util::future::{BoxFuture, try_join, try_join_all};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
