@@ -20,7 +20,9 @@
 
 use std::{sync::Arc, time::Instant};
 
-use async_graphql::{Data, Executor, Request, Response, ServerError, Value, futures_util::stream::BoxStream};
+use async_graphql::{
+    Data, Executor, Request, Response, ServerError, Value, Variables, futures_util::stream::BoxStream,
+};
 use futures_util::{StreamExt, stream};
 
 use super::{
@@ -78,7 +80,15 @@ impl Engine {
     /// What must hold before `request` runs: it parses and is within the limits. Gives the name of
     /// its operation, or the errors that refuse it.
     fn admit(&self, request: &mut Request) -> Result<Option<String>, Vec<ServerError>> {
-        let variables = request.variables.clone();
+        // Taken out while the document is borrowed, and put back: variables can be large (an event's data).
+        let variables = std::mem::take(&mut request.variables);
+        let measured = self.measure(request, &variables);
+        request.variables = variables;
+        measured
+    }
+
+    /// Parses `request` and measures its operation with `variables` ([`Engine::admit`]).
+    fn measure(&self, request: &mut Request, variables: &Variables) -> Result<Option<String>, Vec<ServerError>> {
         let named = request.operation_name.clone();
         let document = match request.parsed_query() {
             Ok(document) => document,
@@ -96,7 +106,7 @@ impl Engine {
                 .find(|(_, op)| std::ptr::eq(*op, operation))
                 .and_then(|(n, _)| n.map(|n| n.to_string()))
         });
-        let over = self.limits.check(cost::measure(&self.shape, document, &operation.node, &variables));
+        let over = self.limits.check(cost::measure(&self.shape, document, &operation.node, variables));
         if over.is_empty() { Ok(name) } else { Err(over) }
     }
 
