@@ -15,7 +15,7 @@ use std::{
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use entity::{api_key, membership::Role};
+use entity::{api_key, membership::Role, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
     sea_query::Expr,
@@ -29,7 +29,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Resource, Tx, new_id,
-        page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+        page::{self, CursorKey, Filter, List, ListSpec, Listed, Page, PageArgs},
         require_text,
         sql::Sql,
         viewer::{KeyRef, Principal, Viewer},
@@ -46,8 +46,12 @@ const PREFIX_LEN: usize = 12;
 const LAST_USED_EVERY: Duration = Duration::from_secs(60);
 
 /// The organization's API keys, oldest first, with their person.
-pub const API_KEYS: ListSpec = ListSpec::root("api_keys t LEFT JOIN users u ON u.id = t.user_id", "t.id")
-    .selecting("t.*, u.email AS user_email, u.name AS user_name");
+pub static API_KEYS: List = List::new(|| {
+    ListSpec::root(api_key::Column::Id, api_key::Column::OrganizationId)
+        .left_joining(user::Column::Id, api_key::Column::UserId)
+        .selecting(user::Column::Email, "user_email")
+        .selecting(user::Column::Name, "user_name")
+});
 
 /// A key as listed: never its secret; with the person it belongs to, if any.
 #[derive(Clone, Debug, PartialEq, FromQueryResult)]
@@ -84,10 +88,9 @@ impl Listed for KeyListing {
 
 /// Key `id` of the organization as listed. Errors: `NOT_FOUND`.
 pub async fn listing(db: &impl ConnectionTrait, organization_id: Uuid, id: Uuid) -> ApiResult<KeyListing> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(API_KEYS.select).push(" FROM ").push(API_KEYS.from).push(" WHERE t.id = ").bind(id);
-    sql.push(" AND t.organization_id = ").bind(organization_id);
-    KeyListing::find_by_statement(sql.build(db.get_database_backend()))
+    let mut select = API_KEYS.select();
+    select.and_where(api_key::Column::Id.eq(id)).and_where(api_key::Column::OrganizationId.eq(organization_id));
+    KeyListing::find_by_statement(db.get_database_backend().build(&select))
         .one(db)
         .await?
         .ok_or(ApiError::NotFound { entity: "api key" })
@@ -217,10 +220,11 @@ pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
 
 /// Every key of an organization, oldest first (the command line's `docket key list`).
 pub async fn list_all(db: &impl ConnectionTrait, organization_id: Uuid) -> ApiResult<Vec<KeyListing>> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(API_KEYS.select).push(" FROM ").push(API_KEYS.from).push(" WHERE t.organization_id = ");
-    sql.bind(organization_id).push(" ORDER BY t.id");
-    Ok(KeyListing::find_by_statement(sql.build(db.get_database_backend())).all(db).await?)
+    let mut select = API_KEYS.select();
+    select
+        .and_where(api_key::Column::OrganizationId.eq(organization_id))
+        .order_by((api_key::Entity, api_key::Column::Id), sea_orm::Order::Asc);
+    Ok(KeyListing::find_by_statement(db.get_database_backend().build(&select)).all(db).await?)
 }
 
 /// The organization of key `id`, whatever it is (the command line's `docket key revoke` learns where

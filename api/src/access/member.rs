@@ -18,16 +18,20 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Resource, Tx, new_id,
-        page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+        page::{self, CursorKey, Filter, List, ListSpec, Listed, Page, PageArgs},
         require_text,
-        sql::Sql,
         viewer::role_name,
     },
 };
 
 /// The organization's members, oldest user first.
-pub const MEMBERS: ListSpec = ListSpec::root("memberships t JOIN users u ON u.id = t.user_id", "t.user_id")
-    .selecting("t.*, u.email AS email, u.name AS name");
+pub static MEMBERS: List = List::new(|| {
+    // Every membership has its user (a foreign key), so the left join keeps exactly the members.
+    ListSpec::root(membership::Column::UserId, membership::Column::OrganizationId)
+        .left_joining(user::Column::Id, membership::Column::UserId)
+        .selecting(user::Column::Email, "email")
+        .selecting(user::Column::Name, "name")
+});
 
 /// A member of the organization: the user and their role.
 #[derive(Clone, Debug, PartialEq, FromQueryResult, Serialize)]
@@ -63,12 +67,11 @@ pub fn normalize_email(email: &str) -> ApiResult<String> {
 
 /// The member `user_id` of the scope's organization. Errors: `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, organization_id: Uuid, user_id: Uuid) -> ApiResult<Member> {
-    let mut sql = Sql::new(
-        "SELECT t.user_id, u.email, u.name, t.role, t.created_at FROM memberships t JOIN users u ON u.id = t.user_id \
-         WHERE t.organization_id = ",
-    );
-    sql.bind(organization_id).push(" AND t.user_id = ").bind(user_id);
-    Member::find_by_statement(sql.build(db.get_database_backend()))
+    let mut select = MEMBERS.select();
+    select
+        .and_where(membership::Column::OrganizationId.eq(organization_id))
+        .and_where(membership::Column::UserId.eq(user_id));
+    Member::find_by_statement(db.get_database_backend().build(&select))
         .one(db)
         .await?
         .ok_or(ApiError::NotFound { entity: "member" })

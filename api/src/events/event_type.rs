@@ -13,13 +13,13 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Resource, Role, Scope, new_id,
-        page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+        page::{self, CursorKey, Filter, List, ListSpec, Listed, Page, PageArgs},
         require_text, tenant,
     },
 };
 
 /// The organization's event types, in registration order.
-pub const EVENT_TYPES: ListSpec = ListSpec::root("event_types t", "t.id");
+pub static EVENT_TYPES: List = List::new(|| ListSpec::root(event_type::Column::Id, event_type::Column::OrganizationId));
 
 /// Days an event is kept when its type names no retention period.
 pub const DEFAULT_RETENTION_DAYS: i32 = 90;

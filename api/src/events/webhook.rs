@@ -16,7 +16,7 @@ use crate::{
     events::log as event_log,
     service::{
         Ctx, Resource, Role, Scope, new_id,
-        page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+        page::{self, CursorKey, Filter, List, ListSpec, Listed, Page, PageArgs},
         sealed::Sealer,
         tenant::{self, Owned},
     },
@@ -29,11 +29,11 @@ mod target;
 pub use crate::events::webhook::target::{check_url, is_internal};
 
 /// The organization's webhooks, oldest first.
-pub const WEBHOOKS: ListSpec = ListSpec::root("webhooks t", "t.id");
+pub static WEBHOOKS: List = List::new(|| ListSpec::root(webhook::Column::Id, webhook::Column::OrganizationId));
 
 /// A webhook's delivery attempts, oldest first.
-pub const DELIVERIES_OF_WEBHOOK: ListSpec =
-    ListSpec::child("webhook_deliveries t", "t.webhook_id", "t.id", Owned::Webhooks);
+pub static DELIVERIES_OF_WEBHOOK: List =
+    List::new(|| ListSpec::child(webhook_delivery::Column::WebhookId, webhook_delivery::Column::Id, Owned::Webhooks));
 
 impl Listed for webhook::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -241,7 +241,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<webhook::Model> {
 
 /// The organization's webhook `id`. Errors: `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<webhook::Model> {
-    tenant::row(db, scope, Owned::Webhooks, id).await?.ok_or(ApiError::NotFound { entity: "webhook" })
+    tenant::row::<webhook::Entity>(db, scope, id).await?.ok_or(ApiError::NotFound { entity: "webhook" })
 }
 
 /// One page of the organization's webhooks (admin role). Errors: `FORBIDDEN`.

@@ -13,11 +13,8 @@ mod summaries;
 use std::{collections::HashMap, future::Future, hash::Hash, marker::PhantomData};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{
-    documentation_session, event, project, pull_request, session_event, session_todo, task, task_execution, workspace,
-};
 pub use lists::*;
-use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult};
+use sea_orm::DatabaseConnection;
 pub use summaries::*;
 use uuid::Uuid;
 
@@ -26,7 +23,7 @@ use crate::{
     service::{
         Scope,
         page::{self, Filter, ListSpec, Listed, Page, PageArgs},
-        tenant::{self, Owned},
+        tenant::{self, Tenanted},
     },
 };
 
@@ -72,37 +69,6 @@ where
 /// fed or loads.
 pub type OperationLoader<L> = DataLoader<Loaded<L>, HashMapCache>;
 
-/// An entity whose rows are looked up by their UUID id, within their organization.
-pub trait KeyedById: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> {
-    /// The table, and how its rows reach their organization.
-    const TABLE: Owned;
-    /// The id of a row.
-    fn id_of(model: &Self::Model) -> Uuid;
-}
-
-macro_rules! keyed_by_id {
-    ($($entity:ident => $table:ident),* $(,)?) => {$(
-        impl KeyedById for $entity::Entity {
-            const TABLE: Owned = Owned::$table;
-            fn id_of(model: &Self::Model) -> Uuid {
-                model.id
-            }
-        }
-    )*};
-}
-
-keyed_by_id!(
-    workspace => Workspaces,
-    project => Projects,
-    task => Tasks,
-    task_execution => Executions,
-    documentation_session => Sessions,
-    event => LogEvents,
-    session_todo => Todos,
-    session_event => Events,
-    pull_request => PullRequests,
-);
-
 /// Rows by id, of the organization only.
 pub struct ById<E> {
     db: DatabaseConnection,
@@ -110,7 +76,7 @@ pub struct ById<E> {
     entity: PhantomData<E>,
 }
 
-impl<E: KeyedById> Batch<Uuid> for ById<E> {
+impl<E: Tenanted> Batch<Uuid> for ById<E> {
     type Value = E::Model;
 
     fn new(db: &DatabaseConnection, scope: Scope) -> Self {
@@ -118,7 +84,7 @@ impl<E: KeyedById> Batch<Uuid> for ById<E> {
     }
 
     async fn load(&self, keys: &[Uuid]) -> ApiResult<HashMap<Uuid, E::Model>> {
-        let rows = tenant::rows::<E::Model>(&self.db, self.scope, E::TABLE, keys).await?;
+        let rows = tenant::rows::<E>(&self.db, self.scope, keys).await?;
         Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
     }
 }
@@ -128,7 +94,7 @@ pub trait ChildList: Send + Sync + 'static {
     /// Row type.
     type Model: Listed;
     /// Where its rows come from (and how it is confined to the organization).
-    const SPEC: ListSpec;
+    fn spec() -> &'static ListSpec;
 }
 
 /// One parent's page of a child list.
@@ -179,7 +145,7 @@ impl<L: ChildList> Batch<PageKey> for ChildPages<L> {
         let mut out = HashMap::new();
         for ((filter, args), parents) in group_by(keys, |k| (k.parent, (k.filter.clone(), k.args.clone()))) {
             let pages =
-                page::pages_by_parent::<L::Model>(&self.db, self.scope, &L::SPEC, &parents, &filter, &args).await?;
+                page::pages_by_parent::<L::Model>(&self.db, self.scope, L::spec(), &parents, &filter, &args).await?;
             for (parent, page) in pages {
                 out.insert(PageKey { parent, filter: filter.clone(), args: args.clone() }, page);
             }
@@ -205,7 +171,7 @@ impl<L: ChildList> Batch<CountKey> for ChildCounts<L> {
     async fn load(&self, keys: &[CountKey]) -> ApiResult<HashMap<CountKey, i64>> {
         let mut out = HashMap::new();
         for (filter, parents) in group_by(keys, |k| (k.parent, k.filter.clone())) {
-            for (parent, n) in page::counts_by_parent(&self.db, self.scope, &L::SPEC, &parents, &filter).await? {
+            for (parent, n) in page::counts_by_parent(&self.db, self.scope, L::spec(), &parents, &filter).await? {
                 out.insert(CountKey { parent, filter: filter.clone() }, n);
             }
         }

@@ -38,15 +38,14 @@ use uuid::Uuid;
 
 use super::{
     connection::page_args,
-    loaders::{
-        Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, KeyedById, Loaded, OperationLoader, PageKey, Slot,
-    },
+    loaders::{Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, Loaded, OperationLoader, PageKey, Slot},
 };
 use crate::{
     error::{ApiError, ApiResult},
     service::{
         RequestContext, Scope,
         page::{Filter, PageArgs},
+        tenant::Tenanted,
     },
     state::AppState,
 };
@@ -355,7 +354,7 @@ impl<'a, R> Level<'a, '_, R> {
     /// of type `C`.
     pub fn by_id<E, C>(&mut self, name: &str, id: impl Fn(&R) -> Option<Uuid>)
     where
-        E: KeyedById,
+        E: Tenanted,
         C: Prefetch<Row = E::Model>,
     {
         if self.declare(name, None) {

@@ -14,12 +14,15 @@ use uuid::Uuid;
 
 use super::{
     connection::{Conn, connection, wants_total},
-    loaders::{Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, KeyedById, PageKey},
+    loaders::{Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, PageKey},
     prefetch::{Plan, Prefetch, nodes_of, prefetch},
 };
 use crate::{
     error::ApiResult,
-    service::page::{Filter, Page, PageArgs},
+    service::{
+        page::{Filter, Page, PageArgs},
+        tenant::Tenanted,
+    },
 };
 
 /// The value of `key` by loader `L`: loaded ahead, or loaded by its DataLoader. The second member says
@@ -71,7 +74,7 @@ fn empty_page<T>() -> Page<T> {
 /// `None` when it does not exist in the viewer's organization.
 pub async fn by_id<E, T>(ctx: &Context<'_>, id: Uuid) -> ApiResult<Option<E::Model>>
 where
-    E: KeyedById,
+    E: Tenanted,
     T: Prefetch<Row = E::Model>,
 {
     let plan = Plan::of(ctx)?;

@@ -9,14 +9,14 @@ use uuid::Uuid;
 
 use super::{
     Ctx, RequestContext, Resource, Tx, new_id,
-    page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+    page::{self, CursorKey, Filter, List, ListSpec, Listed, Page, PageArgs},
     resource::Action,
     sql::Sql,
 };
 use crate::error::ApiResult;
 
 /// The organization's audit entries, oldest first.
-pub const AUDIT_LOG: ListSpec = ListSpec::root("audit_log t", "t.id");
+pub static AUDIT_LOG: List = List::new(|| ListSpec::root(audit_log::Column::Id, audit_log::Column::OrganizationId));
 
 impl Listed for audit_log::Model {
     fn cursor_key(&self) -> CursorKey {

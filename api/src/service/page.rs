@@ -11,17 +11,22 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Value};
+use sea_orm::{
+    ConnectionTrait, DbBackend, FromQueryResult, JoinType, QueryResult,
+    sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement, WindowStatement},
+};
 use uuid::Uuid;
 
-use super::{sql::Sql, tenant::Owned, viewer::Scope};
+use super::viewer::Scope;
 use crate::error::{ApiError, ApiResult};
 
 mod counts;
 mod filter;
+mod spec;
 
 pub use counts::{count, counts_by_parent, counts_by_parent_and, counts_by_parent_and_enum};
 pub use filter::{Col, Cond, Filter, Predicate};
+pub use spec::{List, ListSpec, Tenancy};
 
 /// Rows per page when the client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
@@ -35,15 +40,6 @@ pub enum CursorKey {
     Id(Uuid),
     /// Lists ordered by sequence (events).
     Seq(i64),
-}
-
-impl CursorKey {
-    fn value(&self) -> Value {
-        match self {
-            Self::Id(id) => (*id).into(),
-            Self::Seq(seq) => (*seq).into(),
-        }
-    }
 }
 
 /// A validated page request: which slice of the ordered list to return.
@@ -121,117 +117,10 @@ impl<T> Page<T> {
     }
 }
 
-/// How a list is confined to an organization.
-#[derive(Clone, Copy, Debug)]
-pub enum Tenancy {
-    /// A root list of a table with `organization_id`: `t.organization_id = $org`.
-    Rows,
-    /// A child list whose parent ids are rows of this table: only parents of the organization.
-    Parents(Owned),
-}
-
-/// Where a list's rows come from. `from` names the row table as `t`; `parent` is the SQL
-/// expression of the parent id; `key` is the unique ordering column. A ranked list orders by
-/// `rank DESC, key ASC` instead (e.g. most urgent first) and pages forward only.
-#[derive(Clone, Copy, Debug)]
-pub struct ListSpec {
-    /// `FROM` clause, with the listed table aliased `t`.
-    pub from: &'static str,
-    /// Parent id expression, e.g. `t.session_id`.
-    pub parent: &'static str,
-    /// Unique ordering column, e.g. `t.id` or `t.sequence`.
-    pub key: &'static str,
-    /// Integer expression ordered descending before `key`, if any.
-    pub rank: Option<&'static str>,
-    /// How the list is confined to the viewer's organization.
-    pub tenancy: Tenancy,
-    /// The selected columns: `t.*`, or more from the tables `from` joins.
-    pub select: &'static str,
-}
-
-impl ListSpec {
-    /// A root list (no parent) of a table with `organization_id`, ordered by `key`.
-    pub const fn root(from: &'static str, key: &'static str) -> Self {
-        Self { from, parent: "NULL", key, rank: None, tenancy: Tenancy::Rows, select: "t.*" }
-    }
-
-    /// A list under parents that are rows of `parents`, ordered by `key`.
-    pub const fn child(from: &'static str, parent: &'static str, key: &'static str, parents: Owned) -> Self {
-        Self { from, parent, key, rank: None, tenancy: Tenancy::Parents(parents), select: "t.*" }
-    }
-
-    /// The same list selecting `select` (`t.*` and columns of the joined tables).
-    pub const fn selecting(self, select: &'static str) -> Self {
-        Self { select, ..self }
-    }
-
-    /// The same list ordered by `rank` (descending), then `key`.
-    pub const fn ranked(self, rank: &'static str) -> Self {
-        Self { rank: Some(rank), ..self }
-    }
-
-    fn order(&self, args: &PageArgs) -> String {
-        match self.rank {
-            Some(rank) => format!("{rank} DESC, {} ASC", self.key),
-            None => format!("{}{}", self.key, direction(args)),
-        }
-    }
-
-    fn check(&self, args: &PageArgs) -> ApiResult<()> {
-        if self.rank.is_some() && (args.backward || args.before.is_some()) {
-            return Err(ApiError::bad_input("this list pages forward only: use `first` and `after`"));
-        }
-        Ok(())
-    }
-}
-
 /// A row that can sit in a list: it knows its cursor.
 pub trait Listed: FromQueryResult + Clone + Send + Sync + 'static {
     /// The row's position in its list.
     fn cursor_key(&self) -> CursorKey;
-}
-
-fn push_range(sql: &mut Sql, spec: &ListSpec, args: &PageArgs) {
-    if let (Some(rank), Some(after)) = (spec.rank, &args.after) {
-        // After the cursor's row in (rank DESC, key ASC) order; the subquery reads its rank.
-        let of_cursor = format!("(SELECT {rank} FROM {} WHERE {} = ", spec.from, spec.key);
-        sql.push(&format!(" AND ({rank} < {of_cursor}")).bind(after.value());
-        sql.push(&format!(") OR ({rank} = {of_cursor}")).bind(after.value());
-        sql.push(") AND ").push(spec.key).push(" > ").bind(after.value()).push("))");
-        return;
-    }
-    if let Some(after) = &args.after {
-        sql.push(" AND ").push(spec.key).push(" > ").bind(after.value());
-    }
-    if let Some(before) = &args.before {
-        sql.push(" AND ").push(spec.key).push(" < ").bind(before.value());
-    }
-}
-
-/// Appends ` AND <the list's rows are the scope's>`: by `organization_id` for a root list, by
-/// parent for a child list.
-fn push_tenancy(sql: &mut Sql, spec: &ListSpec, scope: Scope, backend: DbBackend) {
-    match spec.tenancy {
-        Tenancy::Rows => {
-            sql.push(" AND t.organization_id = ").bind(scope.organization_id);
-        }
-        Tenancy::Parents(parents) => {
-            sql.push(" AND ").push(spec.parent).push(" IN ");
-            parents.push_all_ids(sql, scope, backend);
-        }
-    }
-}
-
-/// The parent table of a child list. A root list has none.
-fn parent_table(spec: &ListSpec) -> ApiResult<Owned> {
-    match spec.tenancy {
-        Tenancy::Parents(table) => Ok(table),
-        Tenancy::Rows => Err(anyhow::anyhow!("`{}` is a root list: it has no parents", spec.from).into()),
-    }
-}
-
-fn direction(args: &PageArgs) -> &'static str {
-    if args.backward { " DESC" } else { " ASC" }
 }
 
 /// One page of a list that has no parent (e.g. the organization's workspaces): one statement.
@@ -246,15 +135,12 @@ pub async fn page<M: Listed>(
     if args.limit == 0 {
         return Ok(Page::empty());
     }
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT ");
-    sql.push(spec.select).push(" FROM ").push(spec.from).push(" WHERE 1 = 1");
-    push_tenancy(&mut sql, spec, scope, backend);
-    filter.push_to(&mut sql, backend);
-    push_range(&mut sql, spec, args);
-    sql.push(" ORDER BY ").push(&spec.order(args));
-    sql.push(" LIMIT ").bind((args.limit + 1) as i64);
-    let mut rows = M::find_by_statement(sql.build(backend)).all(db).await?;
+    let mut select = spec.rows(false);
+    select.and_where(spec.tenancy(scope)).cond_where(filter.condition(db.get_database_backend()));
+    narrow(&mut select, spec, args);
+    select.limit(args.limit + 1);
+    let statement = db.get_database_backend().build(&select);
+    let mut rows = M::find_by_statement(statement).all(db).await?;
     if args.backward {
         rows.reverse();
     }
@@ -272,44 +158,43 @@ pub async fn pages_by_parent<M: Listed>(
     args: &PageArgs,
 ) -> ApiResult<HashMap<Uuid, Page<M>>> {
     spec.check(args)?;
-    let parent_table = parent_table(spec)?;
+    let (parent, parent_table) = spec.parents()?;
     let mut pages: HashMap<Uuid, Page<M>> = parents.iter().map(|p| (*p, Page::empty())).collect();
     if args.limit == 0 || parents.is_empty() {
         return Ok(pages);
     }
     let backend = db.get_database_backend();
-    let take = (args.limit + 1) as i64;
-    let mut sql;
-    if backend == DbBackend::Postgres {
+    let take = args.limit + 1;
+    let mut rows = spec.rows(true);
+    rows.cond_where(filter.condition(backend));
+    let select = if backend == DbBackend::Postgres {
         // The organization's parents only, then each one's page by index.
-        sql = Sql::new("SELECT p.id AS page_parent, c.* FROM ");
-        let rank = spec.rank.map(|r| format!(", {r} AS page_rank")).unwrap_or_default();
-        parent_table.push_ids_in(&mut sql, scope, parents, backend);
-        sql.push(" AS p CROSS JOIN LATERAL (SELECT ").push(spec.select).push(&rank).push(" FROM ").push(spec.from);
-        sql.push(" WHERE ").push(spec.parent).push(" = p.id");
-        filter.push_to(&mut sql, backend);
-        push_range(&mut sql, spec, args);
-        sql.push(" ORDER BY ").push(&spec.order(args));
-        sql.push(" LIMIT ").bind(take).push(") AS c");
+        rows.and_where(parent.expr().eq(Expr::col(("p", "id"))));
+        narrow(&mut rows, spec, args);
+        rows.limit(take);
+        per_parent(parent_table.ids_among(scope, parents), rows)
     } else {
-        sql = Sql::new("SELECT * FROM (SELECT ");
-        sql.push(spec.select).push(", ");
-        if let Some(rank) = spec.rank {
-            sql.push(rank).push(" AS page_rank, ");
+        // SQLite has no LATERAL: number each parent's rows in list order and keep the first ones.
+        rows.and_where(parent.expr().in_subquery(parent_table.ids_among(scope, parents)));
+        for range in spec.range(args) {
+            rows.and_where(range);
         }
-        sql.push(spec.parent).push(" AS page_parent, ROW_NUMBER() OVER (PARTITION BY ").push(spec.parent);
-        sql.push(" ORDER BY ").push(&spec.order(args)).push(") AS page_row FROM ").push(spec.from);
-        sql.push(" WHERE ").push(spec.parent).push(" IN ");
-        parent_table.push_ids_in(&mut sql, scope, parents, backend);
-        filter.push_to(&mut sql, backend);
-        push_range(&mut sql, spec, args);
-        sql.push(") AS ranked WHERE page_row <= ").bind(take);
-    }
-    let rows = db.query_all_raw(sql.build(backend)).await?;
+        let mut window = WindowStatement::partition_by(parent.column_ref());
+        for (expr, order) in spec.order(args) {
+            window.order_by_expr(expr, order);
+        }
+        rows.expr_as(parent.expr(), "page_parent").expr_window_as(Func::cust("ROW_NUMBER"), window, "page_row");
+        Query::select()
+            .column(Asterisk)
+            .from_subquery(rows, "ranked")
+            .and_where(Expr::col("page_row").lte(take))
+            .to_owned()
+    };
+    let rows = db.query_all_raw(backend.build(&select)).await?;
     let mut grouped: HashMap<Uuid, Vec<(i64, M)>> = HashMap::new();
     for row in rows {
         let (parent, item) = decode_with_parent::<M>(&row)?;
-        let rank: i64 = if spec.rank.is_some() { row.try_get("", "page_rank")? } else { 0 };
+        let rank: i64 = if spec.is_ranked() { row.try_get("", "page_rank")? } else { 0 };
         grouped.entry(parent).or_default().push((rank, item));
     }
     for (parent, mut items) in grouped {
@@ -323,4 +208,25 @@ pub async fn pages_by_parent<M: Listed>(
 fn decode_with_parent<M: FromQueryResult>(row: &QueryResult) -> ApiResult<(Uuid, M)> {
     let parent: Uuid = row.try_get("", "page_parent")?;
     Ok((parent, M::from_query_result(row, "")?))
+}
+
+/// The rows past the cursors, in list order.
+fn narrow(select: &mut SelectStatement, spec: &ListSpec, args: &PageArgs) {
+    for range in spec.range(args) {
+        select.and_where(range);
+    }
+    for (expr, order) in spec.order(args) {
+        select.order_by_expr(expr, order);
+    }
+}
+
+/// `SELECT p.id AS page_parent, c.* FROM (parents) AS p JOIN LATERAL (rows) AS c ON TRUE`, where
+/// `rows` reads `p.id`: PostgreSQL walks the child table's index once per parent.
+fn per_parent(parents: SelectStatement, rows: SelectStatement) -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::col(("p", "id")), "page_parent")
+        .column(("c", Asterisk))
+        .from_subquery(parents, "p")
+        .join_lateral(JoinType::InnerJoin, rows, "c", Expr::val(true))
+        .to_owned()
 }

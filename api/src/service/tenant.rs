@@ -3,7 +3,7 @@
 //! organization behaves exactly like a row that does not exist:
 //!
 //! - a lookup by id ([`row`], [`rows`]) finds only rows of the scope's organization;
-//! - a root list (all workspaces, all projects, the audit log) adds `t.organization_id = $org`;
+//! - a root list (all workspaces, all projects, the audit log) adds `<table>.organization_id = $org`;
 //! - a child list (a workspace's sessions, a task's dependencies) keeps only the parents of the
 //!   organization, and reaches no other rows: every link between rows (a dependency, a pull-request
 //!   link, a workspace's project) is checked to stay within one organization when it is written.
@@ -61,9 +61,13 @@ pub enum Owned {
 
 /// An entity whose rows belong to an organization: its table is [`Owned`] `TABLE`, and
 /// [`scoped`] is the way to read it.
-pub trait Tenanted: EntityTrait {
+pub trait Tenanted: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> {
     /// Its table.
     const TABLE: Owned;
+    /// Its `id` column.
+    const ID: Self::Column;
+    /// The id of a row.
+    fn id_of(model: &Self::Model) -> Uuid;
 }
 
 /// Each owned table's entity; the selects that need the entity's own type are generated from it.
@@ -71,22 +75,22 @@ macro_rules! owned_entities {
     ($($variant:ident => $entity:ident),* $(,)?) => {
         $(impl Tenanted for $entity::Entity {
             const TABLE: Owned = Owned::$variant;
+            const ID: Self::Column = $entity::Column::Id;
+            fn id_of(model: &Self::Model) -> Uuid {
+                model.id
+            }
         })*
 
         impl Owned {
-            /// The scope's rows of this table among `ids` (every one when `ids` is `None`): their
-            /// ids, or whole rows.
-            fn select(self, scope: Scope, ids: Option<&[Uuid]>, whole: bool) -> SelectStatement {
+            /// The ids of the scope's rows of this table among `ids` (every one when `ids` is `None`).
+            fn select(self, scope: Scope, ids: Option<&[Uuid]>) -> SelectStatement {
                 match self {
                     $(Self::$variant => {
                         let mut select = scoped::<$entity::Entity>(scope);
                         if let Some(ids) = ids {
                             select = select.filter($entity::Column::Id.is_in(ids.iter().copied()));
                         }
-                        if !whole {
-                            select = select.select_only().column($entity::Column::Id);
-                        }
-                        select.into_query()
+                        select.select_only().column($entity::Column::Id).into_query()
                     })*
                 }
             }
@@ -156,13 +160,18 @@ impl Owned {
 
     /// The ids of the scope's rows of this table, as a subquery.
     pub fn ids(self, scope: Scope) -> SelectStatement {
-        self.select(scope, None, false)
+        self.select(scope, None)
+    }
+
+    /// Those of `ids` that are rows of this table in the scope's organization, as a subquery.
+    pub fn ids_among(self, scope: Scope, ids: &[Uuid]) -> SelectStatement {
+        self.select(scope, Some(ids))
     }
 
     /// Appends `(SELECT id FROM <table> JOIN ... WHERE id IN (ids) AND <organization> = $org)`:
     /// those of `ids` that are rows of the scope's organization.
     pub fn push_ids_in(self, sql: &mut Sql, scope: Scope, ids: &[Uuid], backend: sea_orm::DbBackend) {
-        sql.push("(").push_query(&self.select(scope, Some(ids), false), backend).push(")");
+        sql.push("(").push_query(&self.select(scope, Some(ids)), backend).push(")");
     }
 
     /// Appends `(SELECT id FROM <table> JOIN ... WHERE <organization> = $org)`: every row of the
@@ -186,28 +195,17 @@ pub fn scoped<E: Tenanted>(scope: Scope) -> Select<E> {
     joined::<E>().filter(E::TABLE.organization().eq(scope.organization_id))
 }
 
-/// The rows of `table` among `ids` that belong to the scope's organization, in no particular order.
-pub async fn rows<M: FromQueryResult>(
-    db: &impl ConnectionTrait,
-    scope: Scope,
-    table: Owned,
-    ids: &[Uuid],
-) -> ApiResult<Vec<M>> {
+/// The rows of `E` among `ids` that belong to the scope's organization, in no particular order.
+pub async fn rows<E: Tenanted>(db: &impl ConnectionTrait, scope: Scope, ids: &[Uuid]) -> ApiResult<Vec<E::Model>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let statement = db.get_database_backend().build(&table.select(scope, Some(ids), true));
-    Ok(M::find_by_statement(statement).all(db).await?)
+    Ok(scoped::<E>(scope).filter(E::ID.is_in(ids.iter().copied())).all(db).await?)
 }
 
-/// The row `id` of `table` if it belongs to the scope's organization.
-pub async fn row<M: FromQueryResult>(
-    db: &impl ConnectionTrait,
-    scope: Scope,
-    table: Owned,
-    id: Uuid,
-) -> ApiResult<Option<M>> {
-    Ok(rows(db, scope, table, &[id]).await?.into_iter().next())
+/// The row `id` of `E` if it belongs to the scope's organization.
+pub async fn row<E: Tenanted>(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<Option<E::Model>> {
+    Ok(scoped::<E>(scope).filter(E::ID.eq(id)).one(db).await?)
 }
 
 /// Which of `ids` are rows of the scope's organization in one of `tables`, and of which table, in

@@ -20,7 +20,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Resource, Role, Scope, Single, audit, new_id,
-        page::{Col, CursorKey, Filter, ListSpec, Listed},
+        page::{Col, CursorKey, Filter, List, ListSpec, Listed},
         require_object, require_text,
         sql::Sql,
         tenant::Owned,
@@ -31,8 +31,8 @@ use crate::{
 pub const NOTIFY_CHANNEL: &str = "docket_events";
 
 /// A session's events, in sequence order.
-pub const EVENTS_OF_SESSION: ListSpec =
-    ListSpec::child("session_events t", "t.session_id", "t.sequence", Owned::Sessions);
+pub static EVENTS_OF_SESSION: List =
+    List::new(|| ListSpec::child(session_event::Column::SessionId, session_event::Column::Sequence, Owned::Sessions));
 
 /// Which of a session's events to list.
 #[derive(Clone, Debug, Default)]

@@ -21,7 +21,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, RequestContext, Resource, Role, Scope, Tx, Viewer, new_id,
-        page::{Col, CursorKey, Filter, ListSpec, Listed},
+        page::{Col, CursorKey, Filter, List, ListSpec, Listed},
         require_object, require_text,
         tenant::{self, Owned},
     },
@@ -32,8 +32,9 @@ use crate::{
 };
 
 /// A workspace's sessions, oldest first.
-pub const SESSIONS_OF_WORKSPACE: ListSpec =
-    ListSpec::child("documentation_sessions t", "t.workspace_id", "t.id", Owned::Workspaces);
+pub static SESSIONS_OF_WORKSPACE: List = List::new(|| {
+    ListSpec::child(documentation_session::Column::WorkspaceId, documentation_session::Column::Id, Owned::Workspaces)
+});
 
 /// Which of a workspace's sessions to list.
 #[derive(Clone, Debug, Default)]
@@ -174,7 +175,9 @@ async fn record_status(tx: &mut Tx<'_>, id: Uuid, verb: &str, from: SessionStatu
 /// The session `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
 /// organization's).
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<documentation_session::Model> {
-    tenant::row(db, scope, Owned::Sessions, id).await?.ok_or(ApiError::NotFound { entity: "documentation session" })
+    tenant::row::<documentation_session::Entity>(db, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "documentation session" })
 }
 
 /// The newest event sequence of session `id`, in whatever organization: for the event bus, whose
@@ -323,7 +326,7 @@ fn due_at(now: DateTime<Utc>) -> Condition {
 /// Expires session `id` if it is still pending or in progress; returns whether it did.
 async fn expire_one(cx: Ctx<'_>, id: Uuid, now: DateTime<Utc>) -> ApiResult<bool> {
     let mut tx = cx.begin(Role::Member).await?;
-    let Some(current) = tenant::row::<documentation_session::Model>(&tx, cx.scope(), Owned::Sessions, id).await? else {
+    let Some(current) = tenant::row::<documentation_session::Entity>(&tx, cx.scope(), id).await? else {
         return Ok(false);
     };
     let changed = documentation_session::Entity::update_many()

@@ -16,7 +16,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Resource, Role, Scope, Tx, lock_session, new_id,
-        page::{Col, CursorKey, Filter, ListSpec, Listed},
+        page::{Col, CursorKey, Filter, List, ListSpec, Listed},
         require_object, require_text,
         sql::Sql,
         tenant::{self, Owned},
@@ -34,15 +34,18 @@ pub use crate::sessions::todo::lease::{
 };
 
 /// A session's todos, oldest first.
-pub const TODOS_OF_SESSION: ListSpec = ListSpec::child("session_todos t", "t.session_id", "t.id", Owned::Sessions);
+pub static TODOS_OF_SESSION: List =
+    List::new(|| ListSpec::child(session_todo::Column::SessionId, session_todo::Column::Id, Owned::Sessions));
 
 /// The todos a todo depends on.
-pub const DEPENDENCIES_OF_TODO: ListSpec = ListSpec::child(
-    "session_todos t JOIN session_todo_dependencies d ON d.depends_on_id = t.id",
-    "d.todo_id",
-    "t.id",
-    Owned::Todos,
-);
+pub static DEPENDENCIES_OF_TODO: List = List::new(|| {
+    ListSpec::linked(
+        session_todo_dependency::Column::TodoId,
+        session_todo_dependency::Column::DependsOnId,
+        session_todo::Column::Id,
+        Owned::Todos,
+    )
+});
 
 /// Which of a session's todos to list.
 #[derive(Clone, Debug, Default)]
@@ -164,10 +167,7 @@ pub async fn insert_all(tx: &mut Tx<'_>, session_id: Uuid, todos: Vec<NewTodo>) 
     let mut by_id: HashMap<Uuid, session_todo::Model> = HashMap::new();
     for chunk in ids.chunks(500) {
         by_id.extend(
-            tenant::rows::<session_todo::Model>(tx, tx.viewer().scope(), Owned::Todos, chunk)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t)),
+            tenant::rows::<session_todo::Entity>(tx, tx.viewer().scope(), chunk).await?.into_iter().map(|t| (t.id, t)),
         );
     }
     let created: Vec<(Uuid, session_todo::Model)> =
@@ -204,7 +204,7 @@ pub async fn create_batch(cx: Ctx<'_>, session_id: Uuid, todos: Vec<NewTodo>) ->
 
 /// The todo `id` of the scope's organization. Errors: `NOT_FOUND` (also for another organization's).
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<session_todo::Model> {
-    tenant::row(db, scope, Owned::Todos, id).await?.ok_or(ApiError::NotFound { entity: "session todo" })
+    tenant::row::<session_todo::Entity>(db, scope, id).await?.ok_or(ApiError::NotFound { entity: "session todo" })
 }
 
 /// Applies `changes` to todo `id` and appends `todo.updated`. Errors: `FORBIDDEN`, `NOT_FOUND`,

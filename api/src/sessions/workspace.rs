@@ -9,17 +9,18 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Resource, Role, Scope, new_id,
-        page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
+        page::{self, CursorKey, Filter, List, ListSpec, Listed, Page, PageArgs},
         require_object, require_text,
         tenant::{self, Owned},
     },
 };
 
 /// A project's workspaces, oldest first.
-pub const WORKSPACES_OF_PROJECT: ListSpec = ListSpec::child("workspaces t", "t.project_id", "t.id", Owned::Projects);
+pub static WORKSPACES_OF_PROJECT: List =
+    List::new(|| ListSpec::child(workspace::Column::ProjectId, workspace::Column::Id, Owned::Projects));
 
 /// The organization's workspaces, oldest first.
-pub const WORKSPACES: ListSpec = ListSpec::root("workspaces t", "t.id");
+pub static WORKSPACES: List = List::new(|| ListSpec::root(workspace::Column::Id, workspace::Column::OrganizationId));
 
 impl Listed for workspace::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -92,7 +93,7 @@ pub async fn create(cx: Ctx<'_>, input: NewWorkspace) -> ApiResult<workspace::Mo
 /// The workspace `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
 /// organization's).
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<workspace::Model> {
-    tenant::row(db, scope, Owned::Workspaces, id).await?.ok_or(ApiError::NotFound { entity: "workspace" })
+    tenant::row::<workspace::Entity>(db, scope, id).await?.ok_or(ApiError::NotFound { entity: "workspace" })
 }
 
 /// The organization's workspace at `path`, if any.

@@ -17,7 +17,7 @@ use crate::{
     events::log::types as log_types,
     service::{
         Ctx, Resource, Role, Scope, new_id,
-        page::{CursorKey, ListSpec, Listed},
+        page::{CursorKey, List, ListSpec, Listed},
         require_object, require_text,
         sql::Sql,
         tenant::{self, Owned},
@@ -26,7 +26,8 @@ use crate::{
 };
 
 /// A task's executions, oldest first.
-pub const EXECUTIONS_OF_TASK: ListSpec = ListSpec::child("task_executions t", "t.task_id", "t.id", Owned::Tasks);
+pub static EXECUTIONS_OF_TASK: List =
+    List::new(|| ListSpec::child(task_execution::Column::TaskId, task_execution::Column::Id, Owned::Tasks));
 
 impl Listed for task_execution::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -103,7 +104,7 @@ pub async fn start(
 /// The execution `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
 /// organization's).
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<task_execution::Model> {
-    tenant::row(db, scope, Owned::Executions, id).await?.ok_or(ApiError::NotFound { entity: "task execution" })
+    tenant::row::<task_execution::Entity>(db, scope, id).await?.ok_or(ApiError::NotFound { entity: "task execution" })
 }
 
 /// Records how execution `id` ended; its duration is the time since it started.

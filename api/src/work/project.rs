@@ -13,14 +13,13 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Ctx, Resource, Role, Scope, Tx, new_id,
-        page::{self, CursorKey, Filter, ListSpec, Listed, Page, PageArgs},
-        require_object, require_text,
-        tenant::{self, Owned},
+        page::{self, CursorKey, Filter, List, ListSpec, Listed, Page, PageArgs},
+        require_object, require_text, tenant,
     },
 };
 
 /// The organization's projects, oldest first.
-pub const PROJECTS: ListSpec = ListSpec::root("projects t", "t.id");
+pub static PROJECTS: List = List::new(|| ListSpec::root(project::Column::Id, project::Column::OrganizationId));
 
 impl Listed for project::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -113,7 +112,7 @@ pub async fn create(cx: Ctx<'_>, fields: ProjectFields) -> ApiResult<project::Mo
 /// The project `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
 /// organization's).
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<project::Model> {
-    tenant::row(db, scope, Owned::Projects, id).await?.ok_or(ApiError::NotFound { entity: "project" })
+    tenant::row::<project::Entity>(db, scope, id).await?.ok_or(ApiError::NotFound { entity: "project" })
 }
 
 /// The organization's project named `name`, if any.

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use entity::{
     pull_request::{self, PullRequestStatus},
-    task_pull_request,
+    task, task_pull_request,
 };
 use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
@@ -14,7 +14,7 @@ use crate::{
     events::log::{NewEvent, types as log_types},
     service::{
         Ctx, Resource, Role, Scope, new_id,
-        page::{Col, CursorKey, Filter, ListSpec, Listed},
+        page::{Col, CursorKey, Filter, List, ListSpec, Listed},
         require_object, require_text,
         tenant::{self, Owned},
     },
@@ -22,22 +22,26 @@ use crate::{
 };
 
 /// A project's pull requests, oldest first.
-pub const PULL_REQUESTS_OF_PROJECT: ListSpec =
-    ListSpec::child("pull_requests t", "t.project_id", "t.id", Owned::Projects);
+pub static PULL_REQUESTS_OF_PROJECT: List =
+    List::new(|| ListSpec::child(pull_request::Column::ProjectId, pull_request::Column::Id, Owned::Projects));
 /// The pull requests linked to a task.
-pub const PULL_REQUESTS_OF_TASK: ListSpec = ListSpec::child(
-    "pull_requests t JOIN task_pull_requests l ON l.pull_request_id = t.id",
-    "l.task_id",
-    "t.id",
-    Owned::Tasks,
-);
+pub static PULL_REQUESTS_OF_TASK: List = List::new(|| {
+    ListSpec::linked(
+        task_pull_request::Column::TaskId,
+        task_pull_request::Column::PullRequestId,
+        pull_request::Column::Id,
+        Owned::Tasks,
+    )
+});
 /// The tasks a pull request carries.
-pub const TASKS_OF_PULL_REQUEST: ListSpec = ListSpec::child(
-    "tasks t JOIN task_pull_requests l ON l.task_id = t.id",
-    "l.pull_request_id",
-    "t.id",
-    Owned::PullRequests,
-);
+pub static TASKS_OF_PULL_REQUEST: List = List::new(|| {
+    ListSpec::linked(
+        task_pull_request::Column::PullRequestId,
+        task_pull_request::Column::TaskId,
+        task::Column::Id,
+        Owned::PullRequests,
+    )
+});
 
 /// Which of a project's pull requests to list.
 #[derive(Clone, Debug, Default)]
@@ -172,7 +176,7 @@ pub fn update_event(before: &pull_request::Model, after: &pull_request::Model) -
 /// The pull request `id` of the scope's organization. Errors: `NOT_FOUND` (also for another
 /// organization's).
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<pull_request::Model> {
-    tenant::row(db, scope, Owned::PullRequests, id).await?.ok_or(ApiError::NotFound { entity: "pull request" })
+    tenant::row::<pull_request::Entity>(db, scope, id).await?.ok_or(ApiError::NotFound { entity: "pull request" })
 }
 
 /// Applies `fields` to pull request `id`. Errors: `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`.

@@ -18,7 +18,7 @@ use crate::{
     events::log::{NewEvent, types as log_types},
     service::{
         Ctx, Resource, Role, Scope, Tx, new_id,
-        page::{CursorKey, ListSpec, Listed},
+        page::{CursorKey, List, ListSpec, Listed},
         require_object, require_text,
         tenant::{self, Owned},
     },
@@ -36,11 +36,14 @@ pub use crate::work::task::query::{
 };
 
 /// A project's tasks, oldest first.
-pub const TASKS_OF_PROJECT: ListSpec = ListSpec::child("tasks t", "t.project_id", "t.id", Owned::Projects);
+pub static TASKS_OF_PROJECT: List =
+    List::new(|| ListSpec::child(task::Column::ProjectId, task::Column::Id, Owned::Projects));
 /// A task's subtasks.
-pub const SUBTASKS: ListSpec = ListSpec::child("tasks t", "t.parent_id", "t.id", Owned::Tasks);
+pub static SUBTASKS: List = List::new(|| ListSpec::child(task::Column::ParentId, task::Column::Id, Owned::Tasks));
 /// A task's status history, oldest first.
-pub const HISTORY: ListSpec = ListSpec::child("task_state_transitions t", "t.task_id", "t.id", Owned::Tasks);
+pub static HISTORY: List = List::new(|| {
+    ListSpec::child(task_state_transition::Column::TaskId, task_state_transition::Column::Id, Owned::Tasks)
+});
 
 /// Statuses in which a task is finished: it no longer blocks anything.
 pub const FINISHED: [TaskStatus; 2] = [TaskStatus::Done, TaskStatus::Cancelled];
@@ -274,7 +277,7 @@ pub async fn create(cx: Ctx<'_>, new: NewTask) -> ApiResult<task::Model> {
 
 /// The task `id` of the scope's organization. Errors: `NOT_FOUND` (also for another organization's).
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<task::Model> {
-    tenant::row(db, scope, Owned::Tasks, id).await?.ok_or(ApiError::NotFound { entity: "task" })
+    tenant::row::<task::Entity>(db, scope, id).await?.ok_or(ApiError::NotFound { entity: "task" })
 }
 
 /// The task with Task Master id `external_id` in `tag` of the organization's project `project_id`,

@@ -22,117 +22,151 @@ use crate::{
 pub struct SessionsOfWorkspace;
 impl ChildList for SessionsOfWorkspace {
     type Model = documentation_session::Model;
-    const SPEC: ListSpec = SESSIONS_OF_WORKSPACE;
+    fn spec() -> &'static ListSpec {
+        &SESSIONS_OF_WORKSPACE
+    }
 }
 
 /// `DocumentationSession.todos`.
 pub struct TodosOfSession;
 impl ChildList for TodosOfSession {
     type Model = session_todo::Model;
-    const SPEC: ListSpec = TODOS_OF_SESSION;
+    fn spec() -> &'static ListSpec {
+        &TODOS_OF_SESSION
+    }
 }
 
 /// `DocumentationSession.events`.
 pub struct EventsOfSession;
 impl ChildList for EventsOfSession {
     type Model = session_event::Model;
-    const SPEC: ListSpec = EVENTS_OF_SESSION;
+    fn spec() -> &'static ListSpec {
+        &EVENTS_OF_SESSION
+    }
 }
 
 /// `SessionTodo.dependencies`.
 pub struct DependenciesOfTodo;
 impl ChildList for DependenciesOfTodo {
     type Model = session_todo::Model;
-    const SPEC: ListSpec = DEPENDENCIES_OF_TODO;
+    fn spec() -> &'static ListSpec {
+        &DEPENDENCIES_OF_TODO
+    }
 }
 
 /// `Project.tasks`.
 pub struct TasksOfProject;
 impl ChildList for TasksOfProject {
     type Model = task::Model;
-    const SPEC: ListSpec = tasks::TASKS_OF_PROJECT;
+    fn spec() -> &'static ListSpec {
+        &tasks::TASKS_OF_PROJECT
+    }
 }
 
 /// `Project.tasks(orderBy: PRIORITY)`.
 pub struct TasksOfProjectByPriority;
 impl ChildList for TasksOfProjectByPriority {
     type Model = task::Model;
-    const SPEC: ListSpec = tasks::TASKS_BY_PRIORITY;
+    fn spec() -> &'static ListSpec {
+        &tasks::TASKS_BY_PRIORITY
+    }
 }
 
 /// `Project.workspaces`.
 pub struct WorkspacesOfProject;
 impl ChildList for WorkspacesOfProject {
     type Model = workspace::Model;
-    const SPEC: ListSpec = WORKSPACES_OF_PROJECT;
+    fn spec() -> &'static ListSpec {
+        &WORKSPACES_OF_PROJECT
+    }
 }
 
 /// `Project.readyTasks`.
 pub struct ReadyTasksOfProject;
 impl ChildList for ReadyTasksOfProject {
     type Model = task::Model;
-    const SPEC: ListSpec = tasks::READY_TASKS;
+    fn spec() -> &'static ListSpec {
+        tasks::READY_TASKS
+    }
 }
 
 /// `Task.subtasks`.
 pub struct SubtasksOfTask;
 impl ChildList for SubtasksOfTask {
     type Model = task::Model;
-    const SPEC: ListSpec = tasks::SUBTASKS;
+    fn spec() -> &'static ListSpec {
+        &tasks::SUBTASKS
+    }
 }
 
 /// `Task.dependencies` and `Task.blockedBy`.
 pub struct DependenciesOfTask;
 impl ChildList for DependenciesOfTask {
     type Model = task::Model;
-    const SPEC: ListSpec = tasks::DEPENDENCIES;
+    fn spec() -> &'static ListSpec {
+        &tasks::DEPENDENCIES
+    }
 }
 
 /// `Task.dependents`.
 pub struct DependentsOfTask;
 impl ChildList for DependentsOfTask {
     type Model = task::Model;
-    const SPEC: ListSpec = tasks::DEPENDENTS;
+    fn spec() -> &'static ListSpec {
+        &tasks::DEPENDENTS
+    }
 }
 
 /// `Task.history`.
 pub struct HistoryOfTask;
 impl ChildList for HistoryOfTask {
     type Model = task_state_transition::Model;
-    const SPEC: ListSpec = tasks::HISTORY;
+    fn spec() -> &'static ListSpec {
+        &tasks::HISTORY
+    }
 }
 
 /// `Task.executions`.
 pub struct ExecutionsOfTask;
 impl ChildList for ExecutionsOfTask {
     type Model = task_execution::Model;
-    const SPEC: ListSpec = execution::EXECUTIONS_OF_TASK;
+    fn spec() -> &'static ListSpec {
+        &execution::EXECUTIONS_OF_TASK
+    }
 }
 
 /// `Project.pullRequests`.
 pub struct PullRequestsOfProject;
 impl ChildList for PullRequestsOfProject {
     type Model = pull_request::Model;
-    const SPEC: ListSpec = prs::PULL_REQUESTS_OF_PROJECT;
+    fn spec() -> &'static ListSpec {
+        &prs::PULL_REQUESTS_OF_PROJECT
+    }
 }
 
 /// `Task.pullRequests`.
 pub struct PullRequestsOfTask;
 impl ChildList for PullRequestsOfTask {
     type Model = pull_request::Model;
-    const SPEC: ListSpec = prs::PULL_REQUESTS_OF_TASK;
+    fn spec() -> &'static ListSpec {
+        &prs::PULL_REQUESTS_OF_TASK
+    }
 }
 
 /// `PullRequest.tasks`.
 pub struct TasksOfPullRequest;
 impl ChildList for TasksOfPullRequest {
     type Model = task::Model;
-    const SPEC: ListSpec = prs::TASKS_OF_PULL_REQUEST;
+    fn spec() -> &'static ListSpec {
+        &prs::TASKS_OF_PULL_REQUEST
+    }
 }
 
 /// `Webhook.deliveries`.
 pub struct DeliveriesOfWebhook;
 impl ChildList for DeliveriesOfWebhook {
     type Model = webhook_delivery::Model;
-    const SPEC: ListSpec = DELIVERIES_OF_WEBHOOK;
+    fn spec() -> &'static ListSpec {
+        &DELIVERIES_OF_WEBHOOK
+    }
 }

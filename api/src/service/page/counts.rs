@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{
+    ConnectionTrait, DbBackend,
+    sea_query::{Asterisk, Expr, ExprTrait, Func},
+};
 use uuid::Uuid;
 
-use super::{Col, Filter, ListSpec, parent_table, push_tenancy};
-use crate::{
-    error::ApiResult,
-    service::{sql::Sql, viewer::Scope},
-};
+use super::{Col, Filter, ListSpec, per_parent};
+use crate::{error::ApiResult, service::viewer::Scope};
 
 /// How many rows the list holds for each of `parents` (0 when none, or of another organization), in
 /// one statement.
@@ -80,45 +80,29 @@ async fn grouped_counts(
     filter: &Filter,
     column: Option<Col>,
 ) -> ApiResult<Vec<(Uuid, Option<String>, i64)>> {
-    let column = column.map(Col::sql);
-    let column = column.as_deref();
     if parents.is_empty() {
         return Ok(Vec::new());
     }
-    let parent_table = parent_table(spec)?;
+    let (parent, parent_table) = spec.parents()?;
     let backend = db.get_database_backend();
-    let mut sql;
-    if backend == DbBackend::Postgres {
+    let mut rows = spec.from();
+    rows.cond_where(filter.condition(backend));
+    if let Some(column) = column {
+        rows.expr_as(column.expr(), "group_key").group_by_col(column.column_ref());
+    }
+    rows.expr_as(Func::count(Expr::col(Asterisk)), "n");
+    let select = if backend == DbBackend::Postgres {
         // As the pages do: the organization's parents, then each one's rows by index. A plain
         // `IN (parents)` leaves PostgreSQL to guess how many parents the organization's join keeps,
         // and on fresh tables it guesses badly (a hash of every row of the child table).
-        sql = Sql::new("SELECT p.id AS page_parent, c.* FROM ");
-        parent_table.push_ids_in(&mut sql, scope, parents, backend);
-        sql.push(" AS p CROSS JOIN LATERAL (SELECT ");
-        if let Some(column) = column {
-            sql.push(column).push(" AS group_key, ");
-        }
-        sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" = p.id");
-        filter.push_to(&mut sql, backend);
-        if let Some(column) = column {
-            sql.push(" GROUP BY ").push(column);
-        }
-        sql.push(") AS c");
+        rows.and_where(parent.expr().eq(Expr::col(("p", "id"))));
+        per_parent(parent_table.ids_among(scope, parents), rows)
     } else {
-        sql = Sql::new("SELECT ");
-        sql.push(spec.parent).push(" AS page_parent, ");
-        if let Some(column) = column {
-            sql.push(column).push(" AS group_key, ");
-        }
-        sql.push("COUNT(*) AS n FROM ").push(spec.from).push(" WHERE ").push(spec.parent).push(" IN ");
-        parent_table.push_ids_in(&mut sql, scope, parents, backend);
-        filter.push_to(&mut sql, backend);
-        sql.push(" GROUP BY ").push(spec.parent);
-        if let Some(column) = column {
-            sql.push(", ").push(column);
-        }
-    }
-    let rows = db.query_all_raw(sql.build(backend)).await?;
+        rows.expr_as(parent.expr(), "page_parent").group_by_col(parent.column_ref());
+        rows.and_where(parent.expr().in_subquery(parent_table.ids_among(scope, parents)));
+        rows
+    };
+    let rows = db.query_all_raw(backend.build(&select)).await?;
     rows.iter()
         .map(|row| {
             let parent: Uuid = row.try_get("", "page_parent")?;
@@ -132,10 +116,9 @@ async fn grouped_counts(
 /// How many rows a list without parent holds in the scope's organization.
 pub async fn count(db: &impl ConnectionTrait, scope: Scope, spec: &ListSpec, filter: &Filter) -> ApiResult<i64> {
     let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM ");
-    sql.push(spec.from).push(" WHERE 1 = 1");
-    push_tenancy(&mut sql, spec, scope, backend);
-    filter.push_to(&mut sql, backend);
-    let row = db.query_one_raw(sql.build(backend)).await?;
+    let mut select = spec.from();
+    select.expr_as(Func::count(Expr::col(Asterisk)), "n");
+    select.and_where(spec.tenancy(scope)).cond_where(filter.condition(backend));
+    let row = db.query_one_raw(backend.build(&select)).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }

@@ -1,51 +1,52 @@
-//! The conditions of a list (`WHERE ... AND ...`), from typed queries: columns are the entities'
-//! column identifiers (a misspelt column fails the build), values always bound. A condition that
+//! The conditions of a list (`WHERE ... AND ...`), from typed queries as sea-query conditions:
+//! columns are the entities' column identifiers (a misspelt column fails the build), values always bound. A condition that
 //! belongs to one domain (a task search, "unblocked") is a [`Predicate`] declared in its module.
 
-use sea_orm::{DbBackend, IdenStatic};
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityName,
+    sea_query::{Condition, Expr, ExprTrait},
+};
 use uuid::Uuid;
 
-use crate::service::sql::Sql;
-
-/// A column of a list's statement: the entity's column, in the table aliased `alias` (`t`, the
-/// listed table, unless the list's `from` joins another).
+/// A column of a list's statement, `table.column`, from the entity's column identifier (a misspelt
+/// column fails the build). Tables are named, never aliased: a list's statement holds each table once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Col {
-    alias: &'static str,
+    table: &'static str,
     name: &'static str,
 }
 
 impl Col {
-    /// Column `column` of the listed table (`t`).
-    pub fn of(column: impl IdenStatic) -> Self {
-        Self { alias: "t", name: column.as_str() }
+    /// The entity's column `column`.
+    pub fn of<C: ColumnTrait>(column: C) -> Self {
+        Self { table: C::EntityName::default().table_name(), name: column.as_str() }
     }
 
-    /// Column `column` of the joined table aliased `alias`.
-    pub fn of_joined(alias: &'static str, column: impl IdenStatic) -> Self {
-        Self { alias, name: column.as_str() }
+    /// The table the column belongs to.
+    pub fn table(self) -> &'static str {
+        self.table
     }
 
-    /// Appends `alias.name`.
-    pub fn push_to(self, sql: &mut Sql) {
-        sql.push(self.alias).push(".").push(self.name);
+    /// `(table, column)`, where sea-query wants a column reference.
+    pub fn column_ref(self) -> (&'static str, &'static str) {
+        (self.table, self.name)
     }
 
-    /// `alias.name` as text, for the statements written by hand.
-    pub fn sql(self) -> String {
-        format!("{}.{}", self.alias, self.name)
+    /// `table.column` as an expression.
+    pub fn expr(self) -> Expr {
+        Expr::col((self.table, self.name))
     }
 }
 
-/// A condition of one domain, written by its module: `render` appends the condition over the listed
-/// table `t`, given the backend and the condition's argument. Compared by `name`, unique per
-/// predicate (the module's `static` names it).
+/// A condition of one domain, written by its module: `render` gives the condition over the listed
+/// table, given the backend and the condition's argument. Compared by `name`, unique per predicate
+/// (the module's `static` names it).
 #[derive(Debug)]
 pub struct Predicate {
     /// Unique name, e.g. `task.unblocked`.
     pub name: &'static str,
-    /// Appends the condition.
-    pub render: fn(&mut Sql, DbBackend, &str),
+    /// The condition.
+    pub render: fn(DbBackend, &str) -> Expr,
 }
 
 impl PartialEq for Predicate {
@@ -110,50 +111,37 @@ impl Filter {
         self
     }
 
-    /// Appends ` AND <condition>` for each condition.
-    pub(super) fn push_to(&self, sql: &mut Sql, backend: DbBackend) {
-        let postgres = backend == DbBackend::Postgres;
-        for cond in &self.0 {
-            sql.push(" AND ");
-            match cond {
-                Cond::In(column, values) => {
-                    column.push_to(sql);
-                    sql.push(" IN ").bind_list(values.iter().cloned());
-                }
-                Cond::Gt(column, value) => {
-                    column.push_to(sql);
-                    sql.push(" > ").bind(*value);
-                }
-                Cond::Eq(column, value) => {
-                    column.push_to(sql);
-                    sql.push(" = ").bind(value.clone());
-                }
-                Cond::EqId(column, id) => {
-                    column.push_to(sql);
-                    sql.push(" = ").bind(*id);
-                }
-                Cond::IsNull(column, null) => {
-                    column.push_to(sql);
-                    sql.push(if *null { " IS NULL" } else { " IS NOT NULL" });
-                }
-                Cond::Since(column, at, since) => {
-                    column.push_to(sql);
-                    sql.push(if *since { " >= " } else { " < " }).bind(*at);
-                }
-                Cond::JsonContainsAll(column, values) if postgres => {
-                    column.push_to(sql);
-                    sql.push(" @> ").bind(serde_json::json!(values).to_string()).push("::jsonb");
-                }
-                Cond::JsonContainsAll(column, values) => {
-                    sql.push("(SELECT COUNT(DISTINCT value) FROM json_each(");
-                    column.push_to(sql);
-                    sql.push(") WHERE value IN ");
-                    sql.bind_list(values.iter().cloned())
-                        .push(") = ")
-                        .bind(values.iter().collect::<std::collections::HashSet<_>>().len() as i64);
-                }
-                Cond::Holds(predicate, argument) => (predicate.render)(sql, backend, argument),
+    /// The conditions, ANDed (no condition: every row).
+    pub(super) fn condition(&self, backend: DbBackend) -> Condition {
+        self.0.iter().fold(Condition::all(), |all, cond| all.add(cond.expr(backend)))
+    }
+}
+
+impl Cond {
+    fn expr(&self, backend: DbBackend) -> Expr {
+        match self {
+            Self::In(column, values) => column.expr().is_in(values.iter().cloned()),
+            Self::Gt(column, value) => column.expr().gt(*value),
+            Self::Eq(column, value) => column.expr().eq(value.clone()),
+            Self::EqId(column, id) => column.expr().eq(*id),
+            Self::IsNull(column, true) => column.expr().is_null(),
+            Self::IsNull(column, false) => column.expr().is_not_null(),
+            Self::Since(column, at, true) => column.expr().gte(*at),
+            Self::Since(column, at, false) => column.expr().lt(*at),
+            Self::JsonContainsAll(column, values) if backend == DbBackend::Postgres => Expr::cust_with_exprs(
+                "$1 @> CAST($2 AS jsonb)",
+                [column.expr(), Expr::val(serde_json::json!(values).to_string())],
+            ),
+            // SQLite has no containment operator: as many distinct array elements among `values` as
+            // `values` has distinct strings. (sea-query's SQLite placeholders are `?`, in order.)
+            Self::JsonContainsAll(column, values) => {
+                let distinct = values.iter().collect::<std::collections::HashSet<_>>().len() as i64;
+                Expr::cust_with_exprs(
+                    "(SELECT COUNT(DISTINCT value) FROM json_each(?) WHERE value IN ?) = ?",
+                    [column.expr(), Expr::tuple(values.iter().map(|v| Expr::val(v.clone()))), Expr::val(distinct)],
+                )
             }
+            Self::Holds(predicate, argument) => (predicate.render)(backend, argument),
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::{
     events::log::types as log_types,
     service::{
         Ctx, Resource, Role, graph,
-        page::{Col, Cond, Filter, ListSpec},
+        page::{Col, Cond, Filter, List, ListSpec},
         sql::Sql,
         tenant::Owned,
     },
@@ -27,11 +27,23 @@ use crate::{
 };
 
 /// The tasks a task depends on.
-pub const DEPENDENCIES: ListSpec =
-    ListSpec::child("tasks t JOIN task_dependencies d ON d.depends_on_id = t.id", "d.task_id", "t.id", Owned::Tasks);
+pub static DEPENDENCIES: List = List::new(|| {
+    ListSpec::linked(
+        task_dependency::Column::TaskId,
+        task_dependency::Column::DependsOnId,
+        task::Column::Id,
+        Owned::Tasks,
+    )
+});
 /// The tasks that depend on a task.
-pub const DEPENDENTS: ListSpec =
-    ListSpec::child("tasks t JOIN task_dependencies d ON d.task_id = t.id", "d.depends_on_id", "t.id", Owned::Tasks);
+pub static DEPENDENTS: List = List::new(|| {
+    ListSpec::linked(
+        task_dependency::Column::DependsOnId,
+        task_dependency::Column::TaskId,
+        task::Column::Id,
+        Owned::Tasks,
+    )
+});
 /// Which dependencies (or dependents) of a task to list.
 #[derive(Clone, Debug, Default)]
 pub struct DependencyQuery {
@@ -43,7 +55,7 @@ impl DependencyQuery {
     /// The list filter.
     pub fn filter(&self) -> Filter {
         let kinds = self.kind.as_ref().map(|k| k.iter().map(|k| k.to_value()).collect::<Vec<_>>());
-        Filter::default().is_in(Col::of_joined("d", task_dependency::Column::Kind), kinds.as_deref())
+        Filter::default().is_in(Col::of(task_dependency::Column::Kind), kinds.as_deref())
     }
 }
 
@@ -144,6 +156,6 @@ pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) 
 /// Filter of a task's unfinished `blocks` dependencies (its `blockedBy`).
 pub fn blocked_by_filter() -> Filter {
     Filter::default()
-        .with(Cond::In(Col::of_joined("d", task_dependency::Column::Kind), vec![DependencyKind::Blocks.to_value()]))
+        .with(Cond::In(Col::of(task_dependency::Column::Kind), vec![DependencyKind::Blocks.to_value()]))
         .with(Cond::In(Col::of(task::Column::Status), unfinished()))
 }

@@ -5,15 +5,18 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::task::{self, TaskPriority, TaskStatus};
-use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend};
+use entity::task_dependency::{self, DependencyKind};
+use sea_orm::{
+    ActiveEnum, ConnectionTrait, DbBackend, JoinType,
+    sea_query::{CaseStatement, Expr, ExprTrait, Func, Query},
+};
 use uuid::Uuid;
 
 use crate::{
     error::{ApiError, ApiResult},
     service::{
         Scope,
-        page::{self, Col, Cond, Filter, ListSpec, Predicate},
-        sql::Sql,
+        page::{self, Col, Cond, Filter, List, Predicate},
     },
     work::task::{FINISHED, TASKS_OF_PROJECT, status_name},
 };
@@ -80,11 +83,21 @@ impl TaskQuery {
 /// argument.
 pub static SEARCH: Predicate = Predicate { name: "task.search", render: search };
 
-fn search(sql: &mut Sql, backend: DbBackend, text: &str) {
+fn search(backend: DbBackend, text: &str) -> Expr {
     if backend == DbBackend::Postgres {
-        sql.push("t.search @@ plainto_tsquery('english', ").bind(text.to_owned()).push(")");
+        // `search` is a generated `tsvector` column of the migration, not a field of the entity.
+        Expr::cust_with_exprs(
+            "$1 @@ plainto_tsquery('english', $2)",
+            [Expr::col((task::Entity, "search")), Expr::val(text.to_owned())],
+        )
     } else {
-        sql.push("t.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ").bind(fts5_query(text)).push(")");
+        let matching = Query::select()
+            .column("rowid")
+            .from("tasks_fts")
+            // sea-query's SQLite placeholder is `?`.
+            .and_where(Expr::cust_with_values("tasks_fts MATCH ?", [fts5_query(text)]))
+            .to_owned();
+        Expr::col((task::Entity, "rowid")).in_subquery(matching)
     }
 }
 
@@ -98,11 +111,23 @@ fn fts5_query(text: &str) -> String {
 /// The task has no unfinished `blocks` dependency (every one is `done`); no argument.
 pub static UNBLOCKED: Predicate = Predicate { name: "task.unblocked", render: unblocked };
 
-fn unblocked(sql: &mut Sql, _: DbBackend, _: &str) {
-    sql.push(
-        "NOT EXISTS (SELECT 1 FROM task_dependencies dd JOIN tasks dt ON dt.id = dd.depends_on_id \
-         WHERE dd.task_id = t.id AND dd.kind = 'blocks' AND dt.status <> 'done')",
-    );
+fn unblocked(_: DbBackend, _: &str) -> Expr {
+    let open_blocker = Query::select()
+        .expr(Expr::val(1))
+        .from_as(task_dependency::Entity, "blocker_link")
+        .join_as(
+            JoinType::InnerJoin,
+            task::Entity,
+            "blocker",
+            Expr::col(("blocker", task::Column::Id)).equals(("blocker_link", task_dependency::Column::DependsOnId)),
+        )
+        .and_where(
+            Expr::col(("blocker_link", task_dependency::Column::TaskId)).equals((task::Entity, task::Column::Id)),
+        )
+        .and_where(Expr::col(("blocker_link", task_dependency::Column::Kind)).eq(DependencyKind::Blocks.to_value()))
+        .and_where(Expr::col(("blocker", task::Column::Status)).ne(status_name(TaskStatus::Done)))
+        .to_owned();
+    Expr::not_exists(open_blocker)
 }
 
 /// Unfinished statuses, as stored.
@@ -112,15 +137,23 @@ pub fn unfinished() -> Vec<String> {
 }
 
 /// A task's priority as a number, most urgent highest.
-const PRIORITY_RANK: &str =
-    "CAST(CASE t.priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END AS BIGINT)";
+fn priority_rank() -> Expr {
+    let priority = || Expr::col((task::Entity, task::Column::Priority));
+    let rank = CaseStatement::new()
+        .case(priority().eq(TaskPriority::Critical.to_value()), 4i64)
+        .case(priority().eq(TaskPriority::High.to_value()), 3i64)
+        .case(priority().eq(TaskPriority::Medium.to_value()), 2i64)
+        .finally(1i64);
+    // Cast, so that both databases return a 64-bit integer.
+    Func::cast_as(rank, "BIGINT").into()
+}
 
 /// A project's tasks, most urgent first, then oldest. Pages forward only.
-pub const TASKS_BY_PRIORITY: ListSpec = TASKS_OF_PROJECT.ranked(PRIORITY_RANK);
+pub static TASKS_BY_PRIORITY: List = List::new(|| TASKS_OF_PROJECT.clone().ranked(priority_rank));
 
 /// Pending tasks of a project whose `blocks` dependencies are all done, most urgent first, then
 /// oldest: the next work to hand out (the seed's ready-to-run query). Pages forward only.
-pub const READY_TASKS: ListSpec = TASKS_BY_PRIORITY;
+pub static READY_TASKS: &List = &TASKS_BY_PRIORITY;
 
 /// The filter of [`READY_TASKS`], optionally of one tag.
 pub fn ready_filter(tag: Option<String>) -> Filter {

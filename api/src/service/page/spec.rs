@@ -1,0 +1,192 @@
+//! What a list is, declared from the entities: the listed table, the parent column, the key that
+//! orders it, the tables it joins, and how it is confined to the organization. The statements of
+//! `super` and `super::counts` are built from it with sea-query.
+
+use std::sync::LazyLock;
+
+use sea_orm::{
+    ColumnTrait, JoinType, Order,
+    sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement},
+};
+
+use super::{Col, CursorKey, PageArgs};
+use crate::{
+    error::{ApiError, ApiResult},
+    service::{tenant::Owned, viewer::Scope},
+};
+
+/// A list declared once, built on first use: `pub static X: List = List::new(|| ListSpec::...)`.
+pub type List = LazyLock<ListSpec>;
+
+/// How a list is confined to an organization.
+#[derive(Clone, Copy, Debug)]
+pub enum Tenancy {
+    /// A root list of a table that holds its organization in this column.
+    Rows(Col),
+    /// A child list whose parent ids, in the column, are rows of the table: only parents of the
+    /// organization.
+    Parents(Col, Owned),
+}
+
+/// A table joined into a list's statement: `JOIN <column's table> ON column = other`.
+#[derive(Clone, Copy, Debug)]
+struct Join {
+    kind: JoinType,
+    column: Col,
+    other: Col,
+}
+
+/// Where a list's rows come from. The listed table is the key's; `parent` is the column holding the
+/// parent id (of the listed table, or of a joined link table); `key` is the unique ordering column. A
+/// ranked list orders by `rank DESC, key ASC` instead (e.g. most urgent first) and pages forward only.
+#[derive(Clone, Debug)]
+pub struct ListSpec {
+    key: Col,
+    joins: Vec<Join>,
+    rank: Option<fn() -> Expr>,
+    tenancy: Tenancy,
+    also: Vec<(Col, &'static str)>,
+}
+
+impl ListSpec {
+    /// A root list (no parent) ordered by `key`, of a table whose `organization` column holds its
+    /// organization.
+    pub fn root(key: impl ColumnTrait, organization: impl ColumnTrait) -> Self {
+        let tenancy = Tenancy::Rows(Col::of(organization));
+        Self { key: Col::of(key), joins: Vec::new(), rank: None, tenancy, also: Vec::new() }
+    }
+
+    /// A list ordered by `key` under the parents named by its table's `parent` column, which are rows
+    /// of `parents`.
+    pub fn child(parent: impl ColumnTrait, key: impl ColumnTrait, parents: Owned) -> Self {
+        let tenancy = Tenancy::Parents(Col::of(parent), parents);
+        Self { key: Col::of(key), joins: Vec::new(), rank: None, tenancy, also: Vec::new() }
+    }
+
+    /// A list through a link table (many to many): the link's `parent` column names the parent, its
+    /// `row` column the listed row, whose `key` orders the list.
+    pub fn linked(parent: impl ColumnTrait, row: impl ColumnTrait, key: impl ColumnTrait, parents: Owned) -> Self {
+        let spec = Self::child(parent, key, parents);
+        let join = Join { kind: JoinType::InnerJoin, column: Col::of(row), other: spec.key };
+        Self { joins: vec![join], ..spec }
+    }
+
+    /// The same list joining `column`'s table on `column = other` (a left join: rows without a match
+    /// stay, with nulls).
+    pub fn left_joining(mut self, column: impl ColumnTrait, other: impl ColumnTrait) -> Self {
+        self.joins.push(Join { kind: JoinType::LeftJoin, column: Col::of(column), other: Col::of(other) });
+        self
+    }
+
+    /// The same list selecting, beside the listed table's columns, `column` (of a joined table) as `alias`.
+    pub fn selecting(mut self, column: impl ColumnTrait, alias: &'static str) -> Self {
+        self.also.push((Col::of(column), alias));
+        self
+    }
+
+    /// The same list ordered by `rank` (an integer over the listed table, descending), then `key`.
+    pub fn ranked(self, rank: fn() -> Expr) -> Self {
+        Self { rank: Some(rank), ..self }
+    }
+
+    /// Whether the list is ordered by a rank first.
+    pub(super) fn is_ranked(&self) -> bool {
+        self.rank.is_some()
+    }
+
+    /// The column that holds the parent id, and the parents' table; `INTERNAL_SERVER_ERROR` for a
+    /// root list.
+    pub(super) fn parents(&self) -> ApiResult<(Col, Owned)> {
+        match self.tenancy {
+            Tenancy::Parents(column, table) => Ok((column, table)),
+            Tenancy::Rows(_) => Err(anyhow::anyhow!("`{}` is a root list: it has no parents", self.key.table()).into()),
+        }
+    }
+
+    /// `FROM <table> [JOIN ...]`, without columns.
+    pub(super) fn from(&self) -> SelectStatement {
+        let mut select = Query::select();
+        select.from(self.key.table());
+        for join in &self.joins {
+            select.join(join.kind, join.column.table(), join.column.expr().eq(join.other.expr()));
+        }
+        select
+    }
+
+    /// `SELECT <table>.*, <also> FROM ...`: every row of every organization, for a service to
+    /// narrow (by id, by organization).
+    pub fn select(&self) -> SelectStatement {
+        self.rows(false)
+    }
+
+    /// `SELECT <table>.*, <also> FROM ...`, and the rank as `page_rank` when `with_rank`.
+    pub(super) fn rows(&self, with_rank: bool) -> SelectStatement {
+        let mut select = self.from();
+        select.column((self.key.table(), Asterisk));
+        for (column, alias) in &self.also {
+            select.expr_as(column.expr(), *alias);
+        }
+        if let (true, Some(rank)) = (with_rank, self.rank) {
+            select.expr_as(rank(), "page_rank");
+        }
+        select
+    }
+
+    /// The condition that keeps a root list to the scope's organization. Child lists are confined
+    /// by their parents instead.
+    pub(super) fn tenancy(&self, scope: Scope) -> Expr {
+        match self.tenancy {
+            Tenancy::Rows(organization) => organization.expr().eq(scope.organization_id),
+            Tenancy::Parents(parent, parents) => parent.expr().in_subquery(parents.ids(scope)),
+        }
+    }
+
+    /// Refuses paging backwards through a ranked list.
+    pub(super) fn check(&self, args: &PageArgs) -> ApiResult<()> {
+        if self.rank.is_some() && (args.backward || args.before.is_some()) {
+            return Err(ApiError::bad_input("this list pages forward only: use `first` and `after`"));
+        }
+        Ok(())
+    }
+
+    /// The order: `rank DESC, key ASC`, or the key in the page's direction.
+    pub(super) fn order(&self, args: &PageArgs) -> Vec<(Expr, Order)> {
+        match self.rank {
+            Some(rank) => vec![(rank(), Order::Desc), (self.key.expr(), Order::Asc)],
+            None => vec![(self.key.expr(), if args.backward { Order::Desc } else { Order::Asc })],
+        }
+    }
+
+    /// The rows past the cursors.
+    pub(super) fn range(&self, args: &PageArgs) -> Vec<Expr> {
+        let key = self.key;
+        if let (Some(rank), Some(after)) = (self.rank, &args.after) {
+            // After the cursor's row in (rank DESC, key ASC) order; the subquery reads its rank.
+            let of_cursor = || {
+                let mut select = Query::select();
+                select.expr(rank()).from(key.table()).and_where(key.expr().eq(after.value()));
+                Expr::SubQuery(None, Box::new(select.into()))
+            };
+            let below = rank().lt(of_cursor());
+            let level = rank().eq(of_cursor()).and(key.expr().gt(after.value()));
+            return vec![below.or(level)];
+        }
+        let mut range = Vec::new();
+        if let Some(after) = &args.after {
+            range.push(key.expr().gt(after.value()));
+        }
+        if let Some(before) = &args.before {
+            range.push(key.expr().lt(before.value()));
+        }
+        range
+    }
+}
+
+impl CursorKey {
+    fn value(&self) -> sea_orm::Value {
+        match self {
+            Self::Id(id) => (*id).into(),
+            Self::Seq(seq) => (*seq).into(),
+        }
+    }
+}
