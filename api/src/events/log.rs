@@ -18,13 +18,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::event::{self, Severity};
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
+use sea_orm::{
+    ConnectionTrait, DbBackend, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
+    sea_query::{Expr, ExprTrait},
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
     error::ApiResult,
-    service::{Scope, new_id, sql::Sql},
+    service::{Scope, new_id, sql::Sql, tenant},
 };
 
 mod cursor;
@@ -234,18 +238,18 @@ pub async fn read_after(
     limit: u64,
 ) -> ApiResult<Batch> {
     let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT t.*, ");
-    sql.push(if backend == DbBackend::Postgres {
-        "t.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS readable"
-    } else {
-        "1 = 1 AS readable"
-    });
-    sql.push(" FROM events t WHERE t.organization_id = ").bind(scope.organization_id);
-    sql.push(" AND (t.txid, t.position) > (").bind(after.txid).push(", ").bind(after.position).push(")");
-    filter.push_to(&mut sql);
-    sql.push(" ORDER BY t.txid, t.position LIMIT ").push(&limit.to_string());
+    let select = tenant::scoped::<event::Entity>(scope)
+        .expr_as(readable(backend), "readable")
+        .filter(
+            Expr::tuple([col(event::Column::Txid), col(event::Column::Position)])
+                .gt(Expr::tuple([Expr::val(after.txid), Expr::val(after.position)])),
+        )
+        .filter(filter.condition())
+        .order_by_asc(event::Column::Txid)
+        .order_by_asc(event::Column::Position)
+        .limit(limit);
     let mut batch = Batch::default();
-    for row in db.query_all_raw(sql.build(backend)).await? {
+    for row in db.query_all_raw(backend.build(&select.into_query())).await? {
         if !row.try_get::<bool>("", "readable")? {
             // Rows are in (txid, position) order: everything from here on waits for an older transaction.
             batch.held_back = true;
@@ -285,44 +289,55 @@ pub async fn page(
 /// How many of the organization's stored events match `filter`, whether or not a transaction in flight
 /// still holds them back from pages (a count needs no order).
 pub async fn count(db: &impl ConnectionTrait, scope: Scope, filter: &EventFilter) -> ApiResult<i64> {
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM events t WHERE t.organization_id = ");
-    sql.bind(scope.organization_id);
-    filter.push_to(&mut sql);
-    let row = db.query_one_raw(sql.build(backend)).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    Ok(tenant::scoped::<event::Entity>(scope).filter(filter.condition()).count(db).await? as i64)
 }
 
 /// The cursor of the organization's last readable event ([`EventCursor::START`] when none): a
 /// subscriber "from now on" starts after it.
 pub async fn head(db: &impl ConnectionTrait, scope: Scope) -> ApiResult<EventCursor> {
     let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT t.txid, t.position FROM events t WHERE t.organization_id = ");
-    sql.bind(scope.organization_id);
+    let mut last = last_event(scope);
     if backend == DbBackend::Postgres {
-        sql.push(" AND t.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint");
+        last = last.filter(readable(backend));
     }
-    sql.push(" ORDER BY t.txid DESC, t.position DESC LIMIT 1");
-    Ok(match db.query_one_raw(sql.build(backend)).await? {
-        Some(row) => EventCursor { txid: row.try_get("", "txid")?, position: row.try_get("", "position")? },
+    Ok(match last.into_tuple::<(i64, i64)>().one(db).await? {
+        Some((txid, position)) => EventCursor { txid, position },
         None => EventCursor::START,
     })
+}
+
+/// `events.txid < <the oldest transaction in flight>` on PostgreSQL: the event's transaction and every
+/// older one have ended, so nothing can still appear before it. Always true on SQLite, whose writers
+/// take turns.
+fn readable(backend: DbBackend) -> Expr {
+    if backend == DbBackend::Postgres {
+        col(event::Column::Txid).lt(Expr::cust("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+    } else {
+        Expr::val(true)
+    }
+}
+
+/// The organization's last event's cursor (`txid`, `position`), as a select of at most one row.
+fn last_event(scope: Scope) -> Select<event::Entity> {
+    tenant::scoped::<event::Entity>(scope)
+        .select_only()
+        .column(event::Column::Txid)
+        .column(event::Column::Position)
+        .order_by_desc(event::Column::Txid)
+        .order_by_desc(event::Column::Position)
+        .limit(1)
+}
+
+fn col(column: event::Column) -> Expr {
+    Expr::col((event::Entity, column))
 }
 
 /// Where "from now on" starts: after every event stored now. While the last stored events are still
 /// held back by a transaction in flight (PostgreSQL), waits for them up to a few seconds, then settles
 /// for [`head`] (the held-back events then reach the reader as new ones).
 pub async fn settled_head(db: &impl ConnectionTrait, scope: Scope) -> ApiResult<EventCursor> {
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new("SELECT t.txid, t.position, ");
-    sql.push(if backend == DbBackend::Postgres {
-        "t.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS readable"
-    } else {
-        "1 = 1 AS readable"
-    });
-    sql.push(" FROM events t WHERE t.organization_id = ").bind(scope.organization_id);
-    sql.push(" ORDER BY t.txid DESC, t.position DESC LIMIT 1");
-    let statement = sql.build(backend);
+    let last = last_event(scope).expr_as(readable(db.get_database_backend()), "readable");
+    let statement = db.get_database_backend().build(&last.into_query());
     let mut wait = FIRST_PAUSE;
     let mut waited = Duration::ZERO;
     loop {
@@ -353,5 +368,5 @@ pub async fn check_filter(db: &impl ConnectionTrait, scope: Scope, filter: &Even
 
 /// The organization's event `id`, if any.
 pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult<Option<event::Model>> {
-    crate::service::tenant::row(db, scope, crate::service::tenant::Owned::LogEvents, id).await
+    crate::service::tenant::row::<event::Entity>(db, scope, id).await
 }

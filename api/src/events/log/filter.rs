@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::event::{self, Severity};
+use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
-
-use crate::service::sql::Sql;
 
 /// A filter over the log; every given condition must hold.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -43,32 +42,33 @@ impl EventFilter {
             && self.occurred_before.is_none_or(|before| event.occurred_at < before)
     }
 
-    /// Appends ` AND ...` for each condition, on the events aliased `t`.
-    pub fn push_to(&self, sql: &mut Sql) {
+    /// The same rules as a condition over the `events` table's columns.
+    pub fn condition(&self) -> Condition {
+        let mut all = Condition::all();
         if let Some(id) = self.project_id {
-            sql.push(" AND t.project_id = ").bind(id);
+            all = all.add(event::Column::ProjectId.eq(id));
         }
         if let Some(id) = self.task_id {
-            sql.push(" AND t.task_id = ").bind(id);
+            all = all.add(event::Column::TaskId.eq(id));
         }
         if let Some(sources) = &self.sources {
-            sql.push(" AND t.source IN ").bind_list(sources.iter().cloned());
+            all = all.add(event::Column::Source.is_in(sources.iter().cloned()));
         }
         if let Some(types) = &self.types {
-            sql.push(" AND t.event_type IN ").bind_list(types.iter().cloned());
+            all = all.add(event::Column::EventType.is_in(types.iter().cloned()));
         }
         if let Some(min) = self.min_severity {
-            let at_least = Severity::ALL.into_iter().filter(|s| *s >= min).map(|s| sea_orm::ActiveEnum::to_value(&s));
-            sql.push(" AND t.severity IN ").bind_list(at_least);
+            all = all.add(event::Column::Severity.is_in(Severity::ALL.into_iter().filter(|s| *s >= min)));
         }
         if let Some(id) = &self.correlation_id {
-            sql.push(" AND t.correlation_id = ").bind(id.clone());
+            all = all.add(event::Column::CorrelationId.eq(id.clone()));
         }
         if let Some(from) = self.occurred_from {
-            sql.push(" AND t.occurred_at >= ").bind(from);
+            all = all.add(event::Column::OccurredAt.gte(from));
         }
         if let Some(before) = self.occurred_before {
-            sql.push(" AND t.occurred_at < ").bind(before);
+            all = all.add(event::Column::OccurredAt.lt(before));
         }
+        all
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::event::{self, Severity};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -12,7 +12,7 @@ use crate::{
         event_type,
         log::{DOCKET_SOURCE, NewEvent, append},
     },
-    service::{Ctx, Resource, Role, Scope, require_object, require_text, sql::Sql},
+    service::{Ctx, Resource, Role, Scope, require_object, require_text, tenant},
     work::{project, task},
 };
 
@@ -161,11 +161,11 @@ pub async fn by_key(
     source: &str,
     key: &str,
 ) -> ApiResult<Option<event::Model>> {
-    use sea_orm::FromQueryResult;
-    let mut sql = Sql::new("SELECT t.* FROM events t WHERE t.organization_id = ");
-    sql.bind(scope.organization_id).push(" AND t.source = ").bind(source.to_owned());
-    sql.push(" AND t.idempotency_key = ").bind(key.to_owned());
-    Ok(event::Model::find_by_statement(sql.build(db.get_database_backend())).one(db).await?)
+    Ok(tenant::scoped::<event::Entity>(scope)
+        .filter(event::Column::Source.eq(source))
+        .filter(event::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?)
 }
 
 #[cfg(test)]
