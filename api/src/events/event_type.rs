@@ -18,6 +18,8 @@ use crate::{
     },
 };
 
+tenant::tenanted!(event_type, entity::event_type::Column::OrganizationId);
+
 /// The organization's event types, in registration order.
 pub static EVENT_TYPES: List = List::new(|| ListSpec::root(event_type::Column::Id, event_type::Column::OrganizationId));
 

@@ -38,6 +38,8 @@ pub mod record;
 pub use crate::events::log::cursor::EventCursor;
 pub use crate::events::log::filter::EventFilter;
 
+tenant::tenanted!(event, entity::event::Column::OrganizationId);
+
 /// PostgreSQL channel on which a commit that wrote events names their organization.
 pub const NOTIFY_CHANNEL: &str = "docket_log";
 

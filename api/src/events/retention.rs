@@ -132,13 +132,13 @@ async fn sweep_one(db: &DatabaseConnection, org: &organization::Model, dry_run: 
     let webhook_cutoff = now - Duration::days(webhook_days);
     let attempts = |sql: &mut Sql| {
         sql.push(" FROM webhook_deliveries t WHERE t.webhook_id IN ");
-        Owned::Webhooks.push_all_ids(sql, scope, backend);
+        Owned::of::<entity::webhook::Entity>().push_all_ids(sql, scope, backend);
         sql.push(" AND t.created_at < ").bind(webhook_cutoff);
     };
     pruned.webhook_deliveries = delete(db, "webhook_deliveries", "id", &attempts, dry_run, None).await?;
     let finished = |sql: &mut Sql| {
         sql.push(" FROM webhook_outbox t WHERE t.webhook_id IN ");
-        Owned::Webhooks.push_all_ids(sql, scope, backend);
+        Owned::of::<entity::webhook::Entity>().push_all_ids(sql, scope, backend);
         sql.push(" AND t.status IN ('delivered', 'failed') AND t.created_at < ").bind(webhook_cutoff);
     };
     if !dry_run {

@@ -28,12 +28,19 @@ mod target;
 
 pub use crate::events::webhook::target::{check_url, is_internal};
 
+tenant::tenanted!(webhook, entity::webhook::Column::OrganizationId);
+
 /// The organization's webhooks, oldest first.
 pub static WEBHOOKS: List = List::new(|| ListSpec::root(webhook::Column::Id, webhook::Column::OrganizationId));
 
 /// A webhook's delivery attempts, oldest first.
-pub static DELIVERIES_OF_WEBHOOK: List =
-    List::new(|| ListSpec::child(webhook_delivery::Column::WebhookId, webhook_delivery::Column::Id, Owned::Webhooks));
+pub static DELIVERIES_OF_WEBHOOK: List = List::new(|| {
+    ListSpec::child(
+        webhook_delivery::Column::WebhookId,
+        webhook_delivery::Column::Id,
+        Owned::of::<entity::webhook::Entity>(),
+    )
+});
 
 impl Listed for webhook::Model {
     fn cursor_key(&self) -> CursorKey {

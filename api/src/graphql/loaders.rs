@@ -7,13 +7,11 @@
 //! item, a mutation's payload) like any DataLoader. Nothing outlives the operation, so no stale row
 //! is served.
 
-mod lists;
 mod summaries;
 
 use std::{collections::HashMap, future::Future, hash::Hash, marker::PhantomData};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-pub use lists::*;
 use sea_orm::DatabaseConnection;
 pub use summaries::*;
 use uuid::Uuid;
@@ -88,6 +86,25 @@ impl<E: Tenanted> Batch<Uuid> for ById<E> {
         Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
     }
 }
+
+/// Declares the child list of a connection field, in the module that holds the field:
+/// `child_list!(/// Its doc. Name: entity::x::Model = crate::module::X_OF_Y)`, where `X_OF_Y` is the
+/// module's [`page::List`].
+macro_rules! child_list {
+    ($(#[$doc:meta])* $name:ident: $model:ty = $spec:path) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl $crate::graphql::loaders::ChildList for $name {
+            type Model = $model;
+
+            fn spec() -> &'static $crate::service::page::ListSpec {
+                &$spec
+            }
+        }
+    };
+}
+pub(crate) use child_list;
 
 /// A list that hangs off a parent row.
 pub trait ChildList: Send + Sync + 'static {

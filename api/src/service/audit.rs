@@ -15,6 +15,8 @@ use super::{
 };
 use crate::error::ApiResult;
 
+crate::service::tenant::tenanted!(audit_log, entity::audit_log::Column::OrganizationId);
+
 /// The organization's audit entries, oldest first.
 pub static AUDIT_LOG: List = List::new(|| ListSpec::root(audit_log::Column::Id, audit_log::Column::OrganizationId));
 

@@ -10,17 +10,14 @@
 //!
 //! Workspaces, projects, audit entries, log events, event types and webhooks carry `organization_id`; every other
 //! table reaches it through its parents (a todo through its session and workspace, an execution
-//! through its task and project), along the relations its entity declares ([`Owned::path`]).
+//! through its task and project), along the relations its entity declares ([`Tenanted::path`]). Each
+//! module declares its tables' paths beside them ([`tenanted!`]).
 //! [`scoped`] gives the organization-scoped select of an entity; [`Owned::ids`] the same as a
 //! subquery of ids, for the statements written by hand (pages of many parents, counts).
 
-use entity::{
-    audit_log, documentation_session, event, event_type, project, pull_request, session_event, session_todo, task,
-    task_execution, task_state_transition, webhook, workspace,
-};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect, QueryTrait,
-    RelationDef, RelationTrait, Select,
+    RelationDef, Select,
     sea_query::{Expr, ExprTrait, SelectStatement},
 };
 use uuid::Uuid;
@@ -28,150 +25,83 @@ use uuid::Uuid;
 use super::{sql::Sql, viewer::Scope};
 use crate::error::ApiResult;
 
-/// A table whose rows belong to an organization.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Owned {
-    /// `workspaces` (`organization_id`).
-    Workspaces,
-    /// `projects` (`organization_id`).
-    Projects,
-    /// `documentation_sessions`, through their workspace.
-    Sessions,
-    /// `session_todos`, through their session.
-    Todos,
-    /// `session_events`, through their session.
-    Events,
-    /// `tasks`, through their project.
-    Tasks,
-    /// `task_executions`, through their task.
-    Executions,
-    /// `task_state_transitions`, through their task.
-    Transitions,
-    /// `pull_requests`, through their project.
-    PullRequests,
-    /// `audit_log` (`organization_id`).
-    AuditLog,
-    /// `events`, the organization's event log (`organization_id`).
-    LogEvents,
-    /// `webhooks` (`organization_id`).
-    Webhooks,
-    /// `event_types`, the organization's registered event types (`organization_id`).
-    EventTypes,
-}
-
-/// An entity whose rows belong to an organization: its table is [`Owned`] `TABLE`, and
+/// An entity whose rows belong to an organization, declared by its module with [`tenanted!`]:
 /// [`scoped`] is the way to read it.
 pub trait Tenanted: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> {
-    /// Its table.
-    const TABLE: Owned;
     /// Its `id` column.
     const ID: Self::Column;
     /// The id of a row.
     fn id_of(model: &Self::Model) -> Uuid;
+    /// The entities' relations from this table up to the one that holds `organization_id`, in
+    /// order (none for a table that holds it itself).
+    fn path() -> Vec<RelationDef>;
+    /// The column, at the end of [`Tenanted::path`], that holds the organization.
+    fn organization() -> Expr;
 }
 
-/// Each owned table's entity; the selects that need the entity's own type are generated from it.
-macro_rules! owned_entities {
-    ($($variant:ident => $entity:ident),* $(,)?) => {
-        $(impl Tenanted for $entity::Entity {
-            const TABLE: Owned = Owned::$variant;
-            const ID: Self::Column = $entity::Column::Id;
-            fn id_of(model: &Self::Model) -> Uuid {
+/// Declares an entity's tenancy in its module: `tenanted!(workspace, workspace::Column::OrganizationId)`
+/// for a table that holds its organization; `tenanted!(session_todo, workspace::Column::OrganizationId,
+/// via session_todo::Relation::DocumentationSession, documentation_session::Relation::Workspace)` for
+/// one that reaches it along its entities' relations. The entity must have a UUID `id`.
+macro_rules! tenanted {
+    ($entity:ident, $organization:expr $(, via $($relation:expr),+)?) => {
+        impl $crate::service::tenant::Tenanted for entity::$entity::Entity {
+            const ID: Self::Column = entity::$entity::Column::Id;
+
+            fn id_of(model: &Self::Model) -> uuid::Uuid {
                 model.id
             }
-        })*
 
-        impl Owned {
-            /// The ids of the scope's rows of this table among `ids` (every one when `ids` is `None`).
-            fn select(self, scope: Scope, ids: Option<&[Uuid]>) -> SelectStatement {
-                match self {
-                    $(Self::$variant => {
-                        let mut select = scoped::<$entity::Entity>(scope);
-                        if let Some(ids) = ids {
-                            select = select.filter($entity::Column::Id.is_in(ids.iter().copied()));
-                        }
-                        select.select_only().column($entity::Column::Id).into_query()
-                    })*
-                }
+            fn path() -> Vec<sea_orm::RelationDef> {
+                vec![$($(sea_orm::RelationTrait::def(&$relation)),+)?]
+            }
+
+            fn organization() -> sea_orm::sea_query::Expr {
+                $crate::service::tenant::column($organization)
             }
         }
     };
 }
+pub(crate) use tenanted;
 
-owned_entities!(
-    Workspaces => workspace,
-    Projects => project,
-    Sessions => documentation_session,
-    Todos => session_todo,
-    Events => session_event,
-    Tasks => task,
-    Executions => task_execution,
-    Transitions => task_state_transition,
-    PullRequests => pull_request,
-    AuditLog => audit_log,
-    LogEvents => event,
-    Webhooks => webhook,
-    EventTypes => event_type,
-);
+/// `table.column` of an entity's column, as an expression.
+pub fn column<C: ColumnTrait>(column: C) -> Expr {
+    Expr::col((C::EntityName::default(), column))
+}
+
+/// An owned table as a value (a list's parents, the tables a global id may name): what
+/// [`Tenanted`] knows of it, without its entity type.
+#[derive(Clone, Copy)]
+pub struct Owned {
+    table: fn() -> &'static str,
+    select: fn(Scope, Option<&[Uuid]>) -> SelectStatement,
+}
 
 impl Owned {
-    /// The entities' relations from this table up to the one that holds `organization_id`, in order.
-    pub fn path(self) -> Vec<RelationDef> {
-        match self {
-            Self::Workspaces
-            | Self::Projects
-            | Self::AuditLog
-            | Self::LogEvents
-            | Self::Webhooks
-            | Self::EventTypes => Vec::new(),
-            Self::Sessions => vec![documentation_session::Relation::Workspace.def()],
-            Self::Todos => {
-                vec![
-                    session_todo::Relation::DocumentationSession.def(),
-                    documentation_session::Relation::Workspace.def(),
-                ]
-            }
-            Self::Events => vec![
-                session_event::Relation::DocumentationSession.def(),
-                documentation_session::Relation::Workspace.def(),
-            ],
-            Self::Tasks => vec![task::Relation::Project.def()],
-            Self::PullRequests => vec![pull_request::Relation::Project.def()],
-            Self::Executions => vec![task_execution::Relation::Task.def(), task::Relation::Project.def()],
-            Self::Transitions => vec![task_state_transition::Relation::Task.def(), task::Relation::Project.def()],
-        }
+    /// The table of `E`.
+    pub const fn of<E: Tenanted>() -> Self {
+        Self { table: table_name::<E>, select: ids_of::<E> }
     }
 
-    /// The column, at the end of [`Owned::path`], that holds the organization.
-    pub fn organization(self) -> Expr {
-        match self {
-            Self::Workspaces | Self::Sessions | Self::Todos | Self::Events => {
-                Expr::col((workspace::Entity, workspace::Column::OrganizationId))
-            }
-            Self::Projects | Self::Tasks | Self::PullRequests | Self::Executions | Self::Transitions => {
-                Expr::col((project::Entity, project::Column::OrganizationId))
-            }
-            Self::AuditLog => Expr::col((audit_log::Entity, audit_log::Column::OrganizationId)),
-            Self::LogEvents => Expr::col((event::Entity, event::Column::OrganizationId)),
-            Self::Webhooks => Expr::col((webhook::Entity, webhook::Column::OrganizationId)),
-            Self::EventTypes => Expr::col((event_type::Entity, event_type::Column::OrganizationId)),
-        }
+    /// The table's name.
+    pub fn table(self) -> &'static str {
+        (self.table)()
     }
 
     /// The ids of the scope's rows of this table, as a subquery.
     pub fn ids(self, scope: Scope) -> SelectStatement {
-        self.select(scope, None)
+        (self.select)(scope, None)
     }
 
     /// Those of `ids` that are rows of this table in the scope's organization, as a subquery.
     pub fn ids_among(self, scope: Scope, ids: &[Uuid]) -> SelectStatement {
-        self.select(scope, Some(ids))
+        (self.select)(scope, Some(ids))
     }
 
     /// Appends `(SELECT id FROM <table> JOIN ... WHERE id IN (ids) AND <organization> = $org)`:
     /// those of `ids` that are rows of the scope's organization.
     pub fn push_ids_in(self, sql: &mut Sql, scope: Scope, ids: &[Uuid], backend: sea_orm::DbBackend) {
-        sql.push("(").push_query(&self.select(scope, Some(ids)), backend).push(")");
+        sql.push("(").push_query(&self.ids_among(scope, ids), backend).push(")");
     }
 
     /// Appends `(SELECT id FROM <table> JOIN ... WHERE <organization> = $org)`: every row of the
@@ -181,18 +111,44 @@ impl Owned {
     }
 }
 
+impl PartialEq for Owned {
+    fn eq(&self, other: &Self) -> bool {
+        self.table() == other.table()
+    }
+}
+
+impl Eq for Owned {}
+
+impl std::fmt::Debug for Owned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Owned({})", self.table())
+    }
+}
+
+fn table_name<E: Tenanted>() -> &'static str {
+    E::default().table_name()
+}
+
+fn ids_of<E: Tenanted>(scope: Scope, ids: Option<&[Uuid]>) -> SelectStatement {
+    let mut select = scoped::<E>(scope);
+    if let Some(ids) = ids {
+        select = select.filter(E::ID.is_in(ids.iter().copied()));
+    }
+    select.select_only().column(E::ID).into_query()
+}
+
 /// The rows of `E` joined along its path to the table that holds their organization, of every
 /// organization: for system work that runs across organizations (the expiry sweep finding which
 /// organizations have work). Services reading for a viewer use [`scoped`].
 pub fn joined<E: Tenanted>() -> Select<E> {
-    E::TABLE.path().into_iter().fold(E::find(), |select, relation| select.join(JoinType::InnerJoin, relation))
+    E::path().into_iter().fold(E::find(), |select, relation| select.join(JoinType::InnerJoin, relation))
 }
 
 /// The organization-scoped select of `E`: its rows of the scope's organization only, reached along
 /// the entities' relations. The one way services reach an owned table (a row of another organization
 /// then behaves exactly like a row that does not exist).
 pub fn scoped<E: Tenanted>(scope: Scope) -> Select<E> {
-    joined::<E>().filter(E::TABLE.organization().eq(scope.organization_id))
+    joined::<E>().filter(E::organization().eq(scope.organization_id))
 }
 
 /// The rows of `E` among `ids` that belong to the scope's organization, in no particular order.

@@ -27,12 +27,24 @@ use crate::{
     },
 };
 
+crate::service::tenant::tenanted!(
+    session_event,
+    entity::workspace::Column::OrganizationId,
+    via entity::session_event::Relation::DocumentationSession,
+    entity::documentation_session::Relation::Workspace
+);
+
 /// PostgreSQL channel on which committed events are announced.
 pub const NOTIFY_CHANNEL: &str = "docket_events";
 
 /// A session's events, in sequence order.
-pub static EVENTS_OF_SESSION: List =
-    List::new(|| ListSpec::child(session_event::Column::SessionId, session_event::Column::Sequence, Owned::Sessions));
+pub static EVENTS_OF_SESSION: List = List::new(|| {
+    ListSpec::child(
+        session_event::Column::SessionId,
+        session_event::Column::Sequence,
+        Owned::of::<entity::documentation_session::Entity>(),
+    )
+});
 
 /// Which of a session's events to list.
 #[derive(Clone, Debug, Default)]
@@ -135,7 +147,7 @@ async fn append_in(
     sql.bind(now).push(" WHERE id = ").bind(session_id);
     if let Some(scope) = scope {
         sql.push(" AND id IN ");
-        Owned::Sessions.push_ids_in(&mut sql, scope, &[session_id], backend);
+        Owned::of::<entity::documentation_session::Entity>().push_ids_in(&mut sql, scope, &[session_id], backend);
     }
     sql.push(" RETURNING last_event_sequence");
     let row =
@@ -204,7 +216,12 @@ async fn append_in_one_statement(
     write.part("s", |sql| {
         sql.push("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ");
         sql.bind(now).push(" WHERE id = ").bind(session_id).push(" AND id IN ");
-        Owned::Sessions.push_ids_in(sql, cx.scope(), &[session_id], DbBackend::Postgres);
+        Owned::of::<entity::documentation_session::Entity>().push_ids_in(
+            sql,
+            cx.scope(),
+            &[session_id],
+            DbBackend::Postgres,
+        );
         sql.push(" RETURNING id, last_event_sequence");
     });
     write.part("e", |sql| {

@@ -31,9 +31,19 @@ use crate::{
     },
 };
 
+tenant::tenanted!(
+    documentation_session,
+    entity::workspace::Column::OrganizationId,
+    via entity::documentation_session::Relation::Workspace
+);
+
 /// A workspace's sessions, oldest first.
 pub static SESSIONS_OF_WORKSPACE: List = List::new(|| {
-    ListSpec::child(documentation_session::Column::WorkspaceId, documentation_session::Column::Id, Owned::Workspaces)
+    ListSpec::child(
+        documentation_session::Column::WorkspaceId,
+        documentation_session::Column::Id,
+        Owned::of::<entity::workspace::Entity>(),
+    )
 });
 
 /// Which of a workspace's sessions to list.
@@ -367,7 +377,7 @@ pub async fn expire_due_everywhere(db: &sea_orm::DatabaseConnection, bus: &crate
     let organizations: Vec<Uuid> = tenant::joined::<documentation_session::Entity>()
         .filter(Condition::any().add(due_at(now)).add(Expr::exists(lapsed_lease)))
         .select_only()
-        .expr(Owned::Sessions.organization())
+        .expr(<entity::documentation_session::Entity as tenant::Tenanted>::organization())
         .distinct()
         .into_tuple()
         .all(db)

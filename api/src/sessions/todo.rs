@@ -33,9 +33,21 @@ pub use crate::sessions::todo::lease::{
     DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, Outcome, claim_next, finish, release_lapsed, renew_lease,
 };
 
+tenant::tenanted!(
+    session_todo,
+    entity::workspace::Column::OrganizationId,
+    via entity::session_todo::Relation::DocumentationSession,
+    entity::documentation_session::Relation::Workspace
+);
+
 /// A session's todos, oldest first.
-pub static TODOS_OF_SESSION: List =
-    List::new(|| ListSpec::child(session_todo::Column::SessionId, session_todo::Column::Id, Owned::Sessions));
+pub static TODOS_OF_SESSION: List = List::new(|| {
+    ListSpec::child(
+        session_todo::Column::SessionId,
+        session_todo::Column::Id,
+        Owned::of::<entity::documentation_session::Entity>(),
+    )
+});
 
 /// The todos a todo depends on.
 pub static DEPENDENCIES_OF_TODO: List = List::new(|| {
@@ -43,7 +55,7 @@ pub static DEPENDENCIES_OF_TODO: List = List::new(|| {
         session_todo_dependency::Column::TodoId,
         session_todo_dependency::Column::DependsOnId,
         session_todo::Column::Id,
-        Owned::Todos,
+        Owned::of::<entity::session_todo::Entity>(),
     )
 });
 

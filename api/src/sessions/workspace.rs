@@ -15,9 +15,12 @@ use crate::{
     },
 };
 
+tenant::tenanted!(workspace, entity::workspace::Column::OrganizationId);
+
 /// A project's workspaces, oldest first.
-pub static WORKSPACES_OF_PROJECT: List =
-    List::new(|| ListSpec::child(workspace::Column::ProjectId, workspace::Column::Id, Owned::Projects));
+pub static WORKSPACES_OF_PROJECT: List = List::new(|| {
+    ListSpec::child(workspace::Column::ProjectId, workspace::Column::Id, Owned::of::<entity::project::Entity>())
+});
 
 /// The organization's workspaces, oldest first.
 pub static WORKSPACES: List = List::new(|| ListSpec::root(workspace::Column::Id, workspace::Column::OrganizationId));

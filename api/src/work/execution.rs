@@ -25,9 +25,17 @@ use crate::{
     work::task as tasks,
 };
 
+tenant::tenanted!(
+    task_execution,
+    entity::project::Column::OrganizationId,
+    via entity::task_execution::Relation::Task,
+    entity::task::Relation::Project
+);
+
 /// A task's executions, oldest first.
-pub static EXECUTIONS_OF_TASK: List =
-    List::new(|| ListSpec::child(task_execution::Column::TaskId, task_execution::Column::Id, Owned::Tasks));
+pub static EXECUTIONS_OF_TASK: List = List::new(|| {
+    ListSpec::child(task_execution::Column::TaskId, task_execution::Column::Id, Owned::of::<entity::task::Entity>())
+});
 
 impl Listed for task_execution::Model {
     fn cursor_key(&self) -> CursorKey {
@@ -205,7 +213,7 @@ pub async fn summaries(
          WHERE t.project_id IN ",
     );
     let backend = db.get_database_backend();
-    Owned::Projects.push_ids_in(&mut sql, scope, projects, backend);
+    Owned::of::<entity::project::Entity>().push_ids_in(&mut sql, scope, projects, backend);
     let rows = Row::find_by_statement(sql.build(backend)).all(db).await?;
     let mut grouped: HashMap<Uuid, HashMap<String, Vec<Row>>> = HashMap::new();
     for row in rows {

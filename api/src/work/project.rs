@@ -18,6 +18,8 @@ use crate::{
     },
 };
 
+tenant::tenanted!(project, entity::project::Column::OrganizationId);
+
 /// The organization's projects, oldest first.
 pub static PROJECTS: List = List::new(|| ListSpec::root(project::Column::Id, project::Column::OrganizationId));
 

@@ -21,16 +21,19 @@ use crate::{
     work::{project, task as tasks},
 };
 
+tenant::tenanted!(pull_request, entity::project::Column::OrganizationId, via entity::pull_request::Relation::Project);
+
 /// A project's pull requests, oldest first.
-pub static PULL_REQUESTS_OF_PROJECT: List =
-    List::new(|| ListSpec::child(pull_request::Column::ProjectId, pull_request::Column::Id, Owned::Projects));
+pub static PULL_REQUESTS_OF_PROJECT: List = List::new(|| {
+    ListSpec::child(pull_request::Column::ProjectId, pull_request::Column::Id, Owned::of::<entity::project::Entity>())
+});
 /// The pull requests linked to a task.
 pub static PULL_REQUESTS_OF_TASK: List = List::new(|| {
     ListSpec::linked(
         task_pull_request::Column::TaskId,
         task_pull_request::Column::PullRequestId,
         pull_request::Column::Id,
-        Owned::Tasks,
+        Owned::of::<entity::task::Entity>(),
     )
 });
 /// The tasks a pull request carries.
@@ -39,7 +42,7 @@ pub static TASKS_OF_PULL_REQUEST: List = List::new(|| {
         task_pull_request::Column::PullRequestId,
         task_pull_request::Column::TaskId,
         task::Column::Id,
-        Owned::PullRequests,
+        Owned::of::<entity::pull_request::Entity>(),
     )
 });
 

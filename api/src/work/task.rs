@@ -35,14 +35,27 @@ pub use crate::work::task::query::{
     READY_TASKS, TASKS_BY_PRIORITY, TaskQuery, counts_by_status, ready_filter, unfinished,
 };
 
+tenant::tenanted!(task, entity::project::Column::OrganizationId, via entity::task::Relation::Project);
+tenant::tenanted!(
+    task_state_transition,
+    entity::project::Column::OrganizationId,
+    via entity::task_state_transition::Relation::Task,
+    entity::task::Relation::Project
+);
+
 /// A project's tasks, oldest first.
 pub static TASKS_OF_PROJECT: List =
-    List::new(|| ListSpec::child(task::Column::ProjectId, task::Column::Id, Owned::Projects));
+    List::new(|| ListSpec::child(task::Column::ProjectId, task::Column::Id, Owned::of::<entity::project::Entity>()));
 /// A task's subtasks.
-pub static SUBTASKS: List = List::new(|| ListSpec::child(task::Column::ParentId, task::Column::Id, Owned::Tasks));
+pub static SUBTASKS: List =
+    List::new(|| ListSpec::child(task::Column::ParentId, task::Column::Id, Owned::of::<entity::task::Entity>()));
 /// A task's status history, oldest first.
 pub static HISTORY: List = List::new(|| {
-    ListSpec::child(task_state_transition::Column::TaskId, task_state_transition::Column::Id, Owned::Tasks)
+    ListSpec::child(
+        task_state_transition::Column::TaskId,
+        task_state_transition::Column::Id,
+        Owned::of::<entity::task::Entity>(),
+    )
 });
 
 /// Statuses in which a task is finished: it no longer blocks anything.

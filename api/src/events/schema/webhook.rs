@@ -8,7 +8,6 @@ use crate::{
     error::ApiResult,
     events::{schema::log_event::Event, webhook::WebhookFields},
     graphql::{
-        loaders::DeliveriesOfWebhook,
         object::{object, plain_enums},
         parse_id,
         prefetch::{Level, Prefetch, field},
@@ -19,6 +18,11 @@ use crate::{
     service::page::Filter,
     work::schema::project::Project,
 };
+
+crate::graphql::loaders::child_list!(
+    /// `Webhook.deliveries`.
+    DeliveriesOfWebhook: entity::webhook_delivery::Model = crate::events::webhook::DELIVERIES_OF_WEBHOOK
+);
 
 impl Prefetch for Webhook {
     type Row = webhook::Model;

@@ -45,46 +45,34 @@ pub enum Node {
     Event(Event),
 }
 
-/// The tables whose rows are nodes, each read as its object type by [`load`].
-const NODE_TABLES: [Owned; 9] = [
-    Owned::Workspaces,
-    Owned::Sessions,
-    Owned::Todos,
-    Owned::Events,
-    Owned::Projects,
-    Owned::Tasks,
-    Owned::Executions,
-    Owned::PullRequests,
-    Owned::LogEvents,
-];
+/// The node types: each variant of [`Node`] with its object and its entity. Gives the tables whose
+/// rows are nodes, and [`load`], which reads a row of one as its object type.
+macro_rules! nodes {
+    ($($variant:ident($object:ident) <= $entity:ident),* $(,)?) => {
+        /// The tables whose rows are nodes.
+        const NODE_TABLES: &[Owned] = &[$(Owned::of::<$entity::Entity>()),*];
 
-/// The node `id` of table `table`, read (and loaded ahead below it) like any lookup by id.
-async fn load(ctx: &Context<'_>, table: Owned, id: Uuid) -> ApiResult<Option<Node>> {
-    Ok(match table {
-        Owned::Workspaces => {
-            by_id::<workspace::Entity, Workspace>(ctx, id).await?.map(|r| Node::Workspace(Workspace(r)))
+        /// The node `id` of table `table`, read (and loaded ahead below it) like any lookup by id.
+        async fn load(ctx: &Context<'_>, table: Owned, id: Uuid) -> ApiResult<Option<Node>> {
+            $(if table == Owned::of::<$entity::Entity>() {
+                return Ok(by_id::<$entity::Entity, $object>(ctx, id).await?.map(|row| Node::$variant($object(row))));
+            })*
+            Ok(None)
         }
-        Owned::Sessions => by_id::<documentation_session::Entity, DocumentationSession>(ctx, id)
-            .await?
-            .map(|r| Node::DocumentationSession(DocumentationSession(r))),
-        Owned::Todos => {
-            by_id::<session_todo::Entity, SessionTodo>(ctx, id).await?.map(|r| Node::SessionTodo(SessionTodo(r)))
-        }
-        Owned::Events => {
-            by_id::<session_event::Entity, SessionEvent>(ctx, id).await?.map(|r| Node::SessionEvent(SessionEvent(r)))
-        }
-        Owned::Projects => by_id::<project::Entity, Project>(ctx, id).await?.map(|r| Node::Project(Project(r))),
-        Owned::Tasks => by_id::<task::Entity, Task>(ctx, id).await?.map(|r| Node::Task(Task(r))),
-        Owned::Executions => by_id::<task_execution::Entity, TaskExecution>(ctx, id)
-            .await?
-            .map(|r| Node::TaskExecution(TaskExecution(r))),
-        Owned::PullRequests => {
-            by_id::<pull_request::Entity, PullRequest>(ctx, id).await?.map(|r| Node::PullRequest(PullRequest(r)))
-        }
-        Owned::LogEvents => by_id::<event::Entity, Event>(ctx, id).await?.map(|r| Node::Event(Event(r))),
-        Owned::Transitions | Owned::AuditLog | Owned::Webhooks | Owned::EventTypes => None,
-    })
+    };
 }
+
+nodes!(
+    Workspace(Workspace) <= workspace,
+    DocumentationSession(DocumentationSession) <= documentation_session,
+    SessionTodo(SessionTodo) <= session_todo,
+    SessionEvent(SessionEvent) <= session_event,
+    Project(Project) <= project,
+    Task(Task) <= task,
+    TaskExecution(TaskExecution) <= task_execution,
+    PullRequest(PullRequest) <= pull_request,
+    Event(Event) <= event,
+);
 
 /// `node` and `nodes`.
 #[derive(Default)]
@@ -97,7 +85,7 @@ impl NodeQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let id = parse_id("id", &id)?;
         let cx = service_ctx(ctx)?;
-        let Some((_, table)) = tenant::tables_of(cx.db, cx.scope(), &NODE_TABLES, &[id]).await?.pop() else {
+        let Some((_, table)) = tenant::tables_of(cx.db, cx.scope(), NODE_TABLES, &[id]).await?.pop() else {
             return Ok(None);
         };
         Ok(load(ctx, table, id).await?)
@@ -112,7 +100,7 @@ impl NodeQuery {
         let ids = ids.iter().map(|id| parse_id("ids", id)).collect::<Result<Vec<_>, _>>()?;
         let cx = service_ctx(ctx)?;
         let tables: HashMap<Uuid, Owned> =
-            tenant::tables_of(cx.db, cx.scope(), &NODE_TABLES, &ids).await?.into_iter().collect();
+            tenant::tables_of(cx.db, cx.scope(), NODE_TABLES, &ids).await?.into_iter().collect();
         let found = ids.iter().map(|id| async {
             match tables.get(id) {
                 Some(table) => load(ctx, *table, *id).await,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::{
     error::ApiError,
     graphql::{
-        loaders::{EventCounts, EventsOfSession, TodoCounts as TodoCountsLoader, TodosOfSession},
+        loaders::{EventCounts, TodoCounts as TodoCountsLoader},
         object::{object, plain_enums},
         prefetch::{Level, Prefetch, field},
         relations::{by_id, per_parent},
@@ -25,6 +25,16 @@ use crate::{
         todo::TodoQuery,
     },
 };
+
+crate::graphql::loaders::child_list!(
+    /// `DocumentationSession.todos`.
+    TodosOfSession: entity::session_todo::Model = crate::sessions::todo::TODOS_OF_SESSION
+);
+
+crate::graphql::loaders::child_list!(
+    /// `DocumentationSession.events`.
+    EventsOfSession: entity::session_event::Model = crate::sessions::event::EVENTS_OF_SESSION
+);
 
 /// Lifecycle of a documentation session. `COMPLETED`, `FAILED` and `EXPIRED` are final.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]

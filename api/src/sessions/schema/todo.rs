@@ -8,7 +8,6 @@ use serde_json::Value;
 use crate::{
     error::ApiError,
     graphql::{
-        loaders::DependenciesOfTodo,
         object::{object, plain_enums},
         prefetch::{Level, Prefetch, field},
         relations::by_id,
@@ -17,6 +16,11 @@ use crate::{
     service::page::Filter,
     sessions::schema::session::DocumentationSession,
 };
+
+crate::graphql::loaders::child_list!(
+    /// `SessionTodo.dependencies`.
+    DependenciesOfTodo: entity::session_todo::Model = crate::sessions::todo::DEPENDENCIES_OF_TODO
+);
 
 /// Lifecycle of a todo. `COMPLETED`, `FAILED` and `SKIPPED` are final.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]

@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use crate::{
     graphql::{
-        loaders::SessionsOfWorkspace,
         object::object,
         prefetch::{Level, Prefetch, field},
         relations::by_id,
@@ -20,6 +19,11 @@ use crate::{
     },
     work::schema::project::Project,
 };
+
+crate::graphql::loaders::child_list!(
+    /// `Workspace.sessions`.
+    SessionsOfWorkspace: entity::documentation_session::Model = crate::sessions::session::SESSIONS_OF_WORKSPACE
+);
 
 object! {
     /// A source tree that documentation sessions work on, identified by its unique `path`.

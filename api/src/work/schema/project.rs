@@ -7,10 +7,7 @@ use serde_json::Value;
 
 use crate::{
     graphql::{
-        loaders::{
-            ExecutionSummaries, PullRequestsOfProject, ReadyTasksOfProject, TaskCounts as TaskCountsLoader,
-            TasksOfProject, TasksOfProjectByPriority, WorkspacesOfProject,
-        },
+        loaders::{ExecutionSummaries, TaskCounts as TaskCountsLoader},
         object::object,
         prefetch::{Args, Level, Prefetch, field},
         relations::{child_connection, per_parent},
@@ -30,6 +27,31 @@ use crate::{
         task::{self as tasks, TaskQuery},
     },
 };
+
+crate::graphql::loaders::child_list!(
+    /// `Project.tasks`.
+    TasksOfProject: entity::task::Model = crate::work::task::TASKS_OF_PROJECT
+);
+
+crate::graphql::loaders::child_list!(
+    /// `Project.tasks(orderBy: PRIORITY)`.
+    TasksOfProjectByPriority: entity::task::Model = crate::work::task::TASKS_BY_PRIORITY
+);
+
+crate::graphql::loaders::child_list!(
+    /// `Project.workspaces`.
+    WorkspacesOfProject: entity::workspace::Model = crate::sessions::workspace::WORKSPACES_OF_PROJECT
+);
+
+crate::graphql::loaders::child_list!(
+    /// `Project.readyTasks`.
+    ReadyTasksOfProject: entity::task::Model = crate::work::task::READY_TASKS
+);
+
+crate::graphql::loaders::child_list!(
+    /// `Project.pullRequests`.
+    PullRequestsOfProject: entity::pull_request::Model = crate::work::pull_request::PULL_REQUESTS_OF_PROJECT
+);
 
 object! {
     /// A code base whose work Docket tracks: its tasks, their dependencies and history.

@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use crate::{
     graphql::{
-        loaders::TasksOfPullRequest,
         object::{object, plain_enums},
         prefetch::{Level, Prefetch},
         to_id,
@@ -16,6 +15,11 @@ use crate::{
     service::page::Filter,
     work::{pull_request as prs, schema::task::Task},
 };
+
+crate::graphql::loaders::child_list!(
+    /// `PullRequest.tasks`.
+    TasksOfPullRequest: entity::task::Model = crate::work::pull_request::TASKS_OF_PULL_REQUEST
+);
 
 /// Where a pull request stands.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]

@@ -9,9 +9,6 @@ use serde_json::Value;
 use crate::{
     error::ApiError,
     graphql::{
-        loaders::{
-            DependenciesOfTask, DependentsOfTask, ExecutionsOfTask, HistoryOfTask, PullRequestsOfTask, SubtasksOfTask,
-        },
         object::{object, plain_enums},
         prefetch::{Level, Prefetch, field},
         relations::by_id,
@@ -25,6 +22,36 @@ use crate::{
         task::{self as tasks, DependencyQuery, TaskQuery},
     },
 };
+
+crate::graphql::loaders::child_list!(
+    /// `Task.subtasks`.
+    SubtasksOfTask: entity::task::Model = crate::work::task::SUBTASKS
+);
+
+crate::graphql::loaders::child_list!(
+    /// `Task.dependencies` and `Task.blockedBy`.
+    DependenciesOfTask: entity::task::Model = crate::work::task::DEPENDENCIES
+);
+
+crate::graphql::loaders::child_list!(
+    /// `Task.dependents`.
+    DependentsOfTask: entity::task::Model = crate::work::task::DEPENDENTS
+);
+
+crate::graphql::loaders::child_list!(
+    /// `Task.history`.
+    HistoryOfTask: entity::task_state_transition::Model = crate::work::task::HISTORY
+);
+
+crate::graphql::loaders::child_list!(
+    /// `Task.executions`.
+    ExecutionsOfTask: entity::task_execution::Model = crate::work::execution::EXECUTIONS_OF_TASK
+);
+
+crate::graphql::loaders::child_list!(
+    /// `Task.pullRequests`.
+    PullRequestsOfTask: entity::pull_request::Model = crate::work::pull_request::PULL_REQUESTS_OF_TASK
+);
 
 /// Where a task stands. `DONE` and `CANCELLED` are finished.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]

@@ -32,7 +32,7 @@ pub static DEPENDENCIES: List = List::new(|| {
         task_dependency::Column::TaskId,
         task_dependency::Column::DependsOnId,
         task::Column::Id,
-        Owned::Tasks,
+        Owned::of::<entity::task::Entity>(),
     )
 });
 /// The tasks that depend on a task.
@@ -41,7 +41,7 @@ pub static DEPENDENTS: List = List::new(|| {
         task_dependency::Column::DependsOnId,
         task_dependency::Column::TaskId,
         task::Column::Id,
-        Owned::Tasks,
+        Owned::of::<entity::task::Entity>(),
     )
 });
 /// Which dependencies (or dependents) of a task to list.

@@ -153,7 +153,7 @@ pub static TASKS_BY_PRIORITY: List = List::new(|| TASKS_OF_PROJECT.clone().ranke
 
 /// Pending tasks of a project whose `blocks` dependencies are all done, most urgent first, then
 /// oldest: the next work to hand out (the seed's ready-to-run query). Pages forward only.
-pub static READY_TASKS: &List = &TASKS_BY_PRIORITY;
+pub static READY_TASKS: List = List::new(|| TASKS_BY_PRIORITY.clone());
 
 /// The filter of [`READY_TASKS`], optionally of one tag.
 pub fn ready_filter(tag: Option<String>) -> Filter {
