@@ -14,7 +14,12 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("docket: {err:#}");
-            std::process::ExitCode::FAILURE
+            // A setting to change (the database URL, say) exits with 2, as a usage error does.
+            if err.chain().any(|cause| cause.is::<api::db::ConfigurationError>()) {
+                std::process::ExitCode::from(2)
+            } else {
+                std::process::ExitCode::FAILURE
+            }
         }
     }
 }

@@ -160,8 +160,14 @@ pub async fn run() -> anyhow::Result<()> {
     telemetry::init(std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")), output);
     match command {
         Command::Serve => {
+            // A server on every interface is reached from this machine on the loopback address.
+            let ip = match cli.config.listen.ip() {
+                ip if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+                ip => ip,
+            };
             let app = Application::build(cli.config).await?;
-            tracing::info!(port = app.port(), "docket is listening; GraphiQL at /graphql");
+            let url = format!("http://{}/graphql", std::net::SocketAddr::new(ip, app.port()));
+            tracing::info!(port = app.port(), "docket is listening on {url} (open it in a browser for GraphiQL)");
             app.run_until_stopped().await
         }
         Command::Schema => {

@@ -2,11 +2,24 @@
 
 use std::{net::SocketAddr, time::Duration};
 
+/// `HOST:PORT` as a socket address; a host name is resolved, its first IPv4 address preferred (as
+/// browsers try `localhost`). Errors: a message that says what was expected.
+pub fn listen_address(value: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(address) = value.parse() {
+        return Ok(address);
+    }
+    let expected = || format!("`{value}` is not HOST:PORT (e.g. 127.0.0.1:8000 or localhost:8000)");
+    let addresses: Vec<SocketAddr> = value.to_socket_addrs().map_err(|_| expected())?.collect();
+    addresses.iter().find(|a| a.is_ipv4()).or(addresses.first()).copied().ok_or_else(expected)
+}
+
 /// Everything a `docket` process needs to serve. Doc comments double as `--help`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Config {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, env = "DOCKET_LISTEN", default_value = "127.0.0.1:8000", global = true)]
+    /// Address to listen on, `HOST:PORT` with an IP address or a host name (`localhost:8000`); port 0
+    /// picks a free port.
+    #[arg(long, env = "DOCKET_LISTEN", default_value = "127.0.0.1:8000", value_parser = listen_address, global = true)]
     pub listen: SocketAddr,
     /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://USER@HOST:PORT/DB`.
     #[arg(
@@ -20,6 +33,10 @@ pub struct Config {
     /// Most pooled PostgreSQL connections. SQLite always uses one connection: it has one writer.
     #[arg(long, env = "DOCKET_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
+    /// Milliseconds a SQLite statement waits for a lock another process holds (e.g. `docket import`)
+    /// before it fails with `UNAVAILABLE`.
+    #[arg(long, env = "DOCKET_DB_BUSY_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub db_busy_timeout_ms: u64,
     /// Seconds to wait when opening a database connection.
     #[arg(long, env = "DOCKET_DB_CONNECT_TIMEOUT", default_value_t = 10, global = true)]
     pub db_connect_timeout_secs: u64,
@@ -33,6 +50,16 @@ pub struct Config {
     /// sessions' events past their retention period, a thousand rows per statement.
     #[arg(long, env = "DOCKET_RETENTION_INTERVAL", default_value_t = 3600, global = true)]
     pub retention_interval_secs: u64,
+    /// Most lexical tokens in a document, counted before it is parsed (graphql-js's `maxTokens`, Apollo
+    /// Router's `parser_max_tokens`); GraphiQL's introspection query holds about 300.
+    #[arg(long, env = "DOCKET_MAX_TOKENS", default_value_t = 15_000, global = true)]
+    pub max_tokens: usize,
+    /// Most fields selected under an alias in one operation (through fragments).
+    #[arg(long, env = "DOCKET_MAX_ALIASES", default_value_t = 256, global = true)]
+    pub max_aliases: usize,
+    /// Most fields in an operation's root selection (through fragments).
+    #[arg(long, env = "DOCKET_MAX_ROOT_FIELDS", default_value_t = 64, global = true)]
+    pub max_root_fields: usize,
     /// Deepest query nesting accepted (GraphiQL's introspection query needs about 13).
     #[arg(long, env = "DOCKET_MAX_DEPTH", default_value_t = 16, global = true)]
     pub max_depth: usize,
@@ -112,10 +139,14 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.into(),
             db_max_connections: 10,
+            db_busy_timeout_ms: 10_000,
             db_connect_timeout_secs: 10,
             db_acquire_timeout_secs: 10,
             expiry_interval_secs: 60,
             retention_interval_secs: 3600,
+            max_tokens: 15_000,
+            max_aliases: 256,
+            max_root_fields: 64,
             max_depth: 16,
             max_complexity: 100_000,
             max_batch: 10,
@@ -178,5 +209,19 @@ impl std::str::FromStr for Redacted {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(Self(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listen_address;
+
+    #[test]
+    fn listen_takes_addresses_and_host_names() {
+        assert_eq!(listen_address("127.0.0.1:8000").unwrap().to_string(), "127.0.0.1:8000");
+        assert_eq!(listen_address("[::1]:0").unwrap().to_string(), "[::1]:0");
+        let localhost = listen_address("localhost:8000").unwrap();
+        assert!(localhost.ip().is_loopback() && localhost.port() == 8000, "{localhost}");
+        assert!(listen_address("8000").unwrap_err().contains("HOST:PORT"));
     }
 }

@@ -11,6 +11,10 @@ use std::{
 use anyhow::Context as _;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
+mod open_error;
+
+pub use open_error::ConfigurationError;
+
 /// Counts the SQL statements a connection has run; read by `/metrics` and the batching tests.
 #[derive(Clone, Debug, Default)]
 pub struct StatementCounter(Arc<AtomicU64>);
@@ -40,6 +44,9 @@ pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
 pub struct PoolSettings {
     /// Most pooled connections (PostgreSQL only; SQLite uses one).
     pub max_connections: u32,
+    /// How long a SQLite statement waits for a lock another process holds before it fails
+    /// (`UNAVAILABLE`).
+    pub busy_timeout: Duration,
     /// Time allowed to open a connection.
     pub connect_timeout: Duration,
     /// Time a caller waits for a free connection.
@@ -64,10 +71,11 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(Data
     if sqlite {
         // An in-memory database must never be closed by the pool, or its data is gone.
         options.idle_timeout(None::<Duration>).max_lifetime(None::<Duration>);
-        options.map_sqlx_sqlite_opts(|opts| {
+        let busy_timeout = settings.busy_timeout;
+        options.map_sqlx_sqlite_opts(move |opts| {
             opts.foreign_keys(true)
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(busy_timeout)
         });
     }
     if let Some(schema) = &settings.schema {
@@ -84,7 +92,7 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(Data
             {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            Err(err) => return Err(err).with_context(|| format!("cannot open the database ({})", redact(url))),
+            Err(err) => return Err(open_error::explain(url, &err).await.into()),
         }
     };
     let counter = StatementCounter::default();

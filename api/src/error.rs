@@ -46,6 +46,11 @@ pub enum ApiError {
     /// The server lacks a setting this needs (`NOT_CONFIGURED`); the message names it.
     #[error("{0}")]
     NotConfigured(String),
+    /// The database could not serve the request in time: no pooled connection, no turn to write, or a
+    /// lock another process holds past the busy timeout (`UNAVAILABLE`). Worth retrying; HTTP answers
+    /// 503 with `Retry-After` when nothing of the request succeeded.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything else; logged, never shown to clients (`INTERNAL_SERVER_ERROR`).
     #[error("internal server error: {0:#}")]
     Internal(Arc<anyhow::Error>),
@@ -62,6 +67,7 @@ impl ApiError {
             Self::Conflict(_) => "CONFLICT",
             Self::Lagged { .. } | Self::LaggedAt { .. } => "SUBSCRIBER_LAGGED",
             Self::NotConfigured(_) => "NOT_CONFIGURED",
+            Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -94,10 +100,29 @@ impl From<DbErr> for ApiError {
         if let DbErr::RecordNotFound(_) = err {
             return Self::NotFound { entity: "record" };
         }
+        if let DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) = err {
+            return Self::Unavailable("the database is busy: no free connection in time; retry".into());
+        }
+        if is_busy(&err) {
+            return Self::Unavailable("the database is locked by another writer; retry".into());
+        }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict("a unique value is already taken".into()),
             _ => Self::from(anyhow::Error::new(err).context("database error")),
         }
+    }
+}
+
+/// Whether `err` is SQLite's "database is locked" (`SQLITE_BUSY`, code 5, with its extended codes):
+/// another connection held the write lock past the busy timeout.
+fn is_busy(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    let (DbErr::Exec(RuntimeErr::SqlxError(source)) | DbErr::Query(RuntimeErr::SqlxError(source))) = err else {
+        return false;
+    };
+    match source.as_ref() {
+        Error::Database(db) => db.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|code| code & 0xff == 5),
+        _ => false,
     }
 }
 

@@ -57,14 +57,20 @@ pub struct Mutation(
 pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
 
 /// Builds the engine every operation runs on, HTTP and websockets alike: the schema over `state`,
-/// without extensions, held to the configured depth and complexity limits
+/// without extensions, held to the configured limits (tokens, aliases, root fields, depth, complexity)
 /// ([`operation::Engine`] says what it does around each operation).
 pub fn build_engine(state: &AppState) -> operation::Engine {
     let schema =
         Schema::build(Query::default(), Mutation::default(), subscription::Subscription).data(state.clone()).finish();
     operation::Engine::new(
         schema,
-        limits::Limits { max_depth: state.config.max_depth, max_complexity: state.config.max_complexity },
+        limits::Limits {
+            max_tokens: state.config.max_tokens,
+            max_aliases: state.config.max_aliases,
+            max_root_fields: state.config.max_root_fields,
+            max_depth: state.config.max_depth,
+            max_complexity: state.config.max_complexity,
+        },
     )
 }
 

@@ -70,11 +70,42 @@ pub fn log_response(response: &Response, latency: Duration, _span: &tracing::Spa
     );
 }
 
-/// Gives a 504 from the timeout layer (which has no body) a GraphQL error body with code `TIMEOUT`.
-pub async fn explain_timeout(timeout: Duration, response: Response) -> Response {
-    if response.status() != StatusCode::GATEWAY_TIMEOUT || response.headers().contains_key(header::CONTENT_TYPE) {
+/// What the layers and the router answer without a body of their own, and what it says instead.
+#[derive(Clone, Copy, Debug)]
+pub struct Refusals {
+    /// The request timeout (`--request-timeout-secs`).
+    pub timeout: Duration,
+    /// The body limit (`--body-limit-bytes`).
+    pub body_limit: usize,
+}
+
+/// Gives the bare refusals of the layers and the router a GraphQL error body with a code, keeping
+/// their status: 504 from the timeout layer (`TIMEOUT`), 413 from the
+/// body limit (`BAD_REQUEST`), 405 for a method a path does not take (`BAD_REQUEST`), 404 for a path
+/// that does not exist (`NOT_FOUND`). Answers that already have a JSON body are left as they are.
+pub async fn explain_refusal(refusals: Refusals, response: Response) -> Response {
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
+    if is_json {
         return response;
     }
-    let message = format!("the request took longer than {} s and was abandoned", timeout.as_secs());
-    error_response(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", &message, media::ResponseType::Json)
+    let status = response.status();
+    let (code, message) = match status {
+        StatusCode::GATEWAY_TIMEOUT if !response.headers().contains_key(header::CONTENT_TYPE) => {
+            ("TIMEOUT", format!("the request took longer than {} s and was abandoned", refusals.timeout.as_secs()))
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "BAD_REQUEST",
+            format!("the request body is over the limit of {} bytes (--body-limit-bytes)", refusals.body_limit),
+        ),
+        // The router adds `Allow` to the answer after this layer.
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("BAD_REQUEST", "this path does not take this method; the Allow header lists those it takes".to_owned())
+        }
+        StatusCode::NOT_FOUND if !response.headers().contains_key(header::CONTENT_TYPE) => {
+            ("NOT_FOUND", "no such path; the API is at /graphql".to_owned())
+        }
+        _ => return response,
+    };
+    error_response(status, code, &message, media::ResponseType::Json)
 }

@@ -36,6 +36,7 @@ pub async fn open_database(
 ) -> anyhow::Result<(DatabaseConnection, db::StatementCounter)> {
     let settings = PoolSettings {
         max_connections: config.db_max_connections,
+        busy_timeout: Duration::from_millis(config.db_busy_timeout_ms),
         connect_timeout: Duration::from_secs(config.db_connect_timeout_secs),
         acquire_timeout: Duration::from_secs(config.db_acquire_timeout_secs),
         schema,
@@ -218,7 +219,9 @@ pub fn app(state: AppState) -> anyhow::Result<Router> {
     let server = Server { engine: build_engine(&state), state: state.clone(), origins };
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let timeout = state.config.request_timeout();
+    let refusals = http::Refusals { timeout, body_limit: state.config.body_limit_bytes };
     let router = Router::new()
+        .route("/", get(|| async { axum::response::Redirect::temporary("/graphql") }))
         .route("/graphql", get(http::graphql::get).post(http::graphql::post))
         .route("/playground", get(http::explorer::playground))
         .route("/assets/{name}", get(http::explorer::asset))
@@ -228,10 +231,10 @@ pub fn app(state: AppState) -> anyhow::Result<Router> {
         .route("/hooks/{source}/{organization}", axum::routing::post(http::hooks::receive))
         .with_state(server)
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout))
-        .layer(axum::middleware::map_response(move |response| http::explain_timeout(timeout, response)))
         // The body limit is `--body-limit-bytes`, enforced by the layer below, not axum's default 2 MiB.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
+        .layer(axum::middleware::map_response(move |response| http::explain_refusal(refusals, response)))
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(http::log_response))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));

@@ -132,6 +132,7 @@ pub async fn run(run: Run, args: &Args, server: &Server, client: &Gql, data: &Se
 pub async fn raw_pool(args: &Args) -> anyhow::Result<(sea_orm::DatabaseConnection, api::db::StatementCounter)> {
     let settings = api::db::PoolSettings {
         max_connections: 10,
+        busy_timeout: Duration::from_secs(10),
         connect_timeout: Duration::from_secs(10),
         acquire_timeout: Duration::from_secs(30),
         schema: None,

@@ -40,6 +40,7 @@ async fn node(script: &str, args: &[&str], env: &[(&str, &str)]) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs Node.js, Chromium and `npm ci --prefix tests/browser`: run with `cargo test -- --include-ignored` (CI does)"]
 async fn graphiql_and_playground_work_offline_in_chromium() {
     let db = TestDb::new(true).await;
     let app = spawn_process(&db).await;
@@ -64,6 +65,7 @@ async fn graphiql_and_playground_work_offline_in_chromium() {
 }
 
 #[tokio::test]
+#[ignore = "needs Node.js, Chromium and `npm ci --prefix tests/browser`: run with `cargo test -- --include-ignored` (CI does)"]
 async fn graphiql_with_a_token_in_its_headers_tab_works_in_that_organization_only() {
     let db = TestDb::new(true).await;
     docket(&db, &["org", "create", "acme"]);
@@ -118,6 +120,7 @@ async fn graphiql_with_a_token_in_its_headers_tab_works_in_that_organization_onl
 }
 
 #[tokio::test]
+#[ignore = "needs Node.js, Chromium and `npm ci --prefix tests/browser`: run with `cargo test -- --include-ignored` (CI does)"]
 async fn the_graphql_over_http_audit_passes_every_must_and_should() {
     let (app, _db) = spawn_app().await;
     let output = node("http-audit.mjs", &[&format!("{}/graphql", app.address)], &[]).await;

@@ -38,18 +38,41 @@ async fn queries_work_over_get_but_mutations_must_use_post() {
 }
 
 #[tokio::test]
-async fn an_oversized_body_is_refused_with_413() {
+async fn an_oversized_body_is_refused_with_413_and_a_graphql_error() {
     let db = crate::helpers::TestDb::new(false).await;
     let app = crate::helpers::spawn_app_on(&db, |c| c.body_limit_bytes = 64 * 1024).await;
     let huge = "x".repeat(100 * 1024);
-    let status = reqwest::Client::new()
+    let response = reqwest::Client::new()
         .post(format!("{}/graphql", app.address))
         .json(&json!({ "query": format!("{{ workspaceByPath(path: \"{huge}\") {{ id }} }}") }))
         .send()
         .await
-        .unwrap()
-        .status();
-    assert_eq!(status.as_u16(), 413);
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(crate::helpers::error_code(&body), "BAD_REQUEST", "{body}");
+    assert_eq!(body["errors"][0]["message"], "the request body is over the limit of 65536 bytes (--body-limit-bytes)");
+}
+
+#[tokio::test]
+async fn a_wrong_method_or_path_gets_a_graphql_error_and_the_root_leads_to_the_api() {
+    let (app, _db) = spawn_app().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let put = client.put(format!("{}/graphql", app.address)).body("{}").send().await.unwrap();
+    assert_eq!(put.status().as_u16(), 405);
+    let allow = put.headers().get("allow").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let body: serde_json::Value = put.json().await.unwrap();
+    assert_eq!(crate::helpers::error_code(&body), "BAD_REQUEST", "{body}");
+
+    let missing = client.get(format!("{}/no/such/path", app.address)).send().await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(crate::helpers::error_code(&body), "NOT_FOUND", "{body}");
+
+    let root = client.get(format!("{}/", app.address)).send().await.unwrap();
+    assert_eq!(root.status().as_u16(), 307);
+    assert_eq!(root.headers().get("location").unwrap(), "/graphql");
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ mod tenants;
 use std::time::Duration;
 
 use api::{Application, Config};
-pub use db::{TestDb, process_database_url};
+pub use db::{TestDb, WriteLock, process_database_url};
 pub use process::{docket, docket_fails, spawn_logged_process, spawn_process, spawn_process_with};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
@@ -80,7 +80,7 @@ pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestAp
     let mut config = Config::with_database(db.url.clone());
     config.secrets_key = Some(api::config::Redacted(TEST_SECRETS_KEY.into()));
     tune(&mut config);
-    let (pool, counter) = db.connect().await;
+    let (pool, counter) = db.connect_with(std::time::Duration::from_millis(config.db_busy_timeout_ms)).await;
     let app = Application::build_with(config, pool.clone(), counter).await.expect("build app");
     let port = app.port();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

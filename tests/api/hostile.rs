@@ -231,3 +231,53 @@ async fn a_complexity_beyond_what_a_machine_word_holds_is_refused_not_overflowed
         "{response}"
     );
 }
+
+/// Every limit refuses a document before the work it guards, with its figure and its limit, and the
+/// refusal stays small however large the document: tokens before parsing, then aliases and root
+/// fields (`__typename` included), and a parse error quotes at most 80 characters of the source.
+#[tokio::test]
+async fn every_limit_refuses_before_the_work_with_its_figure_and_its_limit() {
+    let (app, _db) = spawn_app().await;
+    let post = |query: String| {
+        let app = &app;
+        async move { post_raw(app, &json!({ "query": query }).to_string()).await }
+    };
+    let aliases = |n: usize| (0..n).map(|i| format!("a{i}: __typename ")).collect::<String>();
+
+    // 300,000 aliases: 900,002 tokens, refused before it is parsed.
+    let (status, body) = post(format!("{{ {}}}", aliases(300_000))).await;
+    assert!(body.len() < 4096, "{} bytes", body.len());
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(error_code(&answer), "GRAPHQL_PARSE_FAILED", "{body}");
+    assert_eq!(answer["errors"][0]["extensions"]["tokens"], 900_002, "{body}");
+    assert_eq!(answer["errors"][0]["extensions"]["maxTokens"], 15_000, "{body}");
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "the document holds 900,002 tokens, over the limit of 15,000; send a smaller document"
+    );
+
+    // 300 aliases of `__typename` are few tokens, but over the alias limit.
+    let answer = app.gql(&format!("{{ {}}}", aliases(300)), json!({})).await;
+    assert_eq!(error_code(&answer), "GRAPHQL_VALIDATION_FAILED", "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["aliases"], 300, "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["maxAliases"], 256, "{answer}");
+
+    // 100 root fields, no alias.
+    let answer = app.gql(&format!("{{ {}}}", "__typename ".repeat(100)), json!({})).await;
+    assert_eq!(error_code(&answer), "GRAPHQL_VALIDATION_FAILED", "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["rootFields"], 100, "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["maxRootFields"], 64, "{answer}");
+    let fine = app.gql(&format!("{{ {}}}", aliases(60)), json!({})).await;
+    assert_eq!(fine["data"]["a59"], "Query", "{fine}");
+
+    // A 3 MB document of few tokens that does not parse: the error quotes a little of it.
+    let (status, body) = post(format!("{{ a(s: \"{}\") b( }}", "x".repeat(3_000_000))).await;
+    assert!(body.len() < 4096, "{} bytes", body.len());
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(error_code(&answer), "GRAPHQL_PARSE_FAILED", "{body}");
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("syntax error at line 1, column "), "{message}");
+    assert!(message.contains("b( }"), "{message}");
+}

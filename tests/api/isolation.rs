@@ -206,9 +206,11 @@ async fn first_delivery(client: &TestApp, protocol: Protocol, operation: &str) -
 #[tokio::test]
 async fn no_root_field_lets_one_organization_see_or_touch_anothers_data() {
     let db = TestDb::new(false).await;
-    // Generated selections read everything reachable: far above the default complexity limit.
+    // Generated selections read everything reachable: far above the default complexity and token
+    // limits (`node` selects every field of every node type: about 45,000 tokens).
     let app = spawn_app_on(&db, |config| {
         config.max_complexity = 100_000_000;
+        config.max_tokens = 1_000_000;
         config.allow_private_webhooks = true; // the fixtures' webhooks point at 127.0.0.1
         // No background sweep during the run: it would expire the other organization's due session,
         // which only that organization's own `expireSessions` may (the background sweep is everyone's).

@@ -137,6 +137,13 @@ async function graphiql(browser, session) {
   step(`query answered in the page: ${answer.replace(/\s+/g, ' ').slice(0, 120)}`);
   if (hidden && answer.includes(hidden)) problems.push(`graphiql: the answer shows ${hidden}: ${answer}`);
 
+  // An unnamed query pasted over a named one runs (GraphiQL keeps the last operation's name).
+  await setEditor(page, '.graphiql-query-editor', '{ __typename }');
+  await page.waitForTimeout(300);
+  await page.click('.graphiql-execute-button');
+  await waitForText(page, '.graphiql-response', '"Query"', 'an unnamed query pasted over a named one');
+  step('an unnamed query pasted over a named one ran');
+
   await runInGraphiQL(
     page,
     `subscription Watch {\n  sessionEvents(\n    sessionId: "${session}"\n    afterSequence: 1\n  ) {\n    sequence\n    eventType\n  }\n}\n`,

@@ -18,6 +18,7 @@ pub async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<(
     }
     let settings = PoolSettings {
         max_connections: 1,
+        busy_timeout: std::time::Duration::from_millis(config.db_busy_timeout_ms),
         connect_timeout: std::time::Duration::from_secs(config.db_connect_timeout_secs),
         acquire_timeout: std::time::Duration::from_secs(config.db_acquire_timeout_secs),
         schema: None,

@@ -62,6 +62,48 @@ pub fn shape(err: &mut ServerError) {
     }
 }
 
+/// Selection sets async-graphql's parser nests at most (its `MAX_RECURSION_DEPTH`, which its error
+/// does not carry).
+const PARSER_NESTING: usize = 64;
+
+/// Characters of the source a parse error quotes around its position.
+const EXCERPT_CHARS: usize = 80;
+
+/// A parse error as clients get it: `GRAPHQL_PARSE_FAILED`, its position, what was expected, and at
+/// most [`EXCERPT_CHARS`] characters of the source around it (the parser's own message repeats the
+/// whole line, which can be the whole document).
+pub fn parse_error(source: &str, err: &async_graphql::parser::Error) -> ServerError {
+    use async_graphql::parser::Error;
+    let position = err.positions().next();
+    let message = match err {
+        Error::RecursionLimitExceeded => {
+            format!("the document nests selections deeper than the parser's limit of {PARSER_NESTING} levels")
+        }
+        Error::Syntax { message, start, .. } => {
+            let expected =
+                message.lines().rev().find_map(|line| line.trim().strip_prefix("= ")).unwrap_or("syntax error");
+            format!(
+                "syntax error at line {}, column {}: {expected}; near `{}`",
+                start.line,
+                start.column,
+                excerpt(source, *start)
+            )
+        }
+        other => other.to_string(),
+    };
+    let mut server = ServerError::new(message, position);
+    set_code(&mut server, "GRAPHQL_PARSE_FAILED");
+    server
+}
+
+/// Up to [`EXCERPT_CHARS`] characters of the line of `at`, centred on it.
+fn excerpt(source: &str, at: async_graphql::Pos) -> String {
+    let line = source.lines().nth(at.line.saturating_sub(1)).unwrap_or_default();
+    let column = at.column.saturating_sub(1);
+    let start = column.saturating_sub(EXCERPT_CHARS / 2);
+    line.chars().skip(start).take(EXCERPT_CHARS).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +139,24 @@ mod tests {
             lagged.extensions.as_ref().and_then(|e| e.get("lastSequence")).map(|v| v.to_string()),
             Some("41".into())
         );
+    }
+
+    #[test]
+    fn a_parse_error_quotes_at_most_80_characters_around_its_position() {
+        let source = format!("{{ a {} b( }}", "x ".repeat(100_000));
+        let err = async_graphql::parser::parse_query(&source).unwrap_err();
+        let shaped = parse_error(&source, &err);
+        assert!(shaped.message.len() < 200, "{}", shaped.message);
+        assert!(shaped.message.starts_with("syntax error at line 1, column "), "{}", shaped.message);
+        assert!(shaped.message.contains("b( }"), "{}", shaped.message);
+        let code = shaped.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        assert_eq!(code, Some(async_graphql::Value::from("GRAPHQL_PARSE_FAILED")));
+    }
+
+    #[test]
+    fn nesting_past_the_parsers_limit_says_the_limit() {
+        let source = format!("{}{}", "{ a ".repeat(100), "}".repeat(100));
+        let err = async_graphql::parser::parse_query(&source).unwrap_err();
+        assert!(parse_error(&source, &err).message.contains("limit of 64 levels"));
     }
 }

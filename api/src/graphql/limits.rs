@@ -1,7 +1,11 @@
-//! Depth and complexity limits whose errors say by how much a query is over, as GitHub's API does:
-//! `query complexity 1,030,000 exceeds the limit of 100,000; lower first/last`, with code
-//! `GRAPHQL_VALIDATION_FAILED` and the figures in `extensions` (`complexity`/`maxComplexity`,
-//! `depth`/`maxDepth`).
+//! The limits a document is held to before any of it runs, in the order the work happens: its tokens
+//! (counted before parsing: [`tokens`]), then, on the parsed document, its aliases, its root fields,
+//! its depth and its complexity ([`cost`]). Each refusal says by how much a document is over, as
+//! GitHub's API does (`query complexity 1,030,000 exceeds the limit of 100,000; lower first/last`),
+//! with the figure and the limit in `extensions` (`tokens`/`maxTokens`, `aliases`/`maxAliases`,
+//! `rootFields`/`maxRootFields`, `depth`/`maxDepth`, `complexity`/`maxComplexity`). A document over
+//! the token limit is a parse failure (`GRAPHQL_PARSE_FAILED`: it is never parsed); the others are
+//! `GRAPHQL_VALIDATION_FAILED`.
 //!
 //! Complexity counts one per field, and for a connection the page size (`first` or `last`, 50 when
 //! neither is given) times the complexity of what is selected per node. Each connection's figure is
@@ -9,6 +13,7 @@
 //! figures are measured on the parsed document before anything runs ([`cost`]).
 
 pub mod cost;
+pub mod tokens;
 
 use async_graphql::ServerError;
 
@@ -30,6 +35,12 @@ pub fn page_complexity(page: Option<i32>, per_node: usize) -> usize {
 /// The limits an operation is held to.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Most lexical tokens in a document (graphql-js's `maxTokens`).
+    pub max_tokens: usize,
+    /// Most fields selected under an alias.
+    pub max_aliases: usize,
+    /// Most fields in the operation's root selection.
+    pub max_root_fields: usize,
     /// Deepest nesting accepted.
     pub max_depth: usize,
     /// Largest complexity accepted.
@@ -50,18 +61,62 @@ fn grouped(n: usize) -> String {
 }
 
 fn over_limit(message: String, figure: (&str, usize), limit: (&str, usize)) -> ServerError {
+    over_limit_as("GRAPHQL_VALIDATION_FAILED", message, figure, limit)
+}
+
+fn over_limit_as(code: &str, message: String, figure: (&str, usize), limit: (&str, usize)) -> ServerError {
     let mut err = ServerError::new(message, None);
     let extensions = err.extensions.get_or_insert_with(Default::default);
-    extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
+    extensions.set("code", code);
     extensions.set(figure.0, figure.1 as u64);
     extensions.set(limit.0, limit.1 as u64);
     err
 }
 
 impl Limits {
-    /// The errors of an operation of cost `result` that is over a limit; empty when it is within both.
+    /// The refusal of a document of `source` that holds more tokens than [`Limits::max_tokens`],
+    /// counted before it is parsed.
+    pub fn check_tokens(&self, source: &str) -> Option<ServerError> {
+        let count = tokens::count(source);
+        (count > self.max_tokens).then(|| {
+            over_limit_as(
+                "GRAPHQL_PARSE_FAILED",
+                format!(
+                    "the document holds {} tokens, over the limit of {}; send a smaller document",
+                    grouped(count),
+                    grouped(self.max_tokens)
+                ),
+                ("tokens", count),
+                ("maxTokens", self.max_tokens),
+            )
+        })
+    }
+
+    /// The errors of an operation of cost `result` that is over a limit; empty when it is within all.
     pub fn check(&self, result: Cost) -> Vec<ServerError> {
         let mut errors = Vec::new();
+        if result.aliases > self.max_aliases {
+            errors.push(over_limit(
+                format!(
+                    "the operation selects {} fields under aliases, over the limit of {}; use fewer aliases",
+                    grouped(result.aliases),
+                    grouped(self.max_aliases)
+                ),
+                ("aliases", result.aliases),
+                ("maxAliases", self.max_aliases),
+            ));
+        }
+        if result.root_fields > self.max_root_fields {
+            errors.push(over_limit(
+                format!(
+                    "the operation selects {} root fields, over the limit of {}; split it into several operations",
+                    grouped(result.root_fields),
+                    grouped(self.max_root_fields)
+                ),
+                ("rootFields", result.root_fields),
+                ("maxRootFields", self.max_root_fields),
+            ));
+        }
         if result.depth > self.max_depth {
             errors.push(over_limit(
                 format!("query depth {} exceeds the limit of {}; nest fewer levels", result.depth, self.max_depth),

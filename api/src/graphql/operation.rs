@@ -6,9 +6,11 @@
 //! 5,000-node answer spent more on that than on its rows). What would be extensions is done here,
 //! once per operation, the same for both roads:
 //!
-//! - the document is parsed first; a parse error gets `GRAPHQL_PARSE_FAILED`;
-//! - its depth and complexity are measured on the parsed document ([`limits::cost`]) and an
-//!   operation over a limit is refused with the figures before validation and before anything runs;
+//! - its tokens are counted before it is parsed ([`limits::tokens`]), then it is parsed; either refusal
+//!   gets `GRAPHQL_PARSE_FAILED`, and a parse error quotes at most 80 characters of the source;
+//! - its aliases, root fields, depth and complexity are measured on the parsed document
+//!   ([`limits::cost`]) and an operation over a limit is refused with the figures before validation
+//!   and before anything runs;
 //! - each operation gets its own store of rows loaded ahead ([`Prefetched`]);
 //! - every error is shaped ([`errors`]): a request error (validation, variables, an unknown
 //!   operation) is told from an execution error by its path, which async-graphql sets on every
@@ -90,12 +92,16 @@ impl Engine {
     /// Parses `request` and measures its operation with `variables` ([`Engine::admit`]).
     fn measure(&self, request: &mut Request, variables: &Variables) -> Result<Option<String>, Vec<ServerError>> {
         let named = request.operation_name.clone();
+        if let Some(over) = self.limits.check_tokens(&request.query) {
+            return Err(vec![over]);
+        }
+        match async_graphql::parser::parse_query(&request.query) {
+            Ok(document) => request.set_parsed_query(document),
+            Err(err) => return Err(vec![errors::parse_error(&request.query, &err)]),
+        }
         let document = match request.parsed_query() {
             Ok(document) => document,
-            Err(mut err) => {
-                errors::set_code(&mut err, "GRAPHQL_PARSE_FAILED");
-                return Err(vec![err]);
-            }
+            Err(err) => return Err(vec![err]),
         };
         // An unknown or missing operation is left to the schema, which refuses it with its message.
         let Some(operation) = cost::operation(document, named.as_deref()) else { return Ok(named) };

@@ -106,8 +106,26 @@ async fn run(server: &Server, request: async_graphql::Request, context: RequestC
     (Answer { response, executed, name }, statements)
 }
 
+/// Seconds a client is told to wait when the database could not serve it (`Retry-After`).
+const RETRY_AFTER_SECS: &str = "1";
+
+/// Whether nothing of the request succeeded and only because the database was busy (every error
+/// `UNAVAILABLE`, no data): the whole request failed for now, HTTP 503 with `Retry-After` (RFC 9110
+/// §15.6.4).
+fn all_unavailable(answers: &[Answer]) -> bool {
+    let unavailable = |err: &async_graphql::ServerError| {
+        err.extensions.as_ref().and_then(|ext| ext.get("code")) == Some(&GqlValue::from("UNAVAILABLE"))
+    };
+    answers.iter().all(|answer| {
+        let response = &answer.response;
+        response.data == GqlValue::Null && !response.errors.is_empty() && response.errors.iter().all(unavailable)
+    })
+}
+
 fn respond(kind: ResponseType, answers: Vec<Answer>, batch: bool, statements: u64) -> Response {
-    let status = if !batch && kind == ResponseType::GraphQLResponseJson && !answers[0].executed {
+    let status = if all_unavailable(&answers) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if !batch && kind == ResponseType::GraphQLResponseJson && !answers[0].executed {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -128,6 +146,9 @@ fn respond(kind: ResponseType, answers: Vec<Answer>, batch: bool, statements: u6
         for (name, value) in &answer.response.http_headers {
             response.headers_mut().append(name, value.clone());
         }
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(RETRY_AFTER_SECS));
     }
     let names: Vec<String> = answers.iter().map(|a| a.name.clone().unwrap_or_default()).collect();
     response.extensions_mut().insert(AccessLog { operations: names.join(","), sql_statements: statements });
@@ -280,6 +301,11 @@ async fn upgrade(server: Server, parts: &mut Parts) -> Response {
         authorization: header(header::AUTHORIZATION.as_str()),
         on_behalf_of: header(ACTOR_HEADER),
         request_id: header(REQUEST_ID_HEADER),
+        // The sub-protocol async-graphql-axum chose: the first of the client's list that it speaks.
+        transport_ws: header(header::SEC_WEBSOCKET_PROTOCOL.as_str()).is_some_and(|list| {
+            list.split(',').find_map(|p| p.trim().parse::<async_graphql::http::WebSocketProtocols>().ok())
+                == Some(async_graphql::http::WebSocketProtocols::GraphQLWS)
+        }),
     };
     websocket::configure(upgrade)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)

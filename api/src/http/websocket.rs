@@ -25,10 +25,14 @@
 //!   then anonymous access where the server allows it. A refused connection is closed with 4401
 //!   (unauthorized) in `graphql-transport-ws`, and answered with `connection_error` in the legacy
 //!   protocol, before any operation runs.
+//! - **Protocol rules.** In `graphql-transport-ws`, a message the protocol does not allow closes the
+//!   connection with the protocol's code ([`rules`]: 4400, 4401, 4409; async-graphql's 4429).
+
+mod rules;
 
 use std::{
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -56,6 +60,8 @@ pub struct Handshake {
     pub on_behalf_of: Option<String>,
     /// Its request id.
     pub request_id: Option<String>,
+    /// Whether the negotiated sub-protocol is `graphql-transport-ws` (else the legacy `graphql-ws`).
+    pub transport_ws: bool,
 }
 
 /// The `Authorization` value of a `connection_init` payload (`Authorization` or `authorization`).
@@ -104,6 +110,9 @@ pub async fn serve(
     handshake: Handshake,
     state: AppState,
 ) {
+    // The protocol's rules, for `graphql-transport-ws` only (the legacy protocol has no close codes).
+    let rules = handshake.transport_ws.then(|| Arc::new(Mutex::new(rules::Rules::default())));
+    let violation: Arc<Mutex<Option<rules::Violation>>> = Arc::default();
     state.websockets.send_modify(|open| *open += 1);
     let keepalive = state.config.ws_keepalive();
     let started = Instant::now();
@@ -112,7 +121,22 @@ pub async fn serve(
     let (mut sink, stream) = socket.split();
 
     let heard_in = heard.clone();
-    let input = stream.inspect(move |_| heard_in.store(started.elapsed().as_millis() as u64, Ordering::Relaxed));
+    let (rules_in, violation_in) = (rules.clone(), violation.clone());
+    // A message that breaks the protocol's rules ends the input there: async-graphql never reads it,
+    // and the connection closes with the rule's code.
+    let input = stream
+        .inspect(move |_| heard_in.store(started.elapsed().as_millis() as u64, Ordering::Relaxed))
+        .take_while(move |message| {
+            let broken = match (&rules_in, message) {
+                (Some(rules), Ok(Message::Text(text))) => lock(rules).client(text.as_str()),
+                _ => None,
+            };
+            let keep = broken.is_none();
+            if broken.is_some() {
+                *lock(&violation_in) = broken;
+            }
+            std::future::ready(keep)
+        });
     // Set when `connection_init` is refused, so that the close says "unauthorized".
     let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let init_state = state.clone();
@@ -155,7 +179,12 @@ pub async fn serve(
                 Some(Message::Close(Some(frame))) if frame.code == 1002 && refused.load(Ordering::Relaxed) => {
                     Message::Close(Some(CloseFrame { code: UNAUTHORIZED, reason: frame.reason }))
                 }
-                Some(message) => message,
+                Some(message) => {
+                    if let (Some(rules), Message::Text(text)) = (&rules, &message) {
+                        lock(rules).server(text.as_str());
+                    }
+                    message
+                }
                 None => break None,
             },
             // Ends when the peer's input ends; its last messages are still in the channel.
@@ -167,11 +196,11 @@ pub async fn serve(
                 let silent = started.elapsed().saturating_sub(Duration::from_millis(heard.load(Ordering::Relaxed)));
                 if silent > keepalive * 2 {
                     tracing::debug!(silent_ms = silent.as_millis() as u64, "websocket peer silent; closing");
-                    break Some("no answer to keepalive pings");
+                    break Some((GOING_AWAY, "no answer to keepalive pings".to_owned()));
                 }
                 Message::Ping(Default::default())
             }
-            _ = shutdown.wait_for(|stopping| *stopping) => break Some("server shutting down"),
+            _ = shutdown.wait_for(|stopping| *stopping) => break Some((GOING_AWAY, "server shutting down".to_owned())),
         };
         match tokio::time::timeout(keepalive * 2, sink.send(message)).await {
             Ok(Ok(())) => {}
@@ -185,9 +214,15 @@ pub async fn serve(
     // Ends the connection's subscriptions before it stops counting as open.
     drop(outgoing);
     drop(protocol);
-    if let Some(reason) = close {
-        let frame = CloseFrame { code: GOING_AWAY, reason: reason.into() };
+    let broken = lock(&violation).take();
+    if let Some((code, reason)) = broken.or(close) {
+        let frame = CloseFrame { code, reason: reason.into() };
         let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(Some(frame)))).await;
     }
     state.websockets.send_modify(|open| *open -= 1);
+}
+
+/// The value behind `mutex`, even if a holder panicked (the state stays usable).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

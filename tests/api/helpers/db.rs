@@ -41,8 +41,14 @@ impl TestDb {
 
     /// A migrated pool on this database and its statement counter.
     pub async fn connect(&self) -> (DatabaseConnection, api::db::StatementCounter) {
+        self.connect_with(Duration::from_secs(10)).await
+    }
+
+    /// [`TestDb::connect`] with SQLite's busy timeout set to `busy_timeout`.
+    pub async fn connect_with(&self, busy_timeout: Duration) -> (DatabaseConnection, api::db::StatementCounter) {
         let settings = PoolSettings {
             max_connections: 5,
+            busy_timeout,
             connect_timeout: Duration::from_secs(10),
             acquire_timeout: Duration::from_secs(10),
             schema: self.schema.clone(),
@@ -50,6 +56,47 @@ impl TestDb {
         let (db, counter) = api::db::connect(&self.url, &settings).await.expect("connect to test database");
         api::db::migrate_up(&db).await.expect("migrate test database");
         (db, counter)
+    }
+}
+
+/// Another process's write lock on a test database, held until [`WriteLock::release`]: on SQLite
+/// the database's write lock (`BEGIN IMMEDIATE`, as `docket import` in another process takes it), on
+/// PostgreSQL a lock on `workspaces` that stops writers but not readers (`EXCLUSIVE`).
+pub enum WriteLock {
+    /// A SQLite connection inside its write transaction.
+    Sqlite(sea_orm::sqlx::SqliteConnection),
+    /// A PostgreSQL connection inside its locking transaction.
+    Postgres(sea_orm::sqlx::PgConnection),
+}
+
+impl WriteLock {
+    /// Takes the lock on `db` (a shareable SQLite file or a PostgreSQL schema).
+    pub async fn take(db: &TestDb) -> Self {
+        use sea_orm::sqlx::{Connection, Executor};
+        match &db.schema {
+            Some(schema) => {
+                let mut conn = sea_orm::sqlx::PgConnection::connect(&db.url).await.expect("connect to PostgreSQL");
+                conn.execute("BEGIN").await.expect("begin");
+                let lock = format!("LOCK TABLE \"{schema}\".workspaces IN EXCLUSIVE MODE");
+                conn.execute(sea_orm::sqlx::AssertSqlSafe(lock)).await.expect("lock workspaces");
+                Self::Postgres(conn)
+            }
+            None => {
+                assert!(db.file.is_some(), "a write lock needs a shareable SQLite database");
+                let mut conn = sea_orm::sqlx::SqliteConnection::connect(&db.url).await.expect("open the SQLite file");
+                conn.execute("BEGIN IMMEDIATE").await.expect("take the write lock");
+                Self::Sqlite(conn)
+            }
+        }
+    }
+
+    /// Ends the other process's transaction, releasing the lock.
+    pub async fn release(self) {
+        use sea_orm::sqlx::Executor;
+        match self {
+            Self::Sqlite(mut conn) => conn.execute("ROLLBACK").await.map(drop).expect("release"),
+            Self::Postgres(mut conn) => conn.execute("ROLLBACK").await.map(drop).expect("release"),
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! The rules are async-graphql's (`ComplexityCalculate`, `DepthCalculate`), with Docket's page rule:
 //! a field counts one plus what it selects; a page (a field that takes `first`, Relay's cursor
 //! connections §2.2) counts [`super::page_complexity`] of its `first` (or `last`) and what it selects
-//! per node. Fragments count where they are spread; `__typename` counts like any field.
+//! per node. Fragments count where they are spread; `__typename` counts like any field. The same walk
+//! counts the aliases (fields selected under an alias, through fragments) and the root fields.
 
 use std::collections::{HashMap, HashSet};
 
@@ -107,6 +108,10 @@ pub struct Cost {
     pub depth: usize,
     /// Fields counted with the page rule.
     pub complexity: usize,
+    /// Fields selected under an alias, counted where their fragments are spread.
+    pub aliases: usize,
+    /// Fields of the operation's root selection (through fragments).
+    pub root_fields: usize,
 }
 
 /// The operation `operation_name` selects in `document` (or its only one).
@@ -172,7 +177,8 @@ impl<'a> Walk<'a> {
                     } else {
                         inner.complexity.saturating_add(1)
                     };
-                    Cost { depth: inner.depth + 1, complexity }
+                    let aliases = inner.aliases.saturating_add(usize::from(field.alias.is_some()));
+                    Cost { depth: inner.depth + 1, complexity, aliases, root_fields: 1 }
                 }
                 Selection::InlineFragment(fragment) => {
                     let fragment = &fragment.node;
@@ -184,6 +190,9 @@ impl<'a> Walk<'a> {
             };
             total.depth = total.depth.max(cost.depth);
             total.complexity = total.complexity.saturating_add(cost.complexity);
+            total.aliases = total.aliases.saturating_add(cost.aliases);
+            // A field counts one at its own level; a fragment passes on the fields of its level.
+            total.root_fields = total.root_fields.saturating_add(cost.root_fields);
         }
         total
     }
@@ -242,10 +251,16 @@ mod tests {
 
     #[test]
     fn a_field_counts_one_and_a_page_its_size_times_what_each_node_selects() {
-        assert_eq!(cost("{ item { name } }", serde_json::json!({})), Cost { depth: 2, complexity: 2 });
+        assert_eq!(
+            cost("{ item { name } }", serde_json::json!({})),
+            Cost { depth: 2, complexity: 2, aliases: 0, root_fields: 1 }
+        );
         // items(first: 10) { nodes { name children(first: 5) { totalCount } } }: per node 1 + 1 + (5*1+1)
         let query = "{ items(first: 10) { nodes { name children(first: 5) { totalCount } } } }";
-        assert_eq!(cost(query, serde_json::json!({})), Cost { depth: 4, complexity: 10 * (1 + 1 + 6) + 1 });
+        assert_eq!(
+            cost(query, serde_json::json!({})),
+            Cost { depth: 4, complexity: 10 * (1 + 1 + 6) + 1, aliases: 0, root_fields: 1 }
+        );
         assert_eq!(cost("{ items { totalCount } }", serde_json::json!({})).complexity, 50 + 1, "default page");
         assert_eq!(cost("{ items(last: 3) { totalCount } }", serde_json::json!({})).complexity, 4);
     }
@@ -261,9 +276,21 @@ mod tests {
     fn fragments_count_where_they_are_spread_and_cycles_count_nothing() {
         let query = "{ a: item { ...F } b: item { ...F } thing { ... on Item { name } } }
                      fragment F on Item { name __typename }";
-        assert_eq!(cost(query, serde_json::json!({})), Cost { depth: 2, complexity: 3 + 3 + 2 });
+        assert_eq!(
+            cost(query, serde_json::json!({})),
+            Cost { depth: 2, complexity: 3 + 3 + 2, aliases: 2, root_fields: 3 }
+        );
         let cycle = "{ item { ...A } } fragment A on Item { name ...B } fragment B on Item { ...A }";
-        assert_eq!(cost(cycle, serde_json::json!({})), Cost { depth: 2, complexity: 2 });
+        assert_eq!(cost(cycle, serde_json::json!({})), Cost { depth: 2, complexity: 2, aliases: 0, root_fields: 1 });
+    }
+
+    #[test]
+    fn aliases_count_where_their_fragments_are_spread_and_root_fields_through_fragments() {
+        let query = "{ a: item { ...G } b: item { ...G } } fragment G on Item { x: name y: name }";
+        let counted = cost(query, serde_json::json!({}));
+        assert_eq!((counted.aliases, counted.root_fields), (2 + 2 * 2, 2));
+        let query = "{ ...R __typename } fragment R on Query { item { name } thing { name } }";
+        assert_eq!(cost(query, serde_json::json!({})).root_fields, 3);
     }
 
     #[test]
