@@ -82,6 +82,10 @@ pub struct Config {
     /// no frame for two periods, is disconnected and its subscriptions released.
     #[arg(long, env = "DOCKET_WS_KEEPALIVE", default_value_t = 15, global = true)]
     pub ws_keepalive_secs: u64,
+    /// Seconds a `graphql-transport-ws` client has to send `connection_init` before the connection is
+    /// closed with 4408 (graphql-ws's `connectionInitWaitTimeout`).
+    #[arg(long, env = "DOCKET_WS_INIT_TIMEOUT", default_value_t = 10, global = true)]
+    pub ws_init_timeout_secs: u64,
     /// Seconds that graceful shutdown waits for in-flight requests before exiting.
     #[arg(long, env = "DOCKET_SHUTDOWN_TIMEOUT", default_value_t = 30, global = true)]
     pub shutdown_timeout_secs: u64,
@@ -154,6 +158,7 @@ impl Config {
             subscriber_buffer: 1024,
             event_poll_interval_secs: 5,
             ws_keepalive_secs: 15,
+            ws_init_timeout_secs: 10,
             shutdown_timeout_secs: 30,
             request_timeout_secs: 30,
             cors_origins: Vec::new(),
@@ -175,6 +180,11 @@ impl Config {
     /// [`Config::ws_keepalive_secs`] as a duration.
     pub fn ws_keepalive(&self) -> Duration {
         Duration::from_secs(self.ws_keepalive_secs.max(1))
+    }
+
+    /// [`Config::ws_init_timeout_secs`] as a duration.
+    pub fn ws_init_timeout(&self) -> Duration {
+        Duration::from_secs(self.ws_init_timeout_secs.max(1))
     }
 
     /// Whether requests without a token are served: [`Config::allow_anonymous`], else whether the

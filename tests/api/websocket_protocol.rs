@@ -1,12 +1,13 @@
 //! `graphql-transport-ws`'s close codes for a client that breaks the protocol (graphql-ws's
 //! PROTOCOL.md): 4400 for a message it does not allow, 4401 for a `subscribe` before the connection is
-//! acknowledged, 4409 for a `subscribe` whose id is running, 4429 for a second `connection_init`.
+//! acknowledged, 4408 for no `connection_init` in time, 4409 for a `subscribe` whose id is running,
+//! 4429 for a second `connection_init`.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
-use crate::helpers::{READ_TIMEOUT, TestApp, spawn_app};
+use crate::helpers::{READ_TIMEOUT, TestApp, TestDb, spawn_app, spawn_app_on};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -73,4 +74,19 @@ async fn an_id_may_be_used_again_once_its_operation_has_completed() {
         assert_eq!(kinds, ["next", "complete"]);
     }
     socket.send(Message::text(json!({ "type": "complete", "id": "q" }).to_string())).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_connection_without_connection_init_in_time_is_closed_with_4408() {
+    let db = TestDb::new(false).await;
+    let app = spawn_app_on(&db, |config| config.ws_init_timeout_secs = 1).await;
+    let mut silent = open(&app, false).await;
+    assert_eq!(close_code_after(&mut silent, &[]).await, Some(4408));
+    // One that initialised in time stays open past the deadline.
+    let mut socket = open(&app, true).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let query = r#"{"type":"subscribe","id":"q","payload":{"query":"{ __typename }"}}"#;
+    socket.send(Message::text(query)).await.unwrap();
+    let next = tokio::time::timeout(READ_TIMEOUT, socket.next()).await.expect("an answer").unwrap().unwrap();
+    assert!(next.to_text().unwrap().contains(r#""type":"next""#), "{next:?}");
 }

@@ -26,7 +26,7 @@
 //!   (unauthorized) in `graphql-transport-ws`, and answered with `connection_error` in the legacy
 //!   protocol, before any operation runs.
 //! - **Protocol rules.** In `graphql-transport-ws`, a message the protocol does not allow closes the
-//!   connection with the protocol's code ([`rules`]: 4400, 4401, 4409; async-graphql's 4429).
+//!   connection with the protocol's code ([`rules`]: 4400, 4401, 4408, 4409; async-graphql's 4429).
 
 mod rules;
 
@@ -171,6 +171,9 @@ pub async fn serve(
     let mut protocol_done = false;
 
     let mut ping = tokio::time::interval_at(started + keepalive, keepalive);
+    let init_deadline = tokio::time::sleep_until(started + state.config.ws_init_timeout());
+    tokio::pin!(init_deadline);
+    let mut init_checked = rules.is_none();
     let mut shutdown = state.shutdown.clone();
     let close = loop {
         let message = tokio::select! {
@@ -190,6 +193,13 @@ pub async fn serve(
             // Ends when the peer's input ends; its last messages are still in the channel.
             _ = &mut protocol, if !protocol_done => {
                 protocol_done = true;
+                continue;
+            }
+            _ = &mut init_deadline, if !init_checked => {
+                init_checked = true;
+                if rules.as_ref().is_some_and(|rules| !lock(rules).initialised()) {
+                    break Some((rules::INIT_TIMEOUT, "Connection initialisation timeout".to_owned()));
+                }
                 continue;
             }
             _ = ping.tick() => {

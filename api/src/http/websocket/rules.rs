@@ -3,7 +3,8 @@
 //! (`graphql-ws`, PROTOCOL.md): 4400 for a message that is not JSON, has no known `type`, or is a
 //! `subscribe` without a string `id` or an object `payload`; 4401 for a `subscribe` before the server
 //! has acknowledged the connection; 4409 for a `subscribe` whose `id` belongs to an operation still
-//! running. (async-graphql itself closes a second `connection_init` with 4429; without these checks
+//! running; 4408 for a connection without `connection_init` within `--ws-init-timeout-secs` (the
+//! connection's loop enforces it). (async-graphql itself closes a second `connection_init` with 4429; without these checks
 //! it closes the other cases with 1002 or 1011, and runs a duplicate id.)
 
 use std::collections::HashSet;
@@ -19,10 +20,14 @@ const BAD_MESSAGE: u16 = 4400;
 const UNAUTHORIZED: u16 = 4401;
 /// Close code of a `subscribe` whose id is running (4409: subscriber already exists).
 const DUPLICATE_ID: u16 = 4409;
+/// Close code of a connection without `connection_init` in time (4408: connection initialisation
+/// timeout).
+pub const INIT_TIMEOUT: u16 = 4408;
 
 /// What one connection has said so far.
 #[derive(Debug, Default)]
 pub struct Rules {
+    initialised: bool,
     acknowledged: bool,
     running: HashSet<String>,
 }
@@ -34,7 +39,11 @@ impl Rules {
         let Ok(message) = serde_json::from_str::<Value>(text) else { return bad("not JSON") };
         let id = message.get("id").and_then(Value::as_str);
         match message.get("type").and_then(Value::as_str) {
-            Some("connection_init" | "ping" | "pong") => None,
+            Some("connection_init") => {
+                self.initialised = true;
+                None
+            }
+            Some("ping" | "pong") => None,
             Some("subscribe") => {
                 let Some(id) = id else { return bad("a subscribe needs a string id") };
                 if !message.get("payload").is_some_and(Value::is_object) {
@@ -57,6 +66,11 @@ impl Rules {
             Some(other) => bad(&format!("unknown type `{other}`")),
             None => bad("no type"),
         }
+    }
+
+    /// Whether the client has sent `connection_init`.
+    pub fn initialised(&self) -> bool {
+        self.initialised
     }
 
     /// Notes a text message the server sends: the acknowledgement, and the end of an operation
