@@ -95,46 +95,39 @@ impl Limits {
     /// The errors of an operation of cost `result` that is over a limit; empty when it is within all.
     pub fn check(&self, result: Cost) -> Vec<ServerError> {
         let mut errors = Vec::new();
-        if result.aliases > self.max_aliases {
-            errors.push(over_limit(
-                format!(
-                    "the operation selects {} fields under aliases, over the limit of {}; use fewer aliases",
-                    grouped(result.aliases),
-                    grouped(self.max_aliases)
-                ),
-                ("aliases", result.aliases),
-                ("maxAliases", self.max_aliases),
-            ));
-        }
-        if result.root_fields > self.max_root_fields {
-            errors.push(over_limit(
-                format!(
-                    "the operation selects {} root fields, over the limit of {}; split it into several operations",
-                    grouped(result.root_fields),
-                    grouped(self.max_root_fields)
-                ),
-                ("rootFields", result.root_fields),
-                ("maxRootFields", self.max_root_fields),
-            ));
-        }
-        if result.depth > self.max_depth {
-            errors.push(over_limit(
-                format!("query depth {} exceeds the limit of {}; nest fewer levels", result.depth, self.max_depth),
-                ("depth", result.depth),
-                ("maxDepth", self.max_depth),
-            ));
-        }
-        if result.complexity > self.max_complexity {
-            errors.push(over_limit(
-                format!(
-                    "query complexity {} exceeds the limit of {}; lower first/last",
-                    grouped(result.complexity),
-                    grouped(self.max_complexity)
-                ),
-                ("complexity", result.complexity),
-                ("maxComplexity", self.max_complexity),
-            ));
-        }
+        let mut check = |figure: usize, limit: usize, names: (&str, &str), message: &dyn Fn() -> String| {
+            if figure > limit {
+                errors.push(over_limit(message(), (names.0, figure), (names.1, limit)));
+            }
+        };
+        let (aliases, max_aliases) = (result.aliases, self.max_aliases);
+        check(aliases, max_aliases, ("aliases", "maxAliases"), &|| {
+            format!(
+                "the operation selects {} fields under aliases, over the limit of {}; use fewer aliases",
+                grouped(aliases),
+                grouped(max_aliases)
+            )
+        });
+        let (roots, max_roots) = (result.root_fields, self.max_root_fields);
+        check(roots, max_roots, ("rootFields", "maxRootFields"), &|| {
+            format!(
+                "the operation selects {} root fields, over the limit of {}; split it into several operations",
+                grouped(roots),
+                grouped(max_roots)
+            )
+        });
+        let (depth, max_depth) = (result.depth, self.max_depth);
+        check(depth, max_depth, ("depth", "maxDepth"), &|| {
+            format!("query depth {depth} exceeds the limit of {max_depth}; nest fewer levels")
+        });
+        let (complexity, max_complexity) = (result.complexity, self.max_complexity);
+        check(complexity, max_complexity, ("complexity", "maxComplexity"), &|| {
+            format!(
+                "query complexity {} exceeds the limit of {}; lower first/last",
+                grouped(complexity),
+                grouped(max_complexity)
+            )
+        });
         errors
     }
 }
