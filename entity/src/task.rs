@@ -84,6 +84,9 @@ pub struct Model {
     pub requirements: Json,
     /// Everything else; the importer keeps Task Master fields without a column here.
     pub metadata: Json,
+    /// How the imported document wrote the task where the columns cannot say it (the id as written,
+    /// fields it left out, dependencies as written); `None` for tasks not imported. Export reads it.
+    pub external_form: Option<Json>,
     /// Estimated effort in hours.
     pub estimated_hours: Option<f64>,
     /// Actual effort in hours.

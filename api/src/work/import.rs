@@ -6,7 +6,7 @@
 //! same file twice changes nothing the second time. A dry run does all of it and rolls back, so its
 //! report is exactly what a real run would do.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::Utc;
 use entity::{
@@ -26,11 +26,13 @@ use crate::{
     work::{
         project as projects,
         task::{self as tasks, NewTask, TaskFields},
-        taskmaster::{self, ExportTask, PlannedTask, Problem},
+        taskmaster::{self, ExportTag, ExportTask, PlannedTask, Problem},
     },
 };
 
-/// Where in `projects.settings` the tags' Task Master metadata is kept (for export).
+/// Where in `projects.settings` the document's shape is kept for export: `tags` (each tag's
+/// `metadata`), `order` (tag names as the documents listed them), `tagKeys` (each tag's other keys)
+/// and `documentKeys` (a tagged document's keys that are not tags).
 const SETTINGS_KEY: &str = "taskmaster";
 /// Note recorded on transitions made by an import.
 const IMPORT_NOTE: &str = "Task Master import";
@@ -191,7 +193,7 @@ async fn import_in(
         sync_edges(tx, project.id, &plan.name, &plan.tasks, &ids, &mut report).await?;
         reports.push(report);
     }
-    let project = store_tag_metadata(tx, project, &parsed.tags).await?;
+    let project = store_document_shape(tx, project, &parsed).await?;
     // The document's graph has no cycle; with edges added by hand it still must not have one.
     let edges = tasks::blocking_edges(&*tx, project.id).await?;
     if let Some(cycle) = crate::service::graph::find_cycle(&edges) {
@@ -218,6 +220,7 @@ fn changed_fields(current: &task::Model, planned: &TaskFields) -> TaskFields {
         priority: differs(&planned.priority, Some(&current.priority)),
         complexity: differs(&planned.complexity, Some(&current.complexity)),
         metadata: differs(&planned.metadata, Some(&current.metadata)),
+        external_form: differs(&planned.external_form, Some(&current.external_form)),
         ..TaskFields::default()
     }
 }
@@ -272,17 +275,30 @@ async fn sync_edges(
     Ok(())
 }
 
-/// Keeps each tag's `metadata` in the project's settings, so that export can write it back.
-async fn store_tag_metadata(
+/// Keeps what export needs besides the tasks in the project's settings: each tag's `metadata` and
+/// other keys, the tags' order (this document's first, then those imported before and not in it) and
+/// the document's keys that are not tags.
+async fn store_document_shape(
     tx: &mut Tx<'_>,
     project: project::Model,
-    tags: &[taskmaster::TagPlan],
+    parsed: &taskmaster::Parsed,
 ) -> ApiResult<project::Model> {
     let mut settings = project.settings.clone();
-    for tag in tags {
+    let known = settings[SETTINGS_KEY]["order"].as_array().cloned().unwrap_or_default();
+    let mut order: Vec<Value> = parsed.tags.iter().map(|tag| Value::from(tag.name.as_str())).collect();
+    let earlier: Vec<Value> = known.into_iter().filter(|name| !order.contains(name)).collect();
+    order.extend(earlier);
+    settings[SETTINGS_KEY]["order"] = Value::Array(order);
+    for tag in &parsed.tags {
         if let Some(metadata) = &tag.metadata {
             settings[SETTINGS_KEY]["tags"][&tag.name] = metadata.clone();
         }
+        if !tag.other.is_empty() {
+            settings[SETTINGS_KEY]["tagKeys"][&tag.name] = Value::Object(tag.other.clone());
+        }
+    }
+    if !parsed.other.is_empty() {
+        settings[SETTINGS_KEY]["documentKeys"] = Value::Object(parsed.other.clone());
     }
     if settings == project.settings {
         return Ok(project);
@@ -296,8 +312,9 @@ async fn store_tag_metadata(
 }
 
 /// The organization's project `project_id` as a tagged Task Master document (only `only_tags` when
-/// given). Tasks created through the API without a Task Master id get the next free number of their
-/// tag (or parent). Errors: `NOT_FOUND`.
+/// given): tags in the order the imported documents listed them (tags made in Docket after them, by
+/// name), each task as its document wrote it. Tasks created through the API without a Task Master id
+/// get the next free number of their tag (or parent). Errors: `NOT_FOUND`.
 pub async fn export(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -313,12 +330,20 @@ pub async fn export(
     let edges = tasks::blocking_edges(db, project_id).await?;
     let mut external: HashMap<Uuid, String> = all.iter().filter_map(|t| Some((t.id, t.external_id.clone()?))).collect();
     assign_missing_ids(&all, &mut external);
-    let mut by_tag: BTreeMap<String, (Vec<ExportTask>, Option<Value>)> = BTreeMap::new();
-    let tag_of: HashMap<Uuid, &str> = all.iter().map(|t| (t.id, t.tag.as_str())).collect();
-    for task in &all {
-        if only_tags.is_some_and(|only| !only.contains(&task.tag)) {
+    let shape = &project.settings[SETTINGS_KEY];
+    let mut tags: Vec<ExportTag> = Vec::new();
+    let listed = shape["order"].as_array().into_iter().flatten().filter_map(Value::as_str);
+    let made_here: BTreeSet<&str> = all.iter().map(|t| t.tag.as_str()).collect();
+    for name in listed.chain(made_here) {
+        if tags.iter().any(|t| t.name == name) || only_tags.is_some_and(|only| !only.iter().any(|o| o == name)) {
             continue;
         }
+        let other = shape["tagKeys"][name].as_object().cloned().unwrap_or_default();
+        tags.push(ExportTag { name: name.to_owned(), metadata: shape["tags"].get(name).cloned(), other, tasks: Vec::new() });
+    }
+    let tag_of: HashMap<Uuid, &str> = all.iter().map(|t| (t.id, t.tag.as_str())).collect();
+    for task in &all {
+        let Some(tag) = tags.iter_mut().find(|t| t.name == task.tag) else { continue };
         let depends_on = edges
             .get(&task.id)
             .into_iter()
@@ -326,11 +351,7 @@ pub async fn export(
             .filter(|d| tag_of.get(d) == Some(&task.tag.as_str()))
             .filter_map(|d| external.get(d).cloned())
             .collect();
-        let entry = by_tag.entry(task.tag.clone()).or_insert_with(|| {
-            let metadata = project.settings.get(SETTINGS_KEY).and_then(|s| s["tags"].get(&task.tag)).cloned();
-            (Vec::new(), metadata)
-        });
-        entry.0.push(ExportTask {
+        tag.tasks.push(ExportTask {
             external_id: external[&task.id].clone(),
             parent: task.parent_id.and_then(|p| external.get(&p).cloned()),
             fields: TaskFields {
@@ -342,12 +363,17 @@ pub async fn export(
                 priority: Some(task.priority),
                 complexity: Some(task.complexity),
                 metadata: Some(task.metadata.clone()),
+                external_form: Some(task.external_form.clone()),
                 ..TaskFields::default()
             },
             depends_on,
         });
     }
-    Ok(taskmaster::export(by_tag))
+    let other = match (only_tags, shape["documentKeys"].as_object()) {
+        (None, Some(keys)) => keys.clone(),
+        _ => Default::default(),
+    };
+    Ok(taskmaster::export(tags, other))
 }
 
 fn assign_missing_ids(all: &[task::Model], external: &mut HashMap<Uuid, String>) {

@@ -100,6 +100,8 @@ pub struct TaskFields {
     pub estimated_hours: Option<f64>,
     /// Actual effort in hours (not negative).
     pub actual_hours: Option<f64>,
+    /// How an imported document wrote the task (set by the Task Master import only).
+    pub external_form: Option<Option<Value>>,
 }
 
 /// A task to create.
@@ -178,6 +180,9 @@ fn apply(model: &mut task::ActiveModel, fields: TaskFields) -> ApiResult<()> {
         require_object("metadata", &metadata)?;
         model.metadata = Set(metadata);
     }
+    if let Some(form) = fields.external_form {
+        model.external_form = Set(form);
+    }
     for (name, hours, slot) in [
         ("estimatedHours", fields.estimated_hours, &mut model.estimated_hours),
         ("actualHours", fields.actual_hours, &mut model.actual_hours),
@@ -220,6 +225,7 @@ pub async fn insert(tx: &mut Tx<'_>, id: Uuid, new: NewTask) -> ApiResult<task::
         tags: Set(json!([])),
         requirements: Set(json!({})),
         metadata: Set(json!({})),
+        external_form: Set(None),
         estimated_hours: Set(None),
         actual_hours: Set(None),
         completed_at: Set(None),

@@ -5,29 +5,30 @@
 //! a subtask's integer dependency names a sibling subtask (falling back to the top-level task of that
 //! number when no sibling has it) and `"12.3"` names subtask 3 of task 12. Subtasks become child
 //! tasks with Task Master id `"<parent>.<n>"`; dependencies become `blocks` edges; fields without a
-//! column are kept in `metadata` and written back on export.
+//! column are kept verbatim in `metadata`, and how the task was written (see [`form`]) in
+//! `external_form`, so that export gives back the document that was imported.
 //!
 //! Real files are not always consistent, so problems come in two kinds. Errors (not an object, a
 //! missing title, an unknown status, a task id used twice) stop the import. Warnings leave something
 //! out and say so: a dependency on a task that does not exist, or one that would close a cycle, is
-//! not imported; subtasks of one task that repeat an id are numbered by position (their original id
-//! kept in `metadata.taskmasterId`). With `strict`, warnings stop the import too.
-
-use std::collections::{HashMap, HashSet};
+//! not imported (and written back as it was); subtasks of one task that repeat an id are numbered by
+//! position (their id as written kept for export). With `strict`, warnings stop the import too.
 
 use entity::task::{TaskPriority, TaskStatus};
 use serde_json::{Map, Value};
 
-use crate::{service::graph, work::task::TaskFields};
+use crate::work::task::TaskFields;
 
 mod export;
+mod form;
+mod tag;
 #[cfg(test)]
 mod real_files;
 #[cfg(test)]
 mod tests;
 mod vocabulary;
 
-pub use crate::work::taskmaster::export::{ExportTask, export};
+pub use crate::work::taskmaster::export::{ExportTag, ExportTask, export};
 pub use crate::work::taskmaster::vocabulary::{parse_priority, parse_status, priority_text, status_text};
 
 /// A problem found in a document, with where it is (`tag master, task 12, subtask 3: ...`).
@@ -65,11 +66,14 @@ pub struct TagPlan {
     pub name: String,
     /// The tag's `metadata` object, if any.
     pub metadata: Option<Value>,
+    /// The tag's other keys (besides `tasks` and `metadata`), kept verbatim.
+    pub other: Map<String, Value>,
     /// Tasks, parents first.
     pub tasks: Vec<PlannedTask>,
 }
 
-/// Task fields with columns; everything else goes to `metadata`.
+/// Task fields with columns (or, for `dependencies` and `subtasks`, rows); everything else, and
+/// `subtasks` in a subtask, goes to `metadata` verbatim.
 const TASK_FIELDS: [&str; 10] = [
     "id",
     "title",
@@ -82,8 +86,6 @@ const TASK_FIELDS: [&str; 10] = [
     "subtasks",
     "complexity",
 ];
-/// Subtask fields that only restate the parent; dropped.
-const PARENT_FIELDS: [&str; 2] = ["parentTaskId", "parentId"];
 
 /// An id or dependency as text: integers and strings alike.
 fn id_text(value: &Value) -> Option<String> {
@@ -94,22 +96,35 @@ fn id_text(value: &Value) -> Option<String> {
     }
 }
 
+/// Whether `value` is a tag (or a legacy document): an object with a `tasks` array.
+fn is_tag(value: &Value) -> bool {
+    value.get("tasks").is_some_and(Value::is_array)
+}
+
 /// The tags of a document, in document order, each with its `tasks` array and `metadata`.
 fn tags_of(document: &Value) -> Result<Vec<(String, &Value)>, Problem> {
     let root = |message: &str| Problem { location: "document".into(), message: message.into() };
     let object = document.as_object().ok_or_else(|| root("expected a JSON object"))?;
-    if object.get("tasks").is_some_and(Value::is_array) {
+    if is_tag(document) {
         return Ok(vec![("master".into(), document)]);
     }
-    let tags: Vec<(String, &Value)> = object
-        .iter()
-        .filter(|(_, v)| v.get("tasks").is_some_and(Value::is_array))
-        .map(|(k, v)| (k.clone(), v))
-        .collect();
+    let tags: Vec<(String, &Value)> =
+        object.iter().filter(|(_, v)| is_tag(v)).map(|(k, v)| (k.clone(), v)).collect();
     if tags.is_empty() {
         return Err(root("no tasks: expected {\"tasks\": [...]} or {\"<tag>\": {\"tasks\": [...]}}"));
     }
     Ok(tags)
+}
+
+/// The keys of a tagged document that are not tags, kept verbatim (none in a legacy document, whose
+/// other keys belong to its one tag).
+fn other_keys(document: &Value) -> Map<String, Value> {
+    match document.as_object() {
+        Some(object) if !is_tag(document) => {
+            object.iter().filter(|(_, v)| !is_tag(v)).map(|(k, v)| (k.clone(), v.clone())).collect()
+        }
+        _ => Map::new(),
+    }
 }
 
 struct Reader<'a> {
@@ -133,8 +148,9 @@ impl Reader<'_> {
         }
     }
 
-    /// Reads the fields of a task or subtask; unknown keys go to metadata.
-    fn fields(&mut self, item: &Map<String, Value>, subtask: bool) -> TaskFields {
+    /// Reads the fields of a task or subtask, `id` being the id export would write: unknown keys go
+    /// to metadata, how it was written to `external_form` (its dependencies added once resolved).
+    fn fields(&mut self, item: &Map<String, Value>, subtask: bool, id: Value) -> (TaskFields, form::Form) {
         let title = self.text(item, "title");
         if title.as_deref().is_none_or(|t| t.trim().is_empty()) {
             self.problem("`title` is missing or empty");
@@ -165,12 +181,13 @@ impl Reader<'_> {
             _ => None,
         };
         for (key, value) in item {
-            let known = TASK_FIELDS.contains(&key.as_str()) || (subtask && PARENT_FIELDS.contains(&key.as_str()));
+            let known = TASK_FIELDS.contains(&key.as_str()) && !(subtask && key == "subtasks");
             if !known {
                 metadata.insert(key.clone(), value.clone());
             }
         }
-        TaskFields {
+        let form = form::Form::of(item, id, subtask, !metadata.contains_key("complexity"));
+        let fields = TaskFields {
             title,
             description: Some(self.text(item, "description")),
             details: Some(self.text(item, "details")),
@@ -183,10 +200,13 @@ impl Reader<'_> {
             metadata: Some(Value::Object(metadata)),
             estimated_hours: None,
             actual_hours: None,
-        }
+            external_form: None,
+        };
+        (fields, form)
     }
 
-    fn dependencies(&mut self, item: &Map<String, Value>) -> Vec<String> {
+    /// The dependencies, each as written and as an id.
+    fn dependencies(&mut self, item: &Map<String, Value>) -> Vec<(Value, String)> {
         match item.get("dependencies") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(deps)) => deps
@@ -196,7 +216,7 @@ impl Reader<'_> {
                     if text.is_none() {
                         self.problem(format!("dependency {dep} is neither an id number nor an id string"));
                     }
-                    text
+                    Some((dep.clone(), text?))
                 })
                 .collect(),
             Some(other) => {
@@ -212,6 +232,8 @@ impl Reader<'_> {
 pub struct Parsed {
     /// One plan per tag, in document order.
     pub tags: Vec<TagPlan>,
+    /// The keys of a tagged document that are not tags, kept verbatim.
+    pub other: Map<String, Value>,
     /// What was left out or renumbered, each with its location.
     pub warnings: Vec<Problem>,
 }
@@ -225,7 +247,7 @@ pub fn parse_document(document: &Value, only_tags: Option<&[String]>, strict: bo
     if strict && !warnings.is_empty() {
         return Err(warnings);
     }
-    Ok(Parsed { tags, warnings })
+    Ok(Parsed { tags, other: other_keys(document), warnings })
 }
 
 /// Like [`parse_document`], not strict, without the warnings.
@@ -255,142 +277,7 @@ fn parse_with(
         if only_tags.is_some_and(|only| !only.contains(&name)) {
             continue;
         }
-        plans.push(parse_tag(&name, tag, &mut problems, warnings));
+        plans.push(tag::parse_tag(&name, tag, &mut problems, warnings));
     }
     if problems.is_empty() { Ok(plans) } else { Err(problems) }
-}
-
-fn parse_tag(name: &str, tag: &Value, problems: &mut Vec<Problem>, warnings: &mut Vec<Problem>) -> TagPlan {
-    let items = tag["tasks"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let mut tasks = Vec::new();
-    // Raw dependencies, resolved once every id of the tag is known.
-    let mut raw: Vec<(String, Vec<String>, Option<String>)> = Vec::new();
-    let mut seen = HashSet::new();
-    for (index, item) in items.iter().enumerate() {
-        let mut reader = Reader { problems, location: format!("tag {name}, task #{}", index + 1) };
-        let Some(object) = item.as_object() else {
-            reader.problem("a task must be an object");
-            continue;
-        };
-        let Some(id) = object.get("id").and_then(id_text) else {
-            reader.problem("`id` is missing or not an id");
-            continue;
-        };
-        reader.location = format!("tag {name}, task {id}");
-        if id.contains('.') {
-            reader.problem("a task id cannot contain `.`");
-        }
-        if !seen.insert(id.clone()) {
-            reader.problem("this id is used twice");
-        }
-        let fields = reader.fields(object, false);
-        let deps = reader.dependencies(object);
-        raw.push((id.clone(), deps, None));
-        tasks.push(PlannedTask { external_id: id.clone(), parent: None, fields, depends_on: Vec::new() });
-        let subtasks = match object.get("subtasks") {
-            None | Some(Value::Null) => &[][..],
-            Some(Value::Array(list)) => list.as_slice(),
-            Some(_) => {
-                reader.problem("`subtasks` must be a list");
-                &[][..]
-            }
-        };
-        let numbers: Vec<Option<String>> = subtasks
-            .iter()
-            .map(|sub| sub.get("id").and_then(id_text).map(|s| s.rsplit('.').next().unwrap_or(&s).to_owned()))
-            .collect();
-        let distinct: HashSet<&Option<String>> = numbers.iter().collect();
-        let by_position = distinct.len() < numbers.len();
-        if by_position {
-            warnings.push(Problem {
-                location: format!("tag {name}, task {id}"),
-                message:
-                    "subtask ids repeat; subtasks are numbered by position and keep their id in `metadata.taskmasterId`"
-                        .into(),
-            });
-        }
-        for (sub_index, sub) in subtasks.iter().enumerate() {
-            let mut reader =
-                Reader { problems, location: format!("tag {name}, task {id}, subtask #{}", sub_index + 1) };
-            let Some(sub) = sub.as_object() else {
-                reader.problem("a subtask must be an object");
-                continue;
-            };
-            let Some(sub_id) = sub.get("id").and_then(id_text) else {
-                reader.problem("`id` is missing or not an id");
-                continue;
-            };
-            // Some files write a subtask's id as "<parent>.<n>".
-            let number = if by_position {
-                (sub_index + 1).to_string()
-            } else {
-                sub_id.rsplit('.').next().unwrap_or(&sub_id).to_owned()
-            };
-            let external = format!("{id}.{number}");
-            reader.location = format!("tag {name}, task {id}, subtask {number}");
-            if !seen.insert(external.clone()) {
-                reader.problem("this subtask id is used twice");
-            }
-            let mut fields = reader.fields(sub, true);
-            if by_position && let Some(Value::Object(metadata)) = fields.metadata.as_mut() {
-                metadata.insert("taskmasterId".into(), sub["id"].clone());
-            }
-            let deps = reader.dependencies(sub);
-            raw.push((external.clone(), deps, Some(id.clone())));
-            tasks.push(PlannedTask { external_id: external, parent: Some(id.clone()), fields, depends_on: Vec::new() });
-        }
-    }
-    // Resolve references now that every id is known.
-    let mut resolved: HashMap<String, Vec<String>> = HashMap::new();
-    for (external, deps, parent) in raw {
-        let location = match &parent {
-            Some(parent) => {
-                format!("tag {name}, task {parent}, subtask {}", external.rsplit('.').next().unwrap_or_default())
-            }
-            None => format!("tag {name}, task {external}"),
-        };
-        let mut targets = Vec::new();
-        for dep in deps {
-            let target = if dep.contains('.') {
-                dep.clone()
-            } else if let Some(parent) = &parent {
-                let sibling = format!("{parent}.{dep}");
-                if seen.contains(&sibling) && sibling != external { sibling } else { dep.clone() }
-            } else {
-                dep.clone()
-            };
-            if target == external {
-                let message = format!("depends on itself ({dep}); not imported");
-                warnings.push(Problem { location: location.clone(), message });
-            } else if !seen.contains(&target) {
-                let message = format!("depends on {dep}, which does not exist; not imported");
-                warnings.push(Problem { location: location.clone(), message });
-            } else if !targets.contains(&target) {
-                targets.push(target);
-            }
-        }
-        resolved.insert(external, targets);
-    }
-    // Break every cycle at the edge that closes it, and say which.
-    loop {
-        let edges: HashMap<&str, Vec<&str>> =
-            resolved.iter().map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect())).collect();
-        let Some(cycle) = graph::find_cycle(&edges) else { break };
-        let cycle: Vec<String> = cycle.into_iter().map(str::to_owned).collect();
-        let (from, to) = (&cycle[cycle.len() - 2], &cycle[cycle.len() - 1]);
-        warnings.push(Problem {
-            location: format!("tag {name}"),
-            message: format!(
-                "dependency cycle {}; the dependency of {from} on {to} was not imported",
-                cycle.join(" -> ")
-            ),
-        });
-        if let Some(deps) = resolved.get_mut(from) {
-            deps.retain(|d| d != to);
-        }
-    }
-    for task in &mut tasks {
-        task.depends_on = resolved.remove(&task.external_id).unwrap_or_default();
-    }
-    TagPlan { name: name.to_owned(), metadata: tag.get("metadata").cloned(), tasks }
 }

@@ -56,6 +56,7 @@ impl TaskFieldsInput {
             metadata: self.metadata.map(|j| j.0),
             estimated_hours: self.estimated_hours,
             actual_hours: self.actual_hours,
+            external_form: None,
         }
     }
 }

@@ -1,12 +1,14 @@
-//! Writing tasks back out as a tagged Task Master document.
+//! Writing tasks back out as a tagged Task Master document, each task as its document wrote it (see
+//! [`super::form`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
+use entity::task::{TaskPriority, TaskStatus};
 use serde_json::{Map, Value, json};
 
 use crate::work::{
     task::TaskFields,
-    taskmaster::{priority_text, status_text},
+    taskmaster::form::{Form, id_value},
 };
 
 /// A task to write out, with what export needs.
@@ -16,81 +18,84 @@ pub struct ExportTask {
     pub external_id: String,
     /// Parent's Task Master id.
     pub parent: Option<String>,
-    /// Field values.
+    /// Field values, `external_form` included.
     pub fields: TaskFields,
     /// Task Master ids it depends on (`blocks`).
     pub depends_on: Vec<String>,
 }
 
-/// An id as Task Master writes it: a number when it is one.
-fn id_value(id: &str) -> Value {
-    id.parse::<u64>().map_or_else(|_| json!(id), |n| json!(n))
+/// A tag to write out.
+#[derive(Debug, Clone, Default)]
+pub struct ExportTag {
+    /// The tag's name.
+    pub name: String,
+    /// Its `metadata`, when it has one.
+    pub metadata: Option<Value>,
+    /// Its other keys, as imported.
+    pub other: Map<String, Value>,
+    /// Its tasks, parents before their subtasks.
+    pub tasks: Vec<ExportTask>,
 }
 
-fn task_json(task: &ExportTask, subtask_of: Option<&str>) -> Value {
+fn task_json(task: &ExportTask, subtask_of: Option<&str>) -> Map<String, Value> {
     let fields = &task.fields;
+    let form = Form::read(fields.external_form.as_ref().and_then(Option::as_ref));
     let mut out = Map::new();
-    let own_id = match subtask_of {
-        Some(parent) => task.external_id.strip_prefix(&format!("{parent}.")).unwrap_or(&task.external_id).to_owned(),
-        None => task.external_id.clone(),
-    };
-    out.insert("id".into(), id_value(&own_id));
+    let prefix = subtask_of.map(|parent| format!("{parent}."));
+    let relative = |id: &str| prefix.as_deref().and_then(|p| id.strip_prefix(p)).map(id_value);
+    let own_id = relative(&task.external_id).unwrap_or_else(|| id_value(&task.external_id));
+    out.insert("id".into(), form.id(own_id));
     out.insert("title".into(), json!(fields.title));
     for (key, value) in
         [("description", &fields.description), ("details", &fields.details), ("testStrategy", &fields.test_strategy)]
     {
-        if let Some(value) = value {
-            out.insert(key.into(), json!(value));
-        }
+        form.text(&mut out, key, value.as_ref().and_then(Option::as_deref));
     }
-    out.insert("status".into(), json!(fields.status.map(status_text)));
-    let deps: Vec<Value> = task
-        .depends_on
-        .iter()
-        .map(|dep| match subtask_of {
-            Some(parent) => dep.strip_prefix(&format!("{parent}.")).map_or_else(|| json!(dep), id_value),
-            None => id_value(dep),
-        })
-        .collect();
-    out.insert("dependencies".into(), Value::Array(deps));
-    out.insert("priority".into(), json!(fields.priority.map(priority_text)));
-    if let Some(Some(complexity)) = fields.complexity {
-        out.insert("complexity".into(), json!(complexity));
+    form.status(&mut out, fields.status.unwrap_or(TaskStatus::Pending));
+    form.priority(&mut out, fields.priority.unwrap_or(TaskPriority::Medium));
+    form.complexity(&mut out, fields.complexity.flatten());
+    // A subtask writes a sibling by its number, anything else by its full id.
+    form.dependencies(&mut out, &task.depends_on, |dep| relative(dep).unwrap_or_else(|| id_value(dep)));
+    if subtask_of.is_none() && form.writes_empty_subtasks() {
+        out.insert("subtasks".into(), json!([]));
     }
     if let Some(Value::Object(extra)) = &fields.metadata {
         for (key, value) in extra {
-            out.entry(key.clone()).or_insert_with(|| value.clone());
+            if out.get(key).is_none_or(Value::is_null) {
+                out.insert(key.clone(), value.clone());
+            }
         }
     }
-    Value::Object(out)
+    out
 }
 
-/// Writes tasks back as a tagged Task Master document: `{"<tag>": {"tasks": [...], "metadata": {...}}}`.
-pub fn export(tags: BTreeMap<String, (Vec<ExportTask>, Option<Value>)>) -> Value {
-    let mut document = Map::new();
-    for (tag, (tasks, metadata)) in tags {
-        let mut top: Vec<Value> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for task in tasks.iter().filter(|t| t.parent.is_none()) {
-            index.insert(task.external_id.clone(), top.len());
-            let mut value = task_json(task, None);
-            value["subtasks"] = json!([]);
-            top.push(value);
+/// Writes tags, in the order given, as a tagged Task Master document: `{"<tag>": {"tasks": [...],
+/// "metadata": {...}}}`, with the document's `other` keys beside them.
+pub fn export(tags: Vec<ExportTag>, other: Map<String, Value>) -> Value {
+    let mut document = other;
+    for tag in tags {
+        let mut top: Vec<Map<String, Value>> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for task in tag.tasks.iter().filter(|t| t.parent.is_none()) {
+            index.insert(&task.external_id, top.len());
+            top.push(task_json(task, None));
         }
-        for task in tasks.iter().filter(|t| t.parent.is_some()) {
-            let parent = task.parent.as_deref().unwrap_or_default();
+        for task in &tag.tasks {
+            let Some(parent) = task.parent.as_deref() else { continue };
             if let Some(&at) = index.get(parent) {
-                let sub = task_json(task, Some(parent));
-                if let Some(list) = top[at]["subtasks"].as_array_mut() {
-                    list.push(sub);
+                let sub = Value::Object(task_json(task, Some(parent)));
+                match top[at].entry("subtasks").or_insert_with(|| json!([])) {
+                    Value::Array(list) => list.push(sub),
+                    other => *other = json!([sub]),
                 }
             }
         }
-        let mut entry = json!({ "tasks": top });
-        if let Some(metadata) = metadata {
-            entry["metadata"] = metadata;
+        let mut entry = tag.other;
+        entry.insert("tasks".into(), Value::Array(top.into_iter().map(Value::Object).collect()));
+        if let Some(metadata) = tag.metadata {
+            entry.insert("metadata".into(), metadata);
         }
-        document.insert(tag, entry);
+        document.insert(tag.name, Value::Object(entry));
     }
     Value::Object(document)
 }

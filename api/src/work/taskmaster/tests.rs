@@ -23,7 +23,7 @@ fn legacy_and_tagged_documents_with_mixed_ids_parse() {
     assert_eq!(plans[0].tasks[3].depends_on, ["1", "1.2"]);
     assert_eq!(plans[0].tasks[0].fields.status, Some(TaskStatus::InProgress));
     assert_eq!(plans[0].tasks[3].fields.metadata, Some(json!({ "previousStatus": "done" })));
-    assert_eq!(plans[0].tasks[2].fields.metadata, Some(json!({})), "parent fields are implied");
+    assert_eq!(plans[0].tasks[2].fields.metadata, Some(json!({ "parentTaskId": 1 })), "kept verbatim");
 
     let tagged =
         json!({ "one": { "tasks": [{ "id": 1, "title": "x" }] }, "two": { "tasks": [], "metadata": { "k": 1 } } });
@@ -69,7 +69,8 @@ fn repeated_subtask_ids_are_numbered_by_position() {
     let parsed = parse_document(&document, None, false).unwrap();
     let ids: Vec<&str> = parsed.tags[0].tasks.iter().map(|t| t.external_id.as_str()).collect();
     assert_eq!(ids, ["4", "4.1", "4.2"]);
-    assert_eq!(parsed.tags[0].tasks[2].fields.metadata, Some(json!({ "taskmasterId": 4 })));
+    let form = parsed.tags[0].tasks[2].fields.external_form.clone().flatten().unwrap();
+    assert_eq!(form["id"], 4, "the id as written is kept for export");
     assert_eq!(parsed.warnings.len(), 1);
 }
 
@@ -95,9 +96,10 @@ fn export_writes_what_parse_reads() {
                     depends_on: t.depends_on,
                 })
                 .collect();
-            (plan.name, (tasks, plan.metadata))
+            ExportTag { name: plan.name, metadata: plan.metadata, other: plan.other, tasks }
         })
         .collect();
-    let exported = export(tags);
+    let exported = export(tags, Map::new());
+    assert_eq!(exported, document);
     assert_eq!(parse(&exported, None).unwrap(), parse(&document, None).unwrap());
 }
