@@ -56,8 +56,8 @@ fn task_json(task: &ExportTask, subtask_of: Option<&str>) -> Map<String, Value> 
     form.complexity(&mut out, fields.complexity.flatten());
     // A subtask writes a sibling by its number, anything else by its full id.
     form.dependencies(&mut out, &task.depends_on, |dep| relative(dep).unwrap_or_else(|| id_value(dep)));
-    if subtask_of.is_none() && form.writes_empty_subtasks() {
-        out.insert("subtasks".into(), json!([]));
+    if subtask_of.is_none() {
+        form.empty_subtasks(&mut out);
     }
     if let Some(Value::Object(extra)) = &fields.metadata {
         for (key, value) in extra {
@@ -84,9 +84,10 @@ pub fn export(tags: Vec<ExportTag>, other: Map<String, Value>) -> Value {
             let Some(parent) = task.parent.as_deref() else { continue };
             if let Some(&at) = index.get(parent) {
                 let sub = Value::Object(task_json(task, Some(parent)));
-                match top[at].entry("subtasks").or_insert_with(|| json!([])) {
-                    Value::Array(list) => list.push(sub),
-                    other => *other = json!([sub]),
+                if let Some(Value::Array(list)) = top[at].get_mut("subtasks") {
+                    list.push(sub);
+                } else {
+                    top[at].insert("subtasks".into(), json!([sub]));
                 }
             }
         }

@@ -40,6 +40,9 @@ pub struct Form {
     /// Fields of [`OPTIONAL_FIELDS`] the task did not have.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub absent: Vec<String>,
+    /// `status`, `priority`, `dependencies` or `subtasks` written as `null` (read as their default).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub null: Vec<String>,
     /// The status as written, when not in Task Master's own word.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -68,9 +71,15 @@ impl Form {
             .collect();
         let status = item.get("status").and_then(Value::as_str).and_then(parse_status).map(status_text);
         let priority = item.get("priority").and_then(Value::as_str).and_then(parse_priority).map(priority_text);
+        let null = ["status", "priority", "dependencies", "subtasks"]
+            .into_iter()
+            .filter(|key| item.get(*key).is_some_and(Value::is_null))
+            .map(str::to_owned)
+            .collect();
         Self {
             id: item.get("id").filter(|written| **written != id).cloned(),
             absent,
+            null,
             status: written_as("status", status),
             priority: written_as("priority", priority),
             dependencies: Vec::new(),
@@ -96,6 +105,16 @@ impl Form {
         self.absent.iter().any(|k| k == key)
     }
 
+    /// What to write for `key` while it holds its default, `default` written as Docket would:
+    /// nothing where the document left it out, `null` where it wrote `null`.
+    fn unset(&self, out: &mut Map<String, Value>, key: &str, default: Value) {
+        if self.null.iter().any(|k| k == key) {
+            out.insert(key.into(), Value::Null);
+        } else if !self.absent(key) {
+            out.insert(key.into(), default);
+        }
+    }
+
     /// Writes a text field: left out while it was left out and is still empty.
     pub(super) fn text(&self, out: &mut Map<String, Value>, key: &str, value: Option<&str>) {
         if value.is_some() || !self.absent(key) {
@@ -105,8 +124,8 @@ impl Form {
 
     /// Writes `status`, in the word it was written in while it means the same.
     pub(super) fn status(&self, out: &mut Map<String, Value>, status: TaskStatus) {
-        if self.absent("status") && status == TaskStatus::Pending {
-            return;
+        if status == TaskStatus::Pending && self.status.is_none() {
+            return self.unset(out, "status", json!(status_text(status)));
         }
         let word = self.status.clone().filter(|text| parse_status(text) == Some(status));
         out.insert("status".into(), json!(word.unwrap_or_else(|| status_text(status).to_owned())));
@@ -114,8 +133,8 @@ impl Form {
 
     /// Writes `priority`, in the word it was written in while it means the same.
     pub(super) fn priority(&self, out: &mut Map<String, Value>, priority: TaskPriority) {
-        if self.absent("priority") && priority == TaskPriority::Medium {
-            return;
+        if priority == TaskPriority::Medium && self.priority.is_none() {
+            return self.unset(out, "priority", json!(priority_text(priority)));
         }
         let word = self.priority.clone().filter(|text| parse_priority(text) == Some(priority));
         out.insert("priority".into(), json!(word.unwrap_or_else(|| priority_text(priority).to_owned())));
@@ -150,14 +169,16 @@ impl Form {
             }
         }
         written.extend(remaining.into_iter().map(|target| canonical(target)));
-        if !(written.is_empty() && self.absent("dependencies")) {
+        if written.is_empty() {
+            self.unset(out, "dependencies", json!([]));
+        } else {
             out.insert("dependencies".into(), Value::Array(written));
         }
     }
 
-    /// Whether a top-level task writes `subtasks` when it has none.
-    pub(super) fn writes_empty_subtasks(&self) -> bool {
-        !self.absent("subtasks")
+    /// Writes a top-level task's `subtasks` as it was while it has none (its subtasks are added after).
+    pub(super) fn empty_subtasks(&self, out: &mut Map<String, Value>) {
+        self.unset(out, "subtasks", json!([]));
     }
 
     /// The id to write: as written, else `canonical`.
