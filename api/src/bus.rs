@@ -63,8 +63,8 @@ pub struct BusStats {
 }
 
 impl EventBus {
-    /// A bus reading from `db`, buffering `buffer` events per stream and re-reading watched streams
-    /// every `poll` in case a wake-up was lost.
+    /// A bus reading from `db` (the read pool: feeds never wait for a writer), buffering `buffer`
+    /// events per stream and re-reading watched streams every `poll` in case a wake-up was lost.
     /// On PostgreSQL it starts the process's notifier, so it must be created inside a Tokio runtime.
     pub fn new(db: DatabaseConnection, buffer: usize, poll: Duration) -> Self {
         let notifier = (db.get_database_backend() == sea_orm::DbBackend::Postgres)

@@ -30,7 +30,8 @@ pub struct Config {
         hide_env_values = true
     )]
     pub database_url: String,
-    /// Most pooled PostgreSQL connections. SQLite always uses one connection: it has one writer.
+    /// Most pooled connections: on PostgreSQL the pool's (at least 2: the event listener keeps one);
+    /// on a SQLite file the read pool's, beside the one connection SQLite writes through.
     #[arg(long, env = "DOCKET_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
     /// Milliseconds a SQLite statement waits for a lock another process holds (e.g. `docket import`)

@@ -1,4 +1,5 @@
-//! Opening the database: pool settings per backend, SQLite pragmas, and the SQL statement counter.
+//! Opening the database: pool settings per backend, SQLite pragmas, the pool reads go through, and
+//! the SQL statement counter.
 
 use std::{
     sync::{
@@ -12,8 +13,10 @@ use anyhow::Context as _;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 mod open_error;
+mod pool_state;
 
 pub use open_error::ConfigurationError;
+pub use pool_state::{PoolState, count_timeout, timeouts};
 
 /// Counts the SQL statements a connection has run; read by `/metrics` and the batching tests.
 #[derive(Clone, Debug, Default)]
@@ -39,10 +42,11 @@ pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
     (output, count.load(Ordering::Relaxed))
 }
 
-/// Pool and timeout settings for [`connect`].
+/// Pool and timeout settings for [`connect`] and [`read_pool`].
 #[derive(Clone, Debug)]
 pub struct PoolSettings {
-    /// Most pooled connections (PostgreSQL only; SQLite uses one).
+    /// Most pooled connections: on PostgreSQL the pool's, on a SQLite file the read pool's (SQLite
+    /// writes through one connection).
     pub max_connections: u32,
     /// How long a SQLite statement waits for a lock another process holds before it fails
     /// (`UNAVAILABLE`).
@@ -55,15 +59,17 @@ pub struct PoolSettings {
     pub schema: Option<String>,
 }
 
-/// Opens a pool on `url` and counts its statements.
+/// Opens the pool writes go through on `url` and counts its statements.
 ///
-/// SQLite gets a single connection (it has one writer, so one connection never meets `SQLITE_BUSY`
-/// and an in-memory database stays one database), WAL journaling and enforced foreign keys.
+/// SQLite gets a single connection (it has one writer: the pool is the queue of this process's
+/// writes, which therefore never meet `SQLITE_BUSY` from each other, and an in-memory database stays
+/// one database), WAL journaling and enforced foreign keys. Reads go through [`read_pool`].
 pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(if sqlite { 1 } else { settings.max_connections.max(1) })
+        // On PostgreSQL the event listener keeps one connection of the pool for itself.
+        .max_connections(if sqlite { 1 } else { settings.max_connections.max(2) })
         .min_connections(if sqlite { 1 } else { 0 })
         .connect_timeout(settings.connect_timeout)
         .acquire_timeout(settings.acquire_timeout)
@@ -96,12 +102,64 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(Data
         }
     };
     let counter = StatementCounter::default();
-    let count = counter.0.clone();
-    db.set_metric_callback(move |_info| {
-        count.fetch_add(1, Ordering::Relaxed);
-        let _ = OPERATION_STATEMENTS.try_with(|operation| operation.fetch_add(1, Ordering::Relaxed));
-    });
+    counter.count(&mut db);
     Ok((db, counter))
+}
+
+impl StatementCounter {
+    /// Counts the statements `db` runs here (and in the running operation's count).
+    fn count(&self, db: &mut DatabaseConnection) {
+        let count = self.0.clone();
+        db.set_metric_callback(move |_info| {
+            count.fetch_add(1, Ordering::Relaxed);
+            let _ = OPERATION_STATEMENTS.try_with(|operation| operation.fetch_add(1, Ordering::Relaxed));
+        });
+    }
+}
+
+/// Whether a database at `url` on `backend` gets a read pool of its own: a SQLite file does; an
+/// in-memory SQLite database (one per connection) and PostgreSQL read through the write pool.
+pub fn has_read_pool(backend: sea_orm::DbBackend, url: &str) -> bool {
+    backend == sea_orm::DbBackend::Sqlite && !url.contains(":memory:") && !url.contains("mode=memory")
+}
+
+/// The pool reads go through, counted by `counter`. On a SQLite file: up to `max_connections`
+/// connections of its own that cannot write (`PRAGMA query_only`): in WAL mode they read beside the
+/// writer and never wait for its lock, nor for a lock another process holds. On PostgreSQL (whose
+/// readers never wait for writers) and an in-memory SQLite database: `write` itself.
+pub async fn read_pool(
+    write: &DatabaseConnection,
+    url: &str,
+    settings: &PoolSettings,
+    counter: &StatementCounter,
+) -> anyhow::Result<DatabaseConnection> {
+    if !has_read_pool(write.get_database_backend(), url) {
+        return Ok(write.clone());
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(settings.max_connections.max(1))
+        .min_connections(1)
+        .connect_timeout(settings.connect_timeout)
+        .acquire_timeout(settings.acquire_timeout)
+        .sqlx_logging(false);
+    let busy_timeout = settings.busy_timeout;
+    // The writer has switched the file to WAL; a reader only needs to wait out a checkpoint's lock.
+    options.map_sqlx_sqlite_opts(move |opts| {
+        opts.foreign_keys(true).busy_timeout(busy_timeout).pragma("query_only", "ON").create_if_missing(false)
+    });
+    let mut db = Database::connect(options).await.map_err(|err| anyhow::anyhow!("opening the read pool: {err}"))?;
+    counter.count(&mut db);
+    Ok(db)
+}
+
+/// Opens `write`'s transaction for a unit of work. On SQLite it takes the write lock when it begins
+/// (`BEGIN IMMEDIATE`), waiting for another process's lock within the busy timeout: a transaction
+/// that read first and then found the file changed by another process could not wait, only fail.
+pub async fn begin_write(write: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let mode = (write.get_database_backend() == sea_orm::DbBackend::Sqlite).then_some(SqliteTransactionMode::Immediate);
+    write.begin_with_options(TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() }).await
 }
 
 /// The URL without its password, for messages.

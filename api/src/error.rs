@@ -101,6 +101,7 @@ impl From<DbErr> for ApiError {
             return Self::NotFound { entity: "record" };
         }
         if let DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) = err {
+            crate::db::count_timeout();
             return Self::Unavailable("the database is busy: no free connection in time; retry".into());
         }
         if is_busy(&err) {

@@ -48,8 +48,10 @@ impl RequestContext {
 /// What every service call gets.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
-    /// The connection pool.
+    /// The pool writes go through: only [`Tx`] and [`tx::Single`] use it.
     pub db: &'a DatabaseConnection,
+    /// The pool reads go through.
+    pub reads: &'a DatabaseConnection,
     /// Where committed events are announced.
     pub bus: &'a EventBus,
     /// Who is asking.
@@ -57,6 +59,11 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// A context whose reads and writes both go through `db` (background jobs, the command line).
+    pub fn over(db: &'a DatabaseConnection, bus: &'a EventBus, request: &'a RequestContext) -> Self {
+        Self { db, reads: db, bus, request }
+    }
+
     /// Who is asking.
     pub fn viewer(&self) -> &'a Viewer {
         &self.request.viewer

@@ -29,19 +29,23 @@ use crate::{
     state::AppState,
 };
 
-/// Opens the database described by `config` and applies pending migrations.
-pub async fn open_database(
-    config: &Config,
-    schema: Option<String>,
-) -> anyhow::Result<(DatabaseConnection, db::StatementCounter)> {
-    let settings = PoolSettings {
+/// The pool settings `config` asks for.
+fn pool_settings(config: &Config, schema: Option<String>) -> PoolSettings {
+    PoolSettings {
         max_connections: config.db_max_connections,
         busy_timeout: Duration::from_millis(config.db_busy_timeout_ms),
         connect_timeout: Duration::from_secs(config.db_connect_timeout_secs),
         acquire_timeout: Duration::from_secs(config.db_acquire_timeout_secs),
         schema,
-    };
-    let (db, counter) = db::connect(&config.database_url, &settings).await?;
+    }
+}
+
+/// Opens the database described by `config` (its write pool) and applies pending migrations.
+pub async fn open_database(
+    config: &Config,
+    schema: Option<String>,
+) -> anyhow::Result<(DatabaseConnection, db::StatementCounter)> {
+    let (db, counter) = db::connect(&config.database_url, &pool_settings(config, schema)).await?;
     db::migrate_up(&db).await?;
     Ok((db, counter))
 }
@@ -62,13 +66,15 @@ impl Application {
         Self::build_with(config, db, statements).await
     }
 
-    /// Like [`Application::build`] on an already opened and migrated database (tests use their own).
+    /// Like [`Application::build`] on an already opened and migrated database (tests use their own),
+    /// `db` being its write pool; the read pool is opened here.
     pub async fn build_with(
         config: Config,
         db: DatabaseConnection,
         statements: db::StatementCounter,
     ) -> anyhow::Result<Self> {
-        let bus = EventBus::new(db.clone(), config.subscriber_buffer, config.event_poll_interval());
+        let reads = db::read_pool(&db, &config.database_url, &pool_settings(&config, None), &statements).await?;
+        let bus = EventBus::new(reads.clone(), config.subscriber_buffer, config.event_poll_interval());
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let websockets = Arc::new(tokio::sync::watch::channel(0usize).0);
         let allow_anonymous = config.anonymous_allowed();
@@ -82,8 +88,11 @@ impl Application {
             tracing::info!(allow_anonymous, "every request needs a bearer token (anonymous access is off)");
         }
         let sealer = Arc::new(Sealer::new(config.secrets_key.as_ref().map(|k| k.0.as_str()))?);
+        let probes = Arc::new(crate::service::health::first_probe(&reads).await);
         let state = AppState {
             db,
+            reads,
+            probes,
             bus,
             config: Arc::new(config),
             statements,
@@ -101,6 +110,11 @@ impl Application {
         Ok(Self { listener, router, state, port, shutdown })
     }
 
+    /// What its handlers share (tests read its pools).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     /// The port actually bound (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
@@ -115,6 +129,7 @@ impl Application {
         background.spawn(expiry_sweep(self.state.clone()));
         background.spawn(retention_sweep(self.state.clone()));
         background.spawn(crate::events::delivery::run(self.state.clone()));
+        background.spawn(crate::service::health::probe_forever(self.state.reads.clone(), self.state.probes.clone()));
         if self.state.db.get_database_backend() == DbBackend::Postgres {
             background.spawn(events::listen_postgres(self.state.bus.clone()));
         }

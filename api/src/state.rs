@@ -15,8 +15,13 @@ use crate::{
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// The connection pool.
+    /// The pool writes go through (units of work, background jobs).
     pub db: DatabaseConnection,
+    /// The pool reads go through: on a SQLite file, connections that read beside the writer
+    /// ([`crate::db::read_pool`]); elsewhere `db` itself.
+    pub reads: DatabaseConnection,
+    /// What the database health probe last found (`/health/ready` answers from it).
+    pub probes: Arc<tokio::sync::watch::Sender<crate::service::health::Probe>>,
     /// The event bus.
     pub bus: EventBus,
     /// The configuration the process started with.
@@ -38,6 +43,6 @@ pub struct AppState {
 impl AppState {
     /// A service context for `request`.
     pub fn ctx<'a>(&'a self, request: &'a RequestContext) -> Ctx<'a> {
-        Ctx { db: &self.db, bus: &self.bus, request }
+        Ctx { db: &self.db, reads: &self.reads, bus: &self.bus, request }
     }
 }

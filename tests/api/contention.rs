@@ -45,3 +45,31 @@ async fn a_sqlite_write_that_cannot_get_the_lock_in_time_is_unavailable_and_leav
     let data = app.data("{ workspaces { totalCount } }", json!({})).await;
     assert_eq!(data["workspaces"]["totalCount"], 1, "nothing of the refused write was kept");
 }
+
+#[tokio::test]
+async fn reads_are_served_while_a_write_waits_for_another_processs_lock() {
+    let db = TestDb::new(true).await;
+    // Long enough that the write is still waiting when the reads are done, whatever the machine.
+    let app = spawn_app_on(&db, |config| config.db_busy_timeout_ms = 60_000).await;
+    app.create_workspace("/before").await;
+    let lock = WriteLock::take(&db).await;
+
+    let write = post(&app.address, CREATE_WORKSPACE, json!({ "p": "/waiting" }));
+    // The write has reached the database and waits for the lock before the reads start.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let reads: Vec<_> =
+        (0..20).map(|_| post(&app.address, "{ workspaces { totalCount nodes { path } } }", json!({}))).collect();
+    for read in reads {
+        let (status, _, body) = read.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["workspaces"]["totalCount"], 1, "{body}");
+    }
+    assert!(!write.is_finished(), "the write still waits for the lock: the reads did not queue behind it");
+
+    lock.release().await;
+    let (status, _, body) = write.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body["errors"].is_null(), "the write went through once the lock was released: {body}");
+    let data = app.data("{ workspaces { totalCount } }", json!({})).await;
+    assert_eq!(data["workspaces"]["totalCount"], 2);
+}

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestDb, spawn_app, spawn_app_on};
 
 #[tokio::test]
 async fn health_endpoints_report_live_and_ready() {
@@ -13,6 +13,45 @@ async fn health_endpoints_report_live_and_ready() {
     assert_eq!(status, 200);
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["pendingMigrations"], 0);
+    assert_eq!(body["reasons"], json!([]));
+    assert!(body["pools"]["write"]["max"].as_u64().unwrap() >= 1, "{body}");
+}
+
+#[tokio::test]
+async fn readiness_reports_an_exhausted_pool_as_not_ready_and_recovers() {
+    use sea_orm::TransactionTrait;
+    let db = TestDb::new(false).await;
+    let app = spawn_app_on(&db, |config| config.db_max_connections = 2).await;
+    app.wait_until_ready().await;
+    // Every connection reads can use, held: as if slow operations had them (on PostgreSQL the
+    // event listener holds one of them).
+    let mut held = Vec::new();
+    while !api::db::PoolState::of(&app.reads).unwrap().exhausted() {
+        held.push(app.reads.begin().await.unwrap());
+    }
+    // The probe finds no connection; once its last answer is 3 s old, the server is not ready.
+    let mut answer = (0, serde_json::Value::Null);
+    for _ in 0..100 {
+        let (status, body) = app.get("/health/ready", "application/json").await;
+        answer = (status, serde_json::from_str(&body).unwrap());
+        if status != 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (status, body) = answer;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["database"], "busy");
+    let reason = body["reasons"][0].as_str().unwrap();
+    assert!(reason.contains("pool is exhausted: 2 of 2 connections in use"), "{body}");
+    let (status, _) = app.get("/health/live", "application/json").await;
+    assert_eq!(status, 200, "liveness does not touch the database");
+    let (_, metrics) = app.get("/metrics", "text/plain").await;
+    assert!(metrics.contains("state=\"in_use\"} 2"), "{metrics}");
+    for transaction in held {
+        transaction.rollback().await.unwrap();
+    }
+    app.wait_until_ready().await;
 }
 
 #[tokio::test]

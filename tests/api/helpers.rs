@@ -35,6 +35,8 @@ pub struct TestApp {
     pub port: u16,
     /// The app's pool (for migration tests and direct checks).
     pub db: DatabaseConnection,
+    /// The pool the app reads through (its own on a SQLite file; `db` elsewhere and for processes).
+    pub reads: DatabaseConnection,
     pub(crate) client: reqwest::Client,
     pub(crate) _shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// The `docket` process, for apps started with [`spawn_process`].
@@ -54,6 +56,7 @@ impl TestApp {
             address: self.address.clone(),
             port: self.port,
             db: self.db.clone(),
+            reads: self.reads.clone(),
             client: reqwest::Client::builder().default_headers(headers).build().expect("a client"),
             _shutdown: None,
             process: None,
@@ -80,9 +83,11 @@ pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestAp
     let mut config = Config::with_database(db.url.clone());
     config.secrets_key = Some(api::config::Redacted(TEST_SECRETS_KEY.into()));
     tune(&mut config);
-    let (pool, counter) = db.connect_with(std::time::Duration::from_millis(config.db_busy_timeout_ms)).await;
+    let (pool, counter) =
+        db.connect_with(std::time::Duration::from_millis(config.db_busy_timeout_ms), config.db_max_connections).await;
     let app = Application::build_with(config, pool.clone(), counter).await.expect("build app");
     let port = app.port();
+    let reads = app.state().reads.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -91,6 +96,7 @@ pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestAp
         address: format!("http://127.0.0.1:{port}"),
         port,
         db: pool,
+        reads,
         client: reqwest::Client::new(),
         _shutdown: Some(tx),
         process: None,

@@ -205,14 +205,15 @@ async fn a_request_over_the_timeout_is_answered_504_and_the_server_carries_on() 
     use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
     let db = TestDb::new(false).await;
     let app = spawn_app_on(&db, |c| c.request_timeout_secs = 1).await;
-    // Hold what the query needs: SQLite's only pooled connection, or on PostgreSQL a lock on the table.
+    // Hold what the write needs: SQLite's one write connection, or on PostgreSQL a lock on the table.
     let blocker = app.db.begin().await.unwrap();
     if app.db.get_database_backend() == DbBackend::Postgres {
         blocker.execute_unprepared("LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE").await.unwrap();
     }
     let started = std::time::Instant::now();
-    let (status, _, text) =
-        post(&app, &[("content-type", "application/json")], r#"{"query":"{ workspaces { totalCount } }"}"#).await;
+    let write =
+        r#"{"query":"mutation { createWorkspace(input: { name: \"w\", path: \"/w\" }) { workspace { id } } }"}"#;
+    let (status, _, text) = post(&app, &[("content-type", "application/json")], write).await;
     assert_eq!(status, 504, "{text}");
     assert_eq!(error_code(&serde_json::from_str(&text).unwrap()), "TIMEOUT");
     assert!(started.elapsed() < std::time::Duration::from_secs(8), "answered at the timeout, not the pool's");

@@ -240,7 +240,9 @@ fn differences(expected: &Value, actual: &Value) -> Vec<String> {
             (Value::Object(e), Value::Object(a)) => {
                 for key in e.keys().chain(a.keys().filter(|k| !e.contains_key(*k))) {
                     let (e, a) = (e.get(key).unwrap_or(&Value::Null), a.get(key).unwrap_or(&Value::Null));
-                    if !expected.as_object().unwrap().contains_key(key) || !actual.as_object().unwrap().contains_key(key) {
+                    if !expected.as_object().unwrap().contains_key(key)
+                        || !actual.as_object().unwrap().contains_key(key)
+                    {
                         found.push(format!("{path}.{key}: {e} (present: {}) vs {a}", expected.get(key).is_some()));
                     } else {
                         walk(format!("{path}.{key}"), e, a, found);
@@ -304,7 +306,8 @@ async fn a_round_trip_keeps_id_forms_left_out_fields_words_and_unknown_keys() {
     assert_eq!(tags, ["zeta", "alpha"], "tags in their order, not by name");
 
     // Edits made in Docket win over the document's forms.
-    let project = app.data("{ projects(first: 1) { nodes { id } } }", json!({})).await["projects"]["nodes"][0]["id"].clone();
+    let project =
+        app.data("{ projects(first: 1) { nodes { id } } }", json!({})).await["projects"]["nodes"][0]["id"].clone();
     let find = "query($p: ID!, $e: String!) { taskByExternalId(projectId: $p, externalId: $e, tag: \"zeta\") { id } }";
     let id = |e: &'static str| {
         let app = &app;

@@ -17,8 +17,8 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{api_key, membership::Role, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    QueryFilter, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -209,13 +209,13 @@ pub async fn revoke(cx: Ctx<'_>, id: Uuid) -> ApiResult<KeyListing> {
 /// One page of the organization's keys. Errors: `FORBIDDEN` (below admin).
 pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<KeyListing>> {
     cx.viewer().require(Role::Admin)?;
-    page::page(cx.db, cx.scope(), &API_KEYS, &Filter::default(), args).await
+    page::page(cx.reads, cx.scope(), &API_KEYS, &Filter::default(), args).await
 }
 
 /// How many keys the organization has. Errors: `FORBIDDEN` (below admin).
 pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
     cx.viewer().require(Role::Admin)?;
-    page::count(cx.db, cx.scope(), &API_KEYS, &Filter::default()).await
+    page::count(cx.reads, cx.scope(), &API_KEYS, &Filter::default()).await
 }
 
 /// Every key of an organization, oldest first (the command line's `docket key list`).
@@ -290,11 +290,17 @@ impl Authenticator {
         self.allow_anonymous
     }
 
-    /// The viewer of a request that carried `token`, or none. Errors: `UNAUTHENTICATED` (no token
-    /// where one is required; a token that is malformed, unknown, revoked or expired).
-    pub async fn viewer(&self, db: &impl ConnectionTrait, token: Option<&str>) -> ApiResult<Viewer> {
+    /// The viewer of a request that carried `token`, or none, read through `reads`; a key's
+    /// `lastUsedAt` is written through `writes` in the background. Errors: `UNAUTHENTICATED` (no
+    /// token where one is required; a token that is malformed, unknown, revoked or expired).
+    pub async fn viewer(
+        &self,
+        reads: &DatabaseConnection,
+        writes: &DatabaseConnection,
+        token: Option<&str>,
+    ) -> ApiResult<Viewer> {
         match token {
-            Some(token) => authenticate(db, token, &self.last_used).await,
+            Some(token) => authenticate(reads, writes, token, &self.last_used).await,
             None if self.allow_anonymous => Ok(Viewer {
                 organization_id: self.default_organization,
                 role: Role::Owner,
@@ -309,9 +315,17 @@ fn refused(why: &str) -> ApiError {
     ApiError::Unauthenticated(why.to_owned())
 }
 
-/// The viewer a bearer token stands for. Errors: `UNAUTHENTICATED` for a token that is malformed,
-/// unknown, revoked or expired, or a person's key whose person is no longer a member.
-pub async fn authenticate(db: &impl ConnectionTrait, token: &str, last_used: &LastUsed) -> ApiResult<Viewer> {
+/// The viewer a bearer token stands for, read through `db`. At most once per key and interval,
+/// the key's `last_used_at` is written through `writes`, in a task of its own: a request never waits
+/// for the write lock to be authenticated (a lost update only leaves `lastUsedAt` older). Errors:
+/// `UNAUTHENTICATED` for a token that is malformed, unknown, revoked or expired, or a person's key
+/// whose person is no longer a member.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    writes: &DatabaseConnection,
+    token: &str,
+    last_used: &LastUsed,
+) -> ApiResult<Viewer> {
     if token.len() != TOKEN_LEN || !token.starts_with(TOKEN_PREFIX) || !token.is_ascii() {
         return Err(refused("the bearer token is malformed: Docket's tokens start with `dkt_`"));
     }
@@ -342,11 +356,17 @@ pub async fn authenticate(db: &impl ConnectionTrait, token: &str, last_used: &La
         }
     };
     if last_used.due(key.id) {
-        api_key::Entity::update_many()
-            .col_expr(api_key::Column::LastUsedAt, Expr::value(Utc::now()))
-            .filter(api_key::Column::Id.eq(key.id))
-            .exec(db)
-            .await?;
+        let (writes, id) = (writes.clone(), key.id);
+        tokio::spawn(async move {
+            let update = api_key::Entity::update_many()
+                .col_expr(api_key::Column::LastUsedAt, Expr::value(Utc::now()))
+                .filter(api_key::Column::Id.eq(id))
+                .exec(&writes)
+                .await;
+            if let Err(err) = update {
+                tracing::warn!(key_id = %id, error = %err, "could not record when an API key was last used");
+            }
+        });
     }
     Ok(Viewer { organization_id: key.organization_id, role, principal })
 }

@@ -188,13 +188,13 @@ pub async fn remove(cx: Ctx<'_>, user_id: Uuid) -> ApiResult<()> {
 /// One page of the organization's members. Errors: `FORBIDDEN` (below admin).
 pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<Member>> {
     cx.viewer().require(Role::Admin)?;
-    page::page(cx.db, cx.scope(), &MEMBERS, &Filter::default(), args).await
+    page::page(cx.reads, cx.scope(), &MEMBERS, &Filter::default(), args).await
 }
 
 /// How many members the organization has. Errors: `FORBIDDEN` (below admin).
 pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
     cx.viewer().require(Role::Admin)?;
-    page::count(cx.db, cx.scope(), &MEMBERS, &Filter::default()).await
+    page::count(cx.reads, cx.scope(), &MEMBERS, &Filter::default()).await
 }
 
 /// The user `user_id` if they are a member of the scope's organization.

@@ -84,7 +84,7 @@ pub async fn default_id(db: &impl ConnectionTrait) -> ApiResult<Uuid> {
 
 /// The viewer's organization.
 pub async fn current(cx: Ctx<'_>) -> ApiResult<organization::Model> {
-    get(cx.db, cx.viewer().organization_id).await
+    get(cx.reads, cx.viewer().organization_id).await
 }
 
 async fn get(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<organization::Model> {

@@ -116,12 +116,12 @@ pub async fn export(
     output: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let document = with_services(config, org, async |cx| {
-        let found = crate::work::project::find_by_name(cx.db, cx.scope(), project)
+        let found = crate::work::project::find_by_name(cx.reads, cx.scope(), project)
             .await
             .map_err(|err| anyhow::anyhow!("{err}"))?
             .ok_or_else(|| anyhow::anyhow!("no project named `{project}`"))?;
         let only = (!tags.is_empty()).then_some(tags);
-        import::export(cx.db, cx.scope(), found.id, only).await.map_err(|err| anyhow::anyhow!("{err}"))
+        import::export(cx.reads, cx.scope(), found.id, only).await.map_err(|err| anyhow::anyhow!("{err}"))
     })
     .await?;
     let text = serde_json::to_string_pretty(&document)? + "\n";

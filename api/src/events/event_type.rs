@@ -140,12 +140,12 @@ pub async fn by_name(db: &impl ConnectionTrait, scope: Scope, name: &str) -> Api
 
 /// One page of the organization's types.
 pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<event_type::Model>> {
-    page::page(cx.db, cx.scope(), &EVENT_TYPES, &Filter::default(), args).await
+    page::page(cx.reads, cx.scope(), &EVENT_TYPES, &Filter::default(), args).await
 }
 
 /// How many types the organization has registered.
 pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
-    page::count(cx.db, cx.scope(), &EVENT_TYPES, &Filter::default()).await
+    page::count(cx.reads, cx.scope(), &EVENT_TYPES, &Filter::default()).await
 }
 
 /// Checks `payload` against the JSON Schema of the organization's type `name`, if it has one.

@@ -125,7 +125,7 @@ pub async fn receive(
     new.idempotency_key = delivery.delivery_id.map(|id| id.chars().take(200).collect());
 
     let request = RequestContext::of(Viewer::system(&format!("hook:{}", delivery.source), org.id));
-    let cx = Ctx { db, bus, request: &request };
+    let cx = Ctx::over(db, bus, &request);
     let mut tx = cx.begin(Role::Member).await?;
     let written =
         event_log::append(&tx, org.id, &request.viewer.principal_ref(), std::slice::from_ref(&new), true).await?;

@@ -147,7 +147,7 @@ async fn apply(
     }
     if let Some(project_id) = fields.project_id {
         if let Some(id) = project_id {
-            project::get(cx.db, cx.scope(), id).await?;
+            project::get(cx.reads, cx.scope(), id).await?;
         }
         model.project_id = Set(project_id);
     }
@@ -185,7 +185,7 @@ pub async fn create(
     } else {
         None
     };
-    let head = event_log::settled_head(cx.db, cx.scope()).await?;
+    let head = event_log::settled_head(cx.reads, cx.scope()).await?;
     let now = Utc::now();
     let mut model = webhook::ActiveModel {
         id: Set(new_id()),
@@ -218,13 +218,13 @@ pub async fn update(
     fields: WebhookFields,
 ) -> ApiResult<webhook::Model> {
     cx.viewer().require(Role::Admin)?;
-    let current = get(cx.db, cx.scope(), id).await?;
+    let current = get(cx.reads, cx.scope(), id).await?;
     let mut model = current.clone().into_active_model();
     let resumes = fields.active == Some(true) && !current.active;
     apply(cx, sealer, allow_private, &mut model, fields).await?;
     if resumes {
         // A paused webhook resumes with events from now on, not the backlog of its pause.
-        let head = event_log::settled_head(cx.db, cx.scope()).await?;
+        let head = event_log::settled_head(cx.reads, cx.scope()).await?;
         model.cursor_txid = Set(head.txid);
         model.cursor_position = Set(head.position);
     }
@@ -254,19 +254,19 @@ pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult
 /// One page of the organization's webhooks (admin role). Errors: `FORBIDDEN`.
 pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<webhook::Model>> {
     cx.viewer().require(Role::Admin)?;
-    page::page(cx.db, cx.scope(), &WEBHOOKS, &Filter::default(), args).await
+    page::page(cx.reads, cx.scope(), &WEBHOOKS, &Filter::default(), args).await
 }
 
 /// How many webhooks the organization has (admin role).
 pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
     cx.viewer().require(Role::Admin)?;
-    page::count(cx.db, cx.scope(), &WEBHOOKS, &Filter::default()).await
+    page::count(cx.reads, cx.scope(), &WEBHOOKS, &Filter::default()).await
 }
 
 /// Webhook `id` of the organization, if any (admin role). Errors: `FORBIDDEN`.
 pub async fn find(cx: Ctx<'_>, id: Uuid) -> ApiResult<Option<webhook::Model>> {
     cx.viewer().require(Role::Admin)?;
-    match get(cx.db, cx.scope(), id).await {
+    match get(cx.reads, cx.scope(), id).await {
         Ok(found) => Ok(Some(found)),
         Err(ApiError::NotFound { .. }) => Ok(None),
         Err(err) => Err(err),

@@ -146,7 +146,7 @@ impl<'a> Plan<'a> {
         let QueryPathSegment::Name(root) = node.segment else {
             return Err(anyhow::anyhow!("a root path that is not a field").into());
         };
-        Ok(Self { db: &ctx.data_unchecked::<AppState>().db, scope: request.viewer.scope(), store, root })
+        Ok(Self { db: &ctx.data_unchecked::<AppState>().reads, scope: request.viewer.scope(), store, root })
     }
 }
 

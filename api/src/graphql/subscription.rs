@@ -34,7 +34,7 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<SessionEvent>> + use<>> {
         let session_id = parse_id("sessionId", &session_id)?;
         let cx = service_ctx(ctx)?;
-        crate::sessions::session::get(cx.db, cx.scope(), session_id).await?;
+        crate::sessions::session::get(cx.reads, cx.scope(), session_id).await?;
         let stream = cx.bus.subscribe(session_id, after_sequence.unwrap_or(0).max(0));
         Ok(stream.map(|item| item.map(SessionEvent).map_err(Into::into)))
     }
@@ -54,7 +54,7 @@ impl Subscription {
         let after = after.map(|c| EventCursor::decode("after", &c)).transpose()?;
         let filter = filter.unwrap_or_default().into_service()?;
         let cx = service_ctx(ctx)?;
-        event_log::check_filter(cx.db, cx.scope(), &filter).await?;
+        event_log::check_filter(cx.reads, cx.scope(), &filter).await?;
         let stream = cx.bus.subscribe_log(cx.scope(), after, filter);
         Ok(fresh_per_item(ctx, stream.map(|item| item.map(|e| Event((*e).clone())).map_err(Into::into))))
     }
@@ -74,7 +74,7 @@ impl Subscription {
         let project_id = parse_id("projectId", &project_id)?;
         let after = after.map(|c| EventCursor::decode("after", &c)).transpose()?;
         let cx = service_ctx(ctx)?;
-        crate::work::project::get(cx.db, cx.scope(), project_id).await?;
+        crate::work::project::get(cx.reads, cx.scope(), project_id).await?;
         let filter = LogFilter {
             project_id: Some(project_id),
             sources: Some(vec![event_log::DOCKET_SOURCE.to_owned()]),

@@ -65,7 +65,7 @@ impl Params {
 /// The viewer of a request, from its `Authorization` header (or anonymous where allowed).
 async fn authenticate(server: &Server, headers: &HeaderMap) -> Result<Viewer, ApiError> {
     let token = auth::header_token(headers)?;
-    server.state.auth.viewer(&server.state.db, token).await
+    server.state.auth.viewer(&server.state.reads, &server.state.db, token).await
 }
 
 /// One response body: `data` only when execution started (GraphQL spec §7.1.1).

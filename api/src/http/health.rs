@@ -9,42 +9,82 @@ use axum::{
 use sea_orm::DbBackend;
 
 use super::Server;
+use crate::{db::PoolState, service::health::STALE_AFTER};
 
 /// Live as long as the process answers.
 pub async fn live() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "live" }))
 }
 
-/// Ready (200) when the database answers, no migration is pending and, on PostgreSQL, the listener
-/// that carries events between processes is connected; 503 otherwise, with what is missing:
-/// `{"status", "database": "reachable"|"unreachable", "pendingMigrations", "eventListener":
-/// "connected"|"disconnected"|"not needed"}`. A process whose listener is down would serve
-/// subscribers that miss other processes' events until the slow poll, so it is not ready.
+/// Ready (200) when the database answered the health probe (every second, through the read pool)
+/// within the last 3 s, no migration is pending and, on PostgreSQL, the listener that carries
+/// events between processes is connected; 503 otherwise. It answers at once, from what the probe
+/// last found and the pools as they stand. The body says what is missing: `{"status",
+/// "database": "reachable"|"unreachable"|"busy", "pendingMigrations", "eventListener":
+/// "connected"|"disconnected"|"not needed", "pools": {"read"?, "write"}: {"size", "idle", "inUse",
+/// "max"}, "reasons": [...]}` (`read` only where reads have a pool of their own: a SQLite file; a
+/// database that stopped answering because every connection of the pool is busy is named as such).
+/// A process whose listener is down would serve subscribers that miss other processes' events until
+/// the slow poll, so it is not ready. The write pool is not judged: on SQLite its one connection is
+/// busy whenever anything is written.
 pub async fn ready(State(server): State<Server>) -> Response {
     let state = &server.state;
-    let health = crate::service::health::database(&state.db).await;
-    let (reachable, pending) = (health.reachable, health.pending_migrations);
+    let separate = crate::db::has_read_pool(state.db.get_database_backend(), &state.config.database_url);
+    let (reads, writes) = (PoolState::of(&state.reads), PoolState::of(&state.db));
+    let probe = *state.probes.borrow();
+    let mut reasons = Vec::new();
+    let (database, pending) = if probe.age() > STALE_AFTER {
+        reasons.push(match reads.filter(PoolState::exhausted) {
+            Some(pool) => format!(
+                "the {} pool is exhausted: {} of {} connections in use",
+                if separate { "read" } else { "connection" },
+                pool.in_use,
+                pool.max
+            ),
+            None => format!("the database has not answered for {} s", probe.age().as_secs()),
+        });
+        ("busy", None)
+    } else if probe.health.reachable {
+        ("reachable", probe.health.pending_migrations)
+    } else {
+        reasons.push("the database does not answer".to_owned());
+        ("unreachable", None)
+    };
+    if let Some(n) = pending.filter(|n| *n > 0) {
+        reasons.push(format!("{n} migrations are pending: run `docket migrate`"));
+    }
     let listener = match state.db.get_database_backend() {
         DbBackend::Postgres if state.bus.listening() => Some(true),
         DbBackend::Postgres => Some(false),
         _ => None,
     };
-    let is_ready = reachable && pending == Some(0) && listener != Some(false);
+    if listener == Some(false) {
+        reasons.push("the event listener is disconnected".to_owned());
+    }
+    let mut pools = serde_json::Map::new();
+    if separate {
+        pools.insert("read".into(), serde_json::json!(reads));
+    }
+    pools.insert("write".into(), serde_json::json!(writes));
+    let is_ready = reasons.is_empty();
     let body = serde_json::json!({
         "status": if is_ready { "ready" } else { "unavailable" },
-        "database": if reachable { "reachable" } else { "unreachable" },
+        "database": database,
         "pendingMigrations": pending,
         "eventListener": match listener {
             Some(true) => "connected",
             Some(false) => "disconnected",
             None => "not needed",
         },
+        "pools": pools,
+        "reasons": reasons,
     });
     let status = if is_ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }
 
-/// Prometheus text: SQL statements run, watched sessions, open subscriptions and websockets, and (on
+/// Prometheus text: SQL statements run, watched sessions, open subscriptions and websockets, the
+/// database pools (connections in use and idle per pool, their maximum, acquire timeouts) and (on
 /// Linux) the process's resident memory.
 pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
     let state = &server.state;
@@ -71,6 +111,37 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
         *state.websockets.borrow(),
         state.leaf_pages.load(std::sync::atomic::Ordering::Relaxed),
     );
+    body.push_str(
+        "# HELP docket_db_pool_connections Database connections open, by pool (`read` on a SQLite file; \
+         `write` serves everything elsewhere) and state.\n\
+         # TYPE docket_db_pool_connections gauge\n",
+    );
+    let separate = crate::db::has_read_pool(state.db.get_database_backend(), &state.config.database_url);
+    let mut pools = vec![("write", PoolState::of(&state.db))];
+    if separate {
+        pools.push(("read", PoolState::of(&state.reads)));
+    }
+    for (name, pool) in &pools {
+        if let Some(pool) = pool {
+            body.push_str(&format!(
+                "docket_db_pool_connections{{pool=\"{name}\",state=\"in_use\"}} {}\n\
+                 docket_db_pool_connections{{pool=\"{name}\",state=\"idle\"}} {}\n",
+                pool.in_use, pool.idle
+            ));
+        }
+    }
+    body.push_str("# HELP docket_db_pool_max_connections The most connections a pool may open.\n# TYPE docket_db_pool_max_connections gauge\n");
+    for (name, pool) in &pools {
+        if let Some(pool) = pool {
+            body.push_str(&format!("docket_db_pool_max_connections{{pool=\"{name}\"}} {}\n", pool.max));
+        }
+    }
+    body.push_str(&format!(
+        "# HELP docket_db_pool_timeouts_total Operations refused (UNAVAILABLE) because no connection came free within the acquire timeout.\n\
+         # TYPE docket_db_pool_timeouts_total counter\n\
+         docket_db_pool_timeouts_total {}\n",
+        crate::db::timeouts()
+    ));
     if let Some(bytes) = resident_memory_bytes() {
         body.push_str(&format!(
             "# HELP process_resident_memory_bytes Resident memory size in bytes.\n\

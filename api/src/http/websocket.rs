@@ -78,7 +78,7 @@ async fn authenticate(
 ) -> Result<RequestContext, ApiError> {
     let authorization = payload_authorization(payload).or(handshake.authorization.as_deref());
     let token = auth::bearer(authorization)?;
-    let viewer = state.auth.viewer(&state.db, token).await?;
+    let viewer = state.auth.viewer(&state.reads, &state.db, token).await?;
     let on_behalf_of = payload
         .get("X-Docket-Actor")
         .or_else(|| payload.get("x-docket-actor"))

@@ -156,10 +156,10 @@ pub(super) async fn record_creations(
 
 /// One page of the organization's audit log under `filter`, oldest first.
 pub async fn list(cx: Ctx<'_>, filter: &Filter, args: &PageArgs) -> ApiResult<Page<audit_log::Model>> {
-    page::page(cx.db, cx.scope(), &AUDIT_LOG, filter, args).await
+    page::page(cx.reads, cx.scope(), &AUDIT_LOG, filter, args).await
 }
 
 /// How many of the organization's audit entries match `filter`.
 pub async fn count(cx: Ctx<'_>, filter: &Filter) -> ApiResult<i64> {
-    page::count(cx.db, cx.scope(), &AUDIT_LOG, filter).await
+    page::count(cx.reads, cx.scope(), &AUDIT_LOG, filter).await
 }

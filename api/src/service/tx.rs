@@ -8,9 +8,7 @@
 //! all; the wake-ups go after the commit, so nothing is announced that did not commit. A `Tx` dropped
 //! without commit rolls back.
 
-use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -126,7 +124,13 @@ pub struct Tx<'a> {
 impl<'a> Tx<'a> {
     /// Opens the transaction of `cx`'s request.
     pub async fn begin(cx: Ctx<'a>) -> ApiResult<Self> {
-        Ok(Self { txn: cx.db.begin().await?, cx, wake: Vec::new(), events: Vec::new(), wake_log: false })
+        Ok(Self {
+            txn: crate::db::begin_write(cx.db).await?,
+            cx,
+            wake: Vec::new(),
+            events: Vec::new(),
+            wake_log: false,
+        })
     }
 
     /// Who the write is for.

@@ -315,7 +315,7 @@ pub async fn expire_due(cx: Ctx<'_>) -> ApiResult<u64> {
         .select_only()
         .column(documentation_session::Column::Id)
         .into_tuple()
-        .all(cx.db)
+        .all(cx.reads)
         .await?;
     let mut expired = 0;
     for id in due {
@@ -385,7 +385,7 @@ pub async fn expire_due_everywhere(db: &sea_orm::DatabaseConnection, bus: &crate
     let mut expired = 0;
     for organization in organizations {
         let request = RequestContext::of(Viewer::system("expiry-sweep", organization));
-        expired += expire_due(Ctx { db, bus, request: &request }).await?;
+        expired += expire_due(Ctx::over(db, bus, &request)).await?;
     }
     Ok(expired)
 }

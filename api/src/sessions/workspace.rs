@@ -104,7 +104,7 @@ pub async fn find_by_path(cx: Ctx<'_>, path: &str) -> ApiResult<Option<workspace
     Ok(workspace::Entity::find()
         .filter(workspace::Column::OrganizationId.eq(cx.scope().organization_id))
         .filter(workspace::Column::Path.eq(path))
-        .one(cx.db)
+        .one(cx.reads)
         .await?)
 }
 
@@ -154,10 +154,10 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 
 /// One page of the organization's workspaces.
 pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<workspace::Model>> {
-    page::page(cx.db, cx.scope(), &WORKSPACES, &Filter::default(), args).await
+    page::page(cx.reads, cx.scope(), &WORKSPACES, &Filter::default(), args).await
 }
 
 /// How many workspaces the organization has.
 pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
-    page::count(cx.db, cx.scope(), &WORKSPACES, &Filter::default()).await
+    page::count(cx.reads, cx.scope(), &WORKSPACES, &Filter::default()).await
 }

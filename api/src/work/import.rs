@@ -339,7 +339,12 @@ pub async fn export(
             continue;
         }
         let other = shape["tagKeys"][name].as_object().cloned().unwrap_or_default();
-        tags.push(ExportTag { name: name.to_owned(), metadata: shape["tags"].get(name).cloned(), other, tasks: Vec::new() });
+        tags.push(ExportTag {
+            name: name.to_owned(),
+            metadata: shape["tags"].get(name).cloned(),
+            other,
+            tasks: Vec::new(),
+        });
     }
     let tag_of: HashMap<Uuid, &str> = all.iter().map(|t| (t.id, t.tag.as_str())).collect();
     for task in &all {

@@ -160,10 +160,10 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 
 /// One page of the organization's projects.
 pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<project::Model>> {
-    page::page(cx.db, cx.scope(), &PROJECTS, &Filter::default(), args).await
+    page::page(cx.reads, cx.scope(), &PROJECTS, &Filter::default(), args).await
 }
 
 /// How many projects the organization has.
 pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
-    page::count(cx.db, cx.scope(), &PROJECTS, &Filter::default()).await
+    page::count(cx.reads, cx.scope(), &PROJECTS, &Filter::default()).await
 }

@@ -21,9 +21,9 @@ use crate::work::task::TaskFields;
 
 mod export;
 mod form;
-mod tag;
 #[cfg(test)]
 mod real_files;
+mod tag;
 #[cfg(test)]
 mod tests;
 mod vocabulary;
@@ -108,8 +108,7 @@ fn tags_of(document: &Value) -> Result<Vec<(String, &Value)>, Problem> {
     if is_tag(document) {
         return Ok(vec![("master".into(), document)]);
     }
-    let tags: Vec<(String, &Value)> =
-        object.iter().filter(|(_, v)| is_tag(v)).map(|(k, v)| (k.clone(), v)).collect();
+    let tags: Vec<(String, &Value)> = object.iter().filter(|(_, v)| is_tag(v)).map(|(k, v)| (k.clone(), v)).collect();
     if tags.is_empty() {
         return Err(root("no tasks: expected {\"tasks\": [...]} or {\"<tag>\": {\"tasks\": [...]}}"));
     }

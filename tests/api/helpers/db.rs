@@ -19,8 +19,9 @@ pub struct TestDb {
 static SWEEP: OnceCell<()> = OnceCell::const_new();
 
 impl TestDb {
-    /// A fresh database: in-memory SQLite, or a new schema on `TEST_DATABASE_URL`.
-    /// With `shareable`, SQLite uses a temporary file so that a second app can open it.
+    /// A fresh database: a SQLite file, as a server runs by default (its writer and its read pool
+    /// apart), or a new schema on `TEST_DATABASE_URL`. With `shareable` a second app can open it;
+    /// without, SQLite may be in memory when `TEST_SQLITE_MEMORY` is set.
     pub async fn new(shareable: bool) -> Self {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(url) if url.starts_with("postgres") => {
@@ -31,23 +32,33 @@ impl TestDb {
                 admin.close().await.ok();
                 Self { url, schema: Some(schema), file: None }
             }
-            _ if shareable => {
-                let file = std::env::temp_dir().join(format!("docket-test-{}.db", uuid::Uuid::new_v4().simple()));
+            _ if !shareable && std::env::var_os("TEST_SQLITE_MEMORY").is_some() => {
+                Self { url: "sqlite::memory:".into(), schema: None, file: None }
+            }
+            _ => {
+                // A memory-backed folder where there is one: the files live as long as the test.
+                let shm = std::path::Path::new("/dev/shm");
+                let folder = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
+                let file = folder.join(format!("docket-test-{}.db", uuid::Uuid::new_v4().simple()));
                 Self { url: format!("sqlite://{}?mode=rwc", file.display()), schema: None, file: Some(file) }
             }
-            _ => Self { url: "sqlite::memory:".into(), schema: None, file: None },
         }
     }
 
     /// A migrated pool on this database and its statement counter.
     pub async fn connect(&self) -> (DatabaseConnection, api::db::StatementCounter) {
-        self.connect_with(Duration::from_secs(10)).await
+        self.connect_with(Duration::from_secs(10), 5).await
     }
 
-    /// [`TestDb::connect`] with SQLite's busy timeout set to `busy_timeout`.
-    pub async fn connect_with(&self, busy_timeout: Duration) -> (DatabaseConnection, api::db::StatementCounter) {
+    /// [`TestDb::connect`] with SQLite's busy timeout set to `busy_timeout` and at most
+    /// `max_connections` (PostgreSQL; SQLite writes through one).
+    pub async fn connect_with(
+        &self,
+        busy_timeout: Duration,
+        max_connections: u32,
+    ) -> (DatabaseConnection, api::db::StatementCounter) {
         let settings = PoolSettings {
-            max_connections: 5,
+            max_connections,
             busy_timeout,
             connect_timeout: Duration::from_secs(10),
             acquire_timeout: Duration::from_secs(10),

@@ -100,7 +100,8 @@ async fn start(db: &TestDb, port: u16, mut command: tokio::process::Command) -> 
     let app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
-        db: pool,
+        db: pool.clone(),
+        reads: pool,
         client: reqwest::Client::new(),
         _shutdown: None,
         process: Some(child),

@@ -71,14 +71,14 @@ impl Viewer {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let Principal::User { user_id, .. } = &self.0.principal else { return Ok(None) };
         let cx = service_ctx(ctx)?;
-        let member = crate::access::member::user_in(cx.db, self.0.organization_id, *user_id).await?;
+        let member = crate::access::member::user_in(cx.reads, self.0.organization_id, *user_id).await?;
         Ok(member.map(|m| User { id: to_id(m.user_id), email: m.email, name: m.name }))
     }
     /// The key the request authenticated with; `null` for anonymous access.
     async fn api_key(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ApiKey>> {
         let (Principal::User { key, .. } | Principal::Service { key }) = &self.0.principal else { return Ok(None) };
         let cx = service_ctx(ctx)?;
-        Ok(Some(ApiKey(crate::access::api_key::listing(cx.db, self.0.organization_id, key.id).await?)))
+        Ok(Some(ApiKey(crate::access::api_key::listing(cx.reads, self.0.organization_id, key.id).await?)))
     }
 }
 

@@ -60,7 +60,7 @@ pub struct Recorded {
 pub async fn record(cx: Ctx<'_>, input: RecordEvent) -> ApiResult<Recorded> {
     cx.viewer().require(Role::Member)?;
     let scope = cx.scope();
-    let new = check(cx.db, scope, input).await?;
+    let new = check(cx.reads, scope, input).await?;
     let mut tx = cx.begin(Role::Member).await?;
     let actor = tx.viewer().principal_ref();
     let written = append(&tx, scope.organization_id, &actor, std::slice::from_ref(&new), true).await?;
@@ -68,7 +68,7 @@ pub async fn record(cx: Ctx<'_>, input: RecordEvent) -> ApiResult<Recorded> {
         // The key is taken: by an earlier request, or by one that committed while this one waited.
         tx.rollback().await?;
         let key = new.idempotency_key.as_deref().unwrap_or_default();
-        let event = by_key(cx.db, scope, &new.source, key)
+        let event = by_key(cx.reads, scope, &new.source, key)
             .await?
             .ok_or_else(|| ApiError::Conflict("an event with this idempotency key is being recorded; retry".into()))?;
         return Ok(Recorded { event, replayed: true });

@@ -85,7 +85,7 @@ impl NodeQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let id = parse_id("id", &id)?;
         let cx = service_ctx(ctx)?;
-        let Some((_, table)) = tenant::tables_of(cx.db, cx.scope(), NODE_TABLES, &[id]).await?.pop() else {
+        let Some((_, table)) = tenant::tables_of(cx.reads, cx.scope(), NODE_TABLES, &[id]).await?.pop() else {
             return Ok(None);
         };
         Ok(load(ctx, table, id).await?)
@@ -100,7 +100,7 @@ impl NodeQuery {
         let ids = ids.iter().map(|id| parse_id("ids", id)).collect::<Result<Vec<_>, _>>()?;
         let cx = service_ctx(ctx)?;
         let tables: HashMap<Uuid, Owned> =
-            tenant::tables_of(cx.db, cx.scope(), NODE_TABLES, &ids).await?.into_iter().collect();
+            tenant::tables_of(cx.reads, cx.scope(), NODE_TABLES, &ids).await?.into_iter().collect();
         let found = ids.iter().map(|id| async {
             match tables.get(id) {
                 Some(table) => load(ctx, *table, *id).await,

@@ -72,7 +72,7 @@ impl SessionQuery {
     async fn session_todo(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<SessionTodo>> {
         let id = parse_id("id", &id)?;
         let cx = service_ctx(ctx)?;
-        match crate::sessions::todo::get(cx.db, cx.scope(), id).await {
+        match crate::sessions::todo::get(cx.reads, cx.scope(), id).await {
             Ok(todo) => {
                 ahead_of_one::<SessionTodo>(ctx, &todo).await?;
                 Ok(Some(SessionTodo(todo)))

@@ -112,7 +112,7 @@ object! {
             tags: Option<Vec<String>>,
         ) -> async_graphql::Result<Json<Value>> {
             let cx = crate::graphql::service_ctx(ctx)?;
-            Ok(Json(crate::work::import::export(cx.db, cx.scope(), self.0.id, tags.as_deref()).await?))
+            Ok(Json(crate::work::import::export(cx.reads, cx.scope(), self.0.id, tags.as_deref()).await?))
         }
         /// Per agent: executions of the project's tasks, successes, failures, mean and 95th-percentile
         /// duration (the seed's `task_execution_summary`).

@@ -45,7 +45,7 @@ impl WorkQuery {
     /// The project with this name, or `null`.
     async fn project_by_name(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Option<Project>> {
         let cx = service_ctx(ctx)?;
-        let found = crate::work::project::find_by_name(cx.db, cx.scope(), &name).await?;
+        let found = crate::work::project::find_by_name(cx.reads, cx.scope(), &name).await?;
         if let Some(row) = &found {
             ahead_of_one::<Project>(ctx, row).await?;
         }
@@ -69,7 +69,8 @@ impl WorkQuery {
     ) -> async_graphql::Result<Option<Task>> {
         let project_id = parse_id("projectId", &project_id)?;
         let cx = service_ctx(ctx)?;
-        let found = crate::work::task::find_by_external_id(cx.db, cx.scope(), project_id, &tag, &external_id).await?;
+        let found =
+            crate::work::task::find_by_external_id(cx.reads, cx.scope(), project_id, &tag, &external_id).await?;
         if let Some(row) = &found {
             ahead_of_one::<Task>(ctx, row).await?;
         }

@@ -54,9 +54,9 @@ impl EventQuery {
         let after = after.map(|c| EventCursor::decode("after", &c)).transpose()?;
         let filter = filter.unwrap_or_default().into_service()?;
         let cx = service_ctx(ctx)?;
-        let (events, has_next) = crate::events::log::page(cx.db, cx.scope(), &filter, after, first).await?;
+        let (events, has_next) = crate::events::log::page(cx.reads, cx.scope(), &filter, after, first).await?;
         let total =
-            if wants_total(ctx) { Some(crate::events::log::count(cx.db, cx.scope(), &filter).await?) } else { None };
+            if wants_total(ctx) { Some(crate::events::log::count(cx.reads, cx.scope(), &filter).await?) } else { None };
         ahead_of_nodes::<Event>(ctx, &events).await?;
         let mut conn = Conn::new(after.is_some(), has_next, ConnectionTotal { total_count: total.unwrap_or(0) });
         conn.edges.extend(events.into_iter().map(|e| Edge::new(EventCursor::of(&e).encode(), Event(e))));
