@@ -16,7 +16,7 @@ mod open_error;
 mod pool_state;
 
 pub use open_error::ConfigurationError;
-pub use pool_state::{PoolState, count_timeout, timeouts};
+pub use pool_state::{PoolState, WriteWaits, count_timeout, timeouts};
 
 /// Counts the SQL statements a connection has run; read by `/metrics` and the batching tests.
 #[derive(Clone, Debug, Default)]
@@ -156,10 +156,15 @@ pub async fn read_pool(
 /// Opens `write`'s transaction for a unit of work. On SQLite it takes the write lock when it begins
 /// (`BEGIN IMMEDIATE`), waiting for another process's lock within the busy timeout: a transaction
 /// that read first and then found the file changed by another process could not wait, only fail.
+/// The time it took (a free connection, then the lock) is counted for `/metrics`.
 pub async fn begin_write(write: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let mode = (write.get_database_backend() == sea_orm::DbBackend::Sqlite).then_some(SqliteTransactionMode::Immediate);
-    write.begin_with_options(TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() }).await
+    let started = std::time::Instant::now();
+    let begun =
+        write.begin_with_options(TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() }).await;
+    pool_state::count_write_wait(started.elapsed());
+    begun
 }
 
 /// The URL without its password, for messages.

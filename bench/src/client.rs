@@ -51,6 +51,13 @@ impl Gql {
         Ok(body.len())
     }
 
+    /// Posts a prepared request body and returns the answer's status and bytes, whatever they are.
+    pub async fn post_raw(&self, body: &'static str) -> anyhow::Result<(u16, String)> {
+        let response = self.http.post(&self.url).header("content-type", "application/json").body(body).send().await?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await?))
+    }
+
     /// A worker's turn: claims the next todo of `session` (with a lease of `lease_seconds`, or the
     /// server's default) and completes it with the claim's lease token. `false` when none was ready.
     pub async fn claim_and_complete(&self, session: &str, lease_seconds: Option<i32>) -> anyhow::Result<bool> {

@@ -3,11 +3,13 @@
 //! latency, the server's peak resident memory and SQL statements per request.
 //!
 //! Workloads, each GraphQL one against its raw-SQL floor through the same driver and pool: `simple`
-//! (one flat page) and `simple-raw`; `dashboard-3level` (workspaces → sessions → todos and events,
+//! (one flat page) and `simple-raw`; `simple-locked` (`simple` while another process holds the write
+//! lock and a write waits for it); `dashboard-3level` (workspaces → sessions → todos and events,
 //! 5,220 nodes) and `dashboard-3level-raw` (four statements); `dashboard` (workspaces, sessions,
 //! counts and the project dashboard) and `raw`; `ingest` (`appendSessionEvent` at full speed) and
 //! `ingest-raw` (one statement); and `fan-out` (websocket subscribers while events are appended at a
-//! fixed rate) and `claim` (todos claimed and completed by concurrent workers). After each workload the
+//! fixed rate), `claim` (todos claimed and completed by concurrent workers) and `refusal` (hostile
+//! documents turned away). After each workload the
 //! server's memory is sampled for a quiet period; ratios to the floors are printed, and `--check`
 //! fails the run when a target is missed. See `BENCHMARKS.md`.
 
@@ -48,8 +50,8 @@ pub struct Args {
     /// `NAME@CLIENTS`.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
-    /// Workloads to run, in order: simple, simple-raw, dashboard-3level, dashboard-3level-raw,
-    /// dashboard, raw, ingest, ingest-raw, fan-out, claim; `NAME@CLIENTS` runs one with that many
+    /// Workloads to run, in order: simple, simple-raw, simple-locked, dashboard-3level, dashboard-3level-raw,
+    /// dashboard, raw, ingest, ingest-raw, fan-out, claim, refusal; `NAME@CLIENTS` runs one with that many
     /// clients (its floor is the floor run with as many).
     #[arg(
         long,

@@ -89,6 +89,16 @@ pub fn check(rows: &[Row], default_clients: usize) -> Vec<Check> {
     for row in rows.iter().filter(|r| r.workload.parse::<Run>().is_ok_and(|w| w.workload.through_server())) {
         at_most(format!("RSS <= 64 MiB 10 s after {}", row.workload), row.rss_after_settle_mib, 64.0);
     }
+    if let Some(refusal) = rows.iter().find(|r| r.workload.starts_with("refusal")) {
+        at_most("refusal p99 < 50 ms".into(), Some(refusal.p99_ms), 49.999);
+        at_most("refusal errors = 0".into(), Some(refusal.errors as f64), 0.0);
+        let largest = refusal.details.get("largest_answer_bytes").and_then(serde_json::Value::as_f64);
+        at_most("refusal answers < 4 KiB".into(), largest, 4095.0);
+    }
+    if let (Some(locked), Some(simple)) = (named("simple-locked"), named("simple")) {
+        at_most("simple-locked p99 <= 2 x simple p99".into(), Some(locked.p99_ms / simple.p99_ms.max(0.001)), 2.0);
+        at_most("simple-locked errors = 0".into(), Some(locked.errors as f64), 0.0);
+    }
     if let Some(fanout) = rows.iter().find(|r| r.workload.starts_with("fan-out")) {
         let figure = |key: &str| fanout.details.get(key).and_then(serde_json::Value::as_f64);
         at_most(

@@ -5,6 +5,7 @@ mod dashboard;
 mod dashboard3;
 mod fanout;
 mod ingest;
+mod refusal;
 mod simple;
 
 use std::{
@@ -24,6 +25,8 @@ pub enum Workload {
     Simple,
     /// The same page with SQL directly: the floor for `simple`.
     SimpleRaw,
+    /// `simple` while another process holds the write lock and a write waits for it.
+    SimpleLocked,
     /// 20 workspaces → 10 sessions → 20 todos with `totalCount`, and the last 5 events.
     #[value(name = "dashboard-3level")]
     Dashboard3Level,
@@ -42,6 +45,8 @@ pub enum Workload {
     FanOut,
     /// Todos claimed and completed by concurrent workers.
     Claim,
+    /// Hostile documents (300,000 aliases; 3 MB that does not parse) refused, one client.
+    Refusal,
 }
 
 impl Workload {
@@ -113,6 +118,7 @@ pub async fn run(run: Run, args: &Args, server: &Server, client: &Gql, data: &Se
     let mut row = match run.workload {
         Workload::Simple => simple::through_graphql(args, server, client).await?,
         Workload::SimpleRaw => simple::raw(args).await?,
+        Workload::SimpleLocked => simple::under_write_lock(args, server, client).await?,
         Workload::Dashboard3Level => dashboard3::through_graphql(args, server, client).await?,
         Workload::Dashboard3LevelRaw => dashboard3::raw(args).await?,
         Workload::Dashboard => dashboard::through_graphql(args, server, client, data).await?,
@@ -121,6 +127,7 @@ pub async fn run(run: Run, args: &Args, server: &Server, client: &Gql, data: &Se
         Workload::IngestRaw => ingest::raw(args, data).await?,
         Workload::FanOut => fanout::run(args, server, client, data).await?,
         Workload::Claim => claim::run(args, server, client, data).await?,
+        Workload::Refusal => refusal::run(args, server, client).await?,
     };
     row.workload = run.to_string();
     row.clients = args.concurrency;

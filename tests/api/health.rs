@@ -15,6 +15,15 @@ async fn health_endpoints_report_live_and_ready() {
     assert_eq!(body["pendingMigrations"], 0);
     assert_eq!(body["reasons"], json!([]));
     assert!(body["pools"]["write"]["max"].as_u64().unwrap() >= 1, "{body}");
+
+    app.create_workspace("/measured").await;
+    let (_, metrics) = app.get("/metrics", "text/plain").await;
+    let writes: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("docket_db_write_wait_seconds_count "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{metrics}"));
+    assert!(writes >= 1, "the write's wait to begin is counted: {metrics}");
 }
 
 #[tokio::test]
@@ -25,15 +34,17 @@ async fn readiness_reports_an_exhausted_pool_as_not_ready_and_recovers() {
     app.wait_until_ready().await;
     // Every connection reads can use, held: as if slow operations had them (on PostgreSQL the
     // event listener holds one of them).
+    // Taken until none comes free within half a second (the probe only borrows one for a moment).
     let mut held = Vec::new();
-    while !api::db::PoolState::of(&app.reads).unwrap().exhausted() {
-        held.push(app.reads.begin().await.unwrap());
+    while let Ok(begun) = tokio::time::timeout(std::time::Duration::from_millis(500), app.reads.begin()).await {
+        held.push(begun.unwrap());
     }
+    assert!(api::db::PoolState::of(&app.reads).unwrap().exhausted());
     // The probe finds no connection; once its last answer is 3 s old, the server is not ready.
     let mut answer = (0, serde_json::Value::Null);
     for _ in 0..100 {
         let (status, body) = app.get("/health/ready", "application/json").await;
-        answer = (status, serde_json::from_str(&body).unwrap());
+        answer = (status, serde_json::from_str(&body).unwrap_or_else(|_| panic!("HTTP {status}: {body}")));
         if status != 200 {
             break;
         }

@@ -10,11 +10,18 @@ async fn migrations_go_up_down_and_up_again() {
     app.start_session(&["a.rs"]).await;
     Migrator::down(&app.db, None).await.expect("all downs run");
     assert_eq!(Migrator::get_applied_migrations(&app.db).await.unwrap().len(), 0);
-    let (status, _) = app.get("/health/ready", "application/json").await;
+    // Readiness answers from a probe that asks every second.
+    let mut status = 200;
+    for _ in 0..100 {
+        status = app.get("/health/ready", "application/json").await.0;
+        if status != 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(status, 503, "not ready with migrations pending");
     Migrator::up(&app.db, None).await.expect("all ups run again");
-    let (status, _) = app.get("/health/ready", "application/json").await;
-    assert_eq!(status, 200);
+    app.wait_until_ready().await;
     app.start_session(&["b.rs"]).await;
 }
 

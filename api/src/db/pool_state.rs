@@ -18,6 +18,33 @@ pub fn timeouts() -> u64 {
     TIMEOUTS.load(Ordering::Relaxed)
 }
 
+/// Units of work begun since start, and the time they waited to begin (for a connection of the
+/// write pool, then on SQLite for the write lock), in microseconds.
+static WRITE_BEGINS: AtomicU64 = AtomicU64::new(0);
+static WRITE_WAIT_MICROS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts a unit of work that waited `waited` to begin.
+pub fn count_write_wait(waited: std::time::Duration) {
+    WRITE_BEGINS.fetch_add(1, Ordering::Relaxed);
+    WRITE_WAIT_MICROS.fetch_add(u64::try_from(waited.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+}
+
+/// How long units of work waited to begin, since start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteWaits {
+    /// Units of work begun (or refused while waiting).
+    pub begins: u64,
+    /// Their waits added up, in microseconds.
+    pub micros: u64,
+}
+
+impl WriteWaits {
+    /// The figures now.
+    pub fn now() -> Self {
+        Self { begins: WRITE_BEGINS.load(Ordering::Relaxed), micros: WRITE_WAIT_MICROS.load(Ordering::Relaxed) }
+    }
+}
+
 /// One pool's connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]

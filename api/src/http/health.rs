@@ -84,7 +84,8 @@ pub async fn ready(State(server): State<Server>) -> Response {
 }
 
 /// Prometheus text: SQL statements run, watched sessions, open subscriptions and websockets, the
-/// database pools (connections in use and idle per pool, their maximum, acquire timeouts) and (on
+/// database pools (connections in use and idle per pool, their maximum, acquire timeouts, the time
+/// writes waited to begin) and (on
 /// Linux) the process's resident memory.
 pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
     let state = &server.state;
@@ -141,6 +142,15 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
          # TYPE docket_db_pool_timeouts_total counter\n\
          docket_db_pool_timeouts_total {}\n",
         crate::db::timeouts()
+    ));
+    let waits = crate::db::WriteWaits::now();
+    body.push_str(&format!(
+        "# HELP docket_db_write_wait_seconds Time units of work waited to begin: for the write pool's connection, then (SQLite) the write lock.\n\
+         # TYPE docket_db_write_wait_seconds summary\n\
+         docket_db_write_wait_seconds_sum {}\n\
+         docket_db_write_wait_seconds_count {}\n",
+        waits.micros as f64 / 1e6,
+        waits.begins
     ));
     if let Some(bytes) = resident_memory_bytes() {
         body.push_str(&format!(

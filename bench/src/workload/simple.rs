@@ -54,3 +54,42 @@ async fn fetch(db: &DatabaseConnection) -> anyhow::Result<usize> {
     }
     Ok(rows.len())
 }
+
+/// `simple-locked`: `simple` while another process holds the database's write lock for the whole
+/// run (SQLite: `BEGIN IMMEDIATE` on a connection of the bench's own, as `docket import` in another
+/// process takes it; PostgreSQL: `LOCK TABLE workspaces IN EXCLUSIVE MODE`, which stops writers and
+/// not readers) and a client keeps a `createWorkspace` waiting for it through the server. Reads must
+/// not queue behind that write: their p99 is checked against `simple`'s.
+pub async fn under_write_lock(args: &Args, server: &Server, client: &Gql) -> anyhow::Result<Row> {
+    use sea_orm::{DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let (db, _) = super::raw_pool(args).await?;
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    let lock = db.begin_with_options(options).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        lock.execute_unprepared("LOCK TABLE workspaces IN EXCLUSIVE MODE").await?;
+    }
+    let deadline = std::time::Instant::now() + args.duration();
+    let writer = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let (mut attempts, mut refused) = (0u64, 0u64);
+            let write = "mutation($p: String!) { createWorkspace(input: { name: $p, path: $p }) { workspace { id } } }";
+            while std::time::Instant::now() < deadline {
+                let path = format!("/bench/locked/{}", uuid::Uuid::now_v7());
+                attempts += 1;
+                if client.data(write, json!({ "p": path })).await.is_err() {
+                    refused += 1;
+                }
+            }
+            (attempts, refused)
+        })
+    };
+    let mut row = through_graphql(args, server, client).await?;
+    lock.rollback().await?;
+    let (attempts, refused) = writer.await?;
+    row.details.insert("waiting_writes".into(), attempts.into());
+    row.details.insert("waiting_writes_refused".into(), refused.into());
+    db.close().await?;
+    Ok(row)
+}
