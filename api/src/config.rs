@@ -51,6 +51,10 @@ pub struct Config {
     /// sessions' events past their retention period, a thousand rows per statement.
     #[arg(long, env = "DOCKET_RETENTION_INTERVAL", default_value_t = 3600, global = true)]
     pub retention_interval_secs: u64,
+    /// Largest GraphQL document, in bytes, refused before it is parsed (graphql-java's
+    /// `maxCharacters`); variables do not count.
+    #[arg(long, env = "DOCKET_MAX_DOCUMENT_BYTES", default_value_t = 1_048_576, global = true)]
+    pub max_document_bytes: usize,
     /// Most lexical tokens in a document, counted before it is parsed (graphql-js's `maxTokens`, Apollo
     /// Router's `parser_max_tokens`); GraphiQL's introspection query holds about 300.
     #[arg(long, env = "DOCKET_MAX_TOKENS", default_value_t = 15_000, global = true)]
@@ -149,6 +153,7 @@ impl Config {
             db_acquire_timeout_secs: 10,
             expiry_interval_secs: 60,
             retention_interval_secs: 3600,
+            max_document_bytes: 1_048_576,
             max_tokens: 15_000,
             max_aliases: 256,
             max_root_fields: 64,

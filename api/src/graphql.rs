@@ -65,6 +65,7 @@ pub fn build_engine(state: &AppState) -> operation::Engine {
     operation::Engine::new(
         schema,
         limits::Limits {
+            max_document_bytes: state.config.max_document_bytes,
             max_tokens: state.config.max_tokens,
             max_aliases: state.config.max_aliases,
             max_root_fields: state.config.max_root_fields,

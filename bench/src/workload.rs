@@ -147,6 +147,24 @@ pub async fn raw_pool(args: &Args) -> anyhow::Result<(sea_orm::DatabaseConnectio
     api::db::connect(&args.database_url, &settings).await
 }
 
+/// The pool the raw floors read through: on a SQLite file a read pool beside the writer, as the
+/// server reads ([`api::db::read_pool`]); elsewhere [`raw_pool`] itself. The write pool is returned
+/// too, to be closed with it.
+pub async fn raw_read_pool(
+    args: &Args,
+) -> anyhow::Result<(sea_orm::DatabaseConnection, sea_orm::DatabaseConnection, api::db::StatementCounter)> {
+    let (write, counter) = raw_pool(args).await?;
+    let settings = api::db::PoolSettings {
+        max_connections: 10,
+        busy_timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(10),
+        acquire_timeout: Duration::from_secs(30),
+        schema: None,
+    };
+    let reads = api::db::read_pool(&write, &args.database_url, &settings, &counter).await?;
+    Ok((write, reads, counter))
+}
+
 /// Updates the planner's statistics after seeding (PostgreSQL), as autovacuum would within a minute
 /// or so: on tables it has never analyzed, PostgreSQL guesses row counts and picks plans (a nested loop
 /// over every workspace of the organization, say) that no running installation would use.

@@ -244,17 +244,25 @@ async fn every_limit_refuses_before_the_work_with_its_figure_and_its_limit() {
     };
     let aliases = |n: usize| (0..n).map(|i| format!("a{i}: __typename ")).collect::<String>();
 
-    // 300,000 aliases: 900,002 tokens, refused before it is parsed.
+    // 300,000 aliases (5.9 MB): refused by its size before it is parsed.
     let (status, body) = post(format!("{{ {}}}", aliases(300_000))).await;
     assert!(body.len() < 4096, "{} bytes", body.len());
     let answer: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(status, 200, "{body}");
     assert_eq!(error_code(&answer), "GRAPHQL_PARSE_FAILED", "{body}");
-    assert_eq!(answer["errors"][0]["extensions"]["tokens"], 900_002, "{body}");
+    assert_eq!(answer["errors"][0]["extensions"]["documentBytes"], 5_888_893, "{body}");
+    assert_eq!(answer["errors"][0]["extensions"]["maxDocumentBytes"], 1_048_576, "{body}");
+
+    // 50,000 aliases (0.9 MB): 150,002 tokens, refused before it is parsed.
+    let (status, body) = post(format!("{{ {}}}", aliases(50_000))).await;
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(error_code(&answer), "GRAPHQL_PARSE_FAILED", "{body}");
+    assert_eq!(answer["errors"][0]["extensions"]["tokens"], 150_002, "{body}");
     assert_eq!(answer["errors"][0]["extensions"]["maxTokens"], 15_000, "{body}");
     assert_eq!(
         answer["errors"][0]["message"],
-        "the document holds 900,002 tokens, over the limit of 15,000; send a smaller document"
+        "the document holds 150,002 tokens, over the limit of 15,000; send a smaller document"
     );
 
     // 300 aliases of `__typename` are few tokens, but over the alias limit.
@@ -271,8 +279,11 @@ async fn every_limit_refuses_before_the_work_with_its_figure_and_its_limit() {
     let fine = app.gql(&format!("{{ {}}}", aliases(60)), json!({})).await;
     assert_eq!(fine["data"]["a59"], "Query", "{fine}");
 
-    // A 3 MB document of few tokens that does not parse: the error quotes a little of it.
-    let (status, body) = post(format!("{{ a(s: \"{}\") b( }}", "x".repeat(3_000_000))).await;
+    // A 3 MB document is refused by its size; one of 1 MB that does not parse gets an error quoting a
+    // little of it.
+    let (_, body) = post(format!("{{ a(s: \"{}\") b( }}", "x".repeat(3_000_000))).await;
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["errors"][0]["extensions"]["maxDocumentBytes"], 1_048_576);
+    let (status, body) = post(format!("{{ a(s: \"{}\") b( }}", "x".repeat(1_000_000))).await;
     assert!(body.len() < 4096, "{} bytes", body.len());
     let answer: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(status, 200, "{body}");

@@ -1,10 +1,11 @@
-//! The limits a document is held to before any of it runs, in the order the work happens: its tokens
-//! (counted before parsing: [`tokens`]), then, on the parsed document, its aliases, its root fields,
+//! The limits a document is held to before any of it runs, in the order the work happens: its bytes
+//! and its tokens (counted before parsing: [`tokens`]), then, on the parsed document, its aliases, its root fields,
 //! its depth and its complexity ([`cost`]). Each refusal says by how much a document is over, as
 //! GitHub's API does (`query complexity 1,030,000 exceeds the limit of 100,000; lower first/last`),
-//! with the figure and the limit in `extensions` (`tokens`/`maxTokens`, `aliases`/`maxAliases`,
+//! with the figure and the limit in `extensions` (`documentBytes`/`maxDocumentBytes`,
+//! `tokens`/`maxTokens`, `aliases`/`maxAliases`,
 //! `rootFields`/`maxRootFields`, `depth`/`maxDepth`, `complexity`/`maxComplexity`). A document over
-//! the token limit is a parse failure (`GRAPHQL_PARSE_FAILED`: it is never parsed); the others are
+//! the size or token limit is a parse failure (`GRAPHQL_PARSE_FAILED`: it is never parsed); the others are
 //! `GRAPHQL_VALIDATION_FAILED`.
 //!
 //! Complexity counts one per field, and for a connection the page size (`first` or `last`, 50 when
@@ -35,6 +36,9 @@ pub fn page_complexity(page: Option<i32>, per_node: usize) -> usize {
 /// The limits an operation is held to.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Largest document, in bytes (graphql-java's `maxCharacters`): parsing costs time per byte, a
+    /// long string or comment included, whatever its tokens.
+    pub max_document_bytes: usize,
     /// Most lexical tokens in a document (graphql-js's `maxTokens`).
     pub max_tokens: usize,
     /// Most fields selected under an alias.
@@ -74,9 +78,21 @@ fn over_limit_as(code: &str, message: String, figure: (&str, usize), limit: (&st
 }
 
 impl Limits {
-    /// The refusal of a document of `source` that holds more tokens than [`Limits::max_tokens`],
-    /// counted before it is parsed.
-    pub fn check_tokens(&self, source: &str) -> Option<ServerError> {
+    /// The refusal of a document of `source` longer than [`Limits::max_document_bytes`] or holding
+    /// more tokens than [`Limits::max_tokens`], counted before it is parsed.
+    pub fn check_source(&self, source: &str) -> Option<ServerError> {
+        if source.len() > self.max_document_bytes {
+            return Some(over_limit_as(
+                "GRAPHQL_PARSE_FAILED",
+                format!(
+                    "the document is {} bytes long, over the limit of {}; pass large values as variables",
+                    grouped(source.len()),
+                    grouped(self.max_document_bytes)
+                ),
+                ("documentBytes", source.len()),
+                ("maxDocumentBytes", self.max_document_bytes),
+            ));
+        }
         let count = tokens::count(source);
         (count > self.max_tokens).then(|| {
             over_limit_as(

@@ -92,7 +92,7 @@ impl Engine {
     /// Parses `request` and measures its operation with `variables` ([`Engine::admit`]).
     fn measure(&self, request: &mut Request, variables: &Variables) -> Result<Option<String>, Vec<ServerError>> {
         let named = request.operation_name.clone();
-        if let Some(over) = self.limits.check_tokens(&request.query) {
+        if let Some(over) = self.limits.check_source(&request.query) {
             return Err(vec![over]);
         }
         match async_graphql::parser::parse_query(&request.query) {

@@ -27,9 +27,9 @@ pub async fn through_graphql(args: &Args, server: &Server, client: &Gql) -> anyh
 }
 
 /// The floor: `SELECT id, name, path ... LIMIT 21` (a page and one more row, as a keyset page asks),
-/// every column decoded to its type.
+/// every column decoded to its type, through a read pool as the server's.
 pub async fn raw(args: &Args) -> anyhow::Result<Row> {
-    let (db, counter) = super::raw_pool(args).await?;
+    let (write, db, counter) = super::raw_read_pool(args).await?;
     anyhow::ensure!(fetch(&db).await? == 21, "the raw page is short");
     let pool = db.clone();
     let row = closed_loop(args.duration(), args.concurrency, Statements::Pool(&counter), move |_, _| {
@@ -41,6 +41,7 @@ pub async fn raw(args: &Args) -> anyhow::Result<Row> {
     })
     .await?;
     db.close().await?;
+    write.close().await?;
     Ok(row)
 }
 
