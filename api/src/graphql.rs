@@ -5,6 +5,7 @@
 //! loaded-ahead tree, the batch loaders of [`loaders`]: a nested query costs one statement per level.
 
 pub mod connection;
+pub mod documents;
 pub mod errors;
 pub mod limits;
 pub mod loaders;

@@ -6,8 +6,9 @@
 //! 5,000-node answer spent more on that than on its rows). What would be extensions is done here,
 //! once per operation, the same for both roads:
 //!
-//! - its tokens are counted before it is parsed ([`limits::tokens`]), then it is parsed; either refusal
-//!   gets `GRAPHQL_PARSE_FAILED`, and a parse error quotes at most 80 characters of the source;
+//! - its bytes and tokens are counted before it is parsed ([`limits::tokens`]), then it is parsed;
+//!   either refusal gets `GRAPHQL_PARSE_FAILED`, and a parse error quotes at most 80 characters of the
+//!   source; a document parsed before is taken from [`Documents`] instead;
 //! - its aliases, root fields, depth and complexity are measured on the parsed document
 //!   ([`limits::cost`]) and an operation over a limit is refused with the figures before validation
 //!   and before anything runs;
@@ -24,11 +25,14 @@ use std::{sync::Arc, time::Instant};
 
 use async_graphql::{
     Data, Executor, Request, Response, ServerError, Value, Variables, futures_util::stream::BoxStream,
+    parser::types::ExecutableDocument,
 };
 use futures_util::{StreamExt, stream};
 
 use super::{
-    AppSchema, errors,
+    AppSchema,
+    documents::Documents,
+    errors,
     limits::{
         Limits,
         cost::{self, Shape},
@@ -43,6 +47,7 @@ pub struct Engine {
     schema: AppSchema,
     shape: Arc<Shape>,
     limits: Limits,
+    documents: Arc<Documents>,
 }
 
 /// An operation's answer.
@@ -76,7 +81,12 @@ impl Engine {
     /// The engine of `schema` (built without extensions or limits) under `limits`.
     pub fn new(schema: AppSchema, limits: Limits) -> Engine {
         let shape = Arc::new(Shape::of_sdl(&schema.sdl()));
-        Engine { schema, shape, limits }
+        Engine { schema, shape, limits, documents: Arc::default() }
+    }
+
+    /// How the cache of parsed documents has served.
+    pub fn document_cache(&self) -> super::documents::DocumentCacheStats {
+        self.documents.stats()
     }
 
     /// What must hold before `request` runs: it parses and is within the limits. Gives the name of
@@ -92,13 +102,22 @@ impl Engine {
     /// Parses `request` and measures its operation with `variables` ([`Engine::admit`]).
     fn measure(&self, request: &mut Request, variables: &Variables) -> Result<Option<String>, Vec<ServerError>> {
         let named = request.operation_name.clone();
-        if let Some(over) = self.limits.check_source(&request.query) {
-            return Err(vec![over]);
-        }
-        match async_graphql::parser::parse_query(&request.query) {
-            Ok(document) => request.set_parsed_query(document),
-            Err(err) => return Err(vec![errors::parse_error(&request.query, &err)]),
-        }
+        let document = match self.documents.get(&request.query) {
+            Some(kept) => ExecutableDocument::clone(&kept),
+            None => {
+                if let Some(over) = self.limits.check_source(&request.query) {
+                    return Err(vec![over]);
+                }
+                match async_graphql::parser::parse_query(&request.query) {
+                    Ok(document) => {
+                        self.documents.keep(&request.query, Arc::new(document.clone()));
+                        document
+                    }
+                    Err(err) => return Err(vec![errors::parse_error(&request.query, &err)]),
+                }
+            }
+        };
+        request.set_parsed_query(document);
         let document = match request.parsed_query() {
             Ok(document) => document,
             Err(err) => return Err(vec![err]),

@@ -85,7 +85,7 @@ pub async fn ready(State(server): State<Server>) -> Response {
 
 /// Prometheus text: SQL statements run, watched sessions, open subscriptions and websockets, the
 /// database pools (connections in use and idle per pool, their maximum, acquire timeouts, the time
-/// writes waited to begin) and (on
+/// writes waited to begin), the cache of parsed documents and (on
 /// Linux) the process's resident memory.
 pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
     let state = &server.state;
@@ -142,6 +142,19 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
          # TYPE docket_db_pool_timeouts_total counter\n\
          docket_db_pool_timeouts_total {}\n",
         crate::db::timeouts()
+    ));
+    let documents = server.engine.document_cache();
+    body.push_str(&format!(
+        "# HELP docket_graphql_document_cache_hits_total Documents found already parsed.\n\
+         # TYPE docket_graphql_document_cache_hits_total counter\n\
+         docket_graphql_document_cache_hits_total {}\n\
+         # HELP docket_graphql_document_cache_misses_total Documents that had to be parsed (or were refused).\n\
+         # TYPE docket_graphql_document_cache_misses_total counter\n\
+         docket_graphql_document_cache_misses_total {}\n\
+         # HELP docket_graphql_documents_cached Parsed documents kept.\n\
+         # TYPE docket_graphql_documents_cached gauge\n\
+         docket_graphql_documents_cached {}\n",
+        documents.hits, documents.misses, documents.kept
     ));
     let waits = crate::db::WriteWaits::now();
     body.push_str(&format!(

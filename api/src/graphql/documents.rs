@@ -1,0 +1,78 @@
+//! Parsed documents kept by their text, so that a dashboard sending the same query again is not
+//! parsed again (grafast caches operation plans and Apollo Router query plans for the same reason).
+//! Only what depends on the text alone is kept: a document in the cache passed the size and token
+//! limits and parsed; its aliases, root fields, depth and complexity are measured again on every
+//! request, with that request's variables, and validation runs as before.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+use async_graphql::parser::types::ExecutableDocument;
+use quick_cache::{Weighter, sync::Cache};
+
+/// What the cache may hold, in bytes of source weighed by [`SourceBytes`]: 16 MiB.
+const CAPACITY: u64 = 16 * 1024 * 1024;
+/// Documents the cache expects to hold (a sizing hint, not a limit).
+const EXPECTED: usize = 1_000;
+
+/// A document's weight: its source's bytes, times four for the parsed tree it stands for.
+#[derive(Clone)]
+struct SourceBytes;
+
+impl Weighter<String, Arc<ExecutableDocument>> for SourceBytes {
+    fn weight(&self, source: &String, _document: &Arc<ExecutableDocument>) -> u64 {
+        (source.len() as u64).saturating_mul(4).max(1)
+    }
+}
+
+/// Parsed documents by source text, the least used dropped first when full, with how often a
+/// document was found.
+pub struct Documents {
+    cache: Cache<String, Arc<ExecutableDocument>, SourceBytes>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// How the cache has served, for `/metrics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DocumentCacheStats {
+    /// Documents found parsed.
+    pub hits: u64,
+    /// Documents parsed (or refused) because they were not kept.
+    pub misses: u64,
+    /// Documents kept now.
+    pub kept: u64,
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        let cache = Cache::with_weighter(EXPECTED, CAPACITY, SourceBytes);
+        Self { cache, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
+    }
+}
+
+impl Documents {
+    /// The parsed document of `source`, if it was kept.
+    pub fn get(&self, source: &str) -> Option<Arc<ExecutableDocument>> {
+        let found = self.cache.get(source);
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// How it has served so far.
+    pub fn stats(&self) -> DocumentCacheStats {
+        DocumentCacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            kept: self.cache.len() as u64,
+        }
+    }
+
+    /// Keeps `document`, parsed from `source` (within the limits).
+    pub fn keep(&self, source: &str, document: Arc<ExecutableDocument>) {
+        self.cache.insert(source.to_owned(), document);
+    }
+}
