@@ -137,14 +137,18 @@ pub async fn run(run: Run, args: &Args, server: &Server, client: &Gql, data: &Se
 /// A pool of the bench's own on `--database-url`, opened by the server's `connect` (same driver, same
 /// settings), for the raw floors; its counter counts statements as the server's does.
 pub async fn raw_pool(args: &Args) -> anyhow::Result<(sea_orm::DatabaseConnection, api::db::StatementCounter)> {
-    let settings = api::db::PoolSettings {
+    api::db::connect(&args.database_url, &raw_settings()).await
+}
+
+/// The raw floors' pool settings.
+fn raw_settings() -> api::db::PoolSettings {
+    api::db::PoolSettings {
         max_connections: 10,
         busy_timeout: Duration::from_secs(10),
         connect_timeout: Duration::from_secs(10),
         acquire_timeout: Duration::from_secs(30),
         schema: None,
-    };
-    api::db::connect(&args.database_url, &settings).await
+    }
 }
 
 /// The pool the raw floors read through: on a SQLite file a read pool beside the writer, as the
@@ -154,14 +158,7 @@ pub async fn raw_read_pool(
     args: &Args,
 ) -> anyhow::Result<(sea_orm::DatabaseConnection, sea_orm::DatabaseConnection, api::db::StatementCounter)> {
     let (write, counter) = raw_pool(args).await?;
-    let settings = api::db::PoolSettings {
-        max_connections: 10,
-        busy_timeout: Duration::from_secs(10),
-        connect_timeout: Duration::from_secs(10),
-        acquire_timeout: Duration::from_secs(30),
-        schema: None,
-    };
-    let reads = api::db::read_pool(&write, &args.database_url, &settings, &counter).await?;
+    let reads = api::db::read_pool(&write, &args.database_url, &raw_settings(), &counter).await?;
     Ok((write, reads, counter))
 }
 

@@ -16,6 +16,15 @@ pub async fn live() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "live" }))
 }
 
+/// The pools as they stand, by name: `write`, and `read` where reads have a pool of their own.
+fn pools(state: &crate::state::AppState) -> Vec<(&'static str, Option<PoolState>)> {
+    let mut pools = vec![("write", PoolState::of(&state.db))];
+    if crate::db::has_read_pool(state.db.get_database_backend(), &state.config.database_url) {
+        pools.push(("read", PoolState::of(&state.reads)));
+    }
+    pools
+}
+
 /// Ready (200) when the database answered the health probe (every second, through the read pool)
 /// within the last 3 s, no migration is pending and, on PostgreSQL, the listener that carries
 /// events between processes is connected; 503 otherwise. It answers at once, from what the probe
@@ -29,8 +38,9 @@ pub async fn live() -> Json<serde_json::Value> {
 /// busy whenever anything is written.
 pub async fn ready(State(server): State<Server>) -> Response {
     let state = &server.state;
-    let separate = crate::db::has_read_pool(state.db.get_database_backend(), &state.config.database_url);
-    let (reads, writes) = (PoolState::of(&state.reads), PoolState::of(&state.db));
+    let pools = pools(state);
+    let separate = pools.len() > 1;
+    let reads = PoolState::of(&state.reads);
     let probe = *state.probes.borrow();
     let mut reasons = Vec::new();
     let (database, pending) = if probe.age() > STALE_AFTER {
@@ -61,11 +71,8 @@ pub async fn ready(State(server): State<Server>) -> Response {
     if listener == Some(false) {
         reasons.push("the event listener is disconnected".to_owned());
     }
-    let mut pools = serde_json::Map::new();
-    if separate {
-        pools.insert("read".into(), serde_json::json!(reads));
-    }
-    pools.insert("write".into(), serde_json::json!(writes));
+    let pools: serde_json::Map<String, serde_json::Value> =
+        pools.into_iter().map(|(name, pool)| (name.to_owned(), serde_json::json!(pool))).collect();
     let is_ready = reasons.is_empty();
     let body = serde_json::json!({
         "status": if is_ready { "ready" } else { "unavailable" },
@@ -117,11 +124,7 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
          `write` serves everything elsewhere) and state.\n\
          # TYPE docket_db_pool_connections gauge\n",
     );
-    let separate = crate::db::has_read_pool(state.db.get_database_backend(), &state.config.database_url);
-    let mut pools = vec![("write", PoolState::of(&state.db))];
-    if separate {
-        pools.push(("read", PoolState::of(&state.reads)));
-    }
+    let pools = pools(state);
     for (name, pool) in &pools {
         if let Some(pool) = pool {
             body.push_str(&format!(
