@@ -9,12 +9,14 @@
 //! counts and the project dashboard) and `raw`; `ingest` (`appendSessionEvent` at full speed) and
 //! `ingest-raw` (one statement); and `fan-out` (websocket subscribers while events are appended at a
 //! fixed rate), `claim` (todos claimed and completed by concurrent workers) and `refusal` (hostile
-//! documents turned away). After each workload the
+//! documents turned away); `pg5-simple`, `pg5-dashboard-3level` and `pg5-ingest` run the same
+//! three on PostGraphile 5, started by the bench on the same rows. After each workload the
 //! server's memory is sampled for a quiet period; ratios to the floors are printed, and `--check`
 //! fails the run when a target is missed. See `BENCHMARKS.md`.
 
 mod client;
 mod machine;
+mod peer;
 mod report;
 mod seed;
 mod server;
@@ -51,8 +53,9 @@ pub struct Args {
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
     /// Workloads to run, in order: simple, simple-raw, simple-locked, dashboard-3level, dashboard-3level-raw,
-    /// dashboard, raw, ingest, ingest-raw, fan-out, claim, refusal; `NAME@CLIENTS` runs one with that many
-    /// clients (its floor is the floor run with as many).
+    /// dashboard, raw, ingest, ingest-raw, fan-out, claim, refusal, and on the PostGraphile 5 peer
+    /// (PostgreSQL only) pg5-simple, pg5-dashboard-3level, pg5-ingest; `NAME@CLIENTS` runs one with that
+    /// many clients (its floor is the floor run with as many).
     #[arg(
         long,
         value_delimiter = ',',
@@ -82,6 +85,10 @@ pub struct Args {
     /// Todos in the session the claim workload's workers empty (a session holds at most 10,000).
     #[arg(long, default_value_t = 10_000)]
     pub claim_todos: usize,
+    /// The PostGraphile 5 peer's directory (packages, configuration, documents); by default
+    /// `bench/peers/postgraphile5` of the source tree the bench was built from.
+    #[arg(long)]
+    pub peer_dir: Option<PathBuf>,
     /// Where the JSON report is written.
     #[arg(long, default_value = "docket-bench.json")]
     pub output: PathBuf,
@@ -120,12 +127,17 @@ async fn main() -> anyhow::Result<()> {
     pool.close().await?;
 
     let mut report = Report::new(&args, &server, &data).await;
+    let mut peer = peer::Peer::default();
     for round in 1..=args.rounds.max(1) {
         for run in &args.workloads {
+            if run.workload.on_peer() {
+                peer.get(&args).await.context("cannot start the PostGraphile peer")?;
+            }
             eprintln!("docket-bench: running {run} (round {round})");
-            let mut row = workload::run(*run, &args, &server, &client, &data).await?;
+            let mut row = workload::run(*run, &args, &server, peer.running(), &client, &data).await?;
             row.round = round;
-            settle(&args, &server, &mut row).await;
+            let measured = if run.workload.on_peer() { peer.running().unwrap_or(&server) } else { &server };
+            settle(&args, measured, &mut row).await;
             eprintln!("{}", row.line());
             report.results.push(row);
         }
@@ -136,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     eprintln!("docket-bench: JSON written to {}", args.output.display());
     server.stop().await;
+    peer.stop().await;
     let missed = report.missed();
     if args.check && !missed.is_empty() {
         anyhow::bail!(

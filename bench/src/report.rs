@@ -39,6 +39,9 @@ pub struct Report {
     pub summary: Vec<Row>,
     /// Each GraphQL workload against its floor (from the summary).
     pub ratios: Vec<Ratio>,
+    /// Docket's workloads against the same on PostGraphile 5 (from the summary; `floor` names the
+    /// peer's workload).
+    pub versus_peer: Vec<Ratio>,
     /// The targets checked (from the summary).
     pub checks: Vec<Check>,
 }
@@ -70,6 +73,9 @@ pub struct Row {
     pub peak_rss_mib: Option<f64>,
     /// SQL statements per operation.
     pub statements_per_op: Option<f64>,
+    /// CPU time (user + system) the server process spent per operation, microseconds: its
+    /// CPU-seconds over the workload divided by the operations (none for the raw floors).
+    pub server_cpu_us_per_op: Option<f64>,
     /// The server's resident memory, MiB, at the end of the quiet period after the workload.
     pub rss_after_settle_mib: Option<f64>,
     /// Workload-specific figures.
@@ -81,7 +87,7 @@ impl Row {
     pub fn line(&self) -> String {
         let opt = |v: Option<f64>, precision: usize| v.map_or("-".to_owned(), |v| format!("{v:.precision$}"));
         format!(
-            "{:<24} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>10} {:>7} {:>9} {:>9} {:>7}",
+            "{:<24} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>10} {:>7} {:>9} {:>9} {:>7} {:>8}",
             self.workload,
             self.throughput_per_sec,
             self.p50_ms,
@@ -92,6 +98,7 @@ impl Row {
             opt(self.peak_rss_mib, 1),
             opt(self.rss_after_settle_mib, 1),
             opt(self.statements_per_op, 2),
+            opt(self.server_cpu_us_per_op, 0),
         )
     }
 }
@@ -113,6 +120,7 @@ impl Report {
             results: Vec::new(),
             summary: Vec::new(),
             ratios: Vec::new(),
+            versus_peer: Vec::new(),
             checks: Vec::new(),
         }
     }
@@ -134,6 +142,7 @@ impl Report {
             })
             .collect();
         self.ratios = targets::ratios(&self.summary);
+        self.versus_peer = targets::versus_peer(&self.summary);
         self.checks = targets::check(&self.summary, self.concurrency);
     }
 
@@ -147,7 +156,7 @@ impl Report {
     pub fn table(&self) -> String {
         let rounds = if self.rounds > 1 { format!(", median of {} rounds", self.rounds) } else { String::new() };
         let mut out = format!(
-            "docket-bench on {} ({}), {} s per workload, {} clients{rounds}\n\n{:<24} {:>10} {:>8} {:>8} {:>8} {:>10} {:>7} {:>9} {:>9} {:>7}\n",
+            "docket-bench on {} ({}), {} s per workload, {} clients{rounds}\n\n{:<24} {:>10} {:>8} {:>8} {:>8} {:>10} {:>7} {:>9} {:>9} {:>7} {:>8}\n",
             self.machine.describe(),
             self.backend,
             self.duration_secs,
@@ -161,7 +170,8 @@ impl Report {
             "errors",
             "RSS MiB",
             "RSS +10s",
-            "SQL/op"
+            "SQL/op",
+            "CPU µs"
         );
         for row in &self.summary {
             out.push_str(&row.line());
@@ -175,6 +185,12 @@ impl Report {
         if !self.ratios.is_empty() {
             out.push_str("\nratios to the floor (same run, same clients):\n");
             for r in &self.ratios {
+                out.push_str(&format!("  {:<24} / {:<28} {:.2}\n", r.workload, r.floor, r.ratio));
+            }
+        }
+        if !self.versus_peer.is_empty() {
+            out.push_str("\nDocket over PostGraphile 5 (same run, same clients):\n");
+            for r in &self.versus_peer {
                 out.push_str(&format!("  {:<24} / {:<28} {:.2}\n", r.workload, r.floor, r.ratio));
             }
         }

@@ -1,6 +1,6 @@
-//! The targets a run is checked against (`--check`), from issue 11: ratios to the raw floor measured
-//! in the same run, tail latency, and the server's memory. Only targets whose workloads ran are
-//! checked.
+//! The targets a run is checked against (`--check`), from issues 11 and 18: ratios to the raw floor
+//! and to the PostGraphile 5 peer measured in the same run, tail latency, the server's CPU time per
+//! operation and its memory. Only targets whose workloads ran are checked.
 
 use crate::{
     report::Row,
@@ -52,6 +52,32 @@ pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
     out
 }
 
+/// Docket's throughput over the PostGraphile 5 peer's on the same workload and clients.
+pub fn versus_peer(rows: &[Row]) -> Vec<Ratio> {
+    let mut out = Vec::new();
+    for row in rows {
+        let Ok(run) = row.workload.parse::<Run>() else { continue };
+        let Some(theirs) = run.workload.on_the_peer() else { continue };
+        let Some(peer) = rows
+            .iter()
+            .find(|r| r.clients == row.clients && r.workload.parse::<Run>().is_ok_and(|p| p.workload == theirs))
+        else {
+            continue;
+        };
+        if peer.throughput_per_sec > 0.0 {
+            out.push(Ratio {
+                workload: row.workload.clone(),
+                floor: peer.workload.clone(),
+                ratio: row.throughput_per_sec / peer.throughput_per_sec,
+            });
+        }
+    }
+    out
+}
+
+/// CPU time per operation the server spent on PostgreSQL when issue 18 was filed (a1c469d), µs.
+const CPU_US_BEFORE_ISSUE_18: [(&str, f64); 2] = [("simple", 168.0), ("ingest", 275.0)];
+
 fn ratio_of(ratios: &[Ratio], rows: &[Row], workload: Workload, clients: usize) -> Option<f64> {
     let row = rows
         .iter()
@@ -76,6 +102,11 @@ pub fn check(rows: &[Row], default_clients: usize) -> Vec<Check> {
             min,
         );
     }
+    let versus = versus_peer(rows);
+    for workload in [Workload::Simple, Workload::Dashboard3Level, Workload::Ingest] {
+        let measured = versus.iter().find(|r| r.workload == workload.to_string()).map(|r| r.ratio);
+        at_least(format!("{workload} / pg5-{workload} >= 1.50 (PostGraphile 5)"), measured, 1.5);
+    }
     let named = |name: &str| rows.iter().find(|r| r.workload == name);
     let mut at_most = |target: String, measured: Option<f64>, max: f64| {
         if let Some(measured) = measured {
@@ -83,6 +114,14 @@ pub fn check(rows: &[Row], default_clients: usize) -> Vec<Check> {
         }
     };
     at_most("dashboard-3level@64 p99 < 1000 ms".into(), named("dashboard-3level@64").map(|r| r.p99_ms), 999.999);
+    at_most("ingest p99 <= 10 ms".into(), named("ingest").map(|r| r.p99_ms), 10.0);
+    for (name, before) in CPU_US_BEFORE_ISSUE_18 {
+        at_most(
+            format!("{name} server CPU <= {:.0} µs/op (half of {before:.0})", before / 2.0),
+            named(name).and_then(|r| r.server_cpu_us_per_op),
+            before / 2.0,
+        );
+    }
     for (name, max) in [("simple", 64.0), ("ingest", 64.0), ("dashboard-3level@64", 160.0)] {
         at_most(format!("{name} peak RSS <= {max} MiB"), named(name).and_then(|r| r.peak_rss_mib), max);
     }

@@ -5,6 +5,7 @@ mod dashboard;
 mod dashboard3;
 mod fanout;
 mod ingest;
+mod peer;
 mod refusal;
 mod simple;
 
@@ -47,23 +48,47 @@ pub enum Workload {
     Claim,
     /// Hostile documents (300,000 aliases; 3 MB that does not parse) refused, one client.
     Refusal,
+    /// `simple` as PostGraphile 5 serves it (`allWorkspaces`), on the same rows.
+    #[value(name = "pg5-simple")]
+    Pg5Simple,
+    /// `dashboard-3level` as PostGraphile 5 serves it.
+    #[value(name = "pg5-dashboard-3level")]
+    Pg5Dashboard3Level,
+    /// `ingest` as PostGraphile 5 serves it: `createSessionEvent`, one `INSERT`.
+    #[value(name = "pg5-ingest")]
+    Pg5Ingest,
 }
 
 impl Workload {
     /// The floor this workload is measured against, if it has one.
     pub fn floor(self) -> Option<Workload> {
         match self {
-            Self::Simple => Some(Self::SimpleRaw),
-            Self::Dashboard3Level => Some(Self::Dashboard3LevelRaw),
+            Self::Simple | Self::Pg5Simple => Some(Self::SimpleRaw),
+            Self::Dashboard3Level | Self::Pg5Dashboard3Level => Some(Self::Dashboard3LevelRaw),
             Self::Dashboard => Some(Self::Raw),
-            Self::Ingest => Some(Self::IngestRaw),
+            Self::Ingest | Self::Pg5Ingest => Some(Self::IngestRaw),
             _ => None,
         }
     }
 
-    /// Whether it runs through the server (rather than SQL directly).
+    /// Whether it runs through Docket (rather than SQL directly or the peer).
     pub fn through_server(self) -> bool {
-        !matches!(self, Self::SimpleRaw | Self::Dashboard3LevelRaw | Self::Raw | Self::IngestRaw)
+        !matches!(self, Self::SimpleRaw | Self::Dashboard3LevelRaw | Self::Raw | Self::IngestRaw) && !self.on_peer()
+    }
+
+    /// Whether it runs through the PostGraphile 5 peer.
+    pub fn on_peer(self) -> bool {
+        matches!(self, Self::Pg5Simple | Self::Pg5Dashboard3Level | Self::Pg5Ingest)
+    }
+
+    /// The workload the peer runs in its names for this one of Docket's, if any.
+    pub fn on_the_peer(self) -> Option<Workload> {
+        match self {
+            Self::Simple => Some(Self::Pg5Simple),
+            Self::Dashboard3Level => Some(Self::Pg5Dashboard3Level),
+            Self::Ingest => Some(Self::Pg5Ingest),
+            _ => None,
+        }
     }
 }
 
@@ -112,8 +137,15 @@ impl std::fmt::Display for Run {
     }
 }
 
-/// Runs `run` and returns its row.
-pub async fn run(run: Run, args: &Args, server: &Server, client: &Gql, data: &Seeded) -> anyhow::Result<Row> {
+/// Runs `run` and returns its row; `peer` is the running peer for the `pg5-*` workloads.
+pub async fn run(
+    run: Run,
+    args: &Args,
+    server: &Server,
+    peer: Option<&Server>,
+    client: &Gql,
+    data: &Seeded,
+) -> anyhow::Result<Row> {
     let args = &Args { concurrency: run.clients.unwrap_or(args.concurrency), ..args.clone() };
     let mut row = match run.workload {
         Workload::Simple => simple::through_graphql(args, server, client).await?,
@@ -128,6 +160,14 @@ pub async fn run(run: Run, args: &Args, server: &Server, client: &Gql, data: &Se
         Workload::FanOut => fanout::run(args, server, client, data).await?,
         Workload::Claim => claim::run(args, server, client, data).await?,
         Workload::Refusal => refusal::run(args, server, client).await?,
+        Workload::Pg5Simple | Workload::Pg5Dashboard3Level | Workload::Pg5Ingest => {
+            let peer = peer.ok_or_else(|| anyhow::anyhow!("{run} needs the PostGraphile peer started"))?;
+            match run.workload {
+                Workload::Pg5Simple => peer::simple(args, peer, client).await?,
+                Workload::Pg5Dashboard3Level => peer::dashboard(args, peer, client).await?,
+                _ => peer::ingest(args, peer, client, data).await?,
+            }
+        }
     };
     row.workload = run.to_string();
     row.clients = args.concurrency;
@@ -182,17 +222,22 @@ pub enum Statements<'a> {
 }
 
 impl Statements<'_> {
-    async fn count(&self) -> anyhow::Result<u64> {
+    /// Statements run so far (none for a peer server), and the server's CPU seconds so far.
+    async fn count(&self) -> anyhow::Result<(Option<u64>, Option<f64>)> {
         Ok(match self {
-            Self::Server(server) => server.metrics().await?.statements,
-            Self::Pool(counter) => counter.get(),
+            Self::Server(server) => {
+                let metrics = server.metrics().await?;
+                (metrics.statements, metrics.cpu_seconds)
+            }
+            Self::Pool(counter) => (Some(counter.get()), None),
         })
     }
 }
 
 /// Runs `op(worker, iteration)` in `concurrency` loops, each starting its next operation when the
 /// last one ended, for `duration` or until every worker's `op` answered `false` (nothing left to
-/// do). Measures latency, statements per operation and, with a server, its peak memory.
+/// do). Measures latency, statements per operation and, with a server, its peak memory and its CPU
+/// time per operation.
 pub async fn closed_loop<F, Fut>(
     duration: Duration,
     concurrency: usize,
@@ -208,7 +253,7 @@ where
         Statements::Server(server) => Some(RssSampler::start(server)),
         Statements::Pool(_) => None,
     };
-    let statements_before = statements.count().await?;
+    let (statements_before, cpu_before) = statements.count().await?;
     let started = Instant::now();
     let deadline = started + duration;
     let workers: Vec<_> = (0..concurrency.max(1))
@@ -243,7 +288,7 @@ where
         first_error = first_error.or(f);
     }
     let seconds = started.elapsed().as_secs_f64();
-    let statements_after = statements.count().await?;
+    let (statements_after, cpu_after) = statements.count().await?;
     let operations = latencies.len() as u64;
     let mut details = Map::new();
     let rss = match sampler {
@@ -269,8 +314,14 @@ where
         p50_ms: latencies.percentile_ms(50.0),
         p95_ms: latencies.percentile_ms(95.0),
         p99_ms: latencies.percentile_ms(99.0),
-        statements_per_op: (operations > 0)
-            .then(|| statements_after.saturating_sub(statements_before) as f64 / (operations + errors) as f64),
+        statements_per_op: statements_before
+            .zip(statements_after)
+            .filter(|_| operations > 0)
+            .map(|(before, after)| after.saturating_sub(before) as f64 / (operations + errors) as f64),
+        server_cpu_us_per_op: cpu_before
+            .zip(cpu_after)
+            .filter(|_| operations > 0)
+            .map(|(before, after)| (after - before) * 1e6 / (operations + errors) as f64),
         details,
     })
 }
@@ -285,7 +336,7 @@ impl RssSampler {
     /// Starts sampling `server`.
     pub fn start(server: &Server) -> Self {
         let state: Arc<std::sync::Mutex<(u64, Vec<u64>)>> = Arc::default();
-        let metrics = Server::target(server.address.clone());
+        let metrics = server.observer();
         let task = tokio::spawn({
             let state = state.clone();
             async move {

@@ -225,3 +225,23 @@ async fn readiness_follows_the_postgres_event_listener() {
         "not ready while the listener is down, then ready again once it reconnected"
     );
 }
+
+#[tokio::test]
+async fn metrics_give_the_process_cpu_seconds_and_resident_memory() {
+    let (app, _db) = spawn_app().await;
+    let figure = |body: &str, name: &str| -> f64 {
+        body.lines()
+            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("{name} missing: {body}"))
+    };
+    let (_, before) = app.get("/metrics", "text/plain").await;
+    for _ in 0..50 {
+        app.gql("{ workspaces(first: 5) { nodes { id } } }", json!({})).await;
+    }
+    let (_, after) = app.get("/metrics", "text/plain").await;
+    assert!(after.contains("# TYPE process_cpu_seconds_total counter"), "{after}");
+    let (cpu_before, cpu_after) =
+        (figure(&before, "process_cpu_seconds_total "), figure(&after, "process_cpu_seconds_total "));
+    assert!(cpu_before > 0.0 && cpu_after >= cpu_before, "{cpu_before} then {cpu_after}");
+    assert!(figure(&after, "process_resident_memory_bytes ") > 1_000_000.0, "{after}");
+}

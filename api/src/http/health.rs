@@ -168,20 +168,19 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
         waits.micros as f64 / 1e6,
         waits.begins
     ));
-    if let Some(bytes) = resident_memory_bytes() {
+    if let Ok(stat) = procfs::process::Process::myself().and_then(|me| me.stat()) {
+        use procfs::WithCurrentSystemInfo as _;
+        // The Prometheus client libraries' standard process metrics.
         body.push_str(&format!(
             "# HELP process_resident_memory_bytes Resident memory size in bytes.\n\
              # TYPE process_resident_memory_bytes gauge\n\
-             process_resident_memory_bytes {bytes}\n"
+             process_resident_memory_bytes {}\n\
+             # HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n\
+             # TYPE process_cpu_seconds_total counter\n\
+             process_cpu_seconds_total {}\n",
+            stat.rss_bytes().get(),
+            (stat.utime + stat.stime) as f64 / procfs::ticks_per_second() as f64
         ));
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
-}
-
-/// This process's resident set size, from `VmRSS` in `/proc/self/status` (Linux only).
-fn resident_memory_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }

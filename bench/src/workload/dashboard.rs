@@ -73,10 +73,11 @@ pub async fn through_graphql(args: &Args, server: &Server, client: &Gql, data: &
 }
 
 async fn statements_of_one(server: &Server, client: &Gql, variables: &Value) -> anyhow::Result<u64> {
-    let before = server.metrics().await?.statements;
+    let statements = async || server.metrics().await?.statements.context("the server does not count statements");
+    let before = statements().await?;
     let data = client.data(QUERY, variables.clone()).await?;
     anyhow::ensure!(data["workspaces"]["nodes"].as_array().is_some_and(|n| !n.is_empty()), "no workspaces: {data}");
-    Ok(server.metrics().await?.statements - before)
+    Ok(statements().await? - before)
 }
 
 /// The floor: the same rows with SQL, one statement per level as the server does, on a pool opened

@@ -13,12 +13,12 @@ use super::{Statements, closed_loop};
 use crate::{Args, client::Gql, report::Row, seed, seed::Seeded, server::Server};
 
 /// The session worker `worker` writes to at `iteration`: spread so that workers rarely share one.
-fn session_of<T>(sessions: &[T], worker: usize, iteration: u64) -> &T {
+pub(super) fn session_of<T>(sessions: &[T], worker: usize, iteration: u64) -> &T {
     &sessions[(worker * 31 + iteration as usize * 8) % sessions.len()]
 }
 
 /// The event payload both variants write.
-fn payload(worker: usize, iteration: u64) -> serde_json::Value {
+pub(super) fn payload(worker: usize, iteration: u64) -> serde_json::Value {
     json!({ "worker": worker, "n": iteration, "file": "src/lib.rs", "message": "read 120 lines" })
 }
 
