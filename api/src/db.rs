@@ -42,6 +42,14 @@ pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
     (output, count.load(Ordering::Relaxed))
 }
 
+/// How long a pooled connection may have been idle and still be handed out without a ping first.
+/// sqlx pings on every acquire by default and again when a connection is released: on PostgreSQL
+/// three round trips for a one-statement request. The ping on release stays (it finds a connection
+/// left mid-statement by a cancelled request); on acquire only a connection idle this long is
+/// pinged, the window HikariCP uses (`aliveBypassWindowMs`, 500 ms). A connection that died within
+/// the window fails its statement once and is dropped by the pool.
+const ALIVE_BYPASS_WINDOW: Duration = Duration::from_millis(500);
+
 /// Pool and timeout settings for [`connect`] and [`read_pool`].
 #[derive(Clone, Debug)]
 pub struct PoolSettings {
@@ -73,6 +81,7 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(Data
         .min_connections(if sqlite { 1 } else { 0 })
         .connect_timeout(settings.connect_timeout)
         .acquire_timeout(settings.acquire_timeout)
+        .test_before_acquire_if_idle_for(ALIVE_BYPASS_WINDOW)
         .sqlx_logging(false);
     if sqlite {
         // An in-memory database must never be closed by the pool, or its data is gone.
@@ -142,6 +151,7 @@ pub async fn read_pool(
         .min_connections(1)
         .connect_timeout(settings.connect_timeout)
         .acquire_timeout(settings.acquire_timeout)
+        .test_before_acquire_if_idle_for(ALIVE_BYPASS_WINDOW)
         .sqlx_logging(false);
     let busy_timeout = settings.busy_timeout;
     // The writer has switched the file to WAL; a reader only needs to wait out a checkpoint's lock.

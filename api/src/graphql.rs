@@ -11,6 +11,7 @@ pub mod limits;
 pub mod loaders;
 pub mod object;
 pub mod operation;
+pub mod persisted;
 pub mod prefetch;
 pub mod query;
 pub mod relations;

@@ -128,6 +128,14 @@ async fn main() -> anyhow::Result<()> {
 
     let mut report = Report::new(&args, &server, &data).await;
     let mut peer = peer::Peer::default();
+    if args.workloads.iter().any(|r| r.workload.on_peer()) && !args.database_url.contains("sslmode=") {
+        // libpq's default (`prefer`), which sqlx follows, is TLS when the server offers it; node-postgres
+        // connects in plain text unless told otherwise.
+        eprintln!(
+            "docket-bench: warning: without `sslmode` in the URL Docket talks TLS to a PostgreSQL that offers \
+             it and PostGraphile plain text; add `?sslmode=disable` (or `require`) to compare like with like"
+        );
+    }
     for round in 1..=args.rounds.max(1) {
         for run in &args.workloads {
             if run.workload.on_peer() {

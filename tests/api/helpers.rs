@@ -65,6 +65,13 @@ impl TestApp {
     }
 }
 
+/// Percent-encodes `text` for a URL's query string or a form.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 /// Starts a server on a fresh database, on port 0.
 pub async fn spawn_app() -> (TestApp, TestDb) {
     let db = TestDb::new(false).await;

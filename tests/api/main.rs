@@ -24,6 +24,7 @@ mod leaf_pages;
 mod migrations;
 mod nodes;
 mod organizations;
+mod persisted_queries;
 mod retention;
 mod roles;
 mod schema;

@@ -3,6 +3,11 @@
 //! Only what depends on the text alone is kept: a document in the cache passed the size and token
 //! limits and parsed; its aliases, root fields, depth and complexity are measured again on every
 //! request, with that request's variables, and validation runs as before.
+//!
+//! Beside them, the texts of automatic persisted queries by their SHA-256 (Apollo's `persistedQuery`
+//! extension, <https://www.apollographql.com/docs/apollo-server/performance/apq>): a client sends the
+//! hash alone; when the server does not know it, the client sends it again with the text, which is
+//! kept once it has parsed within the limits.
 
 use std::sync::{
     Arc,
@@ -27,10 +32,21 @@ impl Weighter<String, Arc<ExecutableDocument>> for SourceBytes {
     }
 }
 
-/// Parsed documents by source text, the least used dropped first when full, with how often a
-/// document was found.
+/// A persisted query's weight: the bytes of its text.
+#[derive(Clone)]
+struct TextBytes;
+
+impl Weighter<[u8; 32], Arc<str>> for TextBytes {
+    fn weight(&self, _hash: &[u8; 32], text: &Arc<str>) -> u64 {
+        (text.len() as u64).max(1)
+    }
+}
+
+/// Parsed documents by source text, and persisted queries' texts by hash, the least used dropped
+/// first when full, with how often a document was found.
 pub struct Documents {
     cache: Cache<String, Arc<ExecutableDocument>, SourceBytes>,
+    persisted: Cache<[u8; 32], Arc<str>, TextBytes>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -49,7 +65,8 @@ pub struct DocumentCacheStats {
 impl Default for Documents {
     fn default() -> Self {
         let cache = Cache::with_weighter(EXPECTED, CAPACITY, SourceBytes);
-        Self { cache, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
+        let persisted = Cache::with_weighter(EXPECTED, CAPACITY / 4, TextBytes);
+        Self { cache, persisted, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
     }
 }
 
@@ -74,5 +91,15 @@ impl Documents {
     /// Keeps `document`, parsed from `source` (within the limits).
     pub fn keep(&self, source: &str, document: Arc<ExecutableDocument>) {
         self.cache.insert(source.to_owned(), document);
+    }
+
+    /// The text of the persisted query whose SHA-256 is `hash`, if it was kept.
+    pub fn persisted(&self, hash: &[u8; 32]) -> Option<Arc<str>> {
+        self.persisted.get(hash)
+    }
+
+    /// Keeps `source` as the persisted query of `hash` (its SHA-256, checked by the caller).
+    pub fn persist(&self, hash: [u8; 32], source: &str) {
+        self.persisted.insert(hash, Arc::from(source));
     }
 }

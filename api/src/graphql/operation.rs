@@ -8,7 +8,8 @@
 //!
 //! - its bytes and tokens are counted before it is parsed ([`limits::tokens`]), then it is parsed;
 //!   either refusal gets `GRAPHQL_PARSE_FAILED`, and a parse error quotes at most 80 characters of the
-//!   source; a document parsed before is taken from [`Documents`] instead;
+//!   source; a document parsed before is taken from [`Documents`] instead, and a persisted query's
+//!   text is found by its hash ([`persisted`]);
 //! - its aliases, root fields, depth and complexity are measured on the parsed document
 //!   ([`limits::cost`]) and an operation over a limit is refused with the figures before validation
 //!   and before anything runs;
@@ -37,6 +38,7 @@ use super::{
         Limits,
         cost::{self, Shape},
     },
+    persisted,
     prefetch::Prefetched,
 };
 
@@ -89,6 +91,12 @@ impl Engine {
         self.documents.stats()
     }
 
+    /// Fills in the text of a persisted query sent by its hash ([`persisted::resolve`]), for a caller
+    /// that must see the operation before it runs (GET refuses mutations). Errors: as `resolve`'s.
+    pub fn resolve_persisted(&self, request: &mut Request) -> Result<(), ServerError> {
+        persisted::resolve(&self.documents, request).map(|_| ())
+    }
+
     /// What must hold before `request` runs: it parses and is within the limits. Gives the name of
     /// its operation, or the errors that refuse it.
     fn admit(&self, request: &mut Request) -> Result<Option<String>, Vec<ServerError>> {
@@ -102,6 +110,7 @@ impl Engine {
     /// Parses `request` and measures its operation with `variables` ([`Engine::admit`]).
     fn measure(&self, request: &mut Request, variables: &Variables) -> Result<Option<String>, Vec<ServerError>> {
         let named = request.operation_name.clone();
+        let to_persist = persisted::resolve(&self.documents, request).map_err(|err| vec![err])?;
         let document = match self.documents.get(&request.query) {
             Some(kept) => ExecutableDocument::clone(&kept),
             None => {
@@ -117,6 +126,9 @@ impl Engine {
                 }
             }
         };
+        if let Some(hash) = to_persist {
+            self.documents.persist(hash, &request.query);
+        }
         request.set_parsed_query(document);
         let document = match request.parsed_query() {
             Ok(document) => document,

@@ -51,9 +51,15 @@ struct Params {
 }
 
 impl Params {
-    /// The async-graphql request. Errors: a message for a 400 when `query` is missing.
+    /// The async-graphql request. Errors: a message for a 400 when `query` is missing (it may be,
+    /// for a persisted query sent by its hash: `crate::graphql::persisted`).
     fn into_request(self) -> Result<async_graphql::Request, String> {
-        let query = self.query.ok_or("the `query` parameter is required, as a string")?;
+        let persisted = self.extensions.as_ref().is_some_and(|e| e.0.contains_key("persistedQuery"));
+        let query = match self.query {
+            Some(query) => query,
+            None if persisted => String::new(),
+            None => return Err("the `query` parameter is required, as a string".into()),
+        };
         let mut request = async_graphql::Request::new(query);
         request.operation_name = self.operation_name;
         request.variables = self.variables.unwrap_or_default();
@@ -246,10 +252,15 @@ pub async fn get(State(server): State<Server>, request: Request) -> Response {
     let Some(kind) = media::response_type(header(header::ACCEPT)) else {
         return not_acceptable();
     };
-    let request = match params_from_query(params).and_then(Params::into_request) {
+    let mut request = match params_from_query(params).and_then(Params::into_request) {
         Ok(request) => request,
         Err(message) => return error_response(StatusCode::BAD_REQUEST, BAD_REQUEST, &message, kind),
     };
+    // A persisted query's text is looked up first, so that a mutation kept by its hash is refused too.
+    if let Err(err) = server.engine.resolve_persisted(&mut request) {
+        let response = async_graphql::Response::from_errors(vec![err]);
+        return respond(kind, vec![Answer { response, executed: false, name: None }], false, 0);
+    }
     if is_mutation(&request) {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
