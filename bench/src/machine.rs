@@ -42,3 +42,26 @@ impl Machine {
         format!("{} × {}, {} MiB, Linux {}", self.cpus, self.cpu, self.memory_mib, self.kernel)
     }
 }
+
+/// Whether the run's database is PostgreSQL (set once by `main`): only then is its CPU time read.
+pub static POSTGRES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// CPU time (user + system) that the PostgreSQL processes of this machine have spent, seconds: every
+/// live `postgres` process, plus what the postmaster has collected from backends that exited. `None`
+/// when the run's database is not PostgreSQL or there is no such process to read (a remote one).
+pub fn database_cpu_seconds() -> Option<f64> {
+    if POSTGRES.get() != Some(&true) {
+        return None;
+    }
+    let mut ticks = 0u64;
+    let mut found = false;
+    for process in procfs::process::all_processes().ok()?.flatten() {
+        let Ok(stat) = process.stat() else { continue };
+        if stat.comm == "postgres" {
+            found = true;
+            let children = u64::try_from(stat.cutime + stat.cstime).unwrap_or_default();
+            ticks += stat.utime + stat.stime + children;
+        }
+    }
+    found.then(|| ticks as f64 / procfs::ticks_per_second() as f64)
+}

@@ -103,6 +103,7 @@ impl Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let _ = machine::POSTGRES.set(args.database_url.starts_with("postgres"));
     let server = match &args.target {
         Some(address) => Server::target(address.clone()),
         None => {

@@ -76,6 +76,9 @@ pub struct Row {
     /// CPU time (user + system) the server process spent per operation, microseconds: its
     /// CPU-seconds over the workload divided by the operations (none for the raw floors).
     pub server_cpu_us_per_op: Option<f64>,
+    /// CPU time the PostgreSQL processes on this machine spent per operation, microseconds (all of
+    /// them: other work on the same server counts too). None where there are none to read.
+    pub database_cpu_us_per_op: Option<f64>,
     /// The server's resident memory, MiB, at the end of the quiet period after the workload.
     pub rss_after_settle_mib: Option<f64>,
     /// Workload-specific figures.
@@ -87,7 +90,7 @@ impl Row {
     pub fn line(&self) -> String {
         let opt = |v: Option<f64>, precision: usize| v.map_or("-".to_owned(), |v| format!("{v:.precision$}"));
         format!(
-            "{:<24} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>10} {:>7} {:>9} {:>9} {:>7} {:>8}",
+            "{:<24} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>10} {:>7} {:>9} {:>9} {:>7} {:>8} {:>8}",
             self.workload,
             self.throughput_per_sec,
             self.p50_ms,
@@ -99,6 +102,7 @@ impl Row {
             opt(self.rss_after_settle_mib, 1),
             opt(self.statements_per_op, 2),
             opt(self.server_cpu_us_per_op, 0),
+            opt(self.database_cpu_us_per_op, 0),
         )
     }
 }
@@ -156,7 +160,7 @@ impl Report {
     pub fn table(&self) -> String {
         let rounds = if self.rounds > 1 { format!(", median of {} rounds", self.rounds) } else { String::new() };
         let mut out = format!(
-            "docket-bench on {} ({}), {} s per workload, {} clients{rounds}\n\n{:<24} {:>10} {:>8} {:>8} {:>8} {:>10} {:>7} {:>9} {:>9} {:>7} {:>8}\n",
+            "docket-bench on {} ({}), {} s per workload, {} clients{rounds}\n\n{:<24} {:>10} {:>8} {:>8} {:>8} {:>10} {:>7} {:>9} {:>9} {:>7} {:>8} {:>8}\n",
             self.machine.describe(),
             self.backend,
             self.duration_secs,
@@ -171,7 +175,8 @@ impl Report {
             "RSS MiB",
             "RSS +10s",
             "SQL/op",
-            "CPU µs"
+            "CPU µs",
+            "DB µs"
         );
         for row in &self.summary {
             out.push_str(&row.line());

@@ -236,8 +236,8 @@ impl Statements<'_> {
 
 /// Runs `op(worker, iteration)` in `concurrency` loops, each starting its next operation when the
 /// last one ended, for `duration` or until every worker's `op` answered `false` (nothing left to
-/// do). Measures latency, statements per operation and, with a server, its peak memory and its CPU
-/// time per operation.
+/// do). Measures latency, statements per operation, the database's CPU time per operation (a
+/// PostgreSQL on this machine) and, with a server, its peak memory and its CPU time per operation.
 pub async fn closed_loop<F, Fut>(
     duration: Duration,
     concurrency: usize,
@@ -254,6 +254,7 @@ where
         Statements::Pool(_) => None,
     };
     let (statements_before, cpu_before) = statements.count().await?;
+    let database_before = crate::machine::database_cpu_seconds();
     let started = Instant::now();
     let deadline = started + duration;
     let workers: Vec<_> = (0..concurrency.max(1))
@@ -289,6 +290,7 @@ where
     }
     let seconds = started.elapsed().as_secs_f64();
     let (statements_after, cpu_after) = statements.count().await?;
+    let database_after = crate::machine::database_cpu_seconds();
     let operations = latencies.len() as u64;
     let mut details = Map::new();
     let rss = match sampler {
@@ -320,6 +322,10 @@ where
             .map(|(before, after)| after.saturating_sub(before) as f64 / (operations + errors) as f64),
         server_cpu_us_per_op: cpu_before
             .zip(cpu_after)
+            .filter(|_| operations > 0)
+            .map(|(before, after)| (after - before) * 1e6 / (operations + errors) as f64),
+        database_cpu_us_per_op: database_before
+            .zip(database_after)
             .filter(|_| operations > 0)
             .map(|(before, after)| (after - before) * 1e6 / (operations + errors) as f64),
         details,
