@@ -44,7 +44,29 @@ pub fn fields<T: Serialize>(record: &T) -> ApiResult<Map<String, Value>> {
 /// deletion), every field with `new: null`.
 pub fn changes<T: Serialize>(old: Option<&T>, new: Option<&T>) -> Value {
     let as_map = |v: Option<&T>| v.and_then(|v| fields(v).ok());
-    Value::Object(changes_between(as_map(old).as_ref(), as_map(new).as_ref()))
+    match (old, new) {
+        // One side only: its fields are moved into the entry rather than compared and cloned.
+        (None, Some(_)) => Value::Object(one_side(as_map(new), |value| (Value::Null, value))),
+        (Some(_), None) => Value::Object(one_side(as_map(old), |value| (value, Value::Null))),
+        _ => Value::Object(changes_between(as_map(old).as_ref(), as_map(new).as_ref())),
+    }
+}
+
+/// [`changes_between`] a record's fields and nothing: every field but the noise and the nulls, each
+/// `{"old", "new"}` as `pair` places its value.
+fn one_side(fields: Option<Map<String, Value>>, pair: impl Fn(Value) -> (Value, Value)) -> Map<String, Value> {
+    fields
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(key, value)| !NOISE.contains(&key.as_str()) && !value.is_null())
+        .map(|(key, value)| {
+            let (old, new) = pair(value);
+            let mut change = Map::with_capacity(2);
+            change.insert("old".to_owned(), old);
+            change.insert("new".to_owned(), new);
+            (key, Value::Object(change))
+        })
+        .collect()
 }
 
 /// [`changes`] between two records' [`fields`].
@@ -162,4 +184,33 @@ pub async fn list(cx: Ctx<'_>, filter: &Filter, args: &PageArgs) -> ApiResult<Pa
 /// How many of the organization's audit entries match `filter`.
 pub async fn count(cx: Ctx<'_>, filter: &Filter) -> ApiResult<i64> {
     page::count(cx.reads, cx.scope(), &AUDIT_LOG, filter).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Row {
+        id: u32,
+        name: &'static str,
+        note: Option<&'static str>,
+        data: Value,
+        updated_at: &'static str,
+    }
+
+    #[test]
+    fn a_creation_or_a_deletion_lists_the_same_fields_as_a_comparison_with_nothing() {
+        let row = Row { id: 7, name: "a", note: None, data: json!({ "n": [1, 2] }), updated_at: "now" };
+        let compared = Value::Object(changes_between(None, Some(&fields(&row).unwrap())));
+        assert_eq!(changes(None, Some(&row)), compared);
+        assert_eq!(
+            compared,
+            json!({ "id": { "old": null, "new": 7 }, "name": { "old": null, "new": "a" },
+                    "data": { "old": null, "new": { "n": [1, 2] } } })
+        );
+        let deleted = Value::Object(changes_between(Some(&fields(&row).unwrap()), None));
+        assert_eq!(changes(Some(&row), None), deleted);
+        assert_eq!(deleted["id"], json!({ "old": 7, "new": null }));
+    }
 }

@@ -172,7 +172,7 @@ pub async fn pages_by_parent<M: Listed>(
         rows.and_where(parent.expr().eq(Expr::col(("p", "id"))));
         narrow(&mut rows, spec, args);
         rows.limit(take);
-        per_parent(parent_table.ids_among(scope, parents), rows)
+        per_parent(parent_table.ids_among_array(scope, parents), rows)
     } else {
         // SQLite has no LATERAL: number each parent's rows in list order and keep the first ones.
         rows.and_where(parent.expr().in_subquery(parent_table.ids_among(scope, parents)));

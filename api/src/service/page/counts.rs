@@ -96,7 +96,7 @@ async fn grouped_counts(
         // `IN (parents)` leaves PostgreSQL to guess how many parents the organization's join keeps,
         // and on fresh tables it guesses badly (a hash of every row of the child table).
         rows.and_where(parent.expr().eq(Expr::col(("p", "id"))));
-        per_parent(parent_table.ids_among(scope, parents), rows)
+        per_parent(parent_table.ids_among_array(scope, parents), rows)
     } else {
         rows.expr_as(parent.expr(), "page_parent").group_by_col(parent.column_ref());
         rows.and_where(parent.expr().in_subquery(parent_table.ids_among(scope, parents)));
