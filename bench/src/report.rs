@@ -147,7 +147,7 @@ impl Report {
             .collect();
         self.ratios = targets::ratios(&self.summary);
         self.versus_peer = targets::versus_peer(&self.summary);
-        self.checks = targets::check(&self.summary, self.concurrency);
+        self.checks = targets::check(&self.summary, self.concurrency, self.backend == "postgres");
     }
 
     /// The checks that failed.

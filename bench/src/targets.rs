@@ -31,44 +31,32 @@ pub struct Ratio {
 
 /// The ratios of every workload whose floor ran at the same number of clients.
 pub fn ratios(rows: &[Row]) -> Vec<Ratio> {
-    let mut out = Vec::new();
-    for row in rows {
-        let Ok(run) = row.workload.parse::<Run>() else { continue };
-        let Some(floor) = run.workload.floor() else { continue };
-        let Some(base) = rows
-            .iter()
-            .find(|r| r.clients == row.clients && r.workload.parse::<Run>().is_ok_and(|f| f.workload == floor))
-        else {
-            continue;
-        };
-        if base.throughput_per_sec > 0.0 {
-            out.push(Ratio {
-                workload: row.workload.clone(),
-                floor: base.workload.clone(),
-                ratio: row.throughput_per_sec / base.throughput_per_sec,
-            });
-        }
-    }
-    out
+    ratios_to(rows, Workload::floor)
 }
 
-/// Docket's throughput over the PostGraphile 5 peer's on the same workload and clients.
+/// Docket's throughput over the PostGraphile 5 peer's on the same workload and clients (`floor`
+/// names the peer's workload).
 pub fn versus_peer(rows: &[Row]) -> Vec<Ratio> {
+    ratios_to(rows, Workload::on_the_peer)
+}
+
+/// Each row's throughput over that of the row `base` names for its workload, at the same clients.
+fn ratios_to(rows: &[Row], base: fn(Workload) -> Option<Workload>) -> Vec<Ratio> {
     let mut out = Vec::new();
     for row in rows {
         let Ok(run) = row.workload.parse::<Run>() else { continue };
-        let Some(theirs) = run.workload.on_the_peer() else { continue };
-        let Some(peer) = rows
+        let Some(base) = base(run.workload) else { continue };
+        let Some(other) = rows
             .iter()
-            .find(|r| r.clients == row.clients && r.workload.parse::<Run>().is_ok_and(|p| p.workload == theirs))
+            .find(|r| r.clients == row.clients && r.workload.parse::<Run>().is_ok_and(|f| f.workload == base))
         else {
             continue;
         };
-        if peer.throughput_per_sec > 0.0 {
+        if other.throughput_per_sec > 0.0 {
             out.push(Ratio {
                 workload: row.workload.clone(),
-                floor: peer.workload.clone(),
-                ratio: row.throughput_per_sec / peer.throughput_per_sec,
+                floor: other.workload.clone(),
+                ratio: row.throughput_per_sec / other.throughput_per_sec,
             });
         }
     }
@@ -85,8 +73,9 @@ fn ratio_of(ratios: &[Ratio], rows: &[Row], workload: Workload, clients: usize) 
     ratios.iter().find(|r| r.workload == row.workload).map(|r| r.ratio)
 }
 
-/// The checks of `rows` (one row per workload), `default_clients` being `--concurrency`.
-pub fn check(rows: &[Row], default_clients: usize) -> Vec<Check> {
+/// The checks of `rows` (one row per workload), `default_clients` being `--concurrency`; the CPU
+/// targets, set against figures measured on PostgreSQL, only on `postgres`.
+pub fn check(rows: &[Row], default_clients: usize, postgres: bool) -> Vec<Check> {
     let ratios = ratios(rows);
     let mut checks = Vec::new();
     let mut at_least = |target: String, measured: Option<f64>, min: f64| {
@@ -115,7 +104,7 @@ pub fn check(rows: &[Row], default_clients: usize) -> Vec<Check> {
     };
     at_most("dashboard-3level@64 p99 < 1000 ms".into(), named("dashboard-3level@64").map(|r| r.p99_ms), 999.999);
     at_most("ingest p99 <= 10 ms".into(), named("ingest").map(|r| r.p99_ms), 10.0);
-    for (name, before) in CPU_US_BEFORE_ISSUE_18 {
+    for (name, before) in CPU_US_BEFORE_ISSUE_18.into_iter().filter(|_| postgres) {
         at_most(
             format!("{name} server CPU <= {:.0} µs/op (half of {before:.0})", before / 2.0),
             named(name).and_then(|r| r.server_cpu_us_per_op),
