@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use async_graphql::{
     Context, ContextSelectionSet, OutputType, Positioned, ServerResult, SimpleObject, Value,
-    connection::{Connection, Edge, EmptyFields},
+    connection::{Connection, CursorType, Edge, EmptyFields},
     parser::types::Field,
     registry::Registry,
 };
@@ -30,7 +30,31 @@ mod leaf;
 pub use leaf::PlainFields;
 
 /// async-graphql's connection of `T`, named `{T}Connection` with `{T}Edge` edges.
-pub type Inner<T> = Connection<String, T, ConnectionTotal, EmptyFields>;
+pub type Inner<T> = Connection<Cursor, T, ConnectionTotal, EmptyFields>;
+
+/// An edge's cursor, encoded only when a client selects it (`cursor`, `startCursor`, `endCursor`):
+/// most clients read `nodes` and never ask, and encoding every row's cursor cost 4% of a 20-row page.
+pub enum Cursor {
+    /// A row's key, encoded by [`encode_cursor`].
+    Key(CursorKey),
+    /// A cursor already encoded (the event log's).
+    Encoded(String),
+}
+
+impl CursorType for Cursor {
+    type Error = std::convert::Infallible;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        Ok(Self::Encoded(s.to_owned()))
+    }
+
+    fn encode_cursor(&self) -> String {
+        match self {
+            Self::Key(key) => encode_cursor(key),
+            Self::Encoded(text) => text.clone(),
+        }
+    }
+}
 
 /// A Relay connection of `T`: async-graphql's (the same type in the schema), answered in one pass when
 /// its nodes select only plain fields ([`leaf`]), else field by field as async-graphql does.
@@ -120,7 +144,7 @@ pub fn wants_total(ctx: &Context<'_>) -> bool {
 pub fn connection<M: Listed, T: OutputType>(page: Page<M>, total: Option<i64>, node: impl Fn(M) -> T) -> Conn<T> {
     let mut conn =
         Conn::new(page.has_previous_page, page.has_next_page, ConnectionTotal { total_count: total.unwrap_or(0) });
-    conn.edges.extend(page.items.into_iter().map(|row| Edge::new(encode_cursor(&row.cursor_key()), node(row))));
+    conn.edges.extend(page.items.into_iter().map(|row| Edge::new(Cursor::Key(row.cursor_key()), node(row))));
     conn
 }
 

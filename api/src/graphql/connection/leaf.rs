@@ -13,7 +13,7 @@
 
 use async_graphql::{
     ContextSelectionSet, Name, OutputType, Positioned, Value,
-    connection::Edge,
+    connection::{CursorType as _, Edge},
     indexmap::IndexMap,
     parser::types::{Field, Selection, SelectionSet},
 };
@@ -110,7 +110,7 @@ pub fn answer<T: OutputType + PlainFields>(conn: &Inner<T>, ctx: &ContextSelecti
             }
             "edges" => {
                 let parts = branches(branch.fields)?;
-                let edge_typename = Edge::<String, T, async_graphql::connection::EmptyFields>::type_name();
+                let edge_typename = Edge::<super::Cursor, T, async_graphql::connection::EmptyFields>::type_name();
                 let typename = T::type_name();
                 let mut edges = Vec::with_capacity(conn.edges.len());
                 let node_keys: Option<Vec<Key>> = match parts.iter().find(|p| p.name == "node") {
@@ -122,7 +122,7 @@ pub fn answer<T: OutputType + PlainFields>(conn: &Inner<T>, ctx: &ContextSelecti
                     for part in &parts {
                         let value = match part.name {
                             "__typename" if part.fields.items.is_empty() => Value::String(edge_typename.to_string()),
-                            "cursor" if part.fields.items.is_empty() => Value::String(edge.cursor.clone()),
+                            "cursor" if part.fields.items.is_empty() => Value::String(edge.cursor.encode_cursor()),
                             "node" => object(node_keys.as_deref().unwrap_or_default(), &typename, &edge.node)?,
                             _ => return None,
                         };
@@ -139,8 +139,8 @@ pub fn answer<T: OutputType + PlainFields>(conn: &Inner<T>, ctx: &ContextSelecti
                         "__typename" => Value::String("PageInfo".to_owned()),
                         "hasPreviousPage" => Value::Boolean(conn.has_previous_page),
                         "hasNextPage" => Value::Boolean(conn.has_next_page),
-                        "startCursor" => conn.edges.first().map_or(Value::Null, |e| Value::String(e.cursor.clone())),
-                        "endCursor" => conn.edges.last().map_or(Value::Null, |e| Value::String(e.cursor.clone())),
+                        "startCursor" => conn.edges.first().map_or(Value::Null, |e| Value::String(e.cursor.encode_cursor())),
+                        "endCursor" => conn.edges.last().map_or(Value::Null, |e| Value::String(e.cursor.encode_cursor())),
                         _ => return None,
                     };
                     info.insert(key, value);
