@@ -139,8 +139,12 @@ pub fn answer<T: OutputType + PlainFields>(conn: &Inner<T>, ctx: &ContextSelecti
                         "__typename" => Value::String("PageInfo".to_owned()),
                         "hasPreviousPage" => Value::Boolean(conn.has_previous_page),
                         "hasNextPage" => Value::Boolean(conn.has_next_page),
-                        "startCursor" => conn.edges.first().map_or(Value::Null, |e| Value::String(e.cursor.encode_cursor())),
-                        "endCursor" => conn.edges.last().map_or(Value::Null, |e| Value::String(e.cursor.encode_cursor())),
+                        "startCursor" => {
+                            conn.edges.first().map_or(Value::Null, |e| Value::String(e.cursor.encode_cursor()))
+                        }
+                        "endCursor" => {
+                            conn.edges.last().map_or(Value::Null, |e| Value::String(e.cursor.encode_cursor()))
+                        }
                         _ => return None,
                     };
                     info.insert(key, value);

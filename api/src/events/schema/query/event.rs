@@ -59,7 +59,8 @@ impl EventQuery {
             if wants_total(ctx) { Some(crate::events::log::count(cx.reads, cx.scope(), &filter).await?) } else { None };
         ahead_of_nodes::<Event>(ctx, &events).await?;
         let mut conn = Conn::new(after.is_some(), has_next, ConnectionTotal { total_count: total.unwrap_or(0) });
-        conn.edges.extend(events.into_iter().map(|e| Edge::new(Cursor::Encoded(EventCursor::of(&e).encode()), Event(e))));
+        conn.edges
+            .extend(events.into_iter().map(|e| Edge::new(Cursor::Encoded(EventCursor::of(&e).encode()), Event(e))));
         Ok(conn)
     }
 
