@@ -332,6 +332,19 @@ where
     })
 }
 
+/// Sends `query` (no variables) through `client` in [`closed_loop`], measured on `server`.
+pub async fn repeat_query(args: &Args, server: &Server, client: &Gql, query: &'static str) -> anyhow::Result<Row> {
+    let client = client.clone();
+    closed_loop(args.duration(), args.concurrency, Statements::Server(server), move |_, _| {
+        let client = client.clone();
+        async move {
+            client.run(query, &serde_json::json!({})).await?;
+            Ok(true)
+        }
+    })
+    .await
+}
+
 /// Samples the server's resident memory every 100 ms: the peak, and one sample a second.
 pub struct RssSampler {
     state: Arc<std::sync::Mutex<(u64, Vec<u64>)>>,

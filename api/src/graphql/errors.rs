@@ -24,6 +24,13 @@ pub fn set_code(err: &mut ServerError, code: &str) {
     err.extensions.get_or_insert_with(Default::default).set("code", code);
 }
 
+/// A request error with `message` and `extensions.code` set to `code`.
+pub fn coded(message: impl Into<String>, code: &str) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    set_code(&mut err, code);
+    err
+}
+
 /// Gives an error of a request that did not execute (validation, variables, an unknown operation) its
 /// code, `GRAPHQL_VALIDATION_FAILED`, unless it has one.
 pub fn shape_request_error(err: &mut ServerError) {

@@ -69,9 +69,8 @@ fn over_limit(message: String, figure: (&str, usize), limit: (&str, usize)) -> S
 }
 
 fn over_limit_as(code: &str, message: String, figure: (&str, usize), limit: (&str, usize)) -> ServerError {
-    let mut err = ServerError::new(message, None);
+    let mut err = super::errors::coded(message, code);
     let extensions = err.extensions.get_or_insert_with(Default::default);
-    extensions.set("code", code);
     extensions.set(figure.0, figure.1 as u64);
     extensions.set(limit.0, limit.1 as u64);
     err

@@ -91,10 +91,14 @@ impl Engine {
         self.documents.stats()
     }
 
-    /// Fills in the text of a persisted query sent by its hash ([`persisted::resolve`]), for a caller
-    /// that must see the operation before it runs (GET refuses mutations). Errors: as `resolve`'s.
+    /// Fills in the text of a persisted query sent by its hash alone ([`persisted::resolve`]), for a
+    /// caller that must see the operation before it runs (GET refuses mutations); a request that
+    /// carries its text is left for [`Engine::run`] to check and keep. Errors: as `resolve`'s.
     pub fn resolve_persisted(&self, request: &mut Request) -> Result<(), ServerError> {
-        persisted::resolve(&self.documents, request).map(|_| ())
+        if request.query.is_empty() {
+            persisted::resolve(&self.documents, request)?;
+        }
+        Ok(())
     }
 
     /// What must hold before `request` runs: it parses and is within the limits. Gives the name of

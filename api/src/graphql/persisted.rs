@@ -19,8 +19,9 @@ use super::{documents::Documents, errors};
 /// The only version of the extension.
 const VERSION: i64 = 1;
 
-/// Fills `request.query` from the kept text when the request sent its hash alone. Returns the hash of
-/// a text to keep once it has parsed, when the request sent both. Errors: `PERSISTED_QUERY_NOT_FOUND`,
+/// Fills `request.query` from the kept text when the request sent its hash alone, and takes the
+/// extension off the request (a second call has nothing left to do). Returns the hash of a text to
+/// keep once it has parsed, when the request sent both. Errors: `PERSISTED_QUERY_NOT_FOUND`,
 /// `BAD_REQUEST` (a malformed extension, another version, a hash that is not the text's).
 pub fn resolve(documents: &Documents, request: &mut Request) -> Result<Option<[u8; 32]>, ServerError> {
     let Some(extension) = request.extensions.0.get("persistedQuery") else { return Ok(None) };
@@ -37,12 +38,11 @@ pub fn resolve(documents: &Documents, request: &mut Request) -> Result<Option<[u
     }
     .ok_or_else(|| bad_request("`extensions.persistedQuery.sha256Hash` must be 64 hexadecimal digits"))?;
     if request.query.is_empty() {
-        let text = documents.persisted(&hash).ok_or_else(|| {
-            let mut err = ServerError::new("PersistedQueryNotFound", None);
-            errors::set_code(&mut err, "PERSISTED_QUERY_NOT_FOUND");
-            err
-        })?;
+        let text = documents
+            .persisted(&hash)
+            .ok_or_else(|| errors::coded("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND"))?;
         request.query = text.to_string();
+        request.extensions.0.remove("persistedQuery");
         return Ok(None);
     }
     if <[u8; 32]>::from(Sha256::digest(request.query.as_bytes())) != hash {
@@ -58,7 +58,5 @@ fn decode(text: &str) -> Option<[u8; 32]> {
 }
 
 fn bad_request(message: &str) -> ServerError {
-    let mut err = ServerError::new(message, None);
-    errors::set_code(&mut err, "BAD_REQUEST");
-    err
+    errors::coded(message, "BAD_REQUEST")
 }

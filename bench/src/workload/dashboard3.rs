@@ -53,15 +53,7 @@ pub async fn through_graphql(args: &Args, server: &Server, client: &Gql) -> anyh
     let nodes = count_nodes(&first);
     anyhow::ensure!(nodes == NODES, "the dashboard holds {nodes} nodes, not {NODES}: is the data set seeded?");
     let bytes = serde_json::to_vec(&json!({ "data": first }))?.len();
-    let client = client.clone();
-    let mut row = closed_loop(args.duration(), args.concurrency, Statements::Server(server), move |_, _| {
-        let client = client.clone();
-        async move {
-            client.run(QUERY, &json!({})).await?;
-            Ok(true)
-        }
-    })
-    .await?;
+    let mut row = super::repeat_query(args, server, client, QUERY).await?;
     row.details.insert("nodes".into(), json!(nodes));
     row.details.insert("response_bytes".into(), json!(bytes));
     Ok(row)

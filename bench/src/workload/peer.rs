@@ -17,20 +17,32 @@ use crate::{Args, client::Gql, peer::documents, report::Row, seed::Seeded, serve
 
 /// `allWorkspaces(first: 20)` on the peer.
 pub async fn simple(args: &Args, peer: &Server, docket: &Gql) -> anyhow::Result<Row> {
-    let client = Gql::new(&peer.address);
-    let ours = normalize(&docket.data(simple::QUERY, json!({})).await?);
-    let theirs = normalize(&client.data(documents::SIMPLE, json!({})).await?);
-    same("simple", &ours, &theirs)?;
-    repeat(args, peer, client, documents::SIMPLE).await
+    same_then_repeat(args, peer, docket, "simple", simple::QUERY, documents::SIMPLE).await
 }
 
 /// The three-level dashboard on the peer.
 pub async fn dashboard(args: &Args, peer: &Server, docket: &Gql) -> anyhow::Result<Row> {
+    same_then_repeat(args, peer, docket, "dashboard-3level", dashboard3::QUERY, documents::DASHBOARD).await
+}
+
+/// Checks that the peer answers `theirs` with the rows Docket answers `ours` with, then sends `theirs`
+/// in the closed loop.
+async fn same_then_repeat(
+    args: &Args,
+    peer: &Server,
+    docket: &Gql,
+    workload: &str,
+    ours: &str,
+    theirs: &'static str,
+) -> anyhow::Result<Row> {
     let client = Gql::new(&peer.address);
-    let ours = normalize(&docket.data(dashboard3::QUERY, json!({})).await?);
-    let theirs = normalize(&client.data(documents::DASHBOARD, json!({})).await?);
-    same("dashboard-3level", &ours, &theirs)?;
-    repeat(args, peer, client, documents::DASHBOARD).await
+    let docket_rows = normalize(&docket.data(ours, json!({})).await?);
+    let peer_rows = normalize(&client.data(theirs, json!({})).await?);
+    ensure!(
+        docket_rows == peer_rows,
+        "the peer's {workload} rows differ from Docket's:\n docket: {docket_rows}\n peer:   {peer_rows}"
+    );
+    super::repeat_query(args, peer, &client, theirs).await
 }
 
 /// Sequences the peer writes: far above those Docket assigns, one per append across the run.
@@ -76,23 +88,6 @@ fn ingest_input(session: &str, worker: usize, iteration: u64) -> (Value, Uuid, i
         "eventType": "progress", "eventData": ingest::payload(worker, iteration),
     } } });
     (input, id, sequence)
-}
-
-/// Sends `document` in the closed loop.
-async fn repeat(args: &Args, peer: &Server, client: Gql, document: &'static str) -> anyhow::Result<Row> {
-    closed_loop(args.duration(), args.concurrency, Statements::Server(peer), move |_, _| {
-        let client = client.clone();
-        async move {
-            client.run(document, &json!({})).await?;
-            Ok(true)
-        }
-    })
-    .await
-}
-
-fn same(workload: &str, ours: &Value, theirs: &Value) -> anyhow::Result<()> {
-    ensure!(ours == theirs, "the peer's {workload} rows differ from Docket's:\n docket: {ours}\n peer:   {theirs}");
-    Ok(())
 }
 
 /// An answer of either server in one shape: the peer's generated names turned into Docket's

@@ -15,15 +15,7 @@ pub const QUERY: &str = "query Simple { workspaces(first: 20) { nodes { id name 
 pub async fn through_graphql(args: &Args, server: &Server, client: &Gql) -> anyhow::Result<Row> {
     let nodes = client.data(QUERY, json!({})).await?["workspaces"]["nodes"].as_array().map_or(0, Vec::len);
     anyhow::ensure!(nodes == 20, "the simple page has {nodes} workspaces, not 20");
-    let client = client.clone();
-    closed_loop(args.duration(), args.concurrency, Statements::Server(server), move |_, _| {
-        let client = client.clone();
-        async move {
-            client.run(QUERY, &json!({})).await?;
-            Ok(true)
-        }
-    })
-    .await
+    super::repeat_query(args, server, client, QUERY).await
 }
 
 /// The floor: `SELECT id, name, path ... LIMIT 21` (a page and one more row, as a keyset page asks),
