@@ -1,4 +1,5 @@
-//! Docket's API: one folder per domain module ([`access`], [`sessions`], [`work`], [`events`]), each
+//! Docket's API: one folder per domain module ([`access`], [`sessions`], [`work`], [`events`],
+//! [`workflows`]), each
 //! holding its services (rules and SQL) and its GraphQL schema (`schema/`: objects, inputs, queries,
 //! mutations); the shared engines ([`service`]: tenancy, paging, the unit of work; [`graphql`]: the
 //! schema's engines and the root types that merge the modules; [`bus`]: wake-ups; [`http`]: the
@@ -24,6 +25,7 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod work;
+pub mod workflows;
 
 pub use cli::run;
 pub use config::Config;

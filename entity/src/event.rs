@@ -59,6 +59,8 @@ pub struct Model {
     pub project_id: Option<Uuid>,
     /// The task it concerns.
     pub task_id: Option<Uuid>,
+    /// The workflow it concerns.
+    pub workflow_id: Option<Uuid>,
     /// The workspace it concerns.
     pub workspace_id: Option<Uuid>,
     /// The documentation session it concerns.

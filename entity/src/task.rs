@@ -31,7 +31,20 @@ pub enum TaskStatus {
 }
 
 /// How urgent a task is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum TaskPriority {
@@ -93,6 +106,24 @@ pub struct Model {
     pub actual_hours: Option<f64>,
     /// When the task was last marked done.
     pub completed_at: Option<DateTimeUtc>,
+    /// The workflow it belongs to, if any.
+    pub workflow_id: Option<Uuid>,
+    /// Its phase in the workflow, if any.
+    pub phase_id: Option<Uuid>,
+    /// Its place in its phase (or workflow), from 0.
+    pub position: Option<i32>,
+    /// The user (a member of the organization) it is assigned to.
+    pub assignee_id: Option<Uuid>,
+    /// The agent it is assigned to, e.g. `claude-code`.
+    pub assigned_agent: Option<String>,
+    /// Not to start before this instant.
+    pub scheduled_at: Option<DateTimeUtc>,
+    /// JSON array of strings: what must hold for it to be done.
+    pub acceptance_criteria: Json,
+    /// Context object for whoever works on it.
+    pub context: Json,
+    /// The task definition (one version of it) that made it.
+    pub definition_id: Option<Uuid>,
     /// Incremented by every update; `updateTask` checks it (optimistic concurrency).
     pub version: i32,
     /// When the row was inserted.

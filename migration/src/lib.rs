@@ -30,6 +30,7 @@ mod m20261125_000018_create_event_log_horizons;
 mod m20261125_000019_create_webhooks;
 mod m20261203_000020_event_subjects_and_names;
 mod m20261204_000021_add_task_external_form;
+mod m20261205_000022_create_workflows;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000019_create_webhooks::Migration),
             Box::new(m20261203_000020_event_subjects_and_names::Migration),
             Box::new(m20261204_000021_add_task_external_form::Migration),
+            Box::new(m20261205_000022_create_workflows::Migration),
         ]
     }
 }

@@ -197,6 +197,20 @@ pub async fn count(cx: Ctx<'_>) -> ApiResult<i64> {
     page::count(cx.reads, cx.scope(), &MEMBERS, &Filter::default()).await
 }
 
+/// Those of users `user_ids` who are members of the scope's organization, by user id: one statement.
+pub async fn members_among(
+    db: &impl ConnectionTrait,
+    scope: crate::service::Scope,
+    user_ids: &[Uuid],
+) -> ApiResult<std::collections::HashMap<Uuid, Member>> {
+    let mut select = MEMBERS.select();
+    select
+        .and_where(membership::Column::OrganizationId.eq(scope.organization_id))
+        .and_where(membership::Column::UserId.is_in(user_ids.iter().copied()));
+    let members = Member::find_by_statement(db.get_database_backend().build(&select)).all(db).await?;
+    Ok(members.into_iter().map(|m| (m.user_id, m)).collect())
+}
+
 /// The user `user_id` if they are a member of the scope's organization.
 pub async fn user_in(db: &impl ConnectionTrait, organization_id: Uuid, user_id: Uuid) -> ApiResult<Option<Member>> {
     match get(db, organization_id, user_id).await {

@@ -110,6 +110,7 @@ fn pruned_notice(scope: Scope, after: EventCursor, horizon: EventCursor) -> even
         txid: after.txid,
         project_id: None,
         task_id: None,
+        workflow_id: None,
         workspace_id: None,
         session_id: None,
         subject_type: None,

@@ -68,6 +68,8 @@ pub struct NewEvent {
     pub project_id: Option<Uuid>,
     /// The task it concerns.
     pub task_id: Option<Uuid>,
+    /// The workflow it concerns.
+    pub workflow_id: Option<Uuid>,
     /// The workspace it concerns.
     pub workspace_id: Option<Uuid>,
     /// The session it concerns.
@@ -95,6 +97,7 @@ impl NewEvent {
             severity: Severity::Info,
             project_id: None,
             task_id: None,
+            workflow_id: None,
             workspace_id: None,
             session_id: None,
             subject: None,
@@ -116,6 +119,12 @@ impl NewEvent {
     pub fn task(mut self, project_id: Uuid, id: Uuid) -> Self {
         self.project_id = Some(project_id);
         self.task_id = Some(id);
+        self
+    }
+
+    /// About workflow `id` too, when there is one.
+    pub fn workflow(mut self, id: Option<Uuid>) -> Self {
+        self.workflow_id = id;
         self
     }
 
@@ -184,10 +193,10 @@ pub async fn append(
     let postgres = backend == DbBackend::Postgres;
     let now = Utc::now();
     let mut written = Vec::with_capacity(events.len());
-    // 19 values per row; PostgreSQL takes at most 65,535 per statement.
+    // 20 values per row; PostgreSQL takes at most 65,535 per statement.
     for chunk in events.chunks(500) {
         let mut sql = Sql::new(
-            "INSERT INTO events (id, organization_id, txid, project_id, task_id, workspace_id, session_id, \
+            "INSERT INTO events (id, organization_id, txid, project_id, task_id, workflow_id, workspace_id, session_id, \
              subject_type, subject_id, source, event_type, severity, correlation_id, trace_id, actor, payload, \
              idempotency_key, occurred_at, recorded_at) VALUES ",
         );
@@ -195,7 +204,7 @@ pub async fn append(
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(new_id()).push(", ").bind(organization_id).push(", ");
             sql.push(if postgres { "pg_current_xact_id()::text::bigint" } else { "0" });
-            for id in [e.project_id, e.task_id, e.workspace_id, e.session_id] {
+            for id in [e.project_id, e.task_id, e.workflow_id, e.workspace_id, e.session_id] {
                 sql.push(", ").bind(id);
             }
             sql.push(", ")

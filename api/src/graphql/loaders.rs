@@ -13,6 +13,7 @@ use std::{collections::HashMap, future::Future, hash::Hash, marker::PhantomData}
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
+pub(crate) use summaries::per_parent;
 pub use summaries::*;
 use uuid::Uuid;
 

@@ -376,6 +376,25 @@ impl<'a, R> Level<'a, '_, R> {
         }));
     }
 
+    /// A field `name` read by loader `L` under the key `key` gives (when the parent has one): a row
+    /// that is not a [`Tenanted`] entity's by id (a member by user id).
+    pub fn keyed<L>(&mut self, name: &str, key: impl Fn(&R) -> Option<Uuid>)
+    where
+        L: Batch<Uuid>,
+    {
+        if self.declare(name, None) || self.occurrences(name).is_empty() {
+            return;
+        }
+        let (plan, keys) = (self.plan, distinct(self.rows.iter().filter_map(key)));
+        if keys.is_empty() {
+            return;
+        }
+        self.steps.push(Box::pin(async move {
+            let mut values = L::new(plan.db, plan.scope).load(&keys).await?;
+            plan.store.feed::<L, _>(plan, keys.into_iter().map(|k| (k, values.remove(&k)))).await
+        }));
+    }
+
     /// A field `name` computed per parent by loader `L` (counts, summaries), keyed by `parent`.
     pub fn per_parent<L>(&mut self, name: &str, parent: impl Fn(&R) -> Uuid)
     where

@@ -171,6 +171,13 @@ pub async fn pages_by_parent<M: Listed>(
         // The organization's parents only, then each one's page by index.
         rows.and_where(parent.expr().eq(Expr::col(("p", "id"))));
         narrow(&mut rows, spec, args);
+        if spec.numbered() {
+            let mut window = WindowStatement::new();
+            for (expr, order) in spec.order(args) {
+                window.order_by_expr(expr, order);
+            }
+            rows.expr_window_as(Func::cust("ROW_NUMBER"), window, "page_row");
+        }
         rows.limit(take);
         per_parent(parent_table.ids_among_array(scope, parents), rows)
     } else {
@@ -194,7 +201,14 @@ pub async fn pages_by_parent<M: Listed>(
     let mut grouped: HashMap<Uuid, Vec<(i64, M)>> = HashMap::new();
     for row in rows {
         let (parent, item) = decode_with_parent::<M>(&row)?;
-        let rank: i64 = if spec.is_ranked() { row.try_get("", "page_rank")? } else { 0 };
+        // Both read as a rank, highest first: `page_row` counts up in list order.
+        let rank: i64 = if spec.is_ranked() {
+            row.try_get("", "page_rank")?
+        } else if spec.numbered() {
+            -row.try_get::<i64>("", "page_row")?
+        } else {
+            0
+        };
         grouped.entry(parent).or_default().push((rank, item));
     }
     for (parent, mut items) in grouped {

@@ -48,6 +48,12 @@ pub enum Resource {
     Webhook,
     /// The secret of an inbound hook source.
     InboundHookSecret,
+    /// A workflow.
+    Workflow,
+    /// A phase of a workflow (its events concern the workflow too).
+    WorkflowPhase,
+    /// A version of a task definition.
+    TaskDefinition,
 }
 
 /// What a write did to its record; the verb of its event unless the write names another.
@@ -85,6 +91,9 @@ impl Resource {
             Self::EventType => "event_type",
             Self::Webhook => "webhook",
             Self::InboundHookSecret => "inbound_hook_secret",
+            Self::Workflow => "workflow",
+            Self::WorkflowPhase => "workflow_phase",
+            Self::TaskDefinition => "task_definition",
         }
     }
 
@@ -106,6 +115,9 @@ impl Resource {
             Self::EventType => "event_type",
             Self::Webhook => "webhook",
             Self::InboundHookSecret => "inbound_hook_secret",
+            Self::Workflow => "workflow",
+            Self::WorkflowPhase => "workflow_phase",
+            Self::TaskDefinition => "task_definition",
             Self::SessionEvent | Self::LogEvent => return None,
         })
     }

@@ -85,6 +85,11 @@ impl Recorded<'_> {
         self.with(|e| (e.project_id, e.task_id) = (Some(project_id), Some(id)))
     }
 
+    /// Says the event concerns workflow `id`, when there is one.
+    pub fn workflow(self, id: Option<Uuid>) -> Self {
+        self.with(|e| e.workflow_id = id)
+    }
+
     /// Says the event concerns workspace `id`.
     pub fn workspace(self, id: Uuid) -> Self {
         self.with(|e| e.workspace_id = Some(id))

@@ -182,6 +182,8 @@ async fn import_in(
                         external_id: Some(planned.external_id.clone()),
                         tag: Some(plan.name.clone()),
                         fields: planned.fields.clone(),
+                        placement: None,
+                        definition_id: None,
                     };
                     tasks::insert(tx, id, new).await?;
                     report.created.push(planned.external_id.clone());

@@ -32,7 +32,8 @@ pub use crate::work::task::dependency::{
     DEPENDENCIES, DEPENDENTS, DependencyQuery, add_dependency, blocked_by_filter, blocking_edges, remove_dependency,
 };
 pub use crate::work::task::query::{
-    READY_TASKS, TASKS_BY_PRIORITY, TaskQuery, counts_by_status, ready_filter, unfinished,
+    DUE, READY_TASKS, TASKS_BY_PRIORITY, TaskQuery, count, counts_by_status, list, priority_rank, ready_filter,
+    unblocked, unfinished,
 };
 
 tenant::tenanted!(task, entity::project::Column::OrganizationId, via entity::task::Relation::Project);
@@ -102,6 +103,25 @@ pub struct TaskFields {
     pub actual_hours: Option<f64>,
     /// How an imported document wrote the task (set by the Task Master import only).
     pub external_form: Option<Option<Value>>,
+    /// The member it is assigned to (`Some(None)` unassigns); checked to be a member of the organization.
+    pub assignee_id: Option<Option<Uuid>>,
+    /// The agent it is assigned to, up to 100 characters (`Some(None)` clears it).
+    pub assigned_agent: Option<Option<String>>,
+    /// Not to start before this instant (`Some(None)` clears it).
+    pub scheduled_at: Option<Option<DateTime<Utc>>>,
+    /// What must hold for it to be done.
+    pub acceptance_criteria: Option<Vec<String>>,
+    /// Context object for whoever works on it.
+    pub context: Option<Value>,
+}
+
+/// Where a new task goes in a workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// The workflow (of the task's project).
+    pub workflow_id: Uuid,
+    /// Its phase (of that workflow), if any.
+    pub phase_id: Option<Uuid>,
 }
 
 /// A task to create.
@@ -117,11 +137,15 @@ pub struct NewTask {
     pub tag: Option<String>,
     /// The fields.
     pub fields: TaskFields,
+    /// Its place in a workflow, if any (at the end of its phase).
+    pub placement: Option<Placement>,
+    /// The task definition (version) that made it.
+    pub definition_id: Option<Uuid>,
 }
 
-/// The log event of type `event_type` about `task`.
+/// The log event of type `event_type` about `task` (and its workflow, when it has one).
 pub fn event(event_type: &str, task: &task::Model) -> NewEvent {
-    NewEvent::docket(event_type).task(task.project_id, task.id)
+    NewEvent::docket(event_type).task(task.project_id, task.id).workflow(task.workflow_id)
 }
 
 /// The log event of an update of `before` into `after`: `task.transitioned` with `from` and `to`
@@ -183,6 +207,28 @@ fn apply(model: &mut task::ActiveModel, fields: TaskFields) -> ApiResult<()> {
     if let Some(form) = fields.external_form {
         model.external_form = Set(form);
     }
+    if let Some(assignee) = fields.assignee_id {
+        model.assignee_id = Set(assignee);
+    }
+    if let Some(agent) = fields.assigned_agent {
+        if let Some(agent) = &agent {
+            require_text("assignedAgent", agent, 100)?;
+        }
+        model.assigned_agent = Set(agent);
+    }
+    if let Some(at) = fields.scheduled_at {
+        model.scheduled_at = Set(at);
+    }
+    if let Some(criteria) = fields.acceptance_criteria {
+        if let Some(empty) = criteria.iter().position(|c| c.trim().is_empty()) {
+            return Err(ApiError::bad_input(format!("`acceptanceCriteria[{empty}]` must not be empty")));
+        }
+        model.acceptance_criteria = Set(json!(criteria));
+    }
+    if let Some(context) = fields.context {
+        require_object("context", &context)?;
+        model.context = Set(context);
+    }
     for (name, hours, slot) in [
         ("estimatedHours", fields.estimated_hours, &mut model.estimated_hours),
         ("actualHours", fields.actual_hours, &mut model.actual_hours),
@@ -197,12 +243,27 @@ fn apply(model: &mut task::ActiveModel, fields: TaskFields) -> ApiResult<()> {
     Ok(())
 }
 
-/// Inserts a task in `tx` (no parent or project checks: callers made them), records its first state
-/// and audits it.
+/// `NOT_FOUND` unless the assignee `fields` name is a member of the organization.
+async fn check_assignee(tx: &Tx<'_>, fields: &TaskFields) -> ApiResult<()> {
+    if let Some(Some(user)) = fields.assignee_id
+        && crate::access::member::user_in(tx, tx.viewer().organization_id, user).await?.is_none()
+    {
+        return Err(ApiError::NotFound { entity: "user" });
+    }
+    Ok(())
+}
+
+/// Inserts a task in `tx` (no parent or project checks: callers made them; a workflow placement and
+/// an assignee are checked), records its first state and audits it; its workflow's progress follows.
 pub async fn insert(tx: &mut Tx<'_>, id: Uuid, new: NewTask) -> ApiResult<task::Model> {
     if new.fields.title.is_none() {
         return Err(ApiError::bad_input("`title` is required"));
     }
+    check_assignee(tx, &new.fields).await?;
+    let place = match new.placement {
+        Some(placement) => Some(crate::workflows::membership::place(tx, new.project_id, placement).await?),
+        None => None,
+    };
     let tag = new.tag.unwrap_or_else(|| "master".into());
     require_text("tag", &tag, 100)?;
     if let Some(external) = &new.external_id {
@@ -229,6 +290,15 @@ pub async fn insert(tx: &mut Tx<'_>, id: Uuid, new: NewTask) -> ApiResult<task::
         estimated_hours: Set(None),
         actual_hours: Set(None),
         completed_at: Set(None),
+        workflow_id: Set(place.map(|p| p.workflow_id)),
+        phase_id: Set(place.and_then(|p| p.phase_id)),
+        position: Set(place.map(|p| p.position)),
+        assignee_id: Set(None),
+        assigned_agent: Set(None),
+        scheduled_at: Set(None),
+        acceptance_criteria: Set(json!([])),
+        context: Set(json!({})),
+        definition_id: Set(new.definition_id),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -242,7 +312,13 @@ pub async fn insert(tx: &mut Tx<'_>, id: Uuid, new: NewTask) -> ApiResult<task::
         .await
         .map_err(|err| ApiError::unique(err, "a task with this `externalId` already exists in this project and tag"))?;
     record_transition(tx, &created, None, None, now).await?;
-    tx.record(Resource::Task, created.id, None, Some(&created)).await?.task(created.project_id, created.id);
+    tx.record(Resource::Task, created.id, None, Some(&created))
+        .await?
+        .task(created.project_id, created.id)
+        .workflow(created.workflow_id);
+    if let Some(workflow) = created.workflow_id {
+        crate::workflows::progress::refresh(tx, workflow).await?;
+    }
     Ok(created)
 }
 
@@ -325,6 +401,18 @@ pub async fn update_current(
     fields: TaskFields,
     note: Option<String>,
 ) -> ApiResult<task::Model> {
+    update_current_as(tx, current, fields, note, update_event).await
+}
+
+/// [`update_current`] whose log event is `event(before, after)` (an assignment's `task.assigned`).
+pub async fn update_current_as(
+    tx: &mut Tx<'_>,
+    current: task::Model,
+    fields: TaskFields,
+    note: Option<String>,
+    event: fn(&task::Model, &task::Model) -> NewEvent,
+) -> ApiResult<task::Model> {
+    check_assignee(tx, &fields).await?;
     let mut model: task::ActiveModel = current.clone().into();
     apply(&mut model, fields)?;
     let now = Utc::now();
@@ -355,9 +443,12 @@ pub async fn update_current(
         let since = status_since(tx, &current).await?;
         record_transition(tx, &updated, Some((current.status, since)), note, now).await?;
     }
-    tx.record(Resource::Task, current.id, Some(&current), Some(&updated))
-        .await?
-        .event(update_event(&current, &updated));
+    tx.record(Resource::Task, current.id, Some(&current), Some(&updated)).await?.event(event(&current, &updated));
+    if status != current.status
+        && let Some(workflow) = updated.workflow_id
+    {
+        crate::workflows::progress::refresh(tx, workflow).await?;
+    }
     Ok(updated)
 }
 
@@ -392,7 +483,13 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     task::Entity::delete_by_id(id).exec(&tx).await?;
-    tx.record(Resource::Task, id, Some(&current), None).await?.task(current.project_id, id);
+    tx.record(Resource::Task, id, Some(&current), None)
+        .await?
+        .task(current.project_id, id)
+        .workflow(current.workflow_id);
+    if let Some(workflow) = current.workflow_id {
+        crate::workflows::progress::refresh(&mut tx, workflow).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -200,6 +200,7 @@ impl Reader<'_> {
             estimated_hours: None,
             actual_hours: None,
             external_form: None,
+            ..TaskFields::default()
         };
         (fields, form)
     }

@@ -13,6 +13,8 @@ pub struct EventFilter {
     pub project_id: Option<Uuid>,
     /// Only events of this task.
     pub task_id: Option<Uuid>,
+    /// Only events of this workflow (its own and its tasks').
+    pub workflow_id: Option<Uuid>,
     /// Only events from one of these sources.
     pub sources: Option<Vec<String>>,
     /// Only events of one of these types.
@@ -34,6 +36,7 @@ impl EventFilter {
             |list: &Option<Vec<String>>, value: &str| list.as_ref().is_none_or(|l| l.iter().any(|v| v == value));
         (self.project_id.is_none() || event.project_id == self.project_id)
             && (self.task_id.is_none() || event.task_id == self.task_id)
+            && (self.workflow_id.is_none() || event.workflow_id == self.workflow_id)
             && in_list(&self.sources, &event.source)
             && in_list(&self.types, &event.event_type)
             && self.min_severity.is_none_or(|min| event.severity >= min)
@@ -50,6 +53,9 @@ impl EventFilter {
         }
         if let Some(id) = self.task_id {
             all = all.add(event::Column::TaskId.eq(id));
+        }
+        if let Some(id) = self.workflow_id {
+            all = all.add(event::Column::WorkflowId.eq(id));
         }
         if let Some(sources) = &self.sources {
             all = all.add(event::Column::Source.is_in(sources.iter().cloned()));

@@ -112,6 +112,7 @@ async fn check(db: &impl ConnectionTrait, scope: Scope, input: RecordEvent) -> A
         severity: input.severity.unwrap_or(Severity::Info),
         project_id,
         task_id: input.task_id,
+        workflow_id: None,
         workspace_id: None,
         session_id: None,
         subject: None,

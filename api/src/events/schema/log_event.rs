@@ -77,6 +77,9 @@ object! {
         project_id: Option<ID> = m.project_id.map(to_id),
         /// Id of the task it concerns (kept after the task is deleted).
         task_id: Option<ID> = m.task_id.map(to_id),
+        /// Id of the workflow it concerns: the workflow's own events and its tasks' (kept after the
+        /// workflow is deleted).
+        workflow_id: Option<ID> = m.workflow_id.map(to_id),
         /// Id of the workspace it concerns (kept after the workspace is deleted).
         workspace_id: Option<ID> = m.workspace_id.map(to_id),
         /// Id of the documentation session it concerns (kept after the session is deleted).
@@ -131,6 +134,8 @@ pub struct EventFilter {
     pub project_id: Option<ID>,
     /// Only events of this task.
     pub task_id: Option<ID>,
+    /// Only events of this workflow: its own (`workflow.*`, `workflow_phase.*`) and its tasks'.
+    pub workflow_id: Option<ID>,
     /// Only events from these sources.
     pub source: Option<NameInComparator>,
     /// Only events of these types.
@@ -151,6 +156,7 @@ impl EventFilter {
         Ok(LogFilter {
             project_id: self.project_id.map(|id| parse_id("filter.projectId", &id)).transpose()?,
             task_id: self.task_id.map(|id| parse_id("filter.taskId", &id)).transpose()?,
+            workflow_id: self.workflow_id.map(|id| parse_id("filter.workflowId", &id)).transpose()?,
             sources: self.source.and_then(|c| c.in_),
             types: self.event_type.and_then(|c| c.in_),
             min_severity: self.severity.and_then(|c| c.gte).map(Into::into),

@@ -1,40 +1,39 @@
 //! Figures computed per parent: todo and task counts by status, event counts by type, execution
 //! summaries by agent.
 
-use std::collections::HashMap;
-
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
-
-use super::Batch;
 use crate::{
-    error::ApiResult,
-    service::Scope,
     sessions::session,
     work::{execution, task as tasks},
 };
 
+/// Declares a loader of one value per key (a parent's counts, a summary, a member by user id):
+/// `per_parent!(/// Its doc. Name, Value, path::to::load)`, where `load(db, scope, keys)` answers every
+/// key in one go.
 macro_rules! per_parent {
     ($(#[$doc:meta])* $name:ident, $value:ty, $load:path) => {
         $(#[$doc])*
         pub struct $name {
-            db: DatabaseConnection,
-            scope: Scope,
+            db: sea_orm::DatabaseConnection,
+            scope: $crate::service::Scope,
         }
 
-        impl Batch<Uuid> for $name {
+        impl $crate::graphql::loaders::Batch<uuid::Uuid> for $name {
             type Value = $value;
 
-            fn new(db: &DatabaseConnection, scope: Scope) -> Self {
+            fn new(db: &sea_orm::DatabaseConnection, scope: $crate::service::Scope) -> Self {
                 Self { db: db.clone(), scope }
             }
 
-            async fn load(&self, keys: &[Uuid]) -> ApiResult<HashMap<Uuid, Self::Value>> {
+            async fn load(
+                &self,
+                keys: &[uuid::Uuid],
+            ) -> $crate::error::ApiResult<std::collections::HashMap<uuid::Uuid, Self::Value>> {
                 $load(&self.db, self.scope, keys).await
             }
         }
     };
 }
+pub(crate) use per_parent;
 
 per_parent!(
     /// `Project.executionSummary`: per-agent execution figures.

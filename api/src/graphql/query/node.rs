@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use async_graphql::{Context, ID, Interface, Object};
 use entity::{
-    documentation_session, event, project, pull_request, session_event, session_todo, task, task_execution, workspace,
+    documentation_session, event, project, pull_request, session_event, session_todo, task, task_definition,
+    task_execution, workflow, workflow_phase, workspace,
 };
 use uuid::Uuid;
 
@@ -18,6 +19,7 @@ use crate::{
     service::tenant::{self, Owned},
     sessions::schema::{event::SessionEvent, session::DocumentationSession, todo::SessionTodo, workspace::Workspace},
     work::schema::{execution::TaskExecution, project::Project, pull_request::PullRequest, task::Task},
+    workflows::schema::{definition::TaskDefinition, phase::WorkflowPhase, workflow::Workflow},
 };
 
 /// An object with a global id: `node(id:)` finds it again by that id alone (Relay's Global Object
@@ -43,6 +45,12 @@ pub enum Node {
     PullRequest(PullRequest),
     /// An event of the organization's log.
     Event(Event),
+    /// A workflow.
+    Workflow(Workflow),
+    /// A phase of a workflow.
+    WorkflowPhase(WorkflowPhase),
+    /// A version of a task definition.
+    TaskDefinition(TaskDefinition),
 }
 
 /// The node types: each variant of [`Node`] with its object and its entity. Gives the tables whose
@@ -72,6 +80,9 @@ nodes!(
     TaskExecution(TaskExecution) <= task_execution,
     PullRequest(PullRequest) <= pull_request,
     Event(Event) <= event,
+    Workflow(Workflow) <= workflow,
+    WorkflowPhase(WorkflowPhase) <= workflow_phase,
+    TaskDefinition(TaskDefinition) <= task_definition,
 );
 
 /// `node` and `nodes`.

@@ -36,14 +36,25 @@ struct Join {
     other: Col,
 }
 
+/// An order other than the key's: a list in it pages forward only.
+#[derive(Clone, Copy, Debug)]
+enum Rank {
+    /// `rank DESC, key ASC`, `rank` an integer (read back as `page_rank` to order each parent's page).
+    Desc(fn() -> Expr),
+    /// These expressions in their directions, then `key ASC` (each parent's page numbered in SQL as
+    /// `page_row`).
+    By(fn() -> Vec<(Expr, Order)>),
+}
+
 /// Where a list's rows come from. The listed table is the key's; `parent` is the column holding the
 /// parent id (of the listed table, or of a joined link table); `key` is the unique ordering column. A
-/// ranked list orders by `rank DESC, key ASC` instead (e.g. most urgent first) and pages forward only.
+/// ranked list orders by `rank DESC, key ASC` instead (e.g. most urgent first), an ordered list by its
+/// expressions then the key; both page forward only.
 #[derive(Clone, Debug)]
 pub struct ListSpec {
     key: Col,
     joins: Vec<Join>,
-    rank: Option<fn() -> Expr>,
+    rank: Option<Rank>,
     tenancy: Tenancy,
     also: Vec<(Col, &'static str)>,
 }
@@ -86,12 +97,32 @@ impl ListSpec {
 
     /// The same list ordered by `rank` (an integer over the listed table, descending), then `key`.
     pub fn ranked(self, rank: fn() -> Expr) -> Self {
-        Self { rank: Some(rank), ..self }
+        Self { rank: Some(Rank::Desc(rank)), ..self }
     }
 
-    /// Whether the list is ordered by a rank first.
+    /// The same list ordered by `order` (expressions over the listed table, each in its direction),
+    /// then `key`.
+    pub fn ordered_by(self, order: fn() -> Vec<(Expr, Order)>) -> Self {
+        Self { rank: Some(Rank::By(order)), ..self }
+    }
+
+    /// Whether each parent's page is ordered by its `page_rank` (else by `page_row` when
+    /// [`ListSpec::numbered`], else by key).
     pub(super) fn is_ranked(&self) -> bool {
-        self.rank.is_some()
+        matches!(self.rank, Some(Rank::Desc(_)))
+    }
+
+    /// Whether each parent's rows are numbered in list order (`page_row`) by the statement.
+    pub(super) fn numbered(&self) -> bool {
+        matches!(self.rank, Some(Rank::By(_)))
+    }
+
+    /// The order before the key, if any.
+    fn rank_order(&self) -> Option<Vec<(Expr, Order)>> {
+        match self.rank? {
+            Rank::Desc(rank) => Some(vec![(rank(), Order::Desc)]),
+            Rank::By(order) => Some(order()),
+        }
     }
 
     /// The column that holds the parent id, and the parents' table; `INTERNAL_SERVER_ERROR` for a
@@ -126,7 +157,7 @@ impl ListSpec {
         for (column, alias) in &self.also {
             select.expr_as(column.expr(), *alias);
         }
-        if let (true, Some(rank)) = (with_rank, self.rank) {
+        if let (true, Some(Rank::Desc(rank))) = (with_rank, self.rank) {
             select.expr_as(rank(), "page_rank");
         }
         select
@@ -149,10 +180,13 @@ impl ListSpec {
         Ok(())
     }
 
-    /// The order: `rank DESC, key ASC`, or the key in the page's direction.
+    /// The order: the rank's then `key ASC`, or the key in the page's direction.
     pub(super) fn order(&self, args: &PageArgs) -> Vec<(Expr, Order)> {
-        match self.rank {
-            Some(rank) => vec![(rank(), Order::Desc), (self.key.expr(), Order::Asc)],
+        match self.rank_order() {
+            Some(mut order) => {
+                order.push((self.key.expr(), Order::Asc));
+                order
+            }
             None => vec![(self.key.expr(), if args.backward { Order::Desc } else { Order::Asc })],
         }
     }
@@ -160,16 +194,23 @@ impl ListSpec {
     /// The rows past the cursors.
     pub(super) fn range(&self, args: &PageArgs) -> Vec<Expr> {
         let key = self.key;
-        if let (Some(rank), Some(after)) = (self.rank, &args.after) {
-            // After the cursor's row in (rank DESC, key ASC) order; the subquery reads its rank.
-            let of_cursor = || {
+        if let (Some(order), Some(after)) = (self.rank_order(), &args.after) {
+            // After the cursor's row in (order..., key ASC): for some i, equal on the first i terms and
+            // past the cursor's value on term i; subqueries read the cursor row's values.
+            let of_cursor = |expr: Expr| {
                 let mut select = Query::select();
-                select.expr(rank()).from(key.table()).and_where(key.expr().eq(after.value()));
+                select.expr(expr).from(key.table()).and_where(key.expr().eq(after.value()));
                 Expr::SubQuery(None, Box::new(select.into()))
             };
-            let below = rank().lt(of_cursor());
-            let level = rank().eq(of_cursor()).and(key.expr().gt(after.value()));
-            return vec![below.or(level)];
+            let mut any = key.expr().gt(after.value());
+            for (expr, direction) in order.into_iter().rev() {
+                let past = match direction {
+                    Order::Desc => expr.clone().lt(of_cursor(expr.clone())),
+                    _ => expr.clone().gt(of_cursor(expr.clone())),
+                };
+                any = past.or(expr.clone().eq(of_cursor(expr)).and(any));
+            }
+            return vec![any];
         }
         let mut range = Vec::new();
         if let Some(after) = &args.after {

@@ -24,8 +24,9 @@ use crate::{
             task::Task,
             task_filter::TaskFilter,
         },
-        task::{self as tasks, TaskQuery},
+        task as tasks,
     },
+    workflows::schema::workflow::{Workflow, WorkflowStatus, WorkflowsOfProject},
 };
 
 crate::graphql::loaders::child_list!(
@@ -79,6 +80,8 @@ object! {
     connections {
         /// The workspaces that belong to the project, oldest first.
         workspaces() -> Workspace = WorkspacesOfProject(m.id, Filter::default()),
+        /// The project's workflows, oldest first, optionally only those in `status`.
+        workflows(status: Option<Vec<WorkflowStatus>>) -> Workflow = WorkflowsOfProject(m.id, workflows_filter(status)),
         /// The project's pull requests, oldest first, optionally only those in `status`.
         pull_requests(status: Option<Vec<PullRequestStatus>>) -> PullRequest
             = PullRequestsOfProject(m.id, pull_requests_filter(status)),
@@ -87,7 +90,7 @@ object! {
         /// The project's tasks and subtasks, narrowed by `filter`, in `orderBy` order (oldest first by
         /// default). Pages hold 50 items by default and 100 at most; `PRIORITY` order pages forward only.
         tasks(filter: Option<TaskFilter>, order_by: Option<TaskOrder>) -> Task = |this, ctx, args| {
-            let filter = TaskQuery::from(filter.unwrap_or_default()).filter()?;
+            let filter = filter.unwrap_or_default().into_filter()?;
             match order_by.unwrap_or(TaskOrder::CreatedAt) {
                 TaskOrder::CreatedAt => child_connection::<TasksOfProject, _>(ctx, this.0.id, filter, args, Task).await,
                 TaskOrder::Priority => {
@@ -138,6 +141,12 @@ object! {
     }
 }
 
+/// The filter of `Project.workflows`.
+fn workflows_filter(status: Option<Vec<WorkflowStatus>>) -> Filter {
+    let status = status.map(|s| s.into_iter().map(Into::into).collect());
+    crate::workflows::workflow::WorkflowQuery { status, project_id: None }.filter()
+}
+
 /// The filter of `Project.pullRequests`.
 fn pull_requests_filter(status: Option<Vec<PullRequestStatus>>) -> Filter {
     PullRequestQuery { status: status.map(|s| s.into_iter().map(Into::into).collect()) }.filter()
@@ -148,7 +157,7 @@ fn tasks_filter(args: &Args, order: TaskOrder) -> crate::error::ApiResult<Option
     if args.get::<Option<TaskOrder>>("orderBy")?.unwrap_or(TaskOrder::CreatedAt) != order {
         return Ok(None);
     }
-    Ok(Some(TaskQuery::from(args.get::<Option<TaskFilter>>("filter")?.unwrap_or_default()).filter()?))
+    Ok(Some(args.get::<Option<TaskFilter>>("filter")?.unwrap_or_default().into_filter()?))
 }
 
 impl Prefetch for Project {

@@ -8,7 +8,10 @@ use crate::{
         relations::{ahead_of_nodes, ahead_of_one, by_id},
         service_ctx,
     },
-    work::schema::{project::Project, task::Task},
+    work::{
+        schema::{project::Project, task::Task, task_filter::TaskFilter},
+        task::TaskQuery,
+    },
 };
 use async_graphql::{Context, ID, Object};
 use entity::{project, task};
@@ -34,6 +37,27 @@ impl WorkQuery {
         let total = if wants_total(ctx) { Some(crate::work::project::count(cx).await?) } else { None };
         ahead_of_nodes::<Project>(ctx, &page.items).await?;
         Ok(connection(page, total, Project))
+    }
+
+    /// The organization's tasks across its projects, narrowed by `filter` (by project, workflow,
+    /// status, assignee, agent, schedule ...), oldest first. Pages hold 50 items by default and 100 at
+    /// most.
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TaskFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Task>> {
+        let args = page_args(first, after, last, before)?;
+        let query = TaskQuery::try_from(filter.unwrap_or_default())?;
+        let cx = service_ctx(ctx)?;
+        let page = crate::work::task::list(cx, &query, &args).await?;
+        let total = if wants_total(ctx) { Some(crate::work::task::count(cx, &query).await?) } else { None };
+        ahead_of_nodes::<Task>(ctx, &page.items).await?;
+        Ok(connection(page, total, Task))
     }
 
     /// The project with this id, or `null`.

@@ -3,15 +3,16 @@
 
 use async_graphql::{Context, Enum, ID, Json, Object};
 use chrono::{DateTime, Utc};
-use entity::{project, task};
+use entity::{project, task, task_definition, workflow, workflow_phase};
 use serde_json::Value;
 
 use crate::{
+    access::schema::objects::User,
     error::ApiError,
     graphql::{
         object::{object, plain_enums},
         prefetch::{Level, Prefetch, field},
-        relations::by_id,
+        relations::{by_id, per_parent},
         to_id,
     },
     service::page::Filter,
@@ -21,7 +22,15 @@ use crate::{
         },
         task::{self as tasks, DependencyQuery, TaskQuery},
     },
+    workflows::schema::{definition::TaskDefinition, phase::WorkflowPhase, workflow::Workflow},
 };
+
+crate::graphql::loaders::per_parent!(
+    /// `Task.assignee`: members of the organization by user id.
+    Assignees,
+    crate::access::member::Member,
+    crate::access::member::members_among
+);
 
 crate::graphql::loaders::child_list!(
     /// `Task.subtasks`.
@@ -140,6 +149,16 @@ object! {
         actual_hours: Option<f64> = m.actual_hours,
         /// When the task was last marked done.
         completed_at: Option<DateTime<Utc>> = m.completed_at,
+        /// Its place in its workflow phase (or among the workflow's tasks without one), from 0.
+        position: Option<i32> = m.position,
+        /// The agent it is assigned to, e.g. `claude-code`.
+        assigned_agent: Option<&str> = m.assigned_agent.as_deref(),
+        /// Not to start before this instant (`readyTasks` waits for it).
+        scheduled_at: Option<DateTime<Utc>> = m.scheduled_at,
+        /// What must hold for it to be done.
+        acceptance_criteria: Vec<String> = serde_json::from_value(m.acceptance_criteria.clone()).unwrap_or_default(),
+        /// Context object for whoever works on it (a definition's input, for a task made from one).
+        context: Json<&Value> = Json(&m.context),
         /// Incremented by every change; pass it to `updateTask` to detect concurrent edits.
         version: i32 = m.version,
         /// When the task was created.
@@ -174,6 +193,27 @@ object! {
             let Some(parent) = self.0.parent_id else { return Ok(None) };
             Ok(by_id::<task::Entity, Task>(ctx, parent).await?.map(Task))
         }
+        /// The workflow it belongs to, if any.
+        async fn workflow(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Workflow>> {
+            let Some(id) = self.0.workflow_id else { return Ok(None) };
+            Ok(by_id::<workflow::Entity, Workflow>(ctx, id).await?.map(Workflow))
+        }
+        /// Its phase in the workflow, if any.
+        async fn phase(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<WorkflowPhase>> {
+            let Some(id) = self.0.phase_id else { return Ok(None) };
+            Ok(by_id::<workflow_phase::Entity, WorkflowPhase>(ctx, id).await?.map(WorkflowPhase))
+        }
+        /// The member it is assigned to; `null` when none, or when they left the organization.
+        async fn assignee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+            let Some(id) = self.0.assignee_id else { return Ok(None) };
+            let member = per_parent::<Assignees>(ctx, id).await?;
+            Ok(member.map(|m| User { id: to_id(m.user_id), email: m.email, name: m.name }))
+        }
+        /// The task definition version that made it, if any.
+        async fn definition(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TaskDefinition>> {
+            let Some(id) = self.0.definition_id else { return Ok(None) };
+            Ok(by_id::<task_definition::Entity, TaskDefinition>(ctx, id).await?.map(TaskDefinition))
+        }
     }
 }
 
@@ -193,6 +233,10 @@ impl Prefetch for Task {
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
         level.by_id::<project::Entity, Project>(&field!(Self, project), |t| Some(t.project_id));
         level.by_id::<task::Entity, Task>(&field!(Self, parent), |t| t.parent_id);
+        level.by_id::<workflow::Entity, Workflow>(&field!(Self, workflow), |t| t.workflow_id);
+        level.by_id::<workflow_phase::Entity, WorkflowPhase>(&field!(Self, phase), |t| t.phase_id);
+        level.by_id::<task_definition::Entity, TaskDefinition>(&field!(Self, definition), |t| t.definition_id);
+        level.keyed::<Assignees>(&field!(Self, assignee), |t| t.assignee_id);
         Self::connections_ahead(level);
     }
 }

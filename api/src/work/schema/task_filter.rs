@@ -1,11 +1,17 @@
-//! `TaskFilter`, the typed filter of `Project.tasks`, and its comparators.
+//! `TaskFilter`, the typed filter of the lists of tasks (`tasks`, `Project.tasks`, `Workflow.tasks`),
+//! and its comparators.
 
-use async_graphql::InputObject;
+use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
 
-use crate::work::{
-    schema::task::{TaskPriority, TaskStatus},
-    task::TaskQuery,
+use crate::{
+    error::{ApiError, ApiResult},
+    graphql::parse_id,
+    service::page::Filter,
+    work::{
+        schema::task::{TaskPriority, TaskStatus},
+        task::TaskQuery,
+    },
 };
 
 /// Compares a task's status.
@@ -78,6 +84,23 @@ pub struct TaskFilter {
     pub created_at: Option<DateTimeComparator>,
     /// Words that must all appear in the title, description or details (full-text search).
     pub search: Option<String>,
+    /// Of this project.
+    pub project_id: Option<ID>,
+    /// In this workflow.
+    pub workflow_id: Option<ID>,
+    /// Assigned to this member.
+    pub assignee_id: Option<ID>,
+    /// Assigned to this agent, e.g. `claude-code`.
+    pub assigned_agent: Option<String>,
+    /// Scheduled before this instant (unscheduled tasks are left out).
+    pub scheduled_before: Option<DateTime<Utc>>,
+}
+
+impl TaskFilter {
+    /// The list filter. Errors: `BAD_USER_INPUT` (a malformed id, a search without words).
+    pub fn into_filter(self) -> ApiResult<Filter> {
+        TaskQuery::try_from(self)?.filter()
+    }
 }
 
 fn one_of<T>(eq: Option<T>, in_: Option<Vec<T>>) -> Option<Vec<T>> {
@@ -87,10 +110,13 @@ fn one_of<T>(eq: Option<T>, in_: Option<Vec<T>>) -> Option<Vec<T>> {
     }
 }
 
-impl From<TaskFilter> for TaskQuery {
-    fn from(filter: TaskFilter) -> Self {
+impl TryFrom<TaskFilter> for TaskQuery {
+    type Error = ApiError;
+
+    fn try_from(filter: TaskFilter) -> ApiResult<Self> {
         let range = filter.created_at.unwrap_or_default();
-        TaskQuery {
+        let id = |name: &str, id: Option<ID>| id.map(|id| parse_id(name, &id)).transpose();
+        Ok(TaskQuery {
             status: filter.status.and_then(|c| one_of(c.eq, c.in_)).map(|v| v.into_iter().map(Into::into).collect()),
             priority: filter
                 .priority
@@ -102,6 +128,11 @@ impl From<TaskFilter> for TaskQuery {
             created_since: range.gte,
             created_before: range.lt,
             search: filter.search,
-        }
+            project_id: id("filter.projectId", filter.project_id)?,
+            workflow_id: id("filter.workflowId", filter.workflow_id)?,
+            assignee_id: id("filter.assigneeId", filter.assignee_id)?,
+            assigned_agent: filter.assigned_agent,
+            scheduled_before: filter.scheduled_before,
+        })
     }
 }

@@ -38,12 +38,23 @@ pub struct TaskFieldsInput {
     pub estimated_hours: Option<f64>,
     /// Actual effort in hours.
     pub actual_hours: Option<f64>,
+    /// A member of the organization to assign it to (`NOT_FOUND` for anyone else).
+    pub assignee_id: Option<ID>,
+    /// An agent to assign it to, e.g. `claude-code`.
+    pub assigned_agent: Option<String>,
+    /// Not to start before this instant.
+    pub scheduled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What must hold for it to be done (replaces the list).
+    pub acceptance_criteria: Option<Vec<String>>,
+    /// Context object for whoever works on it (replaces the old one).
+    pub context: Option<Json<Value>>,
 }
 
 impl TaskFieldsInput {
-    /// The service's fields, with `title`.
-    pub fn into_fields(self, title: Option<String>) -> tasks::TaskFields {
-        tasks::TaskFields {
+    /// The service's fields, with `title`. Errors: `BAD_USER_INPUT` (a malformed assignee id).
+    pub fn into_fields(self, title: Option<String>) -> Result<tasks::TaskFields, crate::error::ApiError> {
+        let assignee = self.assignee_id.map(|id| crate::graphql::parse_id("assigneeId", &id)).transpose()?;
+        Ok(tasks::TaskFields {
             title,
             description: self.description.map(Some),
             details: self.details.map(Some),
@@ -57,7 +68,12 @@ impl TaskFieldsInput {
             estimated_hours: self.estimated_hours,
             actual_hours: self.actual_hours,
             external_form: None,
-        }
+            assignee_id: assignee.map(Some),
+            assigned_agent: self.assigned_agent.map(Some),
+            scheduled_at: self.scheduled_at.map(Some),
+            acceptance_criteria: self.acceptance_criteria,
+            context: self.context.map(|j| j.0),
+        })
     }
 }
 
@@ -72,6 +88,10 @@ pub struct CreateTaskInput {
     pub external_id: Option<String>,
     /// Task Master tag; `master` when omitted.
     pub tag: Option<String>,
+    /// A workflow of the project to put it in (at the end of its phase).
+    pub workflow_id: Option<ID>,
+    /// A phase of that workflow to put it in.
+    pub phase_id: Option<ID>,
     /// Title, 1 to 500 characters.
     pub title: String,
     /// The other fields.

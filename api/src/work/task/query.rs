@@ -15,8 +15,8 @@ use uuid::Uuid;
 use crate::{
     error::{ApiError, ApiResult},
     service::{
-        Scope,
-        page::{self, Col, Cond, Filter, List, Predicate},
+        Ctx, Scope,
+        page::{self, Col, Cond, Filter, List, Page, PageArgs, Predicate},
     },
     work::task::{FINISHED, TASKS_OF_PROJECT, status_name},
 };
@@ -40,6 +40,16 @@ pub struct TaskQuery {
     pub created_before: Option<DateTime<Utc>>,
     /// Words that must all appear in the title, description or details.
     pub search: Option<String>,
+    /// Of this project.
+    pub project_id: Option<Uuid>,
+    /// In this workflow.
+    pub workflow_id: Option<Uuid>,
+    /// Assigned to this member.
+    pub assignee_id: Option<Uuid>,
+    /// Assigned to this agent.
+    pub assigned_agent: Option<String>,
+    /// Scheduled before this instant.
+    pub scheduled_before: Option<DateTime<Utc>>,
 }
 
 impl TaskQuery {
@@ -74,6 +84,21 @@ impl TaskQuery {
                 return Err(ApiError::bad_input("`search` needs at least one word"));
             }
             filter = filter.with(Cond::Holds(&SEARCH, search.clone()));
+        }
+        for (column, id) in [
+            (task::Column::ProjectId, self.project_id),
+            (task::Column::WorkflowId, self.workflow_id),
+            (task::Column::AssigneeId, self.assignee_id),
+        ] {
+            if let Some(id) = id {
+                filter = filter.with(Cond::EqId(Col::of(column), id));
+            }
+        }
+        if let Some(agent) = &self.assigned_agent {
+            filter = filter.with(Cond::Eq(Col::of(task::Column::AssignedAgent), agent.clone()));
+        }
+        if let Some(at) = self.scheduled_before {
+            filter = filter.with(Cond::Since(Col::of(task::Column::ScheduledAt), at, false));
         }
         Ok(filter)
     }
@@ -111,7 +136,8 @@ fn fts5_query(text: &str) -> String {
 /// The task has no unfinished `blocks` dependency (every one is `done`); no argument.
 pub static UNBLOCKED: Predicate = Predicate { name: "task.unblocked", render: unblocked };
 
-fn unblocked(_: DbBackend, _: &str) -> Expr {
+/// The condition of [`UNBLOCKED`].
+pub fn unblocked(_: DbBackend, _: &str) -> Expr {
     let open_blocker = Query::select()
         .expr(Expr::val(1))
         .from_as(task_dependency::Entity, "blocker_link")
@@ -130,6 +156,14 @@ fn unblocked(_: DbBackend, _: &str) -> Expr {
     Expr::not_exists(open_blocker)
 }
 
+/// The task is not scheduled, or its time has come (`scheduled_at` null or not after now); no argument.
+pub static DUE: Predicate = Predicate { name: "task.due", render: due };
+
+fn due(_: DbBackend, _: &str) -> Expr {
+    let at = || Expr::col((task::Entity, task::Column::ScheduledAt));
+    at().is_null().or(at().lte(Utc::now()))
+}
+
 /// Unfinished statuses, as stored.
 pub fn unfinished() -> Vec<String> {
     use sea_orm::Iterable;
@@ -137,7 +171,7 @@ pub fn unfinished() -> Vec<String> {
 }
 
 /// A task's priority as a number, most urgent highest.
-fn priority_rank() -> Expr {
+pub fn priority_rank() -> Expr {
     let priority = || Expr::col((task::Entity, task::Column::Priority));
     let rank = CaseStatement::new()
         .case(priority().eq(TaskPriority::Critical.to_value()), 4i64)
@@ -151,19 +185,31 @@ fn priority_rank() -> Expr {
 /// A project's tasks, most urgent first, then oldest. Pages forward only.
 pub static TASKS_BY_PRIORITY: List = List::new(|| TASKS_OF_PROJECT.clone().ranked(priority_rank));
 
-/// Pending tasks of a project whose `blocks` dependencies are all done, most urgent first, then
-/// oldest: the next work to hand out (the seed's ready-to-run query). Pages forward only.
+/// Pending tasks of a project whose `blocks` dependencies are all done and whose scheduled time (if
+/// any) has come, most urgent first, then oldest: the next work to hand out (the seed's ready-to-run
+/// query). Pages forward only.
 pub static READY_TASKS: List = List::new(|| TASKS_BY_PRIORITY.clone());
 
 /// The filter of [`READY_TASKS`], optionally of one tag.
 pub fn ready_filter(tag: Option<String>) -> Filter {
     let filter = Filter::default()
         .with(Cond::In(Col::of(task::Column::Status), vec![status_name(TaskStatus::Pending)]))
-        .with(Cond::Holds(&UNBLOCKED, String::new()));
+        .with(Cond::Holds(&UNBLOCKED, String::new()))
+        .with(Cond::Holds(&DUE, String::new()));
     match tag {
         Some(tag) => filter.with(Cond::Eq(Col::of(task::Column::Tag), tag)),
         None => filter,
     }
+}
+
+/// One page of the organization's tasks (of every project) narrowed by `query`, oldest first.
+pub async fn list(cx: Ctx<'_>, query: &TaskQuery, args: &PageArgs) -> ApiResult<Page<task::Model>> {
+    page::page(cx.reads, cx.scope(), &TASKS_OF_PROJECT, &query.filter()?, args).await
+}
+
+/// How many of the organization's tasks `query` keeps.
+pub async fn count(cx: Ctx<'_>, query: &TaskQuery) -> ApiResult<i64> {
+    page::count(cx.reads, cx.scope(), &TASKS_OF_PROJECT, &query.filter()?).await
 }
 
 /// Tasks per status for each of `projects`, every status present.

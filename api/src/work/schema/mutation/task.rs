@@ -34,7 +34,12 @@ impl TaskMutation {
             parent_id: input.parent_id.map(|id| parse_id("parentId", &id)).transpose()?,
             external_id: input.external_id,
             tag: input.tag,
-            fields: input.fields.into_fields(Some(input.title)),
+            placement: crate::workflows::schema::mutation::placement(
+                input.workflow_id.as_ref(),
+                input.phase_id.as_ref(),
+            )?,
+            definition_id: None,
+            fields: input.fields.into_fields(Some(input.title))?,
         };
         Ok(CreateTaskPayload { task: Task(task::create(service_ctx(ctx)?, new).await?) })
     }
@@ -44,7 +49,7 @@ impl TaskMutation {
     /// spent in the old one. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `CONFLICT`.
     async fn update_task(&self, ctx: &Context<'_>, input: UpdateTaskInput) -> async_graphql::Result<UpdateTaskPayload> {
         let id = parse_id("id", &input.id)?;
-        let fields = input.fields.into_fields(input.title);
+        let fields = input.fields.into_fields(input.title)?;
         let updated = task::update(service_ctx(ctx)?, id, input.version, fields, input.note).await?;
         Ok(UpdateTaskPayload { task: Task(updated) })
     }
