@@ -35,4 +35,5 @@ mod todos;
 mod webhooks;
 mod websocket_protocol;
 mod work;
+mod workflows;
 mod workspaces;
