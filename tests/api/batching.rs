@@ -42,8 +42,9 @@ fn ids(data: &[Value], path: &[&str]) -> Vec<String> {
     data.iter().map(|d| path.iter().fold(d, |v, key| &v[key]).as_str().expect("an id").to_owned()).collect()
 }
 
-/// 42 projects, each with tasks A, A.1 (a subtask) and B (blocked by A), an execution of A and a pull
-/// request carrying A; 42 workspaces, each in a project, with a session of two todos (b waits for a)
+/// 42 projects, each with a workflow of one phase holding tasks A (made from a definition, assigned
+/// to a member) and B (blocked by A), A.1 (a subtask of A), an execution of A and a pull request
+/// carrying A; 42 workspaces, each in a project, with a session of two todos (b waits for a)
 /// and an event; 42 members and 42 API keys; 42 webhooks, one per project, each with deliveries (to
 /// the returned receiver).
 async fn seed(app: &TestApp) -> Receiver {
@@ -63,13 +64,50 @@ async fn seed(app: &TestApp) -> Receiver {
     let receiver = Receiver::start(|_| Answer::Accept).await;
     let hook = "mutation($u: String!, $p: ID!) { createWebhook(input: { url: $u, projectId: $p }) { webhook { id } } }";
     batch(app, projects.iter().map(|p| (hook, json!({ "u": receiver.url, "p": p }))).collect()).await;
-    let create_task = "mutation($p: ID!, $t: String!, $parent: ID) { createTask(input: { projectId: $p, title: $t, parentId: $parent }) { task { id } } }";
+    // One definition makes every A; each project has a workflow with one phase holding A and B.
+    let definition = app
+        .data("mutation { createTaskDefinition(input: { name: \"seed\", defaults: { title: \"{{t}}\" } }) { taskDefinition { id } } }", json!({}))
+        .await["createTaskDefinition"]["taskDefinition"]["id"]
+        .clone();
+    let workflows = batch(
+        app,
+        projects
+            .iter()
+            .map(|p| {
+                (
+                    "mutation($p: ID!) { createWorkflow(input: { projectId: $p, name: \"w\", kind: DAG, phases: [{ name: \"build\" }] }) { workflow { id phases { id } } } }",
+                    json!({ "p": p }),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    let placed = |i: usize| {
+        let w = &workflows[i]["createWorkflow"]["workflow"];
+        (w["id"].clone(), w["phases"][0]["id"].clone())
+    };
+    let from_definition = "mutation($d: ID!, $p: ID!, $w: ID, $ph: ID) { createTaskFromDefinition(input: { definitionId: $d, projectId: $p, workflowId: $w, phaseId: $ph, input: { t: \"A\" } }) { task { id } } }";
     let a = ids(
-        &batch(app, projects.iter().map(|p| (create_task, json!({ "p": p, "t": "A" }))).collect()).await,
-        &["createTask", "task", "id"],
+        &batch(
+            app,
+            (0..MANY)
+                .map(|i| {
+                    (from_definition, json!({ "d": definition, "p": projects[i], "w": placed(i).0, "ph": placed(i).1 }))
+                })
+                .collect(),
+        )
+        .await,
+        &["createTaskFromDefinition", "task", "id"],
     );
+    let create_task = "mutation($p: ID!, $t: String!, $parent: ID, $w: ID, $ph: ID) { createTask(input: { projectId: $p, title: $t, parentId: $parent, workflowId: $w, phaseId: $ph }) { task { id } } }";
     let b = ids(
-        &batch(app, projects.iter().map(|p| (create_task, json!({ "p": p, "t": "B" }))).collect()).await,
+        &batch(
+            app,
+            (0..MANY)
+                .map(|i| (create_task, json!({ "p": projects[i], "t": "B", "w": placed(i).0, "ph": placed(i).1 })))
+                .collect(),
+        )
+        .await,
         &["createTask", "task", "id"],
     );
     let mut writes: Vec<(&str, Value)> = Vec::new();
@@ -136,12 +174,14 @@ async fn seed(app: &TestApp) -> Receiver {
     let users = (0..MANY)
         .map(|i| {
             (
-                "mutation($e: String!) { createUser(input: { email: $e, name: \"U\", role: VIEWER }) { member { role } } }",
+                "mutation($e: String!) { createUser(input: { email: $e, name: \"U\", role: VIEWER }) { member { user { id } } } }",
                 json!({ "e": format!("user{i}@example.com") }),
             )
         })
         .collect();
-    batch(app, users).await;
+    let users = ids(&batch(app, users).await, &["createUser", "member", "user", "id"]);
+    let assign = "mutation($t: ID!, $u: ID!) { assignTask(input: { taskId: $t, assigneeId: $u, assignedAgent: \"claude-code\" }) { task { id } } }";
+    batch(app, (0..MANY).map(|i| (assign, json!({ "t": a[i], "u": users[i] }))).collect()).await;
     let keys = (0..MANY)
         .map(|i| {
             (
@@ -185,6 +225,9 @@ fn path_to(node_type: &str, field: &str) -> (&'static str, u64) {
         "ApiKey" => ("organization { apiKeys(first: $n) { nodes { id REL } } }", 2),
         "Event" => ("events(first: $n, filter: { type: { in: [\"task.created\"] } }) { nodes { id REL } }", 1),
         "Webhook" => ("webhooks(first: $n) { nodes { id REL } }", 1),
+        "Workflow" => ("workflows(first: $n) { nodes { id REL } }", 1),
+        "WorkflowPhase" => ("workflows(first: $n) { nodes { phases { id REL } } }", 2),
+        "TaskDefinition" => ("taskDefinitions(first: $n) { nodes { id REL } }", 1),
         "WebhookDelivery" => ("webhooks(first: $n) { nodes { deliveries(first: 1) { nodes { id REL } } } }", 2),
         other => panic!("no path to {other}"),
     }
@@ -219,6 +262,21 @@ const RELATIONS: &[(&str, &str, &str, u64)] = &[
     ("Task", "executions", "executions(first: 5) { totalCount nodes { id } }", 2),
     ("Task", "pullRequests", "pullRequests(first: 5) { totalCount nodes { id } }", 2),
     ("Task", "history", "history(first: 5) { totalCount nodes { toStatus } }", 2),
+    ("Task", "workflow", "workflow { id }", 1),
+    ("Task", "phase", "phase { id }", 1),
+    ("Task", "assignee", "assignee { email }", 1),
+    ("Task", "definition", "definition { version }", 1),
+    ("Project", "workflows", "workflows(first: 5, status: [RUNNING, DRAFT]) { totalCount nodes { id } }", 2),
+    ("Workflow", "project", "project { id }", 1),
+    ("Workflow", "currentPhase", "currentPhase { id }", 1),
+    ("Workflow", "phases", "phases { name }", 1),
+    ("Workflow", "tasks", "tasks(first: 5, filter: { status: { eq: PENDING } }) { totalCount nodes { id } }", 2),
+    ("Workflow", "readyTasks", "readyTasks(first: 5) { totalCount nodes { id } }", 2),
+    ("Workflow", "history", "history(first: 5) { totalCount nodes { toStatus } }", 2),
+    // Tasks, their dependencies, their transitions, their executions' sums.
+    ("Workflow", "analytics", "analytics { progress criticalPath { length } bottlenecks { waitingTasks } costUsd }", 4),
+    ("WorkflowPhase", "workflow", "workflow { id }", 1),
+    ("WorkflowPhase", "tasks", "tasks(first: 5) { totalCount nodes { id } }", 2),
     ("PullRequest", "tasks", "tasks(first: 5) { totalCount nodes { id } }", 2),
     ("Event", "project", "project { id }", 1),
     ("Event", "task", "task { id }", 1),
@@ -228,6 +286,9 @@ const RELATIONS: &[(&str, &str, &str, u64)] = &[
     // Embedded in the row that lists them: no statement of their own.
     ("Member", "user", "user { email }", 0),
     ("ApiKey", "user", "user { email }", 0),
+    ("TaskDefinition", "defaults", "defaults { title }", 0),
+    ("TaskDefinition", "resources", "resources { cpu }", 0),
+    ("TaskDefinition", "retryPolicy", "retryPolicy { maxAttempts }", 0),
 ];
 
 /// Deeper shapes: several relations per level, relations below relations, aliases, fragments.

@@ -365,14 +365,17 @@ pub async fn settled_head(db: &impl ConnectionTrait, scope: Scope) -> ApiResult<
     }
 }
 
-/// Refuses a filter naming a project or task the organization does not have (a subscription to
-/// them could never deliver anything). Errors: `NOT_FOUND`.
+/// Refuses a filter naming a project, task or workflow the organization does not have (a
+/// subscription to them could never deliver anything). Errors: `NOT_FOUND`.
 pub async fn check_filter(db: &impl ConnectionTrait, scope: Scope, filter: &EventFilter) -> ApiResult<()> {
     if let Some(id) = filter.project_id {
         crate::work::project::get(db, scope, id).await?;
     }
     if let Some(id) = filter.task_id {
         crate::work::task::get(db, scope, id).await?;
+    }
+    if let Some(id) = filter.workflow_id {
+        crate::workflows::workflow::get(db, scope, id).await?;
     }
     Ok(())
 }

@@ -395,6 +395,30 @@ impl<'a, R> Level<'a, '_, R> {
         }));
     }
 
+    /// A field `name` holding a plain list of rows per parent (a workflow's phases), read by loader
+    /// `L` keyed by `parent`, each row an object of type `C`: loaded for every parent at once, then
+    /// what the selection asks below them.
+    pub fn list<L, C>(&mut self, name: &str, parent: impl Fn(&R) -> Uuid)
+    where
+        L: Batch<Uuid, Value = Vec<C::Row>>,
+        C: Prefetch,
+    {
+        if self.declare(name, None) {
+            return;
+        }
+        let fields = self.occurrences(name);
+        if fields.is_empty() {
+            return;
+        }
+        let (plan, keys) = (self.plan, distinct(self.rows.iter().map(parent)));
+        self.steps.push(Box::pin(async move {
+            let mut values = L::new(plan.db, plan.scope).load(&keys).await?;
+            let children: Vec<C::Row> = values.values().flatten().cloned().collect();
+            plan.store.feed::<L, _>(plan, keys.into_iter().map(|k| (k, values.remove(&k)))).await?;
+            prefetch::<C>(plan, children, fields).await
+        }));
+    }
+
     /// A field `name` computed per parent by loader `L` (counts, summaries), keyed by `parent`.
     pub fn per_parent<L>(&mut self, name: &str, parent: impl Fn(&R) -> Uuid)
     where

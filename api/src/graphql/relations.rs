@@ -90,6 +90,23 @@ pub async fn per_parent<L: Batch<Uuid>>(ctx: &Context<'_>, parent: Uuid) -> ApiR
     Ok(load::<L, Uuid>(Plan::of(ctx)?, parent).await?.0)
 }
 
+/// The plain list of child rows of `parent` by loader `L` (a workflow's phases), as loaded ahead
+/// ([`super::prefetch::Level::list`]); when it was not, loaded now, and then what the field asks
+/// below them.
+pub async fn child_rows<L, T>(ctx: &Context<'_>, parent: Uuid) -> ApiResult<Vec<T::Row>>
+where
+    L: Batch<Uuid, Value = Vec<T::Row>>,
+    T: Prefetch,
+{
+    let plan = Plan::of(ctx)?;
+    let (rows, loaded_now) = load::<L, Uuid>(plan, parent).await?;
+    let rows = rows.unwrap_or_default();
+    if loaded_now {
+        prefetch::<T>(plan, rows.clone(), vec![ctx.field()]).await?;
+    }
+    Ok(rows)
+}
+
 /// Loads ahead what the connection field being resolved asks of its nodes, `rows` (a root list).
 pub async fn ahead_of_nodes<T: Prefetch>(ctx: &Context<'_>, rows: &[T::Row]) -> ApiResult<()> {
     prefetch::<T>(Plan::of(ctx)?, rows.to_vec(), nodes_of(ctx.field())).await

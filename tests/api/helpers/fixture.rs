@@ -15,7 +15,10 @@ pub const DIGEST: &str = "{ organization { name slug settings members(first: 50)
       events(last: 10) { totalCount } } } } }
     projects(first: 10) { totalCount nodes { name taskCounts { total } tasks(first: 10) { totalCount nodes { title status version
       dependencies(first: 5) { totalCount } executions(first: 5) { nodes { status } } pullRequests(first: 5) { totalCount } } }
-      pullRequests(first: 10) { totalCount nodes { title status } } } }
+      pullRequests(first: 10) { totalCount nodes { title status } }
+      workflows(first: 10) { totalCount nodes { name status progress phases { name status } tasks(first: 10) { totalCount } history(first: 10) { totalCount } } } } }
+    tasks(first: 20) { totalCount nodes { title assignedAgent assignee { email } workflow { name } phase { name } } }
+    taskDefinitions(first: 10) { totalCount nodes { name version } }
     auditLog(first: 1) { totalCount }
     events(first: 100) { totalCount nodes { type source payload } } eventTypes(first: 10) { totalCount nodes { name } }
     webhooks(first: 10) { totalCount nodes { url active eventTypes sources projectId } } }";
@@ -149,6 +152,30 @@ pub async fn fixture(client: &TestApp, tag: &str) -> Fixture {
         };
         f.insert(name, task["id"].as_str().unwrap().to_owned());
     }
+    // A DAG workflow with one phase holding both top-level tasks.
+    let workflow = client
+        .data(
+            "mutation($p: ID!, $n: String!, $ph: String!) { createWorkflow(input: { projectId: $p, name: $n, kind: DAG, phases: [{ name: $ph }] }) { workflow { id phases { id } } } }",
+            json!({ "p": f["project"], "n": format!("{tag}-workflow"), "ph": format!("{tag}-phase") }),
+        )
+        .await;
+    f.insert("workflow", id(&workflow, &["createWorkflow", "workflow", "id"]));
+    f.insert("workflowName", format!("{tag}-workflow"));
+    f.insert("phase", workflow["createWorkflow"]["workflow"]["phases"][0]["id"].as_str().unwrap().to_owned());
+    client
+        .data(
+            "mutation($w: ID!, $ph: ID!, $t: [ID!]!) { addTasksToWorkflow(input: { workflowId: $w, phaseId: $ph, taskIds: $t }) { workflow { id } } }",
+            json!({ "w": f["workflow"], "ph": f["phase"], "t": [f["task"], f["task2"]] }),
+        )
+        .await;
+    let definition = client
+        .data(
+            "mutation($n: String!) { createTaskDefinition(input: { name: $n, defaults: { title: \"Do {{what}}\" } }) { taskDefinition { id } } }",
+            json!({ "n": format!("{tag}-definition") }),
+        )
+        .await;
+    f.insert("definition", id(&definition, &["createTaskDefinition", "taskDefinition", "id"]));
+    f.insert("definitionName", format!("{tag}-definition"));
     let execution = client
         .data(
             "mutation($t: ID!) { startTaskExecution(input: { taskId: $t, agent: \"agent\" }) { execution { id } } }",
@@ -176,6 +203,13 @@ pub async fn fixture(client: &TestApp, tag: &str) -> Fixture {
         )
         .await;
     f.insert("user", id(&user, &["createUser", "member", "user", "id"]));
+    client
+        .data(
+            "mutation($t: ID!, $u: ID!, $a: String!) { assignTask(input: { taskId: $t, assigneeId: $u, assignedAgent: $a }) { task { id } } }",
+            json!({ "t": f["task"], "u": f["user"], "a": format!("{tag}-agent") }),
+        )
+        .await;
+    f.insert("agent", format!("{tag}-agent"));
     f.insert("userEmail", format!("{tag}-user@example.com"));
     let key = client
         .data(

@@ -10,7 +10,7 @@ use crate::{
     graphql::{
         object::{object, plain_enums},
         prefetch::{Level, Prefetch, field},
-        relations::{by_id, child_connection, per_parent},
+        relations::{by_id, child_connection, child_rows, per_parent},
         to_id,
     },
     service::page::Filter,
@@ -154,7 +154,7 @@ object! {
         }
         /// Its phases, in order (a workflow has few: a plain list).
         async fn phases(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<WorkflowPhase>> {
-            let phases = per_parent::<PhasesOfWorkflow>(ctx, self.0.id).await?.unwrap_or_default();
+            let phases = child_rows::<PhasesOfWorkflow, WorkflowPhase>(ctx, self.0.id).await?;
             Ok(phases.into_iter().map(WorkflowPhase).collect())
         }
         /// Its figures now: progress, counts, time, the critical path, bottlenecks, executions (the
@@ -171,7 +171,7 @@ impl Prefetch for Workflow {
     fn relations(level: &mut Level<'_, '_, Self::Row>) {
         level.by_id::<project::Entity, Project>(&field!(Self, project), |w| Some(w.project_id));
         level.by_id::<workflow_phase::Entity, WorkflowPhase>(&field!(Self, current_phase), |w| w.current_phase_id);
-        level.per_parent::<PhasesOfWorkflow>(&field!(Self, phases), |w| w.id);
+        level.list::<PhasesOfWorkflow, WorkflowPhase>(&field!(Self, phases), |w| w.id);
         level.per_parent::<AnalyticsOfWorkflow>(&field!(Self, analytics), |w| w.id);
         level.connection::<TasksOfWorkflow, Task>(
             &field!(Self, tasks),
