@@ -508,3 +508,46 @@ async fn tasks_are_assigned_to_members_only_and_listed_across_the_organization()
     let audit = app.data("query($t: ID!) { auditLog(entityId: $t) { totalCount } }", json!({ "t": task })).await;
     assert_eq!(audit["auditLog"]["totalCount"], 3, "created, assigned, unassigned");
 }
+
+#[tokio::test]
+async fn export_keeps_assignment_and_acceptance_criteria_under_a_key_task_master_ignores() {
+    let (app, _db) = spawn_app().await;
+    let project = app.create_project("export").await;
+    let document = json!({ "tasks": [{ "id": 1, "title": "a", "status": "pending", "dependencies": [] }] });
+    assert!(app.import(&project, &document, json!({})).await.get("errors").is_none());
+    let task = app
+        .data("query($p: ID!) { taskByExternalId(projectId: $p, externalId: \"1\") { id } }", json!({ "p": project }))
+        .await["taskByExternalId"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = app
+        .data(
+            "mutation { createUser(input: { email: \"dev@example.com\", name: \"Dev\" }) { member { user { id } } } }",
+            json!({}),
+        )
+        .await["createUser"]["member"]["user"]["id"]
+        .clone();
+    app.data(
+        "mutation($t: ID!, $u: ID!) { assignTask(input: { taskId: $t, assigneeId: $u, assignedAgent: \"claude-code\" }) { task { id } } }",
+        json!({ "t": task, "u": member }),
+    )
+    .await;
+    app.data(
+        "mutation($t: ID!) { updateTask(input: { id: $t, acceptanceCriteria: [\"tests pass\"] }) { task { id } } }",
+        json!({ "t": task }),
+    )
+    .await;
+    let exported = app.data("query($p: ID!) { project(id: $p) { taskMasterDocument } }", json!({ "p": project })).await
+        ["project"]["taskMasterDocument"]
+        .clone();
+    let written = &exported["master"]["tasks"][0];
+    assert_eq!(
+        written["docket"],
+        json!({ "assigneeId": member, "assignedAgent": "claude-code", "acceptanceCriteria": ["tests pass"] })
+    );
+    assert_eq!(
+        (written["id"].clone(), written["title"].clone(), written["status"].clone()),
+        (json!(1), json!("a"), json!("pending"))
+    );
+}

@@ -371,6 +371,9 @@ pub async fn export(
                 complexity: Some(task.complexity),
                 metadata: Some(task.metadata.clone()),
                 external_form: Some(task.external_form.clone()),
+                assignee_id: Some(task.assignee_id),
+                assigned_agent: Some(task.assigned_agent.clone()),
+                acceptance_criteria: serde_json::from_value(task.acceptance_criteria.clone()).ok(),
                 ..TaskFields::default()
             },
             depends_on,

@@ -37,6 +37,25 @@ pub struct ExportTag {
     pub tasks: Vec<ExportTask>,
 }
 
+/// The key of a task under which export keeps what Docket knows and Task Master has no field for
+/// (Task Master leaves keys it does not know alone; an import keeps them in `metadata`).
+pub const DOCKET_KEY: &str = "docket";
+
+/// `{"assigneeId", "assignedAgent", "acceptanceCriteria"}`, those set, or `None` when none is.
+fn docket_fields(fields: &TaskFields) -> Option<Value> {
+    let mut out = Map::new();
+    if let Some(Some(id)) = fields.assignee_id {
+        out.insert("assigneeId".into(), json!(id));
+    }
+    if let Some(Some(agent)) = &fields.assigned_agent {
+        out.insert("assignedAgent".into(), json!(agent));
+    }
+    if let Some(criteria) = fields.acceptance_criteria.as_ref().filter(|c| !c.is_empty()) {
+        out.insert("acceptanceCriteria".into(), json!(criteria));
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
 fn task_json(task: &ExportTask, subtask_of: Option<&str>) -> Map<String, Value> {
     let fields = &task.fields;
     let form = Form::read(fields.external_form.as_ref().and_then(Option::as_ref));
@@ -58,6 +77,9 @@ fn task_json(task: &ExportTask, subtask_of: Option<&str>) -> Map<String, Value> 
     form.dependencies(&mut out, &task.depends_on, |dep| relative(dep).unwrap_or_else(|| id_value(dep)));
     if subtask_of.is_none() {
         form.empty_subtasks(&mut out);
+    }
+    if let Some(docket) = docket_fields(fields) {
+        out.insert(DOCKET_KEY.into(), docket);
     }
     if let Some(Value::Object(extra)) = &fields.metadata {
         for (key, value) in extra {
