@@ -8,6 +8,7 @@ mod ingest;
 mod peer;
 mod refusal;
 mod simple;
+mod workflows;
 
 use std::{
     future::Future,
@@ -57,6 +58,14 @@ pub enum Workload {
     /// `ingest` as PostGraphile 5 serves it: `createSessionEvent`, one `INSERT`.
     #[value(name = "pg5-ingest")]
     Pg5Ingest,
+    /// A random one of 100,000 workflows (1,000,000 tasks): `readyTasks` and `analytics` (PostgreSQL).
+    WorkflowReady,
+    /// The rows `workflow-ready` reads, with SQL directly: its floor.
+    WorkflowReadyRaw,
+    /// The organization's tasks of a random agent among those 1,000,000: `tasks(filter: { assignedAgent })`.
+    TasksByAgent,
+    /// The same page with SQL directly: the floor for `tasks-by-agent`.
+    TasksByAgentRaw,
 }
 
 impl Workload {
@@ -67,13 +76,23 @@ impl Workload {
             Self::Dashboard3Level | Self::Pg5Dashboard3Level => Some(Self::Dashboard3LevelRaw),
             Self::Dashboard => Some(Self::Raw),
             Self::Ingest | Self::Pg5Ingest => Some(Self::IngestRaw),
+            Self::WorkflowReady => Some(Self::WorkflowReadyRaw),
+            Self::TasksByAgent => Some(Self::TasksByAgentRaw),
             _ => None,
         }
     }
 
     /// Whether it runs through Docket (rather than SQL directly or the peer).
     pub fn through_server(self) -> bool {
-        !matches!(self, Self::SimpleRaw | Self::Dashboard3LevelRaw | Self::Raw | Self::IngestRaw) && !self.on_peer()
+        !matches!(
+            self,
+            Self::SimpleRaw
+                | Self::Dashboard3LevelRaw
+                | Self::Raw
+                | Self::IngestRaw
+                | Self::WorkflowReadyRaw
+                | Self::TasksByAgentRaw
+        ) && !self.on_peer()
     }
 
     /// Whether it runs through the PostGraphile 5 peer.
@@ -160,6 +179,10 @@ pub async fn run(
         Workload::FanOut => fanout::run(args, server, client, data).await?,
         Workload::Claim => claim::run(args, server, client, data).await?,
         Workload::Refusal => refusal::run(args, server, client).await?,
+        Workload::WorkflowReady => workflows::ready(args, server, client).await?,
+        Workload::WorkflowReadyRaw => workflows::ready_raw(args, client).await?,
+        Workload::TasksByAgent => workflows::by_agent(args, server, client).await?,
+        Workload::TasksByAgentRaw => workflows::by_agent_raw(args, client).await?,
         Workload::Pg5Simple | Workload::Pg5Dashboard3Level | Workload::Pg5Ingest => {
             let peer = peer.ok_or_else(|| anyhow::anyhow!("{run} needs the PostGraphile peer started"))?;
             match run.workload {
