@@ -1,5 +1,6 @@
 // Drives GraphiQL and GraphQL Playground in headless Chromium against a running Docket, as a person
-// would: open the page, run a query and read the answer in the page, start a subscription and see an
+// would: open the page, run a query and read the answer in the page, build a workflow and read what
+// runs next, start a subscription and see an
 // event appended meanwhile arrive in the page. Fails on any request to another host, any console
 // error and any page error. Screenshots go to SCREENSHOT_DIR (graphiql.png, playground.png).
 //
@@ -141,6 +142,23 @@ async function graphiql(browser, session) {
   await page.click('.graphiql-execute-button');
   await waitForText(page, '.graphiql-response', '"Query"', 'an unnamed query pasted over a named one');
   step('an unnamed query pasted over a named one ran');
+
+  // A workflow, as a new user builds one: two tasks, B blocked by A, in a DAG workflow.
+  const project = (await gql('mutation($n: String!) { createProject(input: { name: $n }) { project { id } } }', { n: `graphiql ${Date.now()}` })).createProject.project.id;
+  const task = async (title) => (await gql('mutation($p: ID!, $t: String!) { createTask(input: { projectId: $p, title: $t }) { task { id } } }', { p: project, t: title })).createTask.task.id;
+  const [a, b] = [await task('write the parser'), await task('document the parser')];
+  await gql('mutation($t: ID!, $d: ID!) { addTaskDependency(input: { taskId: $t, dependsOnId: $d }) { task { id } } }', { t: b, d: a });
+  await runInGraphiQL(page, `mutation Flow { createWorkflow(input: { projectId: "${project}", name: "parser", kind: DAG, phases: [{ name: "build" }] }) { workflow { id name kind phases { name } } } }`, 'Flow');
+  const created = await waitForText(page, '.graphiql-response', '"DAG"', 'createWorkflow in GraphiQL');
+  const workflow = JSON.parse(created).data.createWorkflow.workflow.id;
+  await gql('mutation($w: ID!, $t: [ID!]!) { addTasksToWorkflow(input: { workflowId: $w, taskIds: $t }) { workflow { id } } }', { w: workflow, t: [a, b] });
+  await runInGraphiQL(page, `query Next { workflow(id: "${workflow}") { readyTasks(first: 5) { totalCount nodes { title } } analytics { criticalPath { length } } } }`, 'Next');
+  const next = await waitForText(page, '.graphiql-response', '"write the parser"', 'readyTasks in GraphiQL');
+  const flow = JSON.parse(next).data.workflow;
+  if (flow.readyTasks.totalCount !== 1 || flow.analytics.criticalPath.length !== 2) {
+    problems.push(`graphiql: the workflow should offer only the unblocked task on a path of 2: ${next}`);
+  }
+  step(`workflow answered in the page: ${next.replace(/\s+/g, ' ').slice(0, 160)}`);
 
   await runInGraphiQL(
     page,
