@@ -1,8 +1,8 @@
 // Drives GraphiQL and GraphQL Playground in headless Chromium against a running Docket, as a person
 // would: open the page, run a query and read the answer in the page, build a workflow and read what
-// runs next, start a subscription and see an
-// event appended meanwhile arrive in the page. Fails on any request to another host, any console
-// error and any page error. Screenshots go to SCREENSHOT_DIR (graphiql.png, playground.png).
+// runs next, start a subscription and see an event appended meanwhile arrive in the page. Fails on
+// any request to another host, any console error and any page error. Screenshots go to
+// SCREENSHOT_DIR (graphiql.png, playground.png).
 //
 //   node explorer.mjs http://127.0.0.1:8000
 //

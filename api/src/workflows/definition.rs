@@ -112,6 +112,29 @@ fn columns(fields: &DefinitionFields, base: Option<&task_definition::Model>) -> 
     ])
 }
 
+/// The row of a definition's version: `columns` are the input schema, defaults, resources and retry
+/// policy as [`columns`] gives them.
+fn new_version(
+    organization_id: Uuid,
+    name: String,
+    version: i32,
+    description: Option<String>,
+    [input_schema, defaults, resources, retry_policy]: [Value; 4],
+) -> task_definition::ActiveModel {
+    task_definition::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(organization_id),
+        name: Set(name),
+        version: Set(version),
+        description: Set(description),
+        input_schema: Set(input_schema),
+        defaults: Set(defaults),
+        resources: Set(resources),
+        retry_policy: Set(retry_policy),
+        created_at: Set(Utc::now()),
+    }
+}
+
 async fn latest_version(db: &impl ConnectionTrait, scope: Scope, name: &str) -> ApiResult<Option<i32>> {
     Ok(task_definition::Entity::find()
         .select_only()
@@ -130,28 +153,17 @@ async fn latest_version(db: &impl ConnectionTrait, scope: Scope, name: &str) -> 
 pub async fn create(cx: Ctx<'_>, fields: DefinitionFields) -> ApiResult<task_definition::Model> {
     let Some(name) = fields.name.clone() else { return Err(ApiError::bad_input("`name` is required")) };
     require_text("name", &name, 255)?;
-    let [input_schema, defaults, resources, retry_policy] = columns(&fields, None)?;
+    let columns = columns(&fields, None)?;
     let mut tx = cx.begin(Role::Member).await?;
     if latest_version(&tx, cx.scope(), &name).await?.is_some() {
         return Err(ApiError::Conflict(
             "a task definition with this `name` exists: update it for a new version".into(),
         ));
     }
-    let created = task_definition::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(cx.scope().organization_id),
-        name: Set(name),
-        version: Set(1),
-        description: Set(fields.description),
-        input_schema: Set(input_schema),
-        defaults: Set(defaults),
-        resources: Set(resources),
-        retry_policy: Set(retry_policy),
-        created_at: Set(Utc::now()),
-    }
-    .insert(&tx)
-    .await
-    .map_err(|err| ApiError::unique(err, "a task definition with this `name` and version exists"))?;
+    let created = new_version(cx.scope().organization_id, name, 1, fields.description, columns)
+        .insert(&tx)
+        .await
+        .map_err(|err| ApiError::unique(err, "a task definition with this `name` and version exists"))?;
     tx.record(Resource::TaskDefinition, created.id, None, Some(&created)).await?;
     tx.commit().await?;
     Ok(created)
@@ -167,23 +179,13 @@ pub async fn update(cx: Ctx<'_>, id: Uuid, fields: DefinitionFields) -> ApiResul
     }
     let mut tx = cx.begin(Role::Member).await?;
     let base = get(&tx, cx.scope(), id).await?;
-    let [input_schema, defaults, resources, retry_policy] = columns(&fields, Some(&base))?;
+    let columns = columns(&fields, Some(&base))?;
     let version = latest_version(&tx, cx.scope(), &base.name).await?.unwrap_or(base.version) + 1;
-    let created = task_definition::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(base.organization_id),
-        name: Set(base.name.clone()),
-        version: Set(version),
-        description: Set(fields.description.or(base.description.clone())),
-        input_schema: Set(input_schema),
-        defaults: Set(defaults),
-        resources: Set(resources),
-        retry_policy: Set(retry_policy),
-        created_at: Set(Utc::now()),
-    }
-    .insert(&tx)
-    .await
-    .map_err(|err| ApiError::unique(err, "another update made this version first; retry"))?;
+    let description = fields.description.or(base.description.clone());
+    let created = new_version(base.organization_id, base.name.clone(), version, description, columns)
+        .insert(&tx)
+        .await
+        .map_err(|err| ApiError::unique(err, "another update made this version first; retry"))?;
     tx.record(Resource::TaskDefinition, created.id, None, Some(&created))
         .await?
         .verb("updated")

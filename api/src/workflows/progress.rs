@@ -10,7 +10,10 @@ use entity::{
     workflow_phase::{self, PhaseStatus},
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveEnum, ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -22,18 +25,22 @@ use crate::{
     workflows::workflow::set_status,
 };
 
-/// What progress needs of a task: status, estimate, phase.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TaskState {
-    /// Where it stands.
-    pub status: TaskStatus,
-    /// Estimated hours.
-    pub estimated_hours: Option<f64>,
-    /// Its phase.
+/// A workflow's tasks of one phase and status, as the database counts them.
+#[derive(Clone, Copy, Debug, PartialEq, FromQueryResult)]
+pub struct TaskGroup {
+    /// Their phase.
     pub phase_id: Option<Uuid>,
+    /// Their status.
+    pub status: TaskStatus,
+    /// How many tasks.
+    pub tasks: i64,
+    /// How many of them have an estimate.
+    pub estimated: i64,
+    /// The sum of their estimated hours.
+    pub hours: Option<f64>,
 }
 
-impl TaskState {
+impl TaskGroup {
     fn finished(&self) -> bool {
         FINISHED.contains(&self.status)
     }
@@ -43,32 +50,51 @@ impl TaskState {
     }
 }
 
-/// The share of `tasks` finished, 0 to 100 (rounded to hundredths): weighted by estimated hours when
-/// every task has a positive total of them, else one per task; 0 for no task.
-pub fn progress_of(tasks: &[TaskState]) -> f64 {
-    let weighted = tasks.iter().all(|t| t.estimated_hours.is_some())
-        && tasks.iter().filter_map(|t| t.estimated_hours).sum::<f64>() > 0.0;
-    let weight = |t: &TaskState| if weighted { t.estimated_hours.unwrap_or(0.0) } else { 1.0 };
-    let total: f64 = tasks.iter().map(weight).sum();
+/// The share of the tasks of `groups` finished, 0 to 100 (rounded to hundredths): weighted by
+/// estimated hours when every task has one and they add up to more than nothing, else one per task;
+/// 0 for no task.
+pub fn progress_of(groups: &[TaskGroup]) -> f64 {
+    let hours: f64 = groups.iter().filter_map(|g| g.hours).sum();
+    let weighted = groups.iter().all(|g| g.estimated == g.tasks) && hours > 0.0;
+    let weight = |g: &TaskGroup| if weighted { g.hours.unwrap_or(0.0) } else { g.tasks as f64 };
+    let total: f64 = groups.iter().map(weight).sum();
     if total == 0.0 {
         return 0.0;
     }
-    let done: f64 = tasks.iter().filter(|t| t.finished()).map(weight).sum();
+    let done: f64 = groups.iter().filter(|g| g.finished()).map(weight).sum();
     (done / total * 10_000.0).round() / 100.0
 }
 
-/// The status a phase's tasks give it: `DONE` when it has tasks and all finished, `ACTIVE` when one
-/// started, else `PENDING`; a skipped phase stays skipped.
-pub fn phase_status(current: PhaseStatus, tasks: &[&TaskState]) -> PhaseStatus {
+/// The status a phase's task groups give it: `DONE` when it has tasks and all finished, `ACTIVE` when
+/// one started, else `PENDING`; a skipped phase stays skipped.
+pub fn phase_status(current: PhaseStatus, groups: &[&TaskGroup]) -> PhaseStatus {
+    let groups: Vec<&&TaskGroup> = groups.iter().filter(|g| g.tasks > 0).collect();
     if current == PhaseStatus::Skipped {
         PhaseStatus::Skipped
-    } else if !tasks.is_empty() && tasks.iter().all(|t| t.finished()) {
+    } else if !groups.is_empty() && groups.iter().all(|g| g.finished()) {
         PhaseStatus::Done
-    } else if tasks.iter().any(|t| t.started()) {
+    } else if groups.iter().any(|g| g.started()) {
         PhaseStatus::Active
     } else {
         PhaseStatus::Pending
     }
+}
+
+/// The workflow's tasks counted by phase and status (and their estimates summed) by the database.
+async fn groups(tx: &Tx<'_>, workflow_id: Uuid) -> ApiResult<Vec<TaskGroup>> {
+    let t = |column: task::Column| Expr::col((task::Entity, column));
+    let select = Query::select()
+        .expr_as(t(task::Column::PhaseId), "phase_id")
+        .expr_as(t(task::Column::Status), "status")
+        .expr_as(Func::count(t(task::Column::Id)), "tasks")
+        .expr_as(Func::count(t(task::Column::EstimatedHours)), "estimated")
+        .expr_as(Func::sum(t(task::Column::EstimatedHours)), "hours")
+        .from(task::Entity)
+        .and_where(t(task::Column::WorkflowId).eq(workflow_id))
+        .group_by_col((task::Entity, task::Column::PhaseId))
+        .group_by_col((task::Entity, task::Column::Status))
+        .to_owned();
+    Ok(TaskGroup::find_by_statement(tx.get_database_backend().build(&select)).all(tx).await?)
 }
 
 /// Derives workflow `workflow_id`'s progress, phases, current phase and status from its tasks, in `tx`
@@ -79,16 +105,7 @@ pub async fn refresh(tx: &mut Tx<'_>, workflow_id: Uuid) -> ApiResult<()> {
     let Some(current) = workflow::Entity::find_by_id(workflow_id).lock_exclusive().one(&*tx).await? else {
         return Err(ApiError::NotFound { entity: "workflow" });
     };
-    let states: Vec<TaskState> = task::Entity::find()
-        .select_only()
-        .columns([task::Column::Status, task::Column::EstimatedHours, task::Column::PhaseId])
-        .filter(task::Column::WorkflowId.eq(workflow_id))
-        .into_tuple::<(TaskStatus, Option<f64>, Option<Uuid>)>()
-        .all(&*tx)
-        .await?
-        .into_iter()
-        .map(|(status, estimated_hours, phase_id)| TaskState { status, estimated_hours, phase_id })
-        .collect();
+    let states = groups(tx, workflow_id).await?;
     let phases = workflow_phase::Entity::find()
         .filter(workflow_phase::Column::WorkflowId.eq(workflow_id))
         .order_by_asc(workflow_phase::Column::Position)
@@ -97,7 +114,7 @@ pub async fn refresh(tx: &mut Tx<'_>, workflow_id: Uuid) -> ApiResult<()> {
         .await?;
     let mut current_phase = None;
     for phase in phases {
-        let mine: Vec<&TaskState> = states.iter().filter(|t| t.phase_id == Some(phase.id)).collect();
+        let mine: Vec<&TaskGroup> = states.iter().filter(|g| g.phase_id == Some(phase.id)).collect();
         let status = phase_status(phase.status, &mine);
         if current_phase.is_none() && !matches!(status, PhaseStatus::Done | PhaseStatus::Skipped) {
             current_phase = Some(phase.id);
@@ -117,21 +134,22 @@ pub async fn refresh(tx: &mut Tx<'_>, workflow_id: Uuid) -> ApiResult<()> {
 
     let progress = progress_of(&states);
     let mut by_status = serde_json::Map::new();
-    for state in &states {
-        let key = state.status.to_value();
+    for group in &states {
+        let key = group.status.to_value();
         let n = by_status.get(&key).and_then(serde_json::Value::as_i64).unwrap_or(0);
-        by_status.insert(key, json!(n + 1));
+        by_status.insert(key, json!(n + group.tasks));
     }
-    let metrics = json!({ "tasks": states.len(), "byStatus": by_status });
+    let total: i64 = states.iter().map(|g| g.tasks).sum();
+    let metrics = json!({ "tasks": total, "byStatus": by_status });
     let mut model: workflow::ActiveModel = current.clone().into();
     model.progress = Set(progress);
     model.current_phase_id = Set(current_phase);
     model.metrics = Set(metrics);
     let next = match current.status {
-        WorkflowStatus::Draft if states.iter().any(TaskState::started) => Some(WorkflowStatus::Running),
+        WorkflowStatus::Draft if states.iter().any(TaskGroup::started) => Some(WorkflowStatus::Running),
         _ => None,
     };
-    let all_finished = !states.is_empty() && states.iter().all(TaskState::finished);
+    let all_finished = total > 0 && states.iter().all(TaskGroup::finished);
     let complete = all_finished && matches!(next.unwrap_or(current.status), WorkflowStatus::Running);
     if !model.is_changed() && next.is_none() && !complete {
         return Ok(());
@@ -157,26 +175,27 @@ pub async fn refresh(tx: &mut Tx<'_>, workflow_id: Uuid) -> ApiResult<()> {
 mod tests {
     use super::*;
 
-    fn state(status: TaskStatus, hours: Option<f64>) -> TaskState {
-        TaskState { status, estimated_hours: hours, phase_id: None }
+    fn group(status: TaskStatus, tasks: i64, hours: Option<f64>) -> TaskGroup {
+        TaskGroup { phase_id: None, status, tasks, estimated: if hours.is_some() { tasks } else { 0 }, hours }
     }
 
     #[test]
     fn progress_is_weighted_by_hours_only_when_every_task_has_them() {
         use TaskStatus::*;
-        let counted = [state(Done, Some(3.0)), state(Pending, None), state(Cancelled, None), state(InProgress, None)];
+        let counted =
+            [group(Done, 1, Some(3.0)), group(Pending, 1, None), group(Cancelled, 1, None), group(InProgress, 1, None)];
         assert_eq!(progress_of(&counted), 50.0);
-        let weighted = [state(Done, Some(3.0)), state(Pending, Some(1.0))];
+        let weighted = [group(Done, 1, Some(3.0)), group(Pending, 2, Some(1.0))];
         assert_eq!(progress_of(&weighted), 75.0);
         assert_eq!(progress_of(&[]), 0.0);
-        assert_eq!(progress_of(&[state(Done, None), state(Pending, None), state(Pending, None)]), 33.33);
+        assert_eq!(progress_of(&[group(Done, 1, None), group(Pending, 2, None)]), 33.33);
     }
 
     #[test]
     fn a_phase_is_done_when_all_its_tasks_finished_and_active_once_one_started() {
         use TaskStatus::*;
-        let (done, pending, running) = (state(Done, None), state(Pending, None), state(InProgress, None));
-        assert_eq!(phase_status(PhaseStatus::Pending, &[&done, &done]), PhaseStatus::Done);
+        let (done, pending, running) = (group(Done, 2, None), group(Pending, 1, None), group(InProgress, 1, None));
+        assert_eq!(phase_status(PhaseStatus::Pending, &[&done]), PhaseStatus::Done);
         assert_eq!(phase_status(PhaseStatus::Pending, &[&done, &pending]), PhaseStatus::Active);
         assert_eq!(phase_status(PhaseStatus::Active, &[&pending]), PhaseStatus::Pending);
         assert_eq!(phase_status(PhaseStatus::Done, &[&running]), PhaseStatus::Active);
