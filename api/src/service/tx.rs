@@ -85,6 +85,11 @@ impl Recorded<'_> {
         self.with(|e| (e.project_id, e.task_id) = (Some(project_id), Some(id)))
     }
 
+    /// Says the event concerns `task`: its project, itself and its workflow (when it is in one).
+    pub fn about_task(self, task: &entity::task::Model) -> Self {
+        self.task(task.project_id, task.id).workflow(task.workflow_id)
+    }
+
     /// Says the event concerns workflow `id`, when there is one.
     pub fn workflow(self, id: Option<Uuid>) -> Self {
         self.with(|e| e.workflow_id = id)

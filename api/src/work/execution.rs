@@ -103,7 +103,7 @@ pub async fn start(
     tx.record(Resource::Execution, created.id, None, Some(&created))
         .await?
         .named(log_types::EXECUTION_STARTED)
-        .task(task.project_id, task.id)
+        .about_task(&task)
         .payload(serde_json::json!({ "executionId": created.id, "agent": created.agent }));
     tx.commit().await?;
     Ok(created)
@@ -169,7 +169,7 @@ pub async fn finish(cx: Ctx<'_>, id: Uuid, outcome: Outcome) -> ApiResult<task_e
     tx.record(Resource::Execution, id, Some(&current), Some(&updated))
         .await?
         .named(log_types::EXECUTION_FINISHED)
-        .task(task.project_id, task.id)
+        .about_task(&task)
         .severity(severity)
         .payload(serde_json::json!({ "executionId": id, "status": updated.status }));
     tx.commit().await?;

@@ -312,10 +312,7 @@ pub async fn insert(tx: &mut Tx<'_>, id: Uuid, new: NewTask) -> ApiResult<task::
         .await
         .map_err(|err| ApiError::unique(err, "a task with this `externalId` already exists in this project and tag"))?;
     record_transition(tx, &created, None, None, now).await?;
-    tx.record(Resource::Task, created.id, None, Some(&created))
-        .await?
-        .task(created.project_id, created.id)
-        .workflow(created.workflow_id);
+    tx.record(Resource::Task, created.id, None, Some(&created)).await?.about_task(&created);
     if let Some(workflow) = created.workflow_id {
         crate::workflows::progress::refresh(tx, workflow).await?;
     }
@@ -483,10 +480,7 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
     let mut tx = cx.begin(Role::Member).await?;
     let current = get(&tx, cx.scope(), id).await?;
     task::Entity::delete_by_id(id).exec(&tx).await?;
-    tx.record(Resource::Task, id, Some(&current), None)
-        .await?
-        .task(current.project_id, id)
-        .workflow(current.workflow_id);
+    tx.record(Resource::Task, id, Some(&current), None).await?.about_task(&current);
     if let Some(workflow) = current.workflow_id {
         crate::workflows::progress::refresh(&mut tx, workflow).await?;
     }

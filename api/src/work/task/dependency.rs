@@ -127,7 +127,7 @@ pub async fn add_dependency(
     tx.record(Resource::TaskDependency, task_id, existing.as_ref(), Some(&saved))
         .await?
         .named(log_types::TASK_DEPENDENCY_ADDED)
-        .task(task.project_id, task_id)
+        .about_task(&task)
         .payload(payload);
     tx.commit().await?;
     Ok(task)
@@ -145,10 +145,7 @@ pub async fn remove_dependency(cx: Ctx<'_>, task_id: Uuid, depends_on_id: Uuid) 
         .ok_or(ApiError::NotFound { entity: "task dependency" })?;
     task_dependency::Entity::delete_by_id((task_id, depends_on_id)).exec(&tx).await?;
     let payload = serde_json::json!({ "dependsOnTaskId": depends_on_id, "kind": existing.kind.to_value() });
-    tx.record(Resource::TaskDependency, task_id, Some(&existing), None)
-        .await?
-        .task(task.project_id, task_id)
-        .payload(payload);
+    tx.record(Resource::TaskDependency, task_id, Some(&existing), None).await?.about_task(&task).payload(payload);
     tx.commit().await?;
     Ok(task)
 }
