@@ -36,7 +36,7 @@ pub struct Query(
     crate::work::schema::query::WorkQuery,
     crate::events::schema::query::event::EventQuery,
     crate::events::schema::query::webhook::WebhookQuery,
-    crate::workflows::schema::query::WorkflowQuery,
+    crate::workflows::schema::query::WorkflowsQuery,
     query::NodeQuery,
 );
 
@@ -54,7 +54,7 @@ pub struct Mutation(
     crate::access::schema::mutation::AccessMutation,
     crate::events::schema::mutation::log::LogMutation,
     crate::events::schema::mutation::webhook::WebhookMutation,
-    crate::workflows::schema::mutation::WorkflowMutation,
+    crate::workflows::schema::mutation::WorkflowsMutation,
 );
 
 /// Docket's executable schema.

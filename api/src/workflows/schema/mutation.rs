@@ -48,10 +48,10 @@ pub fn placement(workflow: Option<&ID>, phase: Option<&ID>) -> Result<Option<Pla
 
 /// Workflow mutations.
 #[derive(Default)]
-pub struct WorkflowMutation;
+pub struct WorkflowsMutation;
 
 #[Object]
-impl WorkflowMutation {
+impl WorkflowsMutation {
     /// Creates a workflow in a project, as `DRAFT`, with its phases in order. Errors: `NOT_FOUND`
     /// (project), `BAD_USER_INPUT`, `CONFLICT` (name taken in the project).
     async fn create_workflow(

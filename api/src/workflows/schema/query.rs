@@ -17,7 +17,7 @@ use crate::{
             definition::TaskDefinition,
             workflow::{Workflow, WorkflowStatus},
         },
-        workflow::{self as workflows, WorkflowQuery as Query},
+        workflow::{self as workflows, WorkflowQuery},
     },
 };
 
@@ -39,10 +39,10 @@ pub struct TaskDefinitionFilter {
 
 /// Workflow and task definition lookups.
 #[derive(Default)]
-pub struct WorkflowQuery;
+pub struct WorkflowsQuery;
 
 #[Object]
-impl WorkflowQuery {
+impl WorkflowsQuery {
     /// The workflow with this id, or `null`.
     async fn workflow(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Workflow>> {
         let id = parse_id("id", &id)?;
@@ -62,7 +62,7 @@ impl WorkflowQuery {
     ) -> async_graphql::Result<Conn<Workflow>> {
         let args = page_args(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
-        let query = Query {
+        let query = WorkflowQuery {
             project_id: filter.project_id.map(|id| parse_id("filter.projectId", &id)).transpose()?,
             status: filter.status.map(|s| s.into_iter().map(Into::into).collect()),
         };
