@@ -26,6 +26,9 @@ use crate::{
 /// Identification).
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "The object's global id (its `id`, a UUIDv7)."))]
+// A node is made once per lookup and handed straight to the executor: boxing the larger rows would
+// add an allocation per node to save stack space nobody keeps.
+#[allow(clippy::large_enum_variant)]
 pub enum Node {
     /// A workspace.
     Workspace(Workspace),
