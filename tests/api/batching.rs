@@ -312,6 +312,13 @@ const DEEP: &[(&str, u64)] = &[
             again: readyTasks(first: 20) { nodes { id } } } } }",
         6,
     ),
+    // Rows inside an object computed per parent: workflows, their analytics (four statements), the
+    // critical paths' tasks' projects, the bottlenecks' tasks' phases.
+    (
+        "{ workflows(first: $n) { nodes { analytics { criticalPath { tasks { project { name } } }
+            bottlenecks { waitingTasks task { phase { name } } } } } } }",
+        7,
+    ),
     // A fragment, and a field under a field loaded by id: projects, tasks, their project, its
     // pull requests, their tasks, those tasks' subtasks.
     (

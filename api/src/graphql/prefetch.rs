@@ -233,6 +233,12 @@ impl Args {
     }
 }
 
+/// The occurrences of the field at `path` below `field` (every occurrence, aliases included).
+fn descend<'a>(field: SelectionField<'a>, path: &[&str]) -> Vec<SelectionField<'a>> {
+    let Some((first, rest)) = path.split_first() else { return vec![field] };
+    field.selection_set().filter(|f| f.name() == *first).flat_map(|f| descend(f, rest)).collect()
+}
+
 fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
     let mut seen = HashSet::new();
     ids.filter(|id| seen.insert(*id)).collect()
@@ -259,6 +265,8 @@ pub struct Declared {
     pub field: String,
     /// The arguments the filter reads (a connection's page arguments come on top).
     pub arguments: Vec<String>,
+    /// The paths below the field to rows loaded ahead with it (`criticalPath.tasks`).
+    pub below: Vec<String>,
 }
 
 /// What `T` declares it loads ahead: each relation field and the arguments its filter reads, for tests
@@ -281,7 +289,7 @@ impl<'a, R> Level<'a, '_, R> {
             let _ = filter(&args);
         }
         let arguments = args.1.map(|a| a.into_inner()).unwrap_or_default();
-        declared.push(Declared { field: field.to_owned(), arguments });
+        declared.push(Declared { field: field.to_owned(), arguments, below: Vec::new() });
         true
     }
 
@@ -419,6 +427,41 @@ impl<'a, R> Level<'a, '_, R> {
         }));
     }
 
+    /// A field `name` computed per parent by loader `L` whose value holds rows of type `C` (a
+    /// workflow's analytics holds tasks): the values for every parent at once, then what the selection
+    /// asks below those rows, which `rows` takes from a value and `paths` names (the fields down from
+    /// `name` to a field over `C`, e.g. `["criticalPath", "tasks"]`).
+    pub fn per_parent_holding<L, C>(
+        &mut self,
+        name: &str,
+        parent: impl Fn(&R) -> Uuid,
+        rows: fn(&L::Value) -> Vec<C::Row>,
+        paths: &'static [&'static [&'static str]],
+    ) where
+        L: Batch<Uuid>,
+        C: Prefetch,
+    {
+        if self.declare(name, None) {
+            if let Some(declared) = self.declared.as_mut().and_then(|d| d.last_mut()) {
+                declared.below = paths.iter().map(|path| path.join(".")).collect();
+            }
+            return;
+        }
+        let fields = self.occurrences(name);
+        if fields.is_empty() {
+            return;
+        }
+        let below: Vec<SelectionField<'a>> =
+            fields.iter().flat_map(|field| paths.iter().flat_map(move |path| descend(*field, path))).collect();
+        let (plan, keys) = (self.plan, distinct(self.rows.iter().map(parent)));
+        self.steps.push(Box::pin(async move {
+            let mut values = L::new(plan.db, plan.scope).load(&keys).await?;
+            let children: Vec<C::Row> = values.values().flat_map(rows).collect();
+            plan.store.feed::<L, _>(plan, keys.into_iter().map(|k| (k, values.remove(&k)))).await?;
+            prefetch::<C>(plan, children, below).await
+        }));
+    }
+
     /// A field `name` computed per parent by loader `L` (counts, summaries), keyed by `parent`.
     pub fn per_parent<L>(&mut self, name: &str, parent: impl Fn(&R) -> Uuid)
     where
@@ -448,22 +491,36 @@ mod tests {
         },
         sessions::schema::{session::DocumentationSession, todo::SessionTodo, workspace::Workspace},
         work::schema::{project::Project, pull_request::PullRequest, task::Task},
+        workflows::schema::{phase::WorkflowPhase, workflow::Workflow},
     };
 
     /// Each field of `type_name` with the names of its arguments, from the schema's introspection.
     async fn fields(type_name: &str) -> HashMap<String, Vec<String>> {
+        typed_fields(type_name).await.into_iter().map(|(name, (args, _))| (name, args)).collect()
+    }
+
+    /// Each field of `type_name` with the names of its arguments and the name of its type (lists and
+    /// non-nulls unwrapped).
+    async fn typed_fields(type_name: &str) -> HashMap<String, (Vec<String>, String)> {
         let schema = async_graphql::Schema::build(
             super::super::Query::default(),
             super::super::Mutation::default(),
             super::super::subscription::Subscription,
         )
         .finish();
-        let query = format!("{{ __type(name: \"{type_name}\") {{ fields {{ name args {{ name }} }} }} }}");
+        let query = format!(
+            "{{ __type(name: \"{type_name}\") {{ fields {{ name args {{ name }} type {{ name ofType {{ name ofType {{ name ofType {{ name }} }} }} }} }} }} }}"
+        );
         let data: Json = schema.execute(query).await.data.into_json().unwrap();
         let mut out = HashMap::new();
         for field in data["__type"]["fields"].as_array().expect("the type is in the schema") {
             let args = field["args"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap().to_owned());
-            out.insert(field["name"].as_str().unwrap().to_owned(), args.collect());
+            let mut ty = &field["type"];
+            while ty["name"].is_null() {
+                ty = &ty["ofType"];
+            }
+            let ty = ty["name"].as_str().unwrap().to_owned();
+            out.insert(field["name"].as_str().unwrap().to_owned(), (args.collect(), ty));
         }
         out
     }
@@ -483,6 +540,15 @@ mod tests {
                     "{name}.{} reads the argument `{argument}`, which it does not take: {arguments:?}",
                     relation.field
                 );
+            }
+            for path in &relation.below {
+                let mut ty = typed_fields(&name).await[&relation.field].1.clone();
+                for step in path.split('.') {
+                    let next = typed_fields(&ty).await.get(step).map(|(_, t)| t.clone());
+                    ty = next.unwrap_or_else(|| {
+                        panic!("{name}.{} loads `{path}` ahead: `{ty}` has no `{step}`", relation.field)
+                    });
+                }
             }
         }
     }
@@ -505,6 +571,8 @@ mod tests {
         check::<Event>().await;
         check::<Webhook>().await;
         check::<WebhookDelivery>().await;
+        check::<Workflow>().await;
+        check::<WorkflowPhase>().await;
     }
 
     #[tokio::test]
@@ -515,5 +583,8 @@ mod tests {
         let task = declarations::<Task>();
         let project = task.iter().find(|d| d.field == "project").unwrap();
         assert!(project.arguments.is_empty(), "a by-id relation reads no argument");
+        let workflow = declarations::<Workflow>();
+        let analytics = workflow.iter().find(|d| d.field == "analytics").unwrap();
+        assert_eq!(analytics.below, ["criticalPath.tasks", "bottlenecks.task"]);
     }
 }

@@ -69,6 +69,14 @@ pub struct Analytics {
     pub cost_usd: f64,
 }
 
+impl Analytics {
+    /// The tasks it holds: the critical path's, then the bottlenecks'.
+    pub fn tasks(&self) -> Vec<task::Model> {
+        let path = self.critical_path.tasks.iter();
+        path.chain(self.bottlenecks.iter().map(|b| &b.task)).cloned().collect()
+    }
+}
+
 /// The most bottlenecks an analysis lists.
 pub const MAX_BOTTLENECKS: usize = 100;
 

@@ -172,7 +172,12 @@ impl Prefetch for Workflow {
         level.by_id::<project::Entity, Project>(&field!(Self, project), |w| Some(w.project_id));
         level.by_id::<workflow_phase::Entity, WorkflowPhase>(&field!(Self, current_phase), |w| w.current_phase_id);
         level.list::<PhasesOfWorkflow, WorkflowPhase>(&field!(Self, phases), |w| w.id);
-        level.per_parent::<AnalyticsOfWorkflow>(&field!(Self, analytics), |w| w.id);
+        level.per_parent_holding::<AnalyticsOfWorkflow, Task>(
+            &field!(Self, analytics),
+            |w| w.id,
+            Analytics::tasks,
+            &[&["criticalPath", "tasks"], &["bottlenecks", "task"]],
+        );
         level.connection::<TasksOfWorkflow, Task>(
             &field!(Self, tasks),
             |w| w.id,
