@@ -32,13 +32,19 @@ pub struct Place {
 /// the end of its phase. Errors: `NOT_FOUND` (workflow, phase), `BAD_USER_INPUT` (another project's
 /// workflow, another workflow's phase).
 pub async fn place(tx: &Tx<'_>, project_id: Uuid, placement: Placement) -> ApiResult<Place> {
-    let scope = tx.viewer().scope();
-    let workflow = workflows::get(tx, scope, placement.workflow_id).await?;
+    let workflow = workflows::get(tx, tx.viewer().scope(), placement.workflow_id).await?;
     if workflow.project_id != project_id {
         return Err(ApiError::bad_input("the workflow belongs to another project than the task"));
     }
-    if let Some(phase) = placement.phase_id
-        && phase::get(tx, scope, phase).await?.workflow_id != workflow.id
+    place_in(tx, &workflow, placement.phase_id).await
+}
+
+/// [`place`] in `workflow`, read already. Errors: `NOT_FOUND` (phase), `BAD_USER_INPUT` (another
+/// workflow's phase).
+async fn place_in(tx: &Tx<'_>, workflow: &workflow::Model, phase_id: Option<Uuid>) -> ApiResult<Place> {
+    let placement = Placement { workflow_id: workflow.id, phase_id };
+    if let Some(phase) = phase_id
+        && phase::get(tx, tx.viewer().scope(), phase).await?.workflow_id != workflow.id
     {
         return Err(ApiError::bad_input("the phase belongs to another workflow"));
     }
@@ -73,8 +79,7 @@ pub async fn add(
     let mut tx = cx.begin(Role::Member).await?;
     let rows = checked_tasks(&tx, task_ids).await?;
     let workflow = workflows::get(&tx, cx.scope(), workflow_id).await?;
-    let placement = Placement { workflow_id, phase_id };
-    let mut place = place(&tx, workflow.project_id, placement).await?;
+    let mut place = place_in(&tx, &workflow, phase_id).await?;
     let mut left = HashSet::new();
     for current in rows {
         if current.project_id != workflow.project_id {

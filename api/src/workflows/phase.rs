@@ -71,17 +71,18 @@ pub struct PhaseFields {
     pub exit_criteria: Option<String>,
 }
 
-/// Inserts a phase of `workflow` at `position` in `tx` and audits it.
+/// Inserts phase `id` of `workflow` at `position` in `tx` and audits it.
 pub(crate) async fn insert(
     tx: &mut Tx<'_>,
     workflow: &workflow::Model,
+    id: Uuid,
     position: i32,
     new: NewPhase,
 ) -> ApiResult<workflow_phase::Model> {
     require_text("name", &new.name, 255)?;
     let now = Utc::now();
     let created = workflow_phase::ActiveModel {
-        id: Set(new_id()),
+        id: Set(id),
         workflow_id: Set(workflow.id),
         name: Set(new.name),
         position: Set(position),
@@ -118,7 +119,7 @@ pub async fn create(cx: Ctx<'_>, workflow_id: Uuid, new: NewPhase) -> ApiResult<
         .one(&tx)
         .await?
         .flatten();
-    let created = insert(&mut tx, &workflow, last.map_or(0, |p| p + 1), new).await?;
+    let created = insert(&mut tx, &workflow, new_id(), last.map_or(0, |p| p + 1), new).await?;
     progress::refresh(&mut tx, workflow_id).await?;
     tx.commit().await?;
     Ok(created)

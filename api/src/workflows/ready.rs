@@ -76,7 +76,7 @@ fn by_kind(backend: DbBackend, _: &str) -> Expr {
 
 /// The listed table's name, for [`phase_rank`].
 fn task_table() -> &'static str {
-    "tasks"
+    Col::of(task::Column::Id).table()
 }
 
 /// The position of the phase of the task row named `table` (past every phase when it has none).

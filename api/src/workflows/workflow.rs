@@ -142,6 +142,8 @@ pub async fn create(
         return Err(ApiError::bad_input("`name` is required"));
     }
     let now = Utc::now();
+    // Phase ids are made first, so that the workflow is written once, with its current phase.
+    let phases: Vec<(Uuid, NewPhase)> = phases.into_iter().map(|p| (new_id(), p)).collect();
     let mut model = workflow::ActiveModel {
         id: Set(new_id()),
         project_id: Set(project_id),
@@ -151,7 +153,7 @@ pub async fn create(
         kind: Set(WorkflowKind::Sequential),
         status: Set(WorkflowStatus::Draft),
         progress: Set(0.0),
-        current_phase_id: Set(None),
+        current_phase_id: Set(phases.first().map(|(id, _)| *id)),
         metrics: Set(json!({})),
         started_at: Set(None),
         completed_at: Set(None),
@@ -165,19 +167,9 @@ pub async fn create(
         .await?
         .project(project_id)
         .workflow(Some(created.id));
-    let mut first = None;
-    for (position, new) in phases.into_iter().enumerate() {
-        let phase = phase::insert(&mut tx, &created, position as i32, new).await?;
-        first.get_or_insert(phase.id);
+    for (position, (id, new)) in phases.into_iter().enumerate() {
+        phase::insert(&mut tx, &created, id, position as i32, new).await?;
     }
-    let created = match first {
-        Some(phase) => {
-            let mut model: workflow::ActiveModel = created.into();
-            model.current_phase_id = Set(Some(phase));
-            model.update(&tx).await?
-        }
-        None => created,
-    };
     tx.commit().await?;
     Ok(created)
 }

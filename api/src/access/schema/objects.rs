@@ -43,6 +43,12 @@ pub struct User {
     pub name: String,
 }
 
+impl From<&crate::access::member::Member> for User {
+    fn from(m: &crate::access::member::Member) -> Self {
+        Self { id: to_id(m.user_id), email: m.email.clone(), name: m.name.clone() }
+    }
+}
+
 /// The GraphQL object of the request's viewer (described on its `impl`).
 pub struct Viewer(pub ViewerModel);
 
@@ -72,7 +78,7 @@ impl Viewer {
         let Principal::User { user_id, .. } = &self.0.principal else { return Ok(None) };
         let cx = service_ctx(ctx)?;
         let member = crate::access::member::user_in(cx.reads, self.0.organization_id, *user_id).await?;
-        Ok(member.map(|m| User { id: to_id(m.user_id), email: m.email, name: m.name }))
+        Ok(member.as_ref().map(User::from))
     }
     /// The key the request authenticated with; `null` for anonymous access.
     async fn api_key(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ApiKey>> {
@@ -133,8 +139,7 @@ object! {
     resolvers {
         /// The user.
         async fn user(&self) -> User {
-            let m = &self.0;
-            User { id: to_id(m.user_id), email: m.email.clone(), name: m.name.clone() }
+            User::from(&self.0)
         }
     }
 }

@@ -207,7 +207,7 @@ object! {
         async fn assignee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
             let Some(id) = self.0.assignee_id else { return Ok(None) };
             let member = per_parent::<Assignees>(ctx, id).await?;
-            Ok(member.map(|m| User { id: to_id(m.user_id), email: m.email, name: m.name }))
+            Ok(member.as_ref().map(User::from))
         }
         /// The task definition version that made it, if any.
         async fn definition(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TaskDefinition>> {
