@@ -94,7 +94,8 @@ impl From<anyhow::Error> for ApiError {
 }
 
 impl From<DbErr> for ApiError {
-    /// `RecordNotFound` becomes `NOT_FOUND`, a unique violation `CONFLICT`, the rest `Internal`.
+    /// `RecordNotFound` becomes `NOT_FOUND`, a unique violation `CONFLICT`, text PostgreSQL cannot
+    /// store (a NUL character) `BAD_USER_INPUT`, the rest `Internal`.
     /// Services that know which constraint they hit map the error themselves with a better message.
     fn from(err: DbErr) -> Self {
         if let DbErr::RecordNotFound(_) = err {
@@ -106,6 +107,9 @@ impl From<DbErr> for ApiError {
         }
         if is_busy(&err) {
             return Self::Unavailable("the database is locked by another writer; retry".into());
+        }
+        if is_unstorable_text(&err) {
+            return Self::bad_input("a text value holds a character the database cannot store (NUL, U+0000)");
         }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict("a unique value is already taken".into()),
@@ -123,6 +127,20 @@ fn is_busy(err: &DbErr) -> bool {
     };
     match source.as_ref() {
         Error::Database(db) => db.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|code| code & 0xff == 5),
+        _ => false,
+    }
+}
+
+/// Whether `err` is PostgreSQL refusing a text it cannot store: a NUL character in `text`
+/// (SQLSTATE 22021, `character_not_in_repertoire`) or `\u0000` in `jsonb` (22P05,
+/// `untranslatable_character`). SQLite stores both.
+fn is_unstorable_text(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    let (DbErr::Exec(RuntimeErr::SqlxError(source)) | DbErr::Query(RuntimeErr::SqlxError(source))) = err else {
+        return false;
+    };
+    match source.as_ref() {
+        Error::Database(db) => matches!(db.code().as_deref(), Some("22021" | "22P05")),
         _ => false,
     }
 }

@@ -20,7 +20,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use uuid::Uuid;
 
 pub use resource::Resource;
-pub use tx::{Recorded, Single, Tx};
+pub use tx::{BatchStats, Batcher, Recorded, Tx, WriteFn};
 pub use viewer::{Role, Scope, Viewer};
 
 use crate::{bus::EventBus, error::ApiResult};
@@ -48,7 +48,7 @@ impl RequestContext {
 /// What every service call gets.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
-    /// The pool writes go through: only [`Tx`] and [`tx::Single`] use it.
+    /// The pool writes go through: only [`Tx`] and the batched appends use it.
     pub db: &'a DatabaseConnection,
     /// The pool reads go through.
     pub reads: &'a DatabaseConnection,
@@ -56,12 +56,15 @@ pub struct Ctx<'a> {
     pub bus: &'a EventBus,
     /// Who is asking.
     pub request: &'a RequestContext,
+    /// Where a client's session events are appended in batches (on PostgreSQL, in a server;
+    /// `None` elsewhere, where each goes through its own [`Tx`]).
+    pub appends: Option<&'a crate::sessions::event::Appends>,
 }
 
 impl<'a> Ctx<'a> {
     /// A context whose reads and writes both go through `db` (background jobs, the command line).
     pub fn over(db: &'a DatabaseConnection, bus: &'a EventBus, request: &'a RequestContext) -> Self {
-        Self { db, reads: db, bus, request }
+        Self { db, reads: db, bus, request, appends: None }
     }
 
     /// Who is asking.

@@ -89,7 +89,10 @@ impl Application {
         }
         let sealer = Arc::new(Sealer::new(config.secrets_key.as_ref().map(|k| k.0.as_str()))?);
         let probes = Arc::new(crate::service::health::first_probe(&reads).await);
+        let appends = (db.get_database_backend() == DbBackend::Postgres)
+            .then(|| crate::sessions::event::Appends::start(db.clone(), bus.clone(), &config));
         let state = AppState {
+            appends,
             db,
             reads,
             probes,

@@ -36,6 +36,8 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// Seals and opens stored secrets.
     pub sealer: Arc<Sealer>,
+    /// Clients' session events sent in batches (PostgreSQL only).
+    pub appends: Option<crate::sessions::event::Appends>,
     /// Connections answered in one pass (`graphql::connection::PlainFields`), for `/metrics`.
     pub leaf_pages: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -43,6 +45,6 @@ pub struct AppState {
 impl AppState {
     /// A service context for `request`.
     pub fn ctx<'a>(&'a self, request: &'a RequestContext) -> Ctx<'a> {
-        Ctx { db: &self.db, reads: &self.reads, bus: &self.bus, request }
+        Ctx { db: &self.db, reads: &self.reads, bus: &self.bus, request, appends: self.appends.as_ref() }
     }
 }

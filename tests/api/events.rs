@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{error_code, spawn_app};
+use crate::helpers::{TestApp, error_code, spawn_app};
 
 #[tokio::test]
 async fn appended_events_get_gapless_sequences_and_list_after_a_sequence() {
@@ -112,4 +112,106 @@ async fn a_clients_event_is_audited_with_its_principal_and_whom_it_acted_for() {
                  "onBehalfOf": "worker-3" }]),
         "X-Docket-Actor is recorded beside the principal, never as it"
     );
+}
+
+/// Appends `n` as `actor` to `session` through `client`; the whole response.
+async fn append_as(client: &TestApp, actor: String, session: String, data: serde_json::Value) -> serde_json::Value {
+    let append =
+        "mutation($input: AppendSessionEventInput!) { appendSessionEvent(input: $input) { event { id sequence } } }";
+    let input = json!({ "sessionId": session, "eventType": "note", "eventData": data });
+    let request = client.client.post(format!("{}/graphql", client.address)).header("x-docket-actor", actor);
+    let response = request.json(&json!({ "query": append, "variables": { "input": input } })).send().await;
+    response.expect("request").json().await.expect("JSON response")
+}
+
+/// How many audit entries of session events `client`'s organization has.
+async fn session_event_entries(client: &TestApp) -> i64 {
+    let data = client.data("{ auditLog(entityType: \"session_event\", first: 100) { totalCount } }", json!({})).await;
+    data["auditLog"]["totalCount"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn appends_sent_at_once_by_two_organizations_are_gapless_audited_and_stay_in_their_organization() {
+    let (app, _db) = spawn_app().await;
+    let on_postgres = std::env::var("TEST_DATABASE_URL").is_ok();
+    let (alpha, beta) = (app.create_tenant("alpha").await, app.create_tenant("beta").await);
+    let (a1, _) = alpha.owner.start_session(&["a.rs"]).await;
+    let (a2, _) = alpha.owner.start_session(&["b.rs"]).await;
+    let (b1, _) = beta.owner.start_session(&["c.rs"]).await;
+
+    // (which session the append is meant for, its actor, its response): all sent at once.
+    let mut sent = Vec::new();
+    for n in 0..20 {
+        for (client, session, name) in [(&alpha.owner, &a1, "a1"), (&alpha.owner, &a2, "a2"), (&beta.owner, &b1, "b1")]
+        {
+            let actor = format!("worker-{name}-{n}");
+            sent.push((name, actor.clone(), append_as(client, actor, session.clone(), json!({ "n": n }))));
+        }
+        if n % 2 == 0 {
+            let actor = format!("intruder-{n}");
+            sent.push(("intruder", actor.clone(), append_as(&beta.owner, actor, a1.clone(), json!({ "n": n }))));
+        }
+    }
+    // PostgreSQL refuses a NUL character in jsonb: that append fails alone, its batch is written.
+    let nul = append_as(&alpha.owner, "nul".into(), a2.clone(), json!({ "text": "a\u{0}b" }));
+    sent.push(("nul", "nul".into(), nul));
+    let (names, actors, requests): (Vec<_>, Vec<_>, Vec<_>) = sent.into_iter().fold(
+        (Vec::new(), Vec::new(), Vec::new()),
+        |(mut names, mut actors, mut requests), (name, actor, request)| {
+            names.push(name);
+            actors.push(actor);
+            requests.push(request);
+            (names, actors, requests)
+        },
+    );
+    let responses = futures_util::future::join_all(requests).await;
+
+    let mut written: std::collections::HashMap<&str, Vec<(i64, String, String)>> = Default::default();
+    for ((name, actor), response) in names.iter().zip(&actors).zip(&responses) {
+        match *name {
+            "intruder" => assert_eq!(error_code(response), "NOT_FOUND", "{response}"),
+            "nul" if on_postgres => assert_eq!(error_code(response), "BAD_USER_INPUT", "{response}"),
+            _ => {
+                assert!(response.get("errors").is_none(), "{name}: {response}");
+                let event = &response["data"]["appendSessionEvent"]["event"];
+                let session = if *name == "nul" { "a2" } else { name };
+                let id = event["id"].as_str().unwrap().to_owned();
+                written.entry(session).or_default().push((event["sequence"].as_i64().unwrap(), id, actor.clone()));
+            }
+        }
+    }
+
+    let events = "query($id: ID!) { documentationSession(id: $id) { lastEventSequence events(first: 100) { nodes { id sequence } } } }";
+    for (client, session, name) in [(&alpha.owner, &a1, "a1"), (&alpha.owner, &a2, "a2"), (&beta.owner, &b1, "b1")] {
+        let mut mine = written.remove(name).unwrap_or_default();
+        mine.sort();
+        let count = mine.len() as i64;
+        assert_eq!(count, if name == "a2" && !on_postgres { 21 } else { 20 }, "{name}");
+        let sequences: Vec<i64> = mine.iter().map(|(sequence, ..)| *sequence).collect();
+        assert_eq!(sequences, (2..=count + 1).collect::<Vec<_>>(), "{name}: gapless after session.started");
+        let listed = client.data(events, json!({ "id": session })).await;
+        assert_eq!(listed["documentationSession"]["lastEventSequence"], count + 1, "{name}: no intruder's event");
+        let nodes = listed["documentationSession"]["events"]["nodes"].as_array().unwrap();
+        let stored: Vec<(i64, &str)> =
+            nodes[1..].iter().map(|e| (e["sequence"].as_i64().unwrap(), e["id"].as_str().unwrap())).collect();
+        let answered: Vec<(i64, &str)> = mine.iter().map(|(sequence, id, _)| (*sequence, id.as_str())).collect();
+        assert_eq!(stored, answered, "{name}: each client was answered with the event stored");
+
+        let audit =
+            "query { auditLog(entityType: \"session_event\", first: 100) { nodes { entityId onBehalfOf changes } } }";
+        let entries = client.data(audit, json!({})).await;
+        for (sequence, id, actor) in &mine {
+            let entry = entries["auditLog"]["nodes"].as_array().unwrap().iter().find(|e| e["entityId"] == *id);
+            let entry = entry.unwrap_or_else(|| panic!("{name}: no audit entry for {id}"));
+            assert_eq!(entry["onBehalfOf"], *actor.as_str(), "{name}: audited as its own request");
+            assert_eq!(entry["changes"]["sequence"]["new"], *sequence, "{name}: the audit entry has the sequence");
+        }
+    }
+    assert_eq!(session_event_entries(&beta.owner).await, 20, "an intruder's refused appends are not audited");
+    assert_eq!(session_event_entries(&alpha.owner).await, if on_postgres { 40 } else { 41 });
+    if on_postgres {
+        let statements = app.metric("docket_session_event_batches_total ").await;
+        let appends = app.metric("docket_session_event_batched_total ").await;
+        assert!(appends >= 71 && statements < appends, "{statements} statements for {appends} appends");
+    }
 }

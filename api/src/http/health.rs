@@ -112,12 +112,20 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
          docket_websockets {}\n\
          # HELP docket_graphql_leaf_pages_total Connections answered in one pass (their nodes select only plain fields).\n\
          # TYPE docket_graphql_leaf_pages_total counter\n\
-         docket_graphql_leaf_pages_total {}\n",
+         docket_graphql_leaf_pages_total {}\n\
+         # HELP docket_session_event_batches_total Statements that appended clients' session events (PostgreSQL: several appends may share one).\n\
+         # TYPE docket_session_event_batches_total counter\n\
+         docket_session_event_batches_total {}\n\
+         # HELP docket_session_event_batched_total Clients' session events those statements appended or tried to.\n\
+         # TYPE docket_session_event_batched_total counter\n\
+         docket_session_event_batched_total {}\n",
         state.statements.get(),
         bus.feeds,
         bus.subscribers,
         *state.websockets.borrow(),
         state.leaf_pages.load(std::sync::atomic::Ordering::Relaxed),
+        state.appends.as_ref().map_or(0, |a| a.stats().statements()),
+        state.appends.as_ref().map_or(0, |a| a.stats().writes()),
     );
     body.push_str(
         "# HELP docket_db_pool_connections Database connections open, by pool (`read` on a SQLite file; \

@@ -109,30 +109,62 @@ fn entry(tx: &Tx<'_>, resource: Resource, entity_id: Uuid, action: Action, chang
     }
 }
 
-/// Appends `INSERT INTO audit_log (...) SELECT ... FROM from` for the creation of a record by
-/// `request`'s principal, the record's id being the SQL expression `entity_id` and its changes what
-/// `changes` pushes (expressions over `from`). For a write that is one statement
-/// ([`super::Single::record_creation`]).
-pub(super) fn push_insert_select(
+/// A request's values for the audit entry of a write sent in a batch of several requests'
+/// ([`push_insert_select`]): serialized beside the write's own fields, read back by the statement
+/// under these names ([`AuthorColumns::DEFINITION`]).
+#[derive(Debug, Serialize)]
+pub struct AuthorColumns {
+    /// The entry's id.
+    pub audit_id: Uuid,
+    /// [`crate::service::Viewer::actor`].
+    pub actor: String,
+    /// [`crate::service::Viewer::principal_ref`].
+    pub principal: String,
+    /// Whom the client said it acts for.
+    pub on_behalf_of: Option<String>,
+    /// The request's id.
+    pub request_id: Option<String>,
+}
+
+impl AuthorColumns {
+    /// The columns' definitions, for a row source built from serialized [`AuthorColumns`]
+    /// (`jsonb_to_recordset(...) AS i(..., <DEFINITION>)`).
+    pub const DEFINITION: &str = "audit_id uuid, actor text, principal text, on_behalf_of text, request_id text";
+
+    /// `request`'s values, with a new entry id.
+    pub fn of(request: &RequestContext) -> Self {
+        Self {
+            audit_id: new_id(),
+            actor: request.viewer.actor(),
+            principal: request.viewer.principal_ref(),
+            on_behalf_of: request.on_behalf_of.clone(),
+            request_id: request.request_id.clone(),
+        }
+    }
+}
+
+/// Appends `INSERT INTO audit_log (...) SELECT ... FROM from` for the creation of records of
+/// organization `organization_id`, each by the request whose [`AuthorColumns`] the row source
+/// `author` holds, each record's id being the SQL expression `entity_id` and its changes what
+/// `changes` pushes (expressions over `from`). For writes that are one statement (a batch of
+/// session events).
+pub(crate) fn push_insert_select(
     sql: &mut Sql,
-    request: &RequestContext,
+    organization_id: Uuid,
+    author: &str,
     resource: Resource,
-    entity_id: &str,
-    changes: impl FnOnce(&mut Sql),
+    (entity_id, changes): (&str, impl FnOnce(&mut Sql)),
     from: &str,
 ) {
     sql.push("INSERT INTO audit_log (id, organization_id, entity_type, entity_id, action, changes, actor, principal, ");
-    sql.push("on_behalf_of, request_id, created_at) SELECT ").bind(new_id()).push(", ");
-    sql.bind(request.viewer.organization_id)
-        .push(", ")
-        .bind(resource.audit_name().to_owned())
-        .push(", ")
-        .push(entity_id);
-    sql.push(", ").bind(sea_orm::ActiveEnum::to_value(&AuditAction::Create)).push(", ");
+    sql.push("on_behalf_of, request_id, created_at) SELECT ").push(author).push(".audit_id, ");
+    sql.bind(organization_id).push(", ").bind(resource.audit_name().to_owned()).push(", ");
+    sql.push(entity_id).push(", ").bind(sea_orm::ActiveEnum::to_value(&AuditAction::Create)).push(", ");
     changes(sql);
-    sql.push(", ").bind(request.viewer.actor()).push(", ").bind(request.viewer.principal_ref()).push(", ");
-    sql.bind(request.on_behalf_of.clone()).push(", ").bind(request.request_id.clone()).push(", ").bind(Utc::now());
-    sql.push(" FROM ").push(from);
+    for column in ["actor", "principal", "on_behalf_of", "request_id"] {
+        sql.push(", ").push(author).push(".").push(column);
+    }
+    sql.push(", ").bind(Utc::now()).push(" FROM ").push(from);
 }
 
 /// Writes one audit entry in `tx` (through [`Tx::record`], which logs the write's event with it).

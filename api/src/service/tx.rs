@@ -13,9 +13,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-mod single;
+mod batch;
 
-pub use single::Single;
+pub use batch::{BatchStats, Batcher, WriteFn};
 
 use super::{
     Ctx, RequestContext, audit,

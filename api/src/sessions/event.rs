@@ -10,16 +10,19 @@
 use chrono::Utc;
 use entity::session_event;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+mod appends;
+
+pub use appends::{Append, Appends};
+
 use crate::{
     error::{ApiError, ApiResult},
     service::{
-        Ctx, Resource, Role, Scope, Single, audit, new_id,
+        Ctx, Resource, Role, Scope, new_id,
         page::{Col, CursorKey, Filter, List, ListSpec, Listed},
         require_object, require_text,
         sql::Sql,
@@ -169,15 +172,15 @@ async fn append_in(
 }
 
 /// Appends a client's event with its audit entry, atomically, and wakes the session's subscribers.
-/// On PostgreSQL that is one statement (sequence, event and audit entry: [`append_in_one_statement`]),
-/// on SQLite one transaction.
+/// In a server on PostgreSQL it goes in one statement with the appends that arrive beside it
+/// ([`Appends`]); elsewhere in a transaction of its own.
 /// Errors: `FORBIDDEN`, `BAD_USER_INPUT` (empty or long type, metadata not an object), `NOT_FOUND`.
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewSessionEvent) -> ApiResult<session_event::Model> {
     require_text("eventType", &event.event_type, 100)?;
     require_object("metadata", &event.metadata)?;
-    if cx.db.get_database_backend() == DbBackend::Postgres {
-        return append_in_one_statement(cx, session_id, event).await;
+    if let Some(appends) = cx.appends {
+        return appends.append(cx, session_id, event).await;
     }
     let mut tx = cx.begin(Role::Member).await?;
     let model = append_in(&tx, Some(cx.scope()), session_id, event).await?;
@@ -187,56 +190,6 @@ pub async fn append_one(cx: Ctx<'_>, session_id: Uuid, event: NewSessionEvent) -
     tx.wake(session_id);
     tx.commit().await?;
     Ok(model)
-}
-
-/// A client's append on PostgreSQL as one statement ([`Single`]), so one round trip and one implicit
-/// transaction: a data-modifying `WITH` takes the next sequence of the session (only of the viewer's
-/// organization: the tenant condition is on the `UPDATE`, whose row lock keeps sequences gapless),
-/// inserts the event with it and records the event's creation. Nothing is written when the session
-/// is not found.
-async fn append_in_one_statement(
-    cx: Ctx<'_>,
-    session_id: Uuid,
-    event: NewSessionEvent,
-) -> ApiResult<session_event::Model> {
-    let mut write = Single::begin(cx, Role::Member)?;
-    // Stored with microseconds: the audit entry shows the time as it is read back.
-    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
-    let model = session_event::Model {
-        id: new_id(),
-        session_id,
-        sequence: 0, // taken by the statement; the audit entry gets it there too
-        event_type: event.event_type,
-        event_data: event.event_data,
-        error: event.error,
-        metadata: event.metadata,
-        created_at: now,
-    };
-    let changes = audit::changes(None, Some(&model));
-    write.part("s", |sql| {
-        sql.push("UPDATE documentation_sessions SET last_event_sequence = last_event_sequence + 1, updated_at = ");
-        sql.bind(now).push(" WHERE id = ").bind(session_id).push(" AND id IN ");
-        Owned::of::<entity::documentation_session::Entity>().push_ids_in(
-            sql,
-            cx.scope(),
-            &[session_id],
-            DbBackend::Postgres,
-        );
-        sql.push(" RETURNING id, last_event_sequence");
-    });
-    write.part("e", |sql| {
-        sql.push("INSERT INTO session_events (id, session_id, sequence, ");
-        sql.push("event_type, event_data, error, metadata, created_at) SELECT ").bind(model.id);
-        sql.push(", s.id, s.last_event_sequence, ").bind(model.event_type.clone()).push(", ");
-        sql.bind(model.event_data.clone()).push(", ").bind(model.error.clone()).push(", ");
-        sql.bind(model.metadata.clone()).push(", ").bind(now).push(" FROM s RETURNING *");
-    });
-    let changes = |sql: &mut Sql| {
-        sql.push("jsonb_set(CAST(").bind(changes).push(" AS jsonb), '{sequence,new}', to_jsonb(e.sequence))");
-    };
-    write.record_creation(Resource::SessionEvent, "e.id", changes, "e")?;
-    let written = write.commit("e", |e: &session_event::Model| (e.session_id, e.sequence)).await?;
-    written.ok_or(ApiError::NotFound { entity: "documentation session" })
 }
 
 /// Up to `limit` events of a session with `sequence > after`, in order.

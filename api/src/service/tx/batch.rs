@@ -1,0 +1,156 @@
+//! Group commit: the writes of many requests that arrive while others are in the database, sent as
+//! one statement, which the database runs as its own transaction.
+//!
+//! A request hands its write to a [`Batcher`] and waits for its own answer. Up to `in_flight`
+//! statements are in the database at once; the writes that arrive meanwhile wait (no timer: a write
+//! that finds a free slot goes at once) and go together, up to `max` in one statement, one statement
+//! per group (an organization: a statement never mixes two organizations' rows). Each write is its
+//! own request's, with that request's audit entry; the statement only shares the round trip, the
+//! parsing and the commit. When a statement of several writes fails, each is sent again alone, so an
+//! error reaches only the request that caused it.
+//!
+//! Rules are [`super::Tx`]'s: the caller checks the role before submitting, the audit entry is in
+//! the statement, the wake-ups go after it succeeded (the `write` function's job).
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use futures_util::future::BoxFuture;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Writes one statement for `items` of group `group`: for each item, in order, its answer (`None`
+/// when the statement wrote nothing for it, e.g. a row of another organization).
+pub type WriteFn<I, O> = dyn for<'a> Fn(Uuid, &'a [I]) -> BoxFuture<'a, ApiResult<Vec<Option<O>>>> + Send + Sync;
+
+/// Sends writes of type `I` in batches; each answers an `O`. Cheap to clone; the writing task stops
+/// when the last clone is dropped and the writes in flight are answered.
+pub struct Batcher<I, O> {
+    queue: mpsc::UnboundedSender<Pending<I, O>>,
+    stats: Arc<BatchStats>,
+}
+
+impl<I, O> Clone for Batcher<I, O> {
+    fn clone(&self) -> Self {
+        Self { queue: self.queue.clone(), stats: self.stats.clone() }
+    }
+}
+
+/// How many statements a [`Batcher`] sent and how many writes they held, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct BatchStats {
+    statements: AtomicU64,
+    writes: AtomicU64,
+}
+
+impl BatchStats {
+    /// Statements sent so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Writes they held.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
+    }
+}
+
+struct Pending<I, O> {
+    group: Uuid,
+    item: I,
+    reply: oneshot::Sender<ApiResult<Option<O>>>,
+}
+
+impl<I: Send + Sync + 'static, O: Send + 'static> Batcher<I, O> {
+    /// Starts the task that gathers writes (on the current Tokio runtime): at most `in_flight`
+    /// statements at once, at most `max` writes in one.
+    pub fn start(in_flight: usize, max: usize, write: Arc<WriteFn<I, O>>) -> Self {
+        let (queue, pending) = mpsc::unbounded_channel();
+        let stats = Arc::new(BatchStats::default());
+        tokio::spawn(gather(pending, in_flight.max(1), max.max(1), write, stats.clone()));
+        Self { queue, stats }
+    }
+
+    /// Writes `item` with the others of `group` that wait beside it and returns its answer: what
+    /// `write` gave for it (`None`: nothing written), or the error of the statement it was sent
+    /// in alone.
+    pub async fn submit(&self, group: Uuid, item: I) -> ApiResult<Option<O>> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Pending { group, item, reply })
+            .map_err(|_| ApiError::Unavailable("the server is shutting down; retry".into()))?;
+        answer.await.map_err(|_| ApiError::from(anyhow::anyhow!("a batched write was dropped unanswered")))?
+    }
+
+    /// Its statements and writes so far.
+    pub fn stats(&self) -> &BatchStats {
+        &self.stats
+    }
+}
+
+/// Takes the next write, waits for a free slot, takes every write that arrived meanwhile (up to
+/// `max`), and sends them in a task of their own.
+async fn gather<I: Send + Sync + 'static, O: Send + 'static>(
+    mut queue: mpsc::UnboundedReceiver<Pending<I, O>>,
+    in_flight: usize,
+    max: usize,
+    write: Arc<WriteFn<I, O>>,
+    stats: Arc<BatchStats>,
+) {
+    let slots = Arc::new(Semaphore::new(in_flight));
+    while let Some(first) = queue.recv().await {
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+        let mut batch = vec![first];
+        while batch.len() < max {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let (write, stats) = (write.clone(), stats.clone());
+        tokio::spawn(async move {
+            let mut groups: HashMap<Uuid, Vec<Pending<I, O>>> = HashMap::new();
+            for pending in batch {
+                groups.entry(pending.group).or_default().push(pending);
+            }
+            for (group, pendings) in groups {
+                send(&*write, &stats, group, pendings).await;
+            }
+            drop(slot);
+        });
+    }
+}
+
+/// Sends one group's writes as one statement and answers each; when it fails and held several,
+/// sends each alone.
+async fn send<I, O>(write: &WriteFn<I, O>, stats: &BatchStats, group: Uuid, pendings: Vec<Pending<I, O>>) {
+    let (items, replies): (Vec<I>, Vec<_>) = pendings.into_iter().map(|p| (p.item, p.reply)).unzip();
+    stats.statements.fetch_add(1, Ordering::Relaxed);
+    stats.writes.fetch_add(items.len() as u64, Ordering::Relaxed);
+    match write(group, &items).await {
+        Ok(answers) => {
+            for (reply, answer) in replies.into_iter().zip(answers) {
+                let _ = reply.send(Ok(answer));
+            }
+        }
+        Err(err) if items.len() == 1 => {
+            let _ = replies.into_iter().next().map(|reply| reply.send(Err(err)));
+        }
+        Err(err) => {
+            tracing::debug!(error = %err, writes = items.len(), "a batched statement failed; sending its writes alone");
+            for (item, reply) in items.iter().zip(replies) {
+                stats.statements.fetch_add(1, Ordering::Relaxed);
+                stats.writes.fetch_add(1, Ordering::Relaxed);
+                let answer = write(group, std::slice::from_ref(item)).await.map(|mut a| a.pop().flatten());
+                let _ = reply.send(answer);
+            }
+        }
+    }
+}

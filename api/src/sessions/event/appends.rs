@@ -1,0 +1,208 @@
+//! Clients' appends on PostgreSQL, sent in batches ([`Batcher`]): the appends that arrive while
+//! others are in the database go together as one statement of the same text whatever their number,
+//! which takes each session's next sequences (only sessions of the writers' organization, their rows
+//! locked in id order, so two batches never wait on each other in a cycle), inserts the events
+//! numbered in id order within a session and records each one's creation with its own request's
+//! audit values. One round trip, one parse and one commit are shared by the whole batch; sequences
+//! stay gapless, since every sequence a statement takes is used by an event it inserts.
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use entity::session_event;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::NewSessionEvent;
+use crate::{
+    bus::EventBus,
+    config::Config,
+    error::{ApiError, ApiResult},
+    service::{
+        BatchStats, Batcher, Ctx, Resource, Role, Scope, WriteFn,
+        audit::{self, AuthorColumns},
+        new_id,
+        sql::Sql,
+        tenant::Owned,
+    },
+};
+
+/// Most appends in one statement.
+const MOST_PER_STATEMENT: usize = 100;
+
+/// The appends of a server's clients, sent in batches. Cheap to clone.
+#[derive(Clone)]
+pub struct Appends {
+    batcher: Batcher<Append, session_event::Model>,
+}
+
+/// One append waiting for its statement: its event as a row of the statement's source.
+pub struct Append {
+    row: Row,
+}
+
+/// An append as the statement reads it (`jsonb_to_recordset`, columns [`Row::DEFINITION`]).
+#[derive(Serialize)]
+struct Row {
+    id: Uuid,
+    session_id: Uuid,
+    event_type: String,
+    event_data: Value,
+    error: Option<String>,
+    metadata: Value,
+    created_at: DateTime<Utc>,
+    /// The audit entry's `changes`, but for the sequence, which the statement sets.
+    changes: Value,
+    #[serde(flatten)]
+    author: AuthorColumns,
+}
+
+impl Row {
+    /// The columns of [`Row`] but its author's, as the statement declares them.
+    const DEFINITION: &str = "id uuid, session_id uuid, event_type text, event_data jsonb, error text, \
+                              metadata jsonb, created_at timestamptz, changes jsonb";
+}
+
+impl Appends {
+    /// Starts sending the appends of a server on PostgreSQL `db`, waking `bus`'s subscribers after
+    /// each statement. A quarter of the pool's connections (1 to 4) hold statements at once: the
+    /// appends that arrive meanwhile gather into the next.
+    pub fn start(db: DatabaseConnection, bus: EventBus, config: &Config) -> Self {
+        let in_flight = (config.db_max_connections as usize / 4).clamp(1, 4);
+        let write: Arc<WriteFn<Append, session_event::Model>> = Arc::new(move |organization_id, appends| {
+            let (db, bus) = (db.clone(), bus.clone());
+            Box::pin(async move { write(&db, &bus, Scope { organization_id }, appends).await })
+        });
+        Self { batcher: Batcher::start(in_flight, MOST_PER_STATEMENT, write) }
+    }
+
+    /// Appends a client's `event` to session `session_id` of `cx`'s organization with its audit
+    /// entry, in the next statement. Errors: `FORBIDDEN` (nothing sent), `NOT_FOUND` (no such
+    /// session in the organization).
+    pub(super) async fn append(
+        &self,
+        cx: Ctx<'_>,
+        session_id: Uuid,
+        event: NewSessionEvent,
+    ) -> ApiResult<session_event::Model> {
+        cx.viewer().require(Role::Member)?;
+        // Stored with microseconds: the audit entry shows the time as it is read back.
+        let created_at = Utc::now().trunc_subsecs(6);
+        let model = session_event::Model {
+            id: new_id(),
+            session_id,
+            sequence: 0, // taken by the statement, which sets it in the audit entry too
+            event_type: event.event_type,
+            event_data: event.event_data,
+            error: event.error,
+            metadata: event.metadata,
+            created_at,
+        };
+        let changes = audit::changes(None, Some(&model));
+        let session_event::Model { id, event_type, event_data, error, metadata, .. } = model;
+        let row = Row {
+            id,
+            session_id,
+            event_type,
+            event_data,
+            error,
+            metadata,
+            created_at,
+            changes,
+            author: AuthorColumns::of(cx.request),
+        };
+        let written = self.batcher.submit(cx.scope().organization_id, Append { row }).await?;
+        written.ok_or(ApiError::NotFound { entity: "documentation session" })
+    }
+
+    /// Statements sent and appends they held.
+    pub fn stats(&self) -> &BatchStats {
+        self.batcher.stats()
+    }
+}
+
+/// Sends `appends` of organization `scope` as one statement and wakes their sessions' subscribers:
+/// for each append its event, `None` when its session is not one of the organization's.
+async fn write(
+    db: &DatabaseConnection,
+    bus: &EventBus,
+    scope: Scope,
+    appends: &[Append],
+) -> ApiResult<Vec<Option<session_event::Model>>> {
+    let mut sessions: Vec<Uuid> = appends.iter().map(|a| a.row.session_id).collect();
+    sessions.sort_unstable();
+    sessions.dedup();
+    // One serialization of the rows, straight into the parameter's text.
+    let rows: Vec<&Row> = appends.iter().map(|a| &a.row).collect();
+    let source = serde_json::to_string(&rows).map_err(|err| anyhow::Error::from(err).context("serializing appends"))?;
+
+    let mut sql = Sql::new("WITH i AS (SELECT * FROM jsonb_to_recordset(CAST(");
+    sql.bind(source).push(" AS jsonb)) AS i(").push(Row::DEFINITION).push(", ");
+    sql.push(AuthorColumns::DEFINITION).push(")), ");
+    sql.push("l AS (SELECT id FROM documentation_sessions WHERE id IN ");
+    Owned::of::<entity::documentation_session::Entity>().push_ids_in(&mut sql, scope, &sessions, DbBackend::Postgres);
+    sql.push(" ORDER BY id FOR UPDATE), ");
+    sql.push("c AS (SELECT session_id, count(*) AS n FROM i GROUP BY session_id), ");
+    sql.push("s AS (UPDATE documentation_sessions d SET last_event_sequence = d.last_event_sequence + c.n, ");
+    sql.push("updated_at = ").bind(Utc::now()).push(" FROM l JOIN c ON c.session_id = l.id WHERE d.id = l.id ");
+    sql.push("RETURNING d.id, d.last_event_sequence AS last, c.n), ");
+    sql.push("e AS (INSERT INTO session_events (id, session_id, sequence, event_type, event_data, error, metadata, ");
+    sql.push("created_at) SELECT i.id, i.session_id, ");
+    sql.push("s.last - s.n + row_number() OVER (PARTITION BY i.session_id ORDER BY i.id), ");
+    sql.push("i.event_type, i.event_data, i.error, i.metadata, i.created_at FROM i JOIN s ON s.id = i.session_id ");
+    sql.push("RETURNING *), a AS (");
+    let changes = |sql: &mut Sql| {
+        sql.push("jsonb_set(i.changes, '{sequence,new}', to_jsonb(e.sequence))");
+    };
+    let creations = ("e.id", changes);
+    audit::push_insert_select(
+        &mut sql,
+        scope.organization_id,
+        "i",
+        Resource::SessionEvent,
+        creations,
+        "e JOIN i ON i.id = e.id",
+    );
+    sql.push(") SELECT * FROM e");
+
+    let rows = db.query_all_raw(sql.build(DbBackend::Postgres)).await?;
+    let mut written = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let event = session_event::Model::from_query_result(&row, "")?;
+        bus.committed(event.session_id, event.sequence);
+        written.insert(event.id, event);
+    }
+    Ok(appends.iter().map(|append| written.remove(&append.row.id)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_statement_declares_every_field_a_row_serializes_and_nothing_else() {
+        let row = Row {
+            id: Uuid::nil(),
+            session_id: Uuid::nil(),
+            event_type: String::new(),
+            event_data: Value::Null,
+            error: None,
+            metadata: Value::Null,
+            created_at: Utc::now(),
+            changes: Value::Null,
+            author: AuthorColumns::of(&crate::service::RequestContext::of(crate::service::Viewer::system(
+                "test",
+                Uuid::nil(),
+            ))),
+        };
+        let Value::Object(fields) = serde_json::to_value(&row).unwrap() else { panic!("a row is an object") };
+        let mut serialized: Vec<&str> = fields.keys().map(String::as_str).collect();
+        let definition = format!("{}, {}", Row::DEFINITION, AuthorColumns::DEFINITION);
+        let mut declared: Vec<&str> = definition.split(", ").map(|column| column.split(' ').next().unwrap()).collect();
+        serialized.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(serialized, declared);
+    }
+}
