@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 mod appends;
 
-pub use appends::{Append, Appends};
+pub use appends::Appends;
 
 use crate::{
     error::{ApiError, ApiResult},

@@ -39,7 +39,7 @@ pub struct Appends {
 }
 
 /// One append waiting for its statement: its event as a row of the statement's source.
-pub struct Append {
+struct Append {
     row: Row,
 }
 
@@ -67,10 +67,10 @@ impl Row {
 
 impl Appends {
     /// Starts sending the appends of a server on PostgreSQL `db`, waking `bus`'s subscribers after
-    /// each statement. A quarter of the pool's connections (1 to 4) hold statements at once: the
-    /// appends that arrive meanwhile gather into the next.
+    /// each statement. `config.append_statements` statements at most are in the database at once:
+    /// the appends that arrive meanwhile gather into the next.
     pub fn start(db: DatabaseConnection, bus: EventBus, config: &Config) -> Self {
-        let in_flight = (config.db_max_connections as usize / 4).clamp(1, 4);
+        let in_flight = config.append_statements as usize;
         let write: Arc<WriteFn<Append, session_event::Model>> = Arc::new(move |organization_id, appends| {
             let (db, bus) = (db.clone(), bus.clone());
             Box::pin(async move { write(&db, &bus, Scope { organization_id }, appends).await })
