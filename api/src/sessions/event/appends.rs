@@ -35,15 +35,11 @@ const MOST_PER_STATEMENT: usize = 100;
 /// The appends of a server's clients, sent in batches. Cheap to clone.
 #[derive(Clone)]
 pub struct Appends {
-    batcher: Batcher<Append, session_event::Model>,
+    batcher: Batcher<Row, session_event::Model>,
 }
 
-/// One append waiting for its statement: its event as a row of the statement's source.
-struct Append {
-    row: Row,
-}
-
-/// An append as the statement reads it (`jsonb_to_recordset`, columns [`Row::DEFINITION`]).
+/// An append waiting for its statement, as the statement reads it (`jsonb_to_recordset`, columns
+/// [`Row::DEFINITION`]).
 #[derive(Serialize)]
 struct Row {
     id: Uuid,
@@ -71,7 +67,7 @@ impl Appends {
     /// the appends that arrive meanwhile gather into the next.
     pub fn start(db: DatabaseConnection, bus: EventBus, config: &Config) -> Self {
         let in_flight = config.append_statements as usize;
-        let write: Arc<WriteFn<Append, session_event::Model>> = Arc::new(move |organization_id, appends| {
+        let write: Arc<WriteFn<Row, session_event::Model>> = Arc::new(move |organization_id, appends| {
             let (db, bus) = (db.clone(), bus.clone());
             Box::pin(async move { write(&db, &bus, Scope { organization_id }, appends).await })
         });
@@ -113,7 +109,7 @@ impl Appends {
             changes,
             author: AuthorColumns::of(cx.request),
         };
-        let written = self.batcher.submit(cx.scope().organization_id, Append { row }).await?;
+        let written = self.batcher.submit(cx.scope().organization_id, row).await?;
         written.ok_or(ApiError::NotFound { entity: "documentation session" })
     }
 
@@ -129,14 +125,14 @@ async fn write(
     db: &DatabaseConnection,
     bus: &EventBus,
     scope: Scope,
-    appends: &[Append],
+    appends: &[Row],
 ) -> ApiResult<Vec<Option<session_event::Model>>> {
-    let mut sessions: Vec<Uuid> = appends.iter().map(|a| a.row.session_id).collect();
+    let mut sessions: Vec<Uuid> = appends.iter().map(|row| row.session_id).collect();
     sessions.sort_unstable();
     sessions.dedup();
     // One serialization of the rows, straight into the parameter's text.
-    let rows: Vec<&Row> = appends.iter().map(|a| &a.row).collect();
-    let source = serde_json::to_string(&rows).map_err(|err| anyhow::Error::from(err).context("serializing appends"))?;
+    let source =
+        serde_json::to_string(appends).map_err(|err| anyhow::Error::from(err).context("serializing appends"))?;
 
     let mut sql = Sql::new("WITH i AS (SELECT * FROM jsonb_to_recordset(CAST(");
     sql.bind(source).push(" AS jsonb)) AS i(").push(Row::DEFINITION).push(", ");
@@ -174,7 +170,7 @@ async fn write(
         bus.committed(event.session_id, event.sequence);
         written.insert(event.id, event);
     }
-    Ok(appends.iter().map(|append| written.remove(&append.row.id)).collect())
+    Ok(appends.iter().map(|append| written.remove(&append.id)).collect())
 }
 
 #[cfg(test)]
