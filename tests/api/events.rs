@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, error_code, spawn_app};
+use crate::helpers::{TestApp, TestDb, error_code, spawn_app, spawn_app_on};
 
 #[tokio::test]
 async fn appended_events_get_gapless_sequences_and_list_after_a_sequence() {
@@ -213,5 +213,46 @@ async fn appends_sent_at_once_by_two_organizations_are_gapless_audited_and_stay_
         let statements = app.metric("docket_session_event_batches_total ").await;
         let appends = app.metric("docket_session_event_batched_total ").await;
         assert!(appends >= 71 && statements < appends, "{statements} statements for {appends} appends");
+        let refused = app.metric("docket_session_event_batch_failures_total ").await;
+        assert!(refused >= 1, "the NUL append's statement was refused, then its appends were sent alone");
+    }
+}
+
+/// Two servers on one database append to the same sessions at once, each with several statements in
+/// flight: no statement is refused (PostgreSQL breaks a deadlock by refusing one, which the failure
+/// count would show; the statements lock their sessions in id order) and the sequences stay gapless
+/// across both.
+#[tokio::test]
+async fn two_servers_appending_to_the_same_sessions_never_deadlock_and_stay_gapless() {
+    let db = TestDb::new(true).await;
+    let first = spawn_app_on(&db, |config| config.append_statements = 4).await;
+    let second = spawn_app_on(&db, |config| config.append_statements = 4).await;
+    let mut sessions = Vec::new();
+    for n in 0..5 {
+        sessions.push(first.start_session(&[&format!("{n}.rs")]).await.0);
+    }
+    let (mut targets, mut requests) = (Vec::new(), Vec::new());
+    for n in 0..200usize {
+        let server = if n % 2 == 0 { &first } else { &second };
+        // Each server's statements hold appends to several of the sessions.
+        let session = sessions[n % sessions.len()].clone();
+        targets.push(session.clone());
+        requests.push(append_as(server, format!("worker-{n}"), session, json!({ "n": n })));
+    }
+    let responses = futures_util::future::join_all(requests).await;
+    let mut sequences: std::collections::HashMap<String, Vec<i64>> = Default::default();
+    for (session, response) in targets.into_iter().zip(&responses) {
+        assert!(response.get("errors").is_none(), "{response}");
+        let sequence = response["data"]["appendSessionEvent"]["event"]["sequence"].as_i64().unwrap();
+        sequences.entry(session).or_default().push(sequence);
+    }
+    for session in &sessions {
+        let mut mine = sequences.remove(session).unwrap_or_default();
+        mine.sort_unstable();
+        assert_eq!(mine, (2..=mine.len() as i64 + 1).collect::<Vec<_>>(), "gapless after session.started");
+        assert_eq!(mine.len(), 40);
+    }
+    for server in [&first, &second] {
+        assert_eq!(server.metric("docket_session_event_batch_failures_total ").await, 0);
     }
 }

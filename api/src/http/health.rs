@@ -118,7 +118,10 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
          docket_session_event_batches_total {}\n\
          # HELP docket_session_event_batched_total Clients' session events those statements appended or tried to.\n\
          # TYPE docket_session_event_batched_total counter\n\
-         docket_session_event_batched_total {}\n",
+         docket_session_event_batched_total {}\n\
+         # HELP docket_session_event_batch_failures_total Those statements the database refused (each append of a refused batch is then sent alone).\n\
+         # TYPE docket_session_event_batch_failures_total counter\n\
+         docket_session_event_batch_failures_total {}\n",
         state.statements.get(),
         bus.feeds,
         bus.subscribers,
@@ -126,6 +129,7 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
         state.leaf_pages.load(std::sync::atomic::Ordering::Relaxed),
         state.appends.as_ref().map_or(0, |a| a.stats().statements()),
         state.appends.as_ref().map_or(0, |a| a.stats().writes()),
+        state.appends.as_ref().map_or(0, |a| a.stats().failures()),
     );
     body.push_str(
         "# HELP docket_db_pool_connections Database connections open, by pool (`read` on a SQLite file; \

@@ -48,6 +48,7 @@ impl<I, O> Clone for Batcher<I, O> {
 pub struct BatchStats {
     statements: AtomicU64,
     writes: AtomicU64,
+    failures: AtomicU64,
 }
 
 impl BatchStats {
@@ -59,6 +60,11 @@ impl BatchStats {
     /// Writes they held.
     pub fn writes(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
+    }
+
+    /// Statements the database refused (a deadlock among them would show here).
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
     }
 }
 
@@ -134,7 +140,11 @@ async fn send<I, O>(write: &WriteFn<I, O>, stats: &BatchStats, group: Uuid, pend
     let (items, replies): (Vec<I>, Vec<_>) = pendings.into_iter().map(|p| (p.item, p.reply)).unzip();
     stats.statements.fetch_add(1, Ordering::Relaxed);
     stats.writes.fetch_add(items.len() as u64, Ordering::Relaxed);
-    match write(group, &items).await {
+    let answers = write(group, &items).await;
+    if answers.is_err() {
+        stats.failures.fetch_add(1, Ordering::Relaxed);
+    }
+    match answers {
         Ok(answers) => {
             for (reply, answer) in replies.into_iter().zip(answers) {
                 let _ = reply.send(Ok(answer));
@@ -149,6 +159,9 @@ async fn send<I, O>(write: &WriteFn<I, O>, stats: &BatchStats, group: Uuid, pend
                 stats.statements.fetch_add(1, Ordering::Relaxed);
                 stats.writes.fetch_add(1, Ordering::Relaxed);
                 let answer = write(group, std::slice::from_ref(item)).await.map(|mut a| a.pop().flatten());
+                if answer.is_err() {
+                    stats.failures.fetch_add(1, Ordering::Relaxed);
+                }
                 let _ = reply.send(answer);
             }
         }
