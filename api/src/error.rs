@@ -121,27 +121,25 @@ impl From<DbErr> for ApiError {
 /// Whether `err` is SQLite's "database is locked" (`SQLITE_BUSY`, code 5, with its extended codes):
 /// another connection held the write lock past the busy timeout.
 fn is_busy(err: &DbErr) -> bool {
-    use sea_orm::{RuntimeErr, sqlx::Error};
-    let (DbErr::Exec(RuntimeErr::SqlxError(source)) | DbErr::Query(RuntimeErr::SqlxError(source))) = err else {
-        return false;
-    };
-    match source.as_ref() {
-        Error::Database(db) => db.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|code| code & 0xff == 5),
-        _ => false,
-    }
+    database_code(err).and_then(|c| c.parse::<i32>().ok()).is_some_and(|code| code & 0xff == 5)
 }
 
 /// Whether `err` is PostgreSQL refusing a text it cannot store: a NUL character in `text`
 /// (SQLSTATE 22021, `character_not_in_repertoire`) or `\u0000` in `jsonb` (22P05,
 /// `untranslatable_character`). SQLite stores both.
 fn is_unstorable_text(err: &DbErr) -> bool {
+    matches!(database_code(err).as_deref(), Some("22021" | "22P05"))
+}
+
+/// The code the database gave an error it raised (SQLite's result code, PostgreSQL's SQLSTATE).
+fn database_code(err: &DbErr) -> Option<std::borrow::Cow<'_, str>> {
     use sea_orm::{RuntimeErr, sqlx::Error};
     let (DbErr::Exec(RuntimeErr::SqlxError(source)) | DbErr::Query(RuntimeErr::SqlxError(source))) = err else {
-        return false;
+        return None;
     };
     match source.as_ref() {
-        Error::Database(db) => matches!(db.code().as_deref(), Some("22021" | "22P05")),
-        _ => false,
+        Error::Database(db) => db.code(),
+        _ => None,
     }
 }
 

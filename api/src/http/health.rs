@@ -97,6 +97,7 @@ pub async fn ready(State(server): State<Server>) -> Response {
 pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
     let state = &server.state;
     let bus = state.bus.stats();
+    let appends = state.appends.as_ref().map(|a| a.stats());
     let mut body = format!(
         "# HELP docket_sql_statements_total SQL statements run since start.\n\
          # TYPE docket_sql_statements_total counter\n\
@@ -127,9 +128,9 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
         bus.subscribers,
         *state.websockets.borrow(),
         state.leaf_pages.load(std::sync::atomic::Ordering::Relaxed),
-        state.appends.as_ref().map_or(0, |a| a.stats().statements()),
-        state.appends.as_ref().map_or(0, |a| a.stats().writes()),
-        state.appends.as_ref().map_or(0, |a| a.stats().failures()),
+        appends.map_or(0, |a| a.statements()),
+        appends.map_or(0, |a| a.writes()),
+        appends.map_or(0, |a| a.failures()),
     );
     body.push_str(
         "# HELP docket_db_pool_connections Database connections open, by pool (`read` on a SQLite file; \

@@ -10,7 +10,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::session_event;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityName, FromQueryResult, IdenStatic, Iterable};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -137,17 +137,28 @@ async fn write(
     let mut sql = Sql::new("WITH i AS (SELECT * FROM jsonb_to_recordset(CAST(");
     sql.bind(source).push(" AS jsonb)) AS i(").push(Row::DEFINITION).push(", ");
     sql.push(AuthorColumns::DEFINITION).push(")), ");
-    sql.push("l AS (SELECT id FROM documentation_sessions WHERE id IN ");
+    let sessions_table = entity::documentation_session::Entity.table_name();
+    sql.push("l AS (SELECT id FROM ").push(sessions_table).push(" WHERE id IN ");
     Owned::of::<entity::documentation_session::Entity>().push_ids_in(&mut sql, scope, &sessions, DbBackend::Postgres);
     sql.push(" ORDER BY id FOR UPDATE), ");
     sql.push("c AS (SELECT session_id, count(*) AS n FROM i GROUP BY session_id), ");
-    sql.push("s AS (UPDATE documentation_sessions d SET last_event_sequence = d.last_event_sequence + c.n, ");
+    sql.push("s AS (UPDATE ").push(sessions_table).push(" d SET last_event_sequence = d.last_event_sequence + c.n, ");
     sql.push("updated_at = ").bind(Utc::now()).push(" FROM l JOIN c ON c.session_id = l.id WHERE d.id = l.id ");
     sql.push("RETURNING d.id, d.last_event_sequence AS last, c.n), ");
-    sql.push("e AS (INSERT INTO session_events (id, session_id, sequence, event_type, event_data, error, metadata, ");
-    sql.push("created_at) SELECT i.id, i.session_id, ");
-    sql.push("s.last - s.n + row_number() OVER (PARTITION BY i.session_id ORDER BY i.id), ");
-    sql.push("i.event_type, i.event_data, i.error, i.metadata, i.created_at FROM i JOIN s ON s.id = i.session_id ");
+    // Every column of the event from the row of the same name, but the sequence, numbered here.
+    let columns: Vec<&str> = session_event::Column::iter().map(|column| column.as_str()).collect();
+    sql.push("e AS (INSERT INTO ").push(session_event::Entity.table_name());
+    sql.push(" (").push(&columns.join(", ")).push(") SELECT ");
+    for (n, column) in session_event::Column::iter().enumerate() {
+        sql.push(if n == 0 { "" } else { ", " });
+        match column {
+            session_event::Column::Sequence => {
+                sql.push("s.last - s.n + row_number() OVER (PARTITION BY i.session_id ORDER BY i.id)")
+            }
+            _ => sql.push("i.").push(column.as_str()),
+        };
+    }
+    sql.push(" FROM i JOIN s ON s.id = i.session_id ");
     sql.push("RETURNING *), a AS (");
     let changes = |sql: &mut Sql| {
         sql.push("jsonb_set(i.changes, '{sequence,new}', to_jsonb(e.sequence))");
@@ -200,5 +211,9 @@ mod tests {
         serialized.sort_unstable();
         declared.sort_unstable();
         assert_eq!(serialized, declared);
+        // The statement inserts every column of the event from the row's field of the same name.
+        for column in session_event::Column::iter().filter(|c| !matches!(c, session_event::Column::Sequence)) {
+            assert!(declared.contains(&column.as_str()), "the row lacks the event's column {}", column.as_str());
+        }
     }
 }
