@@ -4,20 +4,26 @@
 //! `__typename` around it, once as is (one pass, when the type maps the field) and once with
 //! `@include(if: true)` on it, which sends the page down async-graphql's ordinary path; the answers
 //! must be equal. The server's counter of one-pass pages shows which path each took.
+//!
+//! A page under a parent reads from the database only the columns its nodes' fields read (the others
+//! come back as placeholders): each field asked alone must answer what it answers when every field is
+//! asked, and a page reached by two paths with different selections answers both in full.
 
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
-/// (node type, the connection field that lists it, with its arguments).
-const PAGES: &[(&str, &str)] = &[
-    ("Workspace", "workspaces(first: 10)"),
-    ("SessionTodo", "documentationSession(id: $session) { todos(first: 10)"),
-    ("SessionEvent", "documentationSession(id: $session) { events(first: 20)"),
-    ("PullRequest", "project(id: $project) { pullRequests(first: 10)"),
-    ("DocumentationSession", "workspaceByPath(path: \"/leaf/repo\") { sessions(first: 10)"),
-    ("Event", "events(first: 50)"),
-    ("AuditEntry", "auditLog(first: 50)"),
+/// (node type, the connection field that lists it, with its arguments, and a field of the node that
+/// is not plain, which makes a page under a parent read whole rows: none for a root list, whose rows
+/// are always whole, and none for events, which have no such field).
+const PAGES: &[(&str, &str, &str)] = &[
+    ("Workspace", "workspaces(first: 10)", ""),
+    ("SessionTodo", "documentationSession(id: $session) { todos(first: 10)", "session { id }"),
+    ("SessionEvent", "documentationSession(id: $session) { events(first: 20)", ""),
+    ("PullRequest", "project(id: $project) { pullRequests(first: 10)", "tasks(first: 1) { totalCount }"),
+    ("DocumentationSession", "workspaceByPath(path: \"/leaf/repo\") { sessions(first: 10)", "workspace { id }"),
+    ("Event", "events(first: 50)", ""),
+    ("AuditEntry", "auditLog(first: 50)", ""),
 ];
 
 /// The scalar and enum fields of `type_name` that take no arguments.
@@ -112,10 +118,17 @@ async fn pages_of_plain_fields_answer_exactly_as_field_by_field_resolution() {
     let session = varied_session(&app).await;
     let project = varied_pull_requests(&app).await;
     let variables = json!({ "session": session, "project": project });
-    for (type_name, page) in PAGES {
+    for (type_name, page, whole_rows) in PAGES {
         let fields = plain_candidates(&app, type_name).await;
         assert!(fields.len() >= 3, "{type_name}: {fields:?}");
         let mut one_pass = 0;
+        let whole = app.gql(&operation(page, &format!("{} {whole_rows}", fields.join(" "))), variables.clone()).await;
+        if *type_name == "SessionEvent" {
+            // No field makes the events' page read whole rows: hold it against what was written.
+            let note = nodes(&whole).into_iter().find(|e| e["eventType"] == "note").expect("the note event");
+            assert_eq!(note["eventData"], json!({ "text": "é \"quoted\"", "list": [1, null] }), "{note}");
+            assert_eq!((&note["error"], &note["metadata"]), (&json!("boom"), &json!({ "k": true })), "{note}");
+        }
         for field in fields.iter().map(String::as_str).chain(std::iter::once("all")) {
             let selection = if field == "all" { fields.join(" ") } else { field.to_owned() };
             let before = app.metric("docket_graphql_leaf_pages_total").await;
@@ -132,9 +145,67 @@ async fn pages_of_plain_fields_answer_exactly_as_field_by_field_resolution() {
             );
             assert!(fast.get("errors").is_none(), "{type_name}.{field}: {fast}");
             assert_eq!(strip_typename(&fast), strip_typename(&slow), "{type_name}.{field}: the two paths differ");
+            if field != "all" {
+                let (alone, with_all) = (nodes(&fast), nodes(&whole));
+                assert!(!alone.is_empty(), "{type_name}: no nodes to compare");
+                let with_all: Vec<&Value> = with_all.iter().map(|node| &node[field]).collect();
+                let alone: Vec<&Value> = alone.iter().map(|node| &node[field]).collect();
+                assert_eq!(alone, with_all, "{type_name}.{field} asked alone differs from the same field among all");
+            }
             one_pass += usize::from(used_one_pass);
         }
         assert!(one_pass >= 3, "{type_name}: the one-pass path answered only {one_pass} of the questions");
+    }
+}
+
+/// The nodes of the one page an answer of [`operation`] holds.
+fn nodes(answer: &Value) -> Vec<Value> {
+    fn find(value: &Value) -> Option<&Vec<Value>> {
+        match value {
+            Value::Object(map) => map.get("nodes").and_then(Value::as_array).or_else(|| map.values().find_map(find)),
+            _ => None,
+        }
+    }
+    find(&answer["data"]).cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_page_reached_by_two_paths_with_different_selections_answers_both_in_full() {
+    let (app, _db) = spawn_app().await;
+    let session = varied_session(&app).await;
+    let full = "id filePath metadata error claimedBy leaseExpiresAt status";
+    let expected = app
+        .data(
+            &format!(
+                "query($s: ID!) {{ documentationSession(id: $s) {{ todos(first: 10) {{ nodes {{ {full} }} }} }} }}"
+            ),
+            json!({ "s": session }),
+        )
+        .await["documentationSession"]["todos"]["nodes"]
+        .clone();
+    assert_eq!(expected.as_array().unwrap().len(), 4);
+    let todos = expected.as_array().unwrap();
+    assert!(todos.iter().any(|t| t["metadata"]["owner"] == "x"), "{expected}");
+    assert!(todos.iter().any(|t| t["claimedBy"].is_string() && t["leaseExpiresAt"].is_string()), "{expected}");
+    // The session's page is loaded ahead at the root and again under its workspace, once reading
+    // every field and once only ids, in both orders.
+    for (root, nested) in [(full, "id"), ("id", full)] {
+        let query = format!(
+            "query($s: ID!) {{ documentationSession(id: $s) {{
+                todos(first: 10) {{ nodes {{ {root} }} }}
+                workspace {{ sessions(first: 10) {{ nodes {{ id todos(first: 10) {{ nodes {{ {nested} }} }} }} }} }}
+            }} }}"
+        );
+        let data = app.data(&query, json!({ "s": session })).await;
+        let at_root = &data["documentationSession"]["todos"]["nodes"];
+        let sessions = data["documentationSession"]["workspace"]["sessions"]["nodes"].as_array().unwrap();
+        let under =
+            &sessions.iter().find(|s| s["id"] == session).expect("the session under its workspace")["todos"]["nodes"];
+        let (rich, ids) = if root == full { (at_root, under) } else { (under, at_root) };
+        assert_eq!(rich, &expected, "the page selecting every field, loaded with {root:?} at the root");
+        let expected_ids: Vec<&Value> = expected.as_array().unwrap().iter().map(|t| &t["id"]).collect();
+        let got_ids: Vec<&Value> = ids.as_array().unwrap().iter().map(|t| &t["id"]).collect();
+        assert_eq!(got_ids, expected_ids);
     }
 }
 

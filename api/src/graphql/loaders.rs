@@ -21,7 +21,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Scope,
-        page::{self, Filter, ListSpec, Listed, Page, PageArgs},
+        page::{self, Fields, Filter, ListSpec, Listed, Page, PageArgs},
         tenant::{self, Tenanted},
     },
 };
@@ -145,6 +145,16 @@ fn group_by<K, G: Hash + Eq>(keys: &[K], split: impl Fn(&K) -> (Uuid, G)) -> Has
     groups
 }
 
+/// One parent's page of a child list, and the fields its rows hold (the others may be placeholders:
+/// [`Fields`]).
+#[derive(Clone, Debug)]
+pub struct ChildPage<M> {
+    /// The page.
+    pub page: Page<M>,
+    /// What the rows hold.
+    pub fields: Fields,
+}
+
 /// Pages of a child list for many parents.
 pub struct ChildPages<L> {
     db: DatabaseConnection,
@@ -152,23 +162,37 @@ pub struct ChildPages<L> {
     list: PhantomData<L>,
 }
 
+impl<L: ChildList> ChildPages<L> {
+    /// The pages of `keys`, their rows holding `fields`: one statement per filter and page.
+    pub async fn load_reading(
+        &self,
+        keys: &[PageKey],
+        fields: &Fields,
+    ) -> ApiResult<HashMap<PageKey, ChildPage<L::Model>>> {
+        let mut out = HashMap::new();
+        for ((filter, args), parents) in group_by(keys, |k| (k.parent, (k.filter.clone(), k.args.clone()))) {
+            let pages =
+                page::pages_by_parent::<L::Model>(&self.db, self.scope, L::spec(), &parents, &filter, &args, fields)
+                    .await?;
+            for (parent, page) in pages {
+                let key = PageKey { parent, filter: filter.clone(), args: args.clone() };
+                out.insert(key, ChildPage { page, fields: fields.clone() });
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl<L: ChildList> Batch<PageKey> for ChildPages<L> {
-    type Value = Page<L::Model>;
+    type Value = ChildPage<L::Model>;
 
     fn new(db: &DatabaseConnection, scope: Scope) -> Self {
         Self { db: db.clone(), scope, list: PhantomData }
     }
 
+    /// Whole rows: a page loaded on a resolver's demand serves whatever its nodes select.
     async fn load(&self, keys: &[PageKey]) -> ApiResult<HashMap<PageKey, Self::Value>> {
-        let mut out = HashMap::new();
-        for ((filter, args), parents) in group_by(keys, |k| (k.parent, (k.filter.clone(), k.args.clone()))) {
-            let pages =
-                page::pages_by_parent::<L::Model>(&self.db, self.scope, L::spec(), &parents, &filter, &args).await?;
-            for (parent, page) in pages {
-                out.insert(PageKey { parent, filter: filter.clone(), args: args.clone() }, page);
-            }
-        }
-        Ok(out)
+        self.load_reading(keys, &Fields::All).await
     }
 }
 

@@ -117,6 +117,78 @@ pub fn is_camel_of(graphql: &str, snake: &str) -> bool {
     expected.all(|c| c == '_')
 }
 
+/// The fields of the row that a plain field's expression reads, from the expression's text
+/// (`stringify!`): every `row.field` where `row` is the row's binding, e.g. `["error"]` of
+/// `m.error.as_deref()`. `None` when the expression uses the row otherwise (passes it whole, reads a
+/// tuple field, names `self`), which then counts as reading every field: a page whose nodes select
+/// such a field reads whole rows ([`crate::service::page::Fields`]).
+pub fn row_fields(binding: &str, expr: &'static str) -> Option<Vec<&'static str>> {
+    let text = expr.as_bytes();
+    let ident = |at: usize| {
+        let end =
+            text[at..].iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b'_')).map_or(text.len(), |n| at + n);
+        (&expr[at..end], end)
+    };
+    let skip_space = |mut at: usize| {
+        while text.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        at
+    };
+    let mut fields = Vec::new();
+    let (mut at, mut after_dot) = (0, false);
+    while let Some(&c) = text.get(at) {
+        match c {
+            b'"' => {
+                // A string literal: nothing in it is code.
+                at += 1;
+                while let Some(&c) = text.get(at) {
+                    at += if c == b'\\' { 2 } else { 1 };
+                    if c == b'"' {
+                        break;
+                    }
+                }
+                after_dot = false;
+            }
+            b'.' if text.get(at + 1) == Some(&b'.') => {
+                at += 2;
+                after_dot = false;
+            }
+            b'.' => {
+                at += 1;
+                after_dot = true;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let (name, end) = ident(at);
+                at = end;
+                if !after_dot && name == "self" {
+                    return None;
+                }
+                if !after_dot && name == binding {
+                    let dot = skip_space(at);
+                    if text.get(dot) != Some(&b'.') || text.get(dot + 1) == Some(&b'.') {
+                        return None;
+                    }
+                    let start = skip_space(dot + 1);
+                    if !text.get(start).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') {
+                        return None;
+                    }
+                    let (field, end) = ident(start);
+                    fields.push(field);
+                    at = end;
+                }
+                after_dot = false;
+            }
+            c if c.is_ascii_whitespace() => at += 1,
+            _ => {
+                at += 1;
+                after_dot = false;
+            }
+        }
+    }
+    Some(fields)
+}
+
 /// Declares an object type over a row: see the module's documentation.
 macro_rules! object {
     (
@@ -239,6 +311,18 @@ macro_rules! object {
                 )*
                 None
             }
+
+            fn reads(name: &str) -> Option<&'static [&'static str]> {
+                // Each field's reads, from the text of its own expression: nothing to keep in step.
+                static READS: std::sync::LazyLock<Vec<(&'static str, Option<Vec<&'static str>>)>> =
+                    std::sync::LazyLock::new(|| vec![$(
+                        (stringify!($field), $crate::graphql::object::row_fields(stringify!($m), stringify!($value))),
+                    )*]);
+                READS
+                    .iter()
+                    .find(|(field, _)| $crate::graphql::object::is_camel_of(name, field))
+                    .and_then(|(_, reads)| reads.as_deref())
+            }
         }
     };
 }
@@ -257,6 +341,20 @@ mod tests {
         assert!(!is_camel_of("filePat", "file_path"));
         assert!(!is_camel_of("filePaths", "file_path"));
         assert!(!is_camel_of("", "id"));
+    }
+
+    #[test]
+    fn the_fields_an_expression_reads_are_those_it_names_on_the_row() {
+        assert_eq!(row_fields("m", "to_id(m.id)"), Some(vec!["id"]));
+        assert_eq!(row_fields("m", "m.error.as_deref()"), Some(vec!["error"]));
+        assert_eq!(row_fields("m", "Json(&m.metadata)"), Some(vec!["metadata"]));
+        assert_eq!(row_fields("m", "m . retention_days.unwrap_or(m.x)"), Some(vec!["retention_days", "x"]));
+        assert_eq!(row_fields("m", "names(&m.sources, \"m.ignored\", other.m)"), Some(vec!["sources"]));
+        assert_eq!(row_fields("m", "DEFAULT"), Some(vec![]));
+        assert_eq!(row_fields("m", "status_of(m)"), None, "the row passed whole");
+        assert_eq!(row_fields("m", "m.0"), None);
+        assert_eq!(row_fields("m", "self.0.id"), None);
+        assert_eq!(row_fields("m", "(0..m).len()"), None, "a range is not a field access");
     }
 
     #[test]

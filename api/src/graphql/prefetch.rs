@@ -37,7 +37,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    connection::page_args,
+    connection::{PlainFields, fields_read, page_args},
     loaders::{Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, Loaded, OperationLoader, PageKey, Slot},
 };
 use crate::{
@@ -308,7 +308,7 @@ impl<'a, R> Level<'a, '_, R> {
         filter: impl Fn(&Args) -> ApiResult<Option<Filter>>,
     ) where
         L: ChildList,
-        C: Prefetch<Row = L::Model>,
+        C: Prefetch<Row = L::Model> + PlainFields,
     {
         if self.declare(name, Some(&filter)) {
             return;
@@ -344,9 +344,13 @@ impl<'a, R> Level<'a, '_, R> {
                         keys.into_iter().map(|k| (k.clone(), counts.remove(&k))).collect::<Vec<_>>(),
                     ))
                 };
+                // The rows hold what the nodes of every occurrence read: a resolver that would read more
+                // loads its page again (`relations::child_connection`).
+                let fields = fields_read::<C>(&nodes);
                 let (mut pages, counts) =
-                    try_join(ChildPages::<L>::new(plan.db, plan.scope).load(&keys), counts).await?;
-                let children: Vec<L::Model> = pages.values().flat_map(|page| page.items.iter().cloned()).collect();
+                    try_join(ChildPages::<L>::new(plan.db, plan.scope).load_reading(&keys, &fields), counts).await?;
+                let children: Vec<L::Model> =
+                    pages.values().flat_map(|loaded| loaded.page.items.iter().cloned()).collect();
                 plan.store
                     .feed::<ChildPages<L>, _>(plan, keys.into_iter().map(|k| (k.clone(), pages.remove(&k))))
                     .await?;

@@ -13,14 +13,14 @@ use async_graphql::{Context, OutputType, SelectionField};
 use uuid::Uuid;
 
 use super::{
-    connection::{Conn, connection, wants_total},
+    connection::{Conn, PlainFields, connection, fields_read, wants_total},
     loaders::{Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, PageKey},
     prefetch::{Plan, Prefetch, nodes_of, prefetch},
 };
 use crate::{
     error::ApiResult,
     service::{
-        page::{Filter, Page, PageArgs},
+        page::{Fields, Filter, Page, PageArgs},
         tenant::Tenanted,
     },
 };
@@ -47,7 +47,7 @@ pub async fn child_connection<L, T>(
 ) -> async_graphql::Result<Conn<T>>
 where
     L: ChildList,
-    T: OutputType + Prefetch<Row = L::Model>,
+    T: OutputType + Prefetch<Row = L::Model> + PlainFields,
 {
     let plan = Plan::of(ctx)?;
     let page_key = PageKey { parent, filter: filter.clone(), args };
@@ -58,16 +58,25 @@ where
         Ok(Some(load::<ChildCounts<L>, _>(plan, CountKey { parent, filter }).await?.0.unwrap_or(0)))
     };
     // Page and count load together.
-    let ((page, loaded_now), total) = futures_util::try_join!(load::<ChildPages<L>, _>(plan, page_key), count)?;
-    let page = page.unwrap_or_else(empty_page);
+    let ((loaded, mut loaded_now), total) =
+        futures_util::try_join!(load::<ChildPages<L>, _>(plan, page_key.clone()), count)?;
+    let page = match loaded {
+        None => Page::empty(),
+        Some(loaded) if loaded.fields.covers(&fields_read::<T>(&nodes_of(ctx.field()))) => loaded.page,
+        Some(_) => {
+            // Loaded ahead for another selection of the same page (the same parent reached by another
+            // path) whose nodes read fewer fields: this one reads its page whole.
+            loaded_now = true;
+            let mut pages = ChildPages::<L>::new(plan.db, plan.scope)
+                .load_reading(std::slice::from_ref(&page_key), &Fields::All)
+                .await?;
+            pages.remove(&page_key).map_or_else(Page::empty, |loaded| loaded.page)
+        }
+    };
     if loaded_now {
         prefetch::<T>(plan, page.items.clone(), nodes_of(ctx.field())).await?;
     }
     Ok(connection(page, total, node))
-}
-
-fn empty_page<T>() -> Page<T> {
-    Page { items: Vec::new(), has_previous_page: false, has_next_page: false }
 }
 
 /// The row of `E` with this id (a parent, an owner, a lookup by id), as an object of type `T`;

@@ -21,10 +21,12 @@ use super::viewer::Scope;
 use crate::error::{ApiError, ApiResult};
 
 mod counts;
+mod fields;
 mod filter;
 mod spec;
 
 pub use counts::{count, counts_by_parent, counts_by_parent_and, counts_by_parent_and_enum};
+pub use fields::Fields;
 pub use filter::{Col, Cond, Filter, Predicate};
 pub use spec::{List, ListSpec, Tenancy};
 
@@ -97,7 +99,8 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    fn empty() -> Self {
+    /// A page without rows.
+    pub fn empty() -> Self {
         Self { items: Vec::new(), has_previous_page: false, has_next_page: false }
     }
 
@@ -135,7 +138,7 @@ pub async fn page<M: Listed>(
     if args.limit == 0 {
         return Ok(Page::empty());
     }
-    let mut select = spec.rows(false);
+    let mut select = spec.rows(false, &Fields::All, db.get_database_backend());
     select.and_where(spec.tenancy(scope)).cond_where(filter.condition(db.get_database_backend()));
     narrow(&mut select, spec, args);
     select.limit(args.limit + 1);
@@ -148,7 +151,8 @@ pub async fn page<M: Listed>(
 }
 
 /// The same page of a list for each of `parents`, in one statement whatever their number; parents of
-/// another organization get nothing.
+/// another organization get nothing. Of each row, the fields outside `fields` may hold placeholders
+/// ([`Fields`]).
 pub async fn pages_by_parent<M: Listed>(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -156,6 +160,7 @@ pub async fn pages_by_parent<M: Listed>(
     parents: &[Uuid],
     filter: &Filter,
     args: &PageArgs,
+    fields: &Fields,
 ) -> ApiResult<HashMap<Uuid, Page<M>>> {
     spec.check(args)?;
     let (parent, parent_table) = spec.parents()?;
@@ -165,7 +170,7 @@ pub async fn pages_by_parent<M: Listed>(
     }
     let backend = db.get_database_backend();
     let take = args.limit + 1;
-    let mut rows = spec.rows(true);
+    let mut rows = spec.rows(true, fields, backend);
     rows.cond_where(filter.condition(backend));
     let select = if backend == DbBackend::Postgres {
         // The organization's parents only, then each one's page by index.

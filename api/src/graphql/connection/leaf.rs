@@ -11,14 +11,17 @@
 //! down async-graphql's ordinary path, so the fast path only ever answers what it fully understands.
 //! A test asks every plain field of each mapped type both ways and compares the answers.
 
+use std::collections::BTreeSet;
+
 use async_graphql::{
-    ContextSelectionSet, Name, OutputType, Positioned, Value,
+    ContextSelectionSet, Name, OutputType, Positioned, SelectionField, Value,
     connection::{CursorType as _, Edge},
     indexmap::IndexMap,
     parser::types::{Field, Selection, SelectionSet},
 };
 
 use super::{ConnectionTotal, Inner};
+use crate::service::page::Fields;
 
 /// A node type whose plain fields can be answered without resolvers.
 pub trait PlainFields {
@@ -27,6 +30,34 @@ pub trait PlainFields {
     fn plain(&self, _name: &str) -> Option<Value> {
         None
     }
+
+    /// The fields of the row (model field names) that plain field `name` reads; `None` for any other
+    /// field, and for a plain field that reads the row as a whole. The default maps none.
+    fn reads(_name: &str) -> Option<&'static [&'static str]>
+    where
+        Self: Sized,
+    {
+        None
+    }
+}
+
+/// The fields of the rows that `nodes` (selections over `T`) read: those of their plain fields, or
+/// every field when they select anything else (a relation, a field with arguments, one that reads the
+/// row whole). Fragments count with their fields; a field under `@skip`/`@include` counts as selected.
+pub fn fields_read<T: PlainFields>(nodes: &[SelectionField<'_>]) -> Fields {
+    let mut read = BTreeSet::new();
+    for node in nodes {
+        for field in node.selection_set() {
+            if field.name() == "__typename" {
+                continue;
+            }
+            match T::reads(field.name()) {
+                Some(fields) => read.extend(fields.iter().copied()),
+                None => return Fields::All,
+            }
+        }
+    }
+    Fields::Only(read)
 }
 
 /// One selected field: its response key and name.

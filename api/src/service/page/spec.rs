@@ -5,11 +5,14 @@
 use std::sync::LazyLock;
 
 use sea_orm::{
-    ColumnTrait, JoinType, Order,
-    sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement},
+    ColumnTrait, DbBackend, EntityName, JoinType, Order,
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 
-use super::{Col, CursorKey, PageArgs};
+use super::{
+    Col, CursorKey, PageArgs,
+    fields::{Columns, Fields},
+};
 use crate::{
     error::{ApiError, ApiResult},
     service::{tenant::Owned, viewer::Scope},
@@ -57,21 +60,26 @@ pub struct ListSpec {
     rank: Option<Rank>,
     tenancy: Tenancy,
     also: Vec<(Col, &'static str)>,
+    columns: Columns,
 }
 
 impl ListSpec {
     /// A root list (no parent) ordered by `key`, of a table whose `organization` column holds its
     /// organization.
-    pub fn root(key: impl ColumnTrait, organization: impl ColumnTrait) -> Self {
-        let tenancy = Tenancy::Rows(Col::of(organization));
-        Self { key: Col::of(key), joins: Vec::new(), rank: None, tenancy, also: Vec::new() }
+    pub fn root<K: ColumnTrait>(key: K, organization: impl ColumnTrait) -> Self {
+        Self::listing(key, Tenancy::Rows(Col::of(organization)))
     }
 
     /// A list ordered by `key` under the parents named by its table's `parent` column, which are rows
     /// of `parents`.
-    pub fn child(parent: impl ColumnTrait, key: impl ColumnTrait, parents: Owned) -> Self {
-        let tenancy = Tenancy::Parents(Col::of(parent), parents);
-        Self { key: Col::of(key), joins: Vec::new(), rank: None, tenancy, also: Vec::new() }
+    pub fn child<K: ColumnTrait>(parent: impl ColumnTrait, key: K, parents: Owned) -> Self {
+        Self::listing(key, Tenancy::Parents(Col::of(parent), parents))
+    }
+
+    /// A list of `key`'s table, ordered by `key`.
+    fn listing<K: ColumnTrait>(key: K, tenancy: Tenancy) -> Self {
+        let columns = Columns::of::<K>(K::EntityName::default().table_name());
+        Self { key: Col::of(key), joins: Vec::new(), rank: None, tenancy, also: Vec::new(), columns }
     }
 
     /// A list through a link table (many to many): the link's `parent` column names the parent, its
@@ -147,13 +155,15 @@ impl ListSpec {
     /// `SELECT <table>.*, <also> FROM ...`: every row of every organization, for a service to
     /// narrow (by id, by organization).
     pub fn select(&self) -> SelectStatement {
-        self.rows(false)
+        // The backend only shapes placeholders, and whole rows have none.
+        self.rows(false, &Fields::All, DbBackend::Postgres)
     }
 
-    /// `SELECT <table>.*, <also> FROM ...`, and the rank as `page_rank` when `with_rank`.
-    pub(super) fn rows(&self, with_rank: bool) -> SelectStatement {
+    /// `SELECT <table's columns for fields>, <also> FROM ...`, and the rank as `page_rank` when
+    /// `with_rank`.
+    pub(super) fn rows(&self, with_rank: bool, fields: &Fields, backend: DbBackend) -> SelectStatement {
         let mut select = self.from();
-        select.column((self.key.table(), Asterisk));
+        self.columns.select(&mut select, fields, backend);
         for (column, alias) in &self.also {
             select.expr_as(column.expr(), *alias);
         }
