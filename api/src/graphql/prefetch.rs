@@ -44,7 +44,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         RequestContext, Scope,
-        page::{Filter, PageArgs},
+        page::{Fields, Filter, PageArgs},
         tenant::Tenanted,
     },
     state::AppState,
@@ -349,8 +349,11 @@ impl<'a, R> Level<'a, '_, R> {
                 let fields = fields_read::<C>(&nodes);
                 let (mut pages, counts) =
                     try_join(ChildPages::<L>::new(plan.db, plan.scope).load_reading(&keys, &fields), counts).await?;
-                let children: Vec<L::Model> =
-                    pages.values().flat_map(|loaded| loaded.page.items.iter().cloned()).collect();
+                // Nodes that select only plain fields have nothing below them to load.
+                let children: Vec<L::Model> = match fields {
+                    Fields::All => pages.values().flat_map(|loaded| loaded.page.items.iter().cloned()).collect(),
+                    Fields::Only(_) => Vec::new(),
+                };
                 plan.store
                     .feed::<ChildPages<L>, _>(plan, keys.into_iter().map(|k| (k.clone(), pages.remove(&k))))
                     .await?;
