@@ -84,7 +84,7 @@ enum Ids<'a> {
     All,
     /// Those among these: `id IN ($1, $2, ...)`.
     Among(&'a [Uuid]),
-    /// Those among these, as one array parameter (PostgreSQL): `id = ANY(CAST($1 AS uuid[]))`.
+    /// Those among these, as one `uuid[]` parameter (PostgreSQL): `id = ANY($1)`.
     AmongArray(&'a [Uuid]),
 }
 
@@ -165,9 +165,9 @@ fn ids_of<E: Tenanted>(scope: Scope, ids: Ids<'_>) -> SelectStatement {
             select.and_where(column(E::ID).is_in(ids.iter().copied()));
         }
         Ids::AmongArray(ids) => {
-            // An array literal cast to uuid[]: one text parameter, which every driver can bind.
-            let literal = format!("{{{}}}", ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","));
-            let array = Expr::cust_with_values("CAST($1 AS uuid[])", [literal]);
+            // One `uuid[]` parameter, sent in binary: PostgreSQL neither parses 200 ids from text
+            // (`array_in`, `uuid_in`: a tenth of its CPU on the dashboard) nor plans a text per number.
+            let array = Expr::val(ids.to_vec());
             select.and_where(column(E::ID).eq(sea_orm::sea_query::extension::postgres::PgFunc::any(array)));
         }
     }
