@@ -301,13 +301,20 @@ macro_rules! object {
         }
 
         impl $crate::graphql::connection::PlainFields for $name {
-            fn plain(&self, name: &str) -> Option<async_graphql::Value> {
+            fn plain_index(name: &str) -> Option<usize> {
+                [$(stringify!($field)),*].iter().position(|field| $crate::graphql::object::is_camel_of(name, field))
+            }
+
+            #[allow(unused_assignments)] // the last field's increment
+            fn plain_at(&self, index: usize) -> Option<async_graphql::Value> {
                 let $m = &self.0;
+                let mut at = 0;
                 $(
-                    if $crate::graphql::object::is_camel_of(name, stringify!($field)) {
+                    if at == index {
                         let value: $ty = $value;
                         return Some($crate::graphql::object::Plain::plain(value));
                     }
+                    at += 1;
                 )*
                 None
             }

@@ -25,9 +25,18 @@ use crate::service::page::Fields;
 
 /// A node type whose plain fields can be answered without resolvers.
 pub trait PlainFields {
-    /// The value of field `name` (a field without arguments, whose resolver only reads the row) as
-    /// its resolver would give it; `None` for any other field. The default maps none.
-    fn plain(&self, _name: &str) -> Option<Value> {
+    /// The position of plain field `name` (a field without arguments, whose resolver only reads the
+    /// row) among the type's plain fields; `None` for any other field. The default maps none.
+    fn plain_index(_name: &str) -> Option<usize>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
+    /// The value of the plain field at `index` ([`PlainFields::plain_index`]) as its resolver would
+    /// give it. A page looks each selected name up once, then reads every node by position.
+    fn plain_at(&self, _index: usize) -> Option<Value> {
         None
     }
 
@@ -109,13 +118,30 @@ fn branches(set: &SelectionSet) -> Option<Vec<Branch<'_>>> {
     Some(out)
 }
 
-/// The object of `node` for `keys`, `typename` answering `__typename`; `None` if a field is not plain.
-fn object(keys: &[Key], typename: &str, node: &impl PlainFields) -> Option<Value> {
+/// A node's selected field: its response key and its plain field's position (`None`: `__typename`).
+struct NodeKey {
+    key: Name,
+    field: Option<usize>,
+}
+
+/// The node fields of `set` when all are plain fields of `T` or `__typename` (see [`leaves`]).
+fn node_keys<T: PlainFields>(set: &SelectionSet) -> Option<Vec<NodeKey>> {
+    leaves(set)?
+        .into_iter()
+        .map(|Key { key, name }| match name.as_str() {
+            "__typename" => Some(NodeKey { key, field: None }),
+            name => Some(NodeKey { key, field: Some(T::plain_index(name)?) }),
+        })
+        .collect()
+}
+
+/// The object of `node` for `keys`, `typename` answering `__typename`.
+fn object(keys: &[NodeKey], typename: &str, node: &impl PlainFields) -> Option<Value> {
     let mut map = IndexMap::with_capacity(keys.len());
-    for Key { key, name } in keys {
-        let value = match name.as_str() {
-            "__typename" => Value::String(typename.to_owned()),
-            name => node.plain(name)?,
+    for NodeKey { key, field } in keys {
+        let value = match field {
+            None => Value::String(typename.to_owned()),
+            Some(index) => node.plain_at(*index)?,
         };
         map.insert(key.clone(), value);
     }
@@ -134,7 +160,7 @@ pub fn answer<T: OutputType + PlainFields>(conn: &Inner<T>, ctx: &ContextSelecti
                 Value::from(*total_count)
             }
             "nodes" => {
-                let keys = leaves(branch.fields)?;
+                let keys = node_keys::<T>(branch.fields)?;
                 let typename = T::type_name();
                 let nodes: Option<Vec<Value>> = conn.edges.iter().map(|e| object(&keys, &typename, &e.node)).collect();
                 Value::List(nodes?)
@@ -144,8 +170,8 @@ pub fn answer<T: OutputType + PlainFields>(conn: &Inner<T>, ctx: &ContextSelecti
                 let edge_typename = Edge::<super::Cursor, T, async_graphql::connection::EmptyFields>::type_name();
                 let typename = T::type_name();
                 let mut edges = Vec::with_capacity(conn.edges.len());
-                let node_keys: Option<Vec<Key>> = match parts.iter().find(|p| p.name == "node") {
-                    Some(node) => Some(leaves(node.fields)?),
+                let node_keys: Option<Vec<NodeKey>> = match parts.iter().find(|p| p.name == "node") {
+                    Some(node) => Some(node_keys::<T>(node.fields)?),
                     None => None,
                 };
                 for edge in &conn.edges {
