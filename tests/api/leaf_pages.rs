@@ -193,14 +193,16 @@ async fn a_page_reached_by_two_paths_with_different_selections_answers_both_in_f
         let query = format!(
             "query($s: ID!) {{ documentationSession(id: $s) {{
                 todos(first: 10) {{ nodes {{ {root} }} }}
-                workspace {{ sessions(first: 10) {{ nodes {{ id todos(first: 10) {{ nodes {{ {nested} }} }} }} }} }}
+                workspace {{ sessions(first: 10) {{ nodes {{ id filePaths todos(first: 10) {{ nodes {{ {nested} }} }} }} }} }}
             }} }}"
         );
         let data = app.data(&query, json!({ "s": session })).await;
         let at_root = &data["documentationSession"]["todos"]["nodes"];
         let sessions = data["documentationSession"]["workspace"]["sessions"]["nodes"].as_array().unwrap();
-        let under =
-            &sessions.iter().find(|s| s["id"] == session).expect("the session under its workspace")["todos"]["nodes"];
+        let parent = sessions.iter().find(|s| s["id"] == session).expect("the session under its workspace");
+        // Its page read the columns of `id`, `filePaths` and what `todos` reads (its id).
+        assert_eq!(parent["filePaths"], json!(["a.rs", "b.rs", "c.rs", "d.rs"]));
+        let under = &parent["todos"]["nodes"];
         let (rich, ids) = if root == full { (at_root, under) } else { (under, at_root) };
         assert_eq!(rich, &expected, "the page selecting every field, loaded with {root:?} at the root");
         let expected_ids: Vec<&Value> = expected.as_array().unwrap().iter().map(|t| &t["id"]).collect();

@@ -27,7 +27,7 @@ pub struct ConnectionTotal {
 
 mod leaf;
 
-pub use leaf::{PlainFields, fields_read};
+pub use leaf::{PlainFields, fields_read, only_plain};
 
 /// async-graphql's connection of `T`, named `{T}Connection` with `{T}Edge` edges.
 pub type Inner<T> = Connection<Cursor, T, ConnectionTotal, EmptyFields>;

@@ -324,7 +324,13 @@ macro_rules! object {
                 static READS: std::sync::LazyLock<Vec<(&'static str, Option<Vec<&'static str>>)>> =
                     std::sync::LazyLock::new(|| vec![$(
                         (stringify!($field), $crate::graphql::object::row_fields(stringify!($m), stringify!($value))),
-                    )*]);
+                    )* $($(
+                        // A connection reads its parent and filter expressions from the row.
+                        (stringify!($conn), $crate::graphql::object::row_fields(
+                            stringify!($m),
+                            concat!(stringify!($parent), " ", stringify!($filter)),
+                        )),
+                    )*)?]);
                 READS
                     .iter()
                     .find(|(field, _)| $crate::graphql::object::is_camel_of(name, field))

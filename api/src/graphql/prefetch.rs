@@ -37,14 +37,14 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    connection::{PlainFields, fields_read, page_args},
+    connection::{PlainFields, fields_read, only_plain, page_args},
     loaders::{Batch, ById, ChildCounts, ChildList, ChildPages, CountKey, Loaded, OperationLoader, PageKey, Slot},
 };
 use crate::{
     error::{ApiError, ApiResult},
     service::{
         RequestContext, Scope,
-        page::{Fields, Filter, PageArgs},
+        page::{Filter, PageArgs},
         tenant::Tenanted,
     },
     state::AppState,
@@ -350,9 +350,9 @@ impl<'a, R> Level<'a, '_, R> {
                 let (mut pages, counts) =
                     try_join(ChildPages::<L>::new(plan.db, plan.scope).load_reading(&keys, &fields), counts).await?;
                 // Nodes that select only plain fields have nothing below them to load.
-                let children: Vec<L::Model> = match fields {
-                    Fields::All => pages.values().flat_map(|loaded| loaded.page.items.iter().cloned()).collect(),
-                    Fields::Only(_) => Vec::new(),
+                let children: Vec<L::Model> = match only_plain::<C>(&nodes) {
+                    true => Vec::new(),
+                    false => pages.values().flat_map(|loaded| loaded.page.items.iter().cloned()).collect(),
                 };
                 plan.store
                     .feed::<ChildPages<L>, _>(plan, keys.into_iter().map(|k| (k.clone(), pages.remove(&k))))

@@ -40,8 +40,9 @@ pub trait PlainFields {
         None
     }
 
-    /// The fields of the row (model field names) that plain field `name` reads; `None` for any other
-    /// field, and for a plain field that reads the row as a whole. The default maps none.
+    /// The fields of the row (model field names) that field `name` reads: a plain field's, or a
+    /// declared connection's (its parent and filter); `None` for any other field, and for one that
+    /// reads the row as a whole. The default maps none.
     fn reads(_name: &str) -> Option<&'static [&'static str]>
     where
         Self: Sized,
@@ -50,9 +51,10 @@ pub trait PlainFields {
     }
 }
 
-/// The fields of the rows that `nodes` (selections over `T`) read: those of their plain fields, or
-/// every field when they select anything else (a relation, a field with arguments, one that reads the
-/// row whole). Fragments count with their fields; a field under `@skip`/`@include` counts as selected.
+/// The fields of the rows that `nodes` (selections over `T`) read: those of their plain fields and
+/// declared connections, or every field when they select anything else (another relation, a
+/// resolver, a field that reads the row whole). Fragments count with their fields; a field under
+/// `@skip`/`@include` counts as selected.
 pub fn fields_read<T: PlainFields>(nodes: &[SelectionField<'_>]) -> Fields {
     let mut read = BTreeSet::new();
     for node in nodes {
@@ -67,6 +69,15 @@ pub fn fields_read<T: PlainFields>(nodes: &[SelectionField<'_>]) -> Fields {
         }
     }
     Fields::Only(read)
+}
+
+/// Whether `nodes` (selections over `T`) select only plain fields, so that nothing below them is
+/// loaded ahead.
+pub fn only_plain<T: PlainFields>(nodes: &[SelectionField<'_>]) -> bool {
+    nodes
+        .iter()
+        .flat_map(|node| node.selection_set())
+        .all(|f| f.name() == "__typename" || T::plain_index(f.name()).is_some())
 }
 
 /// One selected field: its response key and name.
