@@ -123,6 +123,11 @@ pub fn is_camel_of(graphql: &str, snake: &str) -> bool {
 /// tuple field, names `self`), which then counts as reading every field: a page whose nodes select
 /// such a field reads whole rows ([`crate::service::page::Fields`]).
 pub fn row_fields(binding: &str, expr: &'static str) -> Option<Vec<&'static str>> {
+    // A character literal (`'"'`) or a raw string could hide the end of a string from the scan below,
+    // and with it a read of the row: such an expression counts as reading every field.
+    if expr.contains('\'') || expr.contains("r#") || expr.contains("r\"") {
+        return None;
+    }
     let text = expr.as_bytes();
     let ident = |at: usize| {
         let end =
@@ -368,6 +373,23 @@ mod tests {
         assert_eq!(row_fields("m", "m.0"), None);
         assert_eq!(row_fields("m", "self.0.id"), None);
         assert_eq!(row_fields("m", "(0..m).len()"), None, "a range is not a field access");
+        assert_eq!(row_fields("m", "m.a.replace('\"', \"x\") + &m.b"), None, "a quote as a character");
+        assert_eq!(row_fields("m", "format!(r#\"{}\"#, m.a)"), None, "a raw string");
+    }
+
+    #[test]
+    fn the_dashboards_nodes_name_the_columns_they_read() {
+        use crate::{
+            graphql::connection::PlainFields,
+            sessions::schema::{event::SessionEvent, session::DocumentationSession, todo::SessionTodo},
+        };
+        assert_eq!(SessionTodo::reads("status"), Some(&["status"][..]));
+        assert_eq!(SessionTodo::reads("leaseExpiresAt"), Some(&["lease_expires_at"][..]));
+        assert_eq!(SessionEvent::reads("eventType"), Some(&["event_type"][..]));
+        assert_eq!(DocumentationSession::reads("todos"), Some(&["id"][..]), "a connection reads its parent");
+        assert_eq!(DocumentationSession::reads("workspace"), None, "a resolver may read anything");
+        assert_eq!(SessionTodo::plain_index("filePath").map(|_| ()), Some(()));
+        assert_eq!(SessionTodo::plain_index("session"), None);
     }
 
     #[test]

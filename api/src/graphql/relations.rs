@@ -4,8 +4,10 @@
 //! moment), after which the resolver loads ahead, for the rows it got, whatever its selection asks
 //! below them. Rows in hand from a service (a root list, a lookup, a payload's list) go through
 //! [`ahead_of_nodes`], [`ahead_of_one`] or [`ahead_of_rows`] for the same reason. No read waits for a
-//! batching window, and every read is confined to the viewer's organization. This is the only way
-//! resolvers reach related rows.
+//! batching window, and every read is confined to the viewer's organization. A page loaded ahead
+//! holds the columns its nodes read ([`crate::service::page::Fields`]); a connection whose selection
+//! reads more than the page it finds holds reads the page again whole. This is the only way resolvers
+//! reach related rows.
 
 use std::hash::Hash;
 
