@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 
 use sea_orm::{
-    ColumnTrait, ColumnType, DbBackend,
+    ColumnTrait, ColumnType, DbBackend, EntityName,
     sea_query::{Expr, SelectStatement},
 };
 
@@ -68,7 +68,8 @@ pub(super) struct Columns {
 
 impl Columns {
     /// The columns of `C`'s table.
-    pub(super) fn of<C: ColumnTrait>(table: &'static str) -> Self {
+    pub(super) fn of<C: ColumnTrait>() -> Self {
+        let table = C::EntityName::default().table_name();
         let all = C::iter()
             .map(|column| {
                 let def = column.def();
@@ -128,7 +129,7 @@ mod tests {
 
     #[test]
     fn unread_nullable_and_json_columns_are_placeholders_and_the_rest_is_read() {
-        let columns = Columns::of::<session_todo::Column>("session_todos");
+        let columns = Columns::of::<session_todo::Column>();
         let mut select = Query::select();
         columns.select(&mut select, &only(&["id", "status", "error"]), DbBackend::Postgres);
         let sql = select.from("session_todos").to_string(PostgresQueryBuilder);

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use sea_orm::{
-    ColumnTrait, DbBackend, EntityName, JoinType, Order,
+    ColumnTrait, DbBackend, JoinType, Order,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 
@@ -78,8 +78,14 @@ impl ListSpec {
 
     /// A list of `key`'s table, ordered by `key`.
     fn listing<K: ColumnTrait>(key: K, tenancy: Tenancy) -> Self {
-        let columns = Columns::of::<K>(K::EntityName::default().table_name());
-        Self { key: Col::of(key), joins: Vec::new(), rank: None, tenancy, also: Vec::new(), columns }
+        Self {
+            key: Col::of(key),
+            joins: Vec::new(),
+            rank: None,
+            tenancy,
+            also: Vec::new(),
+            columns: Columns::of::<K>(),
+        }
     }
 
     /// A list through a link table (many to many): the link's `parent` column names the parent, its

@@ -138,13 +138,7 @@ async fn gather<I: Send + Sync + 'static, O: Send + 'static>(
 /// sends each alone.
 async fn send<I, O>(write: &WriteFn<I, O>, stats: &BatchStats, group: Uuid, pendings: Vec<Pending<I, O>>) {
     let (items, replies): (Vec<I>, Vec<_>) = pendings.into_iter().map(|p| (p.item, p.reply)).unzip();
-    stats.statements.fetch_add(1, Ordering::Relaxed);
-    stats.writes.fetch_add(items.len() as u64, Ordering::Relaxed);
-    let answers = write(group, &items).await;
-    if answers.is_err() {
-        stats.failures.fetch_add(1, Ordering::Relaxed);
-    }
-    match answers {
+    match counted(write, stats, group, &items).await {
         Ok(answers) => {
             for (reply, answer) in replies.into_iter().zip(answers) {
                 let _ = reply.send(Ok(answer));
@@ -156,14 +150,25 @@ async fn send<I, O>(write: &WriteFn<I, O>, stats: &BatchStats, group: Uuid, pend
         Err(err) => {
             tracing::debug!(error = %err, writes = items.len(), "a batched statement failed; sending its writes alone");
             for (item, reply) in items.iter().zip(replies) {
-                stats.statements.fetch_add(1, Ordering::Relaxed);
-                stats.writes.fetch_add(1, Ordering::Relaxed);
-                let answer = write(group, std::slice::from_ref(item)).await.map(|mut a| a.pop().flatten());
-                if answer.is_err() {
-                    stats.failures.fetch_add(1, Ordering::Relaxed);
-                }
-                let _ = reply.send(answer);
+                let answer = counted(write, stats, group, std::slice::from_ref(item)).await;
+                let _ = reply.send(answer.map(|mut a| a.pop().flatten()));
             }
         }
     }
+}
+
+/// Runs one statement of `items` and counts it in `stats` (refused or not).
+async fn counted<I, O>(
+    write: &WriteFn<I, O>,
+    stats: &BatchStats,
+    group: Uuid,
+    items: &[I],
+) -> ApiResult<Vec<Option<O>>> {
+    stats.statements.fetch_add(1, Ordering::Relaxed);
+    stats.writes.fetch_add(items.len() as u64, Ordering::Relaxed);
+    let answers = write(group, items).await;
+    if answers.is_err() {
+        stats.failures.fetch_add(1, Ordering::Relaxed);
+    }
+    answers
 }

@@ -137,14 +137,19 @@ async fn write(
     let mut sql = Sql::new("WITH i AS (SELECT * FROM jsonb_to_recordset(CAST(");
     sql.bind(source).push(" AS jsonb)) AS i(").push(Row::DEFINITION).push(", ");
     sql.push(AuthorColumns::DEFINITION).push(")), ");
-    let sessions_table = entity::documentation_session::Entity.table_name();
-    sql.push("l AS (SELECT id FROM ").push(sessions_table).push(" WHERE id IN ");
-    Owned::of::<entity::documentation_session::Entity>().push_ids_in(&mut sql, scope, &sessions, DbBackend::Postgres);
-    sql.push(" ORDER BY id FOR UPDATE), ");
-    sql.push("c AS (SELECT session_id, count(*) AS n FROM i GROUP BY session_id), ");
-    sql.push("s AS (UPDATE ").push(sessions_table).push(" d SET last_event_sequence = d.last_event_sequence + c.n, ");
-    sql.push("updated_at = ").bind(Utc::now()).push(" FROM l JOIN c ON c.session_id = l.id WHERE d.id = l.id ");
-    sql.push("RETURNING d.id, d.last_event_sequence AS last, c.n), ");
+    // Names from the entities: the sessions' table and columns, the event's parent column (also the
+    // row's field of that name).
+    use entity::documentation_session::{Column as Session, Entity as Sessions};
+    let (sessions_table, id) = (Sessions.table_name(), Session::Id.as_str());
+    let (last, updated) = (Session::LastEventSequence.as_str(), Session::UpdatedAt.as_str());
+    let parent = session_event::Column::SessionId.as_str();
+    sql.push(&format!("l AS (SELECT {id} FROM {sessions_table} WHERE {id} IN "));
+    Owned::of::<Sessions>().push_ids_in(&mut sql, scope, &sessions, DbBackend::Postgres);
+    sql.push(&format!(" ORDER BY {id} FOR UPDATE), "));
+    sql.push(&format!("c AS (SELECT {parent}, count(*) AS n FROM i GROUP BY {parent}), "));
+    sql.push(&format!("s AS (UPDATE {sessions_table} d SET {last} = d.{last} + c.n, {updated} = ")).bind(Utc::now());
+    sql.push(&format!(" FROM l JOIN c ON c.{parent} = l.{id} WHERE d.{id} = l.{id} "));
+    sql.push(&format!("RETURNING d.{id}, d.{last} AS last, c.n), "));
     // Every column of the event from the row of the same name, but the sequence, numbered here.
     let columns: Vec<&str> = session_event::Column::iter().map(|column| column.as_str()).collect();
     sql.push("e AS (INSERT INTO ").push(session_event::Entity.table_name());
@@ -153,12 +158,12 @@ async fn write(
         sql.push(if n == 0 { "" } else { ", " });
         match column {
             session_event::Column::Sequence => {
-                sql.push("s.last - s.n + row_number() OVER (PARTITION BY i.session_id ORDER BY i.id)")
+                sql.push(&format!("s.last - s.n + row_number() OVER (PARTITION BY i.{parent} ORDER BY i.id)"))
             }
             _ => sql.push("i.").push(column.as_str()),
         };
     }
-    sql.push(" FROM i JOIN s ON s.id = i.session_id ");
+    sql.push(&format!(" FROM i JOIN s ON s.{id} = i.{parent} "));
     sql.push("RETURNING *), a AS (");
     let changes = |sql: &mut Sql| {
         sql.push("jsonb_set(i.changes, '{sequence,new}', to_jsonb(e.sequence))");
