@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 use crate::membership::Role;
 
 /// One row of `api_keys`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "api_keys")]
 pub struct Model {
     /// Server-generated UUIDv7.

@@ -3,11 +3,12 @@
 use sea_orm::entity::prelude::*;
 
 /// Kind of write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum AuditAction {
     /// A record was created.
+    #[default]
     #[sea_orm(string_value = "create")]
     Create,
     /// A record was changed.
@@ -19,7 +20,7 @@ pub enum AuditAction {
 }
 
 /// One audit entry.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
     /// Server-generated UUIDv7 (entries sort by it).

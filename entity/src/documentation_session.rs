@@ -3,11 +3,12 @@
 use sea_orm::entity::prelude::*;
 
 /// Lifecycle of a session. `completed`, `failed` and `expired` are terminal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum SessionStatus {
     /// Created, no work started.
+    #[default]
     #[sea_orm(string_value = "pending")]
     Pending,
     /// Work is under way.
@@ -32,7 +33,7 @@ impl SessionStatus {
 }
 
 /// One row of `documentation_sessions`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "documentation_sessions")]
 pub struct Model {
     /// Server-generated UUIDv7.

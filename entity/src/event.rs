@@ -4,6 +4,7 @@ use sea_orm::entity::prelude::*;
 
 /// How much an event matters, lowest first (ordered, so `severity >= warning` is meaningful).
 #[derive(
+    Default,
     Clone,
     Copy,
     Debug,
@@ -21,6 +22,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum Severity {
     /// Detail for debugging.
+    #[default]
     #[sea_orm(string_value = "debug")]
     Debug,
     /// Something happened as expected.
@@ -43,7 +45,7 @@ impl Severity {
 }
 
 /// One event of the log.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
     /// Insertion counter (a sequence on PostgreSQL); with `txid`, the event's place in the log.

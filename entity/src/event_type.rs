@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A registered event type.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "event_types")]
 pub struct Model {
     /// Server-generated UUIDv7.

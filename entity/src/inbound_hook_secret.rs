@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One source's inbound secret.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "inbound_hook_secrets")]
 pub struct Model {
     /// Server-generated UUIDv7.

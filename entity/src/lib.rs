@@ -2,6 +2,10 @@
 //!
 //! Ids are server-generated UUIDv7s, timestamps are UTC with time zone and JSON columns are `jsonb`
 //! on PostgreSQL and JSON text on SQLite (see the `migration` crate for the DDL).
+//!
+//! Every model and enum derives `Default`: a page that reads only some columns starts from the
+//! default row and sets the columns it read (the API's `service::page`), so a default is a
+//! placeholder for a column nobody reads, never a value written to the database.
 
 pub mod api_key;
 pub mod audit_log;

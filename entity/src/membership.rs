@@ -3,11 +3,14 @@
 use sea_orm::entity::prelude::*;
 
 /// What a principal may do in its organization; each role may do what the ones below it may.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(
+    Default, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum Role {
     /// Reads and subscribes.
+    #[default]
     #[sea_orm(string_value = "viewer")]
     Viewer,
     /// Also writes work items (workspaces, sessions, todos, projects, tasks, executions, pull requests).
@@ -22,7 +25,7 @@ pub enum Role {
 }
 
 /// One row of `memberships`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "memberships")]
 pub struct Model {
     /// The organization (cascade delete).

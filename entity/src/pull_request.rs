@@ -3,11 +3,12 @@
 use sea_orm::entity::prelude::*;
 
 /// Where a pull request stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum PullRequestStatus {
     /// Not ready for review.
+    #[default]
     #[sea_orm(string_value = "draft")]
     Draft,
     /// Open for review.
@@ -25,7 +26,7 @@ pub enum PullRequestStatus {
 }
 
 /// One row of `pull_requests`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "pull_requests")]
 pub struct Model {
     /// Server-generated UUIDv7.

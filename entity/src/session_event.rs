@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One row of `session_events`; never updated or deleted through the API.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "session_events")]
 pub struct Model {
     /// Server-generated UUIDv7.

@@ -3,11 +3,12 @@
 use sea_orm::entity::prelude::*;
 
 /// Lifecycle of a todo. `completed`, `failed` and `skipped` are terminal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum TodoStatus {
     /// Waiting to be claimed.
+    #[default]
     #[sea_orm(string_value = "pending")]
     Pending,
     /// Claimed by a worker holding a lease.
@@ -32,7 +33,7 @@ impl TodoStatus {
 }
 
 /// One row of `session_todos`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "session_todos")]
 pub struct Model {
     /// Server-generated UUIDv7.

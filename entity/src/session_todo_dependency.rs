@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One edge of a session's todo dependency graph.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "session_todo_dependencies")]
 pub struct Model {
     /// The waiting todo.

@@ -3,11 +3,12 @@
 use sea_orm::entity::prelude::*;
 
 /// Where a task stands. `done` and `cancelled` are finished.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum TaskStatus {
     /// Not started.
+    #[default]
     #[sea_orm(string_value = "pending")]
     Pending,
     /// Being worked on.
@@ -32,6 +33,7 @@ pub enum TaskStatus {
 
 /// How urgent a task is.
 #[derive(
+    Default,
     Clone,
     Copy,
     Debug,
@@ -52,6 +54,7 @@ pub enum TaskPriority {
     #[sea_orm(string_value = "low")]
     Low,
     /// The default.
+    #[default]
     #[sea_orm(string_value = "medium")]
     Medium,
     /// Soon.
@@ -63,7 +66,7 @@ pub enum TaskPriority {
 }
 
 /// One row of `tasks`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "tasks")]
 pub struct Model {
     /// Server-generated UUIDv7.

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One version of a definition: `(organization, name, version)` is unique.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "task_definitions")]
 pub struct Model {
     /// Server-generated UUIDv7 (one per version).

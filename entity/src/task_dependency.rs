@@ -3,11 +3,12 @@
 use sea_orm::entity::prelude::*;
 
 /// What a dependency means. Only `blocks` holds a task back, and `blocks` edges form no cycle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum DependencyKind {
     /// The task cannot start before the other is done.
+    #[default]
     #[sea_orm(string_value = "blocks")]
     Blocks,
     /// The other should preferably come first.
@@ -19,7 +20,7 @@ pub enum DependencyKind {
 }
 
 /// One edge of a project's task graph.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "task_dependencies")]
 pub struct Model {
     /// The dependent task.

@@ -3,11 +3,12 @@
 use sea_orm::entity::prelude::*;
 
 /// How an execution stands. `succeeded`, `failed`, `cancelled` and `timed_out` are final.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum ExecutionStatus {
     /// Waiting to start.
+    #[default]
     #[sea_orm(string_value = "queued")]
     Queued,
     /// Under way.
@@ -35,7 +36,7 @@ impl ExecutionStatus {
 }
 
 /// One row of `task_executions`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "task_executions")]
 pub struct Model {
     /// Server-generated UUIDv7.

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One link between a task and a pull request.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "task_pull_requests")]
 pub struct Model {
     /// The task.

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use super::task::TaskStatus;
 
 /// One status change.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "task_state_transitions")]
 pub struct Model {
     /// Server-generated UUIDv7.

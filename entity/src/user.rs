@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One row of `users`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     /// Server-generated UUIDv7.

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One webhook.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhooks")]
 pub struct Model {
     /// Server-generated UUIDv7.

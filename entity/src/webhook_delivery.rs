@@ -3,10 +3,11 @@
 use sea_orm::entity::prelude::*;
 
 /// What came of an attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum Outcome {
     /// The endpoint answered 2xx.
+    #[default]
     #[sea_orm(string_value = "delivered")]
     Delivered,
     /// It failed; another attempt is scheduled (`next_attempt_at`).
@@ -18,7 +19,7 @@ pub enum Outcome {
 }
 
 /// One attempt.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_deliveries")]
 pub struct Model {
     /// Server-generated UUIDv7 (attempts sort by it).

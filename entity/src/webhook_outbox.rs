@@ -3,10 +3,11 @@
 use sea_orm::entity::prelude::*;
 
 /// Where a queued delivery stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum OutboxStatus {
     /// Waiting for its next attempt.
+    #[default]
     #[sea_orm(string_value = "pending")]
     Pending,
     /// Answered with a 2xx status.
@@ -18,7 +19,7 @@ pub enum OutboxStatus {
 }
 
 /// One queued delivery.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_outbox")]
 pub struct Model {
     /// Server-generated UUIDv7.

@@ -3,11 +3,12 @@
 use sea_orm::entity::prelude::*;
 
 /// How a workflow orders its tasks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum WorkflowKind {
     /// One task at a time, in phase order then position.
+    #[default]
     #[sea_orm(string_value = "sequential")]
     Sequential,
     /// Every pending task of the earliest unfinished phase at once.
@@ -19,11 +20,12 @@ pub enum WorkflowKind {
 }
 
 /// Where a workflow stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum WorkflowStatus {
     /// Being put together; nothing started yet.
+    #[default]
     #[sea_orm(string_value = "draft")]
     Draft,
     /// A task has started.
@@ -44,7 +46,7 @@ pub enum WorkflowStatus {
 }
 
 /// One row of `workflows`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "workflows")]
 pub struct Model {
     /// Server-generated UUIDv7.

@@ -3,11 +3,12 @@
 use sea_orm::entity::prelude::*;
 
 /// Where a phase stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
 pub enum PhaseStatus {
     /// None of its tasks started.
+    #[default]
     #[sea_orm(string_value = "pending")]
     Pending,
     /// A task of it started; not all finished.
@@ -22,7 +23,7 @@ pub enum PhaseStatus {
 }
 
 /// One row of `workflow_phases`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[derive(Default, Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "workflow_phases")]
 pub struct Model {
     /// Server-generated UUIDv7.

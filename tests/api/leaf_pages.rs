@@ -6,7 +6,7 @@
 //! must be equal. The server's counter of one-pass pages shows which path each took.
 //!
 //! A page under a parent reads from the database only the columns its nodes' fields read (the others
-//! come back as placeholders): each field asked alone must answer what it answers when every field is
+//! hold their type's default): each field asked alone must answer what it answers when every field is
 //! asked, and a page reached by two paths with different selections answers both in full.
 
 use serde_json::{Value, json};

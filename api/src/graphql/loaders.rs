@@ -145,8 +145,8 @@ fn group_by<K, G: Hash + Eq>(keys: &[K], split: impl Fn(&K) -> (Uuid, G)) -> Has
     groups
 }
 
-/// One parent's page of a child list, and the fields its rows hold (the others may be placeholders:
-/// [`Fields`]).
+/// One parent's page of a child list, and the fields its rows hold (the others may hold their type's
+/// default: [`Fields`]).
 #[derive(Clone, Debug)]
 pub struct ChildPage<M> {
     /// The page.

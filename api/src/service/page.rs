@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ConnectionTrait, DbBackend, FromQueryResult, JoinType, QueryResult,
+    ConnectionTrait, DbBackend, FromQueryResult, JoinType,
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement, WindowStatement},
 };
 use uuid::Uuid;
@@ -138,7 +138,7 @@ pub async fn page<M: Listed>(
     if args.limit == 0 {
         return Ok(Page::empty());
     }
-    let mut select = spec.rows(false, &Fields::All, db.get_database_backend());
+    let mut select = spec.rows(false, None);
     select.and_where(spec.tenancy(scope)).cond_where(filter.condition(db.get_database_backend()));
     narrow(&mut select, spec, args);
     select.limit(args.limit + 1);
@@ -151,8 +151,8 @@ pub async fn page<M: Listed>(
 }
 
 /// The same page of a list for each of `parents`, in one statement whatever their number; parents of
-/// another organization get nothing. Of each row, the fields outside `fields` may hold placeholders
-/// ([`Fields`]).
+/// another organization get nothing. Of each row, the fields outside `fields` may hold their type's
+/// default ([`Fields`]).
 pub async fn pages_by_parent<M: Listed>(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -170,7 +170,8 @@ pub async fn pages_by_parent<M: Listed>(
     }
     let backend = db.get_database_backend();
     let take = args.limit + 1;
-    let mut rows = spec.rows(true, fields, backend);
+    let partial = spec.partial::<M>(fields);
+    let mut rows = spec.rows(true, partial.as_ref());
     rows.cond_where(filter.condition(backend));
     let select = if backend == DbBackend::Postgres {
         // The organization's parents only, then each one's page by index.
@@ -203,9 +204,17 @@ pub async fn pages_by_parent<M: Listed>(
             .to_owned()
     };
     let rows = db.query_all_raw(backend.build(&select)).await?;
+    let partial = match (partial, rows.first()) {
+        (Some(partial), Some(first)) => Some(partial.rows_like(first)?),
+        _ => None,
+    };
     let mut grouped: HashMap<Uuid, Vec<(i64, M)>> = HashMap::new();
     for row in rows {
-        let (parent, item) = decode_with_parent::<M>(&row)?;
+        let parent: Uuid = row.try_get("", "page_parent")?;
+        let item = match &partial {
+            Some(partial) => partial.decode::<M>(&row)?,
+            None => M::from_query_result(&row, "")?,
+        };
         // Both read as a rank, highest first: `page_row` counts up in list order.
         let rank: i64 = if spec.is_ranked() {
             row.try_get("", "page_rank")?
@@ -222,11 +231,6 @@ pub async fn pages_by_parent<M: Listed>(
         pages.insert(parent, Page::from_rows(items.into_iter().map(|(_, item)| item).collect(), args));
     }
     Ok(pages)
-}
-
-fn decode_with_parent<M: FromQueryResult>(row: &QueryResult) -> ApiResult<(Uuid, M)> {
-    let parent: Uuid = row.try_get("", "page_parent")?;
-    Ok((parent, M::from_query_result(row, "")?))
 }
 
 /// The rows past the cursors, in list order.

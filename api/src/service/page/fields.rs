@@ -1,21 +1,22 @@
-//! Which fields of a page's rows are read, so that a page reads from the database only those.
+//! Which fields of a page's rows are read, so that a page reads from the database only those and
+//! decodes only those.
 //!
 //! A dashboard's page of 4,000 todos whose nodes select `id status priority` has no use for each
-//! todo's metadata (a JSON document the database renders and the server parses again) or its
-//! nullable texts. A page loaded for such a selection names the fields its nodes read ([`Fields`]):
-//! the columns behind them are read as they are; of the others, a nullable column is left out (the
-//! entities' decoder reads a missing column of an `Option` field as `None`, which costs less than a
-//! `NULL`: sea-orm formats an error message for every `NULL` it meets) and a JSON column is read as
-//! the JSON document `null`, a placeholder that still decodes into the row's type. Every other
-//! column (ids, numbers, times, texts that may not be null, which are cheap or could not be faked) is
-//! read as it is. A page read this way carries its [`Fields`], and a reader that needs more loads the
-//! page again in full.
+//! todo's metadata (a JSON document the database renders and the server parses again), its times or
+//! its nullable texts, and decoding a row of sixteen columns by name cost a third of the server's
+//! time on such a query. A page loaded for such a selection names the fields its nodes read
+//! ([`Fields`]): the statement selects those columns and the list's key (cursors and the order of
+//! each page read it), and each row is decoded by position into the entity's default row (every
+//! model derives `Default`) with those columns set ([`Partial`]). A page read this way carries its
+//! [`Fields`], and a reader that needs more loads the page again in full. A list whose rows are not
+//! its table's model (a listing that joins another table), or a column of a type [`reader`] does
+//! not decode, reads whole rows.
 
-use std::collections::BTreeSet;
+use std::{any::Any, collections::BTreeSet};
 
 use sea_orm::{
-    ColumnTrait, ColumnType, DbBackend, EntityName,
-    sea_query::{Expr, SelectStatement},
+    ColumnTrait, DbErr, EntityName, EntityTrait, ModelTrait, QueryResult,
+    sea_query::{ArrayType, SelectStatement, Value},
 };
 
 /// The fields of a row (the entity's model field names, `file_path`) that a page's reader reads.
@@ -24,7 +25,7 @@ pub enum Fields {
     /// Every field: the page holds whole rows.
     #[default]
     All,
-    /// These fields; the others may hold placeholders.
+    /// These fields; the others hold their type's default.
     Only(BTreeSet<&'static str>),
 }
 
@@ -50,59 +51,175 @@ impl Fields {
     }
 }
 
-/// A column of a listed table, as [`Fields`] selects it.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Column {
-    name: &'static str,
-    nullable: bool,
-    json: bool,
+/// Decodes the value at a position of a row, as the column's type ([`reader`]).
+type Reader = fn(&QueryResult, usize) -> Result<Value, DbErr>;
+
+/// Sets the columns `reads` names from `row` on the default row of a model, written into `out` (an
+/// `Option` of that model).
+type Decode = fn(row: &QueryResult, reads: &[Read], out: &mut dyn Any) -> Result<(), DbErr>;
+
+/// The decoder of values of type `ty`, as sea-orm's dynamic models decode them (`sea_orm::dynamic`),
+/// by position; `None` for a type no entity of Docket has.
+fn reader(ty: &ArrayType) -> Option<Reader> {
+    let read: Reader = match ty {
+        ArrayType::Bool => |row, at| Ok(Value::Bool(row.try_get_by_index(at)?)),
+        ArrayType::SmallInt => |row, at| Ok(Value::SmallInt(row.try_get_by_index(at)?)),
+        ArrayType::Int => |row, at| Ok(Value::Int(row.try_get_by_index(at)?)),
+        ArrayType::BigInt => |row, at| Ok(Value::BigInt(row.try_get_by_index(at)?)),
+        ArrayType::Float => |row, at| Ok(Value::Float(row.try_get_by_index(at)?)),
+        ArrayType::Double => |row, at| Ok(Value::Double(row.try_get_by_index(at)?)),
+        ArrayType::String => |row, at| Ok(Value::String(row.try_get_by_index(at)?)),
+        ArrayType::Uuid => |row, at| Ok(Value::Uuid(row.try_get_by_index(at)?)),
+        ArrayType::Json => |row, at| Ok(Value::Json(row.try_get_by_index::<Option<_>>(at)?.map(Box::new))),
+        ArrayType::ChronoDateTimeUtc => |row, at| Ok(Value::ChronoDateTimeUtc(row.try_get_by_index(at)?)),
+        _ => return None,
+    };
+    Some(read)
 }
 
-/// The columns of a listed table and the column behind a model field, from the entity's column type.
+/// One column a partial page reads: its position in the statement's rows, its place among the
+/// entity's columns, and its decoder.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Read {
+    at: usize,
+    column: usize,
+    value: Reader,
+}
+
+/// A column of a listed table.
+#[derive(Clone, Copy, Debug)]
+struct Column {
+    name: &'static str,
+    value: Option<Reader>,
+}
+
+/// The columns of a listed table, the column behind a model field, and how its model is decoded
+/// from some of them, from the entity's column type.
 #[derive(Clone, Debug)]
 pub(super) struct Columns {
     table: &'static str,
     all: Vec<Column>,
     of_field: fn(&str) -> Option<&'static str>,
+    model: std::any::TypeId,
+    decode: Decode,
+}
+
+/// The model of the entity of column type `C`.
+pub(crate) type ModelOf<C> = <<C as ColumnTrait>::EntityName as EntityTrait>::Model;
+
+/// [`Decode`] for the model of `C`.
+fn decode<C>(row: &QueryResult, reads: &[Read], out: &mut dyn Any) -> Result<(), DbErr>
+where
+    C: ColumnTrait,
+    C::EntityName: EntityTrait<Column = C>,
+    ModelOf<C>: Default,
+{
+    let out = out
+        .downcast_mut::<Option<ModelOf<C>>>()
+        .ok_or_else(|| DbErr::Type("a partial row decoded into another type".into()))?;
+    let mut model = ModelOf::<C>::default();
+    for read in reads {
+        let column = C::iter().nth(read.column).ok_or_else(|| DbErr::Type("a column out of range".into()))?;
+        model.try_set(column, (read.value)(row, read.at)?)?;
+    }
+    *out = Some(model);
+    Ok(())
 }
 
 impl Columns {
     /// The columns of `C`'s table.
-    pub(super) fn of<C: ColumnTrait>() -> Self {
+    pub(super) fn of<C>() -> Self
+    where
+        C: ColumnTrait,
+        C::EntityName: EntityTrait<Column = C>,
+        ModelOf<C>: Default,
+    {
         let table = C::EntityName::default().table_name();
         let all = C::iter()
-            .map(|column| {
-                let def = column.def();
-                let json = matches!(def.get_column_type(), ColumnType::Json | ColumnType::JsonBinary);
-                Column { name: column.as_str(), nullable: def.is_null(), json }
-            })
+            .map(|column| Column { name: column.as_str(), value: reader(&ModelOf::<C>::get_value_type(column)) })
             .collect();
-        Self { table, all, of_field: |field| C::from_str(field).ok().map(|c| c.as_str()) }
+        Self {
+            table,
+            all,
+            of_field: |field| C::from_str(field).ok().map(|c| c.as_str()),
+            model: std::any::TypeId::of::<ModelOf<C>>(),
+            decode: decode::<C>,
+        }
     }
 
-    /// Adds to `select` the listed table's columns for a reader of `fields`: `table.*` for
-    /// [`Fields::All`] or when a field is not a column of the table.
-    pub(super) fn select(&self, select: &mut SelectStatement, fields: &Fields, backend: DbBackend) {
-        let read: Option<Vec<&'static str>> = match fields {
-            Fields::All => None,
-            Fields::Only(fields) => fields.iter().map(|field| (self.of_field)(field)).collect(),
-        };
-        let Some(read) = read else {
-            select.column((self.table, sea_orm::sea_query::Asterisk));
-            return;
-        };
-        for column in &self.all {
-            if read.contains(&column.name) || !(column.nullable || column.json) {
-                select.column((self.table, column.name));
-            } else if column.nullable {
-                continue;
-            } else if backend == DbBackend::Postgres {
-                // Decodes as the JSON document `null`, from `json` and `jsonb` columns alike.
-                select.expr_as(Expr::cust("CAST('null' AS jsonb)"), column.name);
-            } else {
-                select.expr_as(Expr::cust("'null'"), column.name);
+    /// How rows of type `M` are read for a reader of `fields` beside the list's `key` column: the
+    /// columns to select when they can be decoded apart from the others, `None` for whole rows
+    /// ([`Fields::All`], a field that is not a column, a row type other than the table's model, a
+    /// column without a [`reader`]).
+    pub(super) fn partial<M: 'static>(&self, fields: &Fields, key: &'static str) -> Option<Partial> {
+        let Fields::Only(fields) = fields else { return None };
+        if std::any::TypeId::of::<M>() != self.model {
+            return None;
+        }
+        let mut read: Vec<&'static str> = fields.iter().map(|field| (self.of_field)(field)).collect::<Option<_>>()?;
+        read.push(key);
+        let mut columns = Vec::new();
+        for (index, column) in self.all.iter().enumerate() {
+            if read.contains(&column.name) {
+                columns.push((index, column.name, column.value?));
             }
         }
+        Some(Partial { table: self.table, columns, decode: self.decode })
+    }
+
+    /// Adds `table.*` to `select`.
+    pub(super) fn select_all(&self, select: &mut SelectStatement) {
+        select.column((self.table, sea_orm::sea_query::Asterisk));
+    }
+}
+
+/// The columns a page reads of its rows and how they decode ([`Columns::partial`]).
+#[derive(Clone, Debug)]
+pub(super) struct Partial {
+    table: &'static str,
+    /// Each column's place among the entity's columns, name and decoder.
+    columns: Vec<(usize, &'static str, Reader)>,
+    decode: Decode,
+}
+
+impl Partial {
+    /// Adds the columns to `select`.
+    pub(super) fn select(&self, select: &mut SelectStatement) {
+        for (_, name, _) in &self.columns {
+            select.column((self.table, *name));
+        }
+    }
+
+    /// The decoder of rows shaped like `row` (a row of the statement, whose columns it finds by name).
+    pub(super) fn rows_like(&self, row: &QueryResult) -> Result<PartialRows, DbErr> {
+        let names = row.column_names();
+        let reads = self
+            .columns
+            .iter()
+            .map(|&(column, name, value)| {
+                let at = names
+                    .iter()
+                    .position(|n| n == name)
+                    .ok_or_else(|| DbErr::Type(format!("the statement has no column `{name}`")))?;
+                Ok(Read { at, column, value })
+            })
+            .collect::<Result<_, DbErr>>()?;
+        Ok(PartialRows { reads, decode: self.decode })
+    }
+}
+
+/// Decodes the rows of one statement ([`Partial::rows_like`]).
+pub(super) struct PartialRows {
+    reads: Vec<Read>,
+    decode: Decode,
+}
+
+impl PartialRows {
+    /// `row` as `M` (the table's model): its default with the columns read set.
+    pub(super) fn decode<M: 'static>(&self, row: &QueryResult) -> Result<M, DbErr> {
+        let mut out: Option<M> = None;
+        (self.decode)(row, &self.reads, &mut out)?;
+        out.ok_or_else(|| DbErr::Type("a partial row decoded nothing".into()))
     }
 }
 
@@ -128,19 +245,23 @@ mod tests {
     }
 
     #[test]
-    fn unread_nullable_and_json_columns_are_placeholders_and_the_rest_is_read() {
+    fn a_partial_page_selects_the_columns_read_and_the_key_and_anything_else_reads_whole_rows() {
         let columns = Columns::of::<session_todo::Column>();
+        let partial = columns.partial::<session_todo::Model>(&only(&["status", "error"]), "id").unwrap();
         let mut select = Query::select();
-        columns.select(&mut select, &only(&["id", "status", "error"]), DbBackend::Postgres);
+        partial.select(&mut select);
         let sql = select.from("session_todos").to_string(PostgresQueryBuilder);
-        assert!(sql.contains(r#""session_todos"."error""#), "{sql}");
-        assert!(sql.contains(r#""session_todos"."file_path""#), "a text that may not be null is read: {sql}");
-        assert!(!sql.contains("claimed_by"), "an unread nullable column is left out: {sql}");
-        assert!(sql.contains(r#"CAST('null' AS jsonb) AS "metadata""#), "{sql}");
+        assert_eq!(
+            sql,
+            r#"SELECT "session_todos"."id", "session_todos"."status", "session_todos"."error" FROM "session_todos""#,
+            "the columns in the table's order, the key among them"
+        );
 
-        let mut select = Query::select();
-        columns.select(&mut select, &only(&["id", "not_a_field"]), DbBackend::Postgres);
-        let sql = select.from("session_todos").to_string(PostgresQueryBuilder);
-        assert!(sql.starts_with(r#"SELECT "session_todos".* FROM"#), "an unknown field reads every column: {sql}");
+        assert!(columns.partial::<session_todo::Model>(&Fields::All, "id").is_none());
+        assert!(columns.partial::<session_todo::Model>(&only(&["id", "not_a_field"]), "id").is_none());
+        assert!(
+            columns.partial::<entity::task::Model>(&only(&["id"]), "id").is_none(),
+            "rows of another type than the table's model are read whole"
+        );
     }
 }

@@ -22,6 +22,11 @@ impl Col {
         Self { table: C::EntityName::default().table_name(), name: column.as_str() }
     }
 
+    /// The column's name.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
     /// The table the column belongs to.
     pub fn table(self) -> &'static str {
         self.table

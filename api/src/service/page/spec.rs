@@ -5,13 +5,13 @@
 use std::sync::LazyLock;
 
 use sea_orm::{
-    ColumnTrait, DbBackend, JoinType, Order,
+    ColumnTrait, EntityTrait, JoinType, Order,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 
 use super::{
     Col, CursorKey, PageArgs,
-    fields::{Columns, Fields},
+    fields::{Columns, Fields, ModelOf, Partial},
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -66,18 +66,33 @@ pub struct ListSpec {
 impl ListSpec {
     /// A root list (no parent) ordered by `key`, of a table whose `organization` column holds its
     /// organization.
-    pub fn root<K: ColumnTrait>(key: K, organization: impl ColumnTrait) -> Self {
+    pub fn root<K>(key: K, organization: impl ColumnTrait) -> Self
+    where
+        K: ColumnTrait,
+        K::EntityName: EntityTrait<Column = K>,
+        ModelOf<K>: Default,
+    {
         Self::listing(key, Tenancy::Rows(Col::of(organization)))
     }
 
     /// A list ordered by `key` under the parents named by its table's `parent` column, which are rows
     /// of `parents`.
-    pub fn child<K: ColumnTrait>(parent: impl ColumnTrait, key: K, parents: Owned) -> Self {
+    pub fn child<K>(parent: impl ColumnTrait, key: K, parents: Owned) -> Self
+    where
+        K: ColumnTrait,
+        K::EntityName: EntityTrait<Column = K>,
+        ModelOf<K>: Default,
+    {
         Self::listing(key, Tenancy::Parents(Col::of(parent), parents))
     }
 
     /// A list of `key`'s table, ordered by `key`.
-    fn listing<K: ColumnTrait>(key: K, tenancy: Tenancy) -> Self {
+    fn listing<K>(key: K, tenancy: Tenancy) -> Self
+    where
+        K: ColumnTrait,
+        K::EntityName: EntityTrait<Column = K>,
+        ModelOf<K>: Default,
+    {
         Self {
             key: Col::of(key),
             joins: Vec::new(),
@@ -90,7 +105,12 @@ impl ListSpec {
 
     /// A list through a link table (many to many): the link's `parent` column names the parent, its
     /// `row` column the listed row, whose `key` orders the list.
-    pub fn linked(parent: impl ColumnTrait, row: impl ColumnTrait, key: impl ColumnTrait, parents: Owned) -> Self {
+    pub fn linked<K>(parent: impl ColumnTrait, row: impl ColumnTrait, key: K, parents: Owned) -> Self
+    where
+        K: ColumnTrait,
+        K::EntityName: EntityTrait<Column = K>,
+        ModelOf<K>: Default,
+    {
         let spec = Self::child(parent, key, parents);
         let join = Join { kind: JoinType::InnerJoin, column: Col::of(row), other: spec.key };
         Self { joins: vec![join], ..spec }
@@ -161,15 +181,23 @@ impl ListSpec {
     /// `SELECT <table>.*, <also> FROM ...`: every row of every organization, for a service to
     /// narrow (by id, by organization).
     pub fn select(&self) -> SelectStatement {
-        // The backend only shapes placeholders, and whole rows have none.
-        self.rows(false, &Fields::All, DbBackend::Postgres)
+        self.rows(false, None)
     }
 
-    /// `SELECT <table's columns for fields>, <also> FROM ...`, and the rank as `page_rank` when
-    /// `with_rank`.
-    pub(super) fn rows(&self, with_rank: bool, fields: &Fields, backend: DbBackend) -> SelectStatement {
+    /// How rows of type `M` are read for a reader of `fields`: only some columns
+    /// ([`Columns::partial`]), or `None` for whole rows.
+    pub(super) fn partial<M: 'static>(&self, fields: &Fields) -> Option<Partial> {
+        self.columns.partial::<M>(fields, self.key.name())
+    }
+
+    /// `SELECT <table's columns: the partial's, else all>, <also> FROM ...`, and the rank as
+    /// `page_rank` when `with_rank`.
+    pub(super) fn rows(&self, with_rank: bool, partial: Option<&Partial>) -> SelectStatement {
         let mut select = self.from();
-        self.columns.select(&mut select, fields, backend);
+        match partial {
+            Some(partial) => partial.select(&mut select),
+            None => self.columns.select_all(&mut select),
+        }
         for (column, alias) in &self.also {
             select.expr_as(column.expr(), *alias);
         }
