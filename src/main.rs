@@ -8,17 +8,14 @@ use std::{cell::Cell, time::Duration, time::Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .on_thread_park(release_idle_memory)
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("docket: cannot start the runtime: {err}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().enable_all().on_thread_park(release_idle_memory).build() {
+            Ok(runtime) => runtime,
+            Err(err) => {
+                eprintln!("docket: cannot start the runtime: {err}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
     runtime.block_on(async {
         tokio::spawn(release_memory_every_second());
         match api::run().await {
