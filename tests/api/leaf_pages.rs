@@ -5,7 +5,7 @@
 //! `@include(if: true)` on it, which sends the page down async-graphql's ordinary path; the answers
 //! must be equal. The server's counter of one-pass pages shows which path each took.
 //!
-//! A page under a parent reads from the database only the columns its nodes' fields read (the others
+//! A page (of a root list or under a parent) reads from the database only the columns its nodes' fields read (the others
 //! hold their type's default): each field asked alone must answer what it answers when every field is
 //! asked, and a page reached by two paths with different selections answers both in full.
 
@@ -14,10 +14,9 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, spawn_app};
 
 /// (node type, the connection field that lists it, with its arguments, and a field of the node that
-/// is not plain, which makes a page under a parent read whole rows: none for a root list, whose rows
-/// are always whole, and none for events, which have no such field).
+/// is not plain, which makes its page read whole rows: none where the type has no such field).
 const PAGES: &[(&str, &str, &str)] = &[
-    ("Workspace", "workspaces(first: 10)", ""),
+    ("Workspace", "workspaces(first: 10)", "project { id }"),
     ("SessionTodo", "documentationSession(id: $session) { todos(first: 10)", "session { id }"),
     ("SessionEvent", "documentationSession(id: $session) { events(first: 20)", ""),
     ("PullRequest", "project(id: $project) { pullRequests(first: 10)", "tasks(first: 1) { totalCount }"),

@@ -207,9 +207,9 @@ pub async fn revoke(cx: Ctx<'_>, id: Uuid) -> ApiResult<KeyListing> {
 }
 
 /// One page of the organization's keys. Errors: `FORBIDDEN` (below admin).
-pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<KeyListing>> {
+pub async fn list(cx: Ctx<'_>, args: &PageArgs, fields: &page::Fields) -> ApiResult<Page<KeyListing>> {
     cx.viewer().require(Role::Admin)?;
-    page::page(cx.reads, cx.scope(), &API_KEYS, &Filter::default(), args).await
+    page::page(cx.reads, cx.scope(), &API_KEYS, &Filter::default(), args, fields).await
 }
 
 /// How many keys the organization has. Errors: `FORBIDDEN` (below admin).

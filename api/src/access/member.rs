@@ -186,9 +186,9 @@ pub async fn remove(cx: Ctx<'_>, user_id: Uuid) -> ApiResult<()> {
 }
 
 /// One page of the organization's members. Errors: `FORBIDDEN` (below admin).
-pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<Member>> {
+pub async fn list(cx: Ctx<'_>, args: &PageArgs, fields: &page::Fields) -> ApiResult<Page<Member>> {
     cx.viewer().require(Role::Admin)?;
-    page::page(cx.reads, cx.scope(), &MEMBERS, &Filter::default(), args).await
+    page::page(cx.reads, cx.scope(), &MEMBERS, &Filter::default(), args, fields).await
 }
 
 /// How many members the organization has. Errors: `FORBIDDEN` (below admin).

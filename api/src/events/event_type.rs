@@ -139,8 +139,8 @@ pub async fn by_name(db: &impl ConnectionTrait, scope: Scope, name: &str) -> Api
 }
 
 /// One page of the organization's types.
-pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<event_type::Model>> {
-    page::page(cx.reads, cx.scope(), &EVENT_TYPES, &Filter::default(), args).await
+pub async fn list(cx: Ctx<'_>, args: &PageArgs, fields: &page::Fields) -> ApiResult<Page<event_type::Model>> {
+    page::page(cx.reads, cx.scope(), &EVENT_TYPES, &Filter::default(), args, fields).await
 }
 
 /// How many types the organization has registered.

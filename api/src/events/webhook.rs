@@ -252,9 +252,9 @@ pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult
 }
 
 /// One page of the organization's webhooks (admin role). Errors: `FORBIDDEN`.
-pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<webhook::Model>> {
+pub async fn list(cx: Ctx<'_>, args: &PageArgs, fields: &page::Fields) -> ApiResult<Page<webhook::Model>> {
     cx.viewer().require(Role::Admin)?;
-    page::page(cx.reads, cx.scope(), &WEBHOOKS, &Filter::default(), args).await
+    page::page(cx.reads, cx.scope(), &WEBHOOKS, &Filter::default(), args, fields).await
 }
 
 /// How many webhooks the organization has (admin role).

@@ -118,6 +118,12 @@ where
     Ok(rows)
 }
 
+/// The fields of the rows that the nodes of the connection field being resolved read: a root list's
+/// page reads only those ([`Fields`]).
+pub fn nodes_read<T: PlainFields>(ctx: &Context<'_>) -> Fields {
+    fields_read::<T>(&nodes_of(ctx.field()))
+}
+
 /// Loads ahead what the connection field being resolved asks of its nodes, `rows` (a root list).
 pub async fn ahead_of_nodes<T: Prefetch>(ctx: &Context<'_>, rows: &[T::Row]) -> ApiResult<()> {
     prefetch::<T>(Plan::of(ctx)?, rows.to_vec(), nodes_of(ctx.field())).await

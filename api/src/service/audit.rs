@@ -209,8 +209,13 @@ pub(super) async fn record_creations(
 }
 
 /// One page of the organization's audit log under `filter`, oldest first.
-pub async fn list(cx: Ctx<'_>, filter: &Filter, args: &PageArgs) -> ApiResult<Page<audit_log::Model>> {
-    page::page(cx.reads, cx.scope(), &AUDIT_LOG, filter, args).await
+pub async fn list(
+    cx: Ctx<'_>,
+    filter: &Filter,
+    args: &PageArgs,
+    fields: &page::Fields,
+) -> ApiResult<Page<audit_log::Model>> {
+    page::page(cx.reads, cx.scope(), &AUDIT_LOG, filter, args, fields).await
 }
 
 /// How many of the organization's audit entries match `filter`.

@@ -126,24 +126,33 @@ pub trait Listed: FromQueryResult + Clone + Send + Sync + 'static {
     fn cursor_key(&self) -> CursorKey;
 }
 
-/// One page of a list that has no parent (e.g. the organization's workspaces): one statement.
+/// One page of a list that has no parent (e.g. the organization's workspaces): one statement. Of each
+/// row, the fields outside `fields` may hold their type's default ([`Fields`]).
 pub async fn page<M: Listed>(
     db: &impl ConnectionTrait,
     scope: Scope,
     spec: &ListSpec,
     filter: &Filter,
     args: &PageArgs,
+    fields: &Fields,
 ) -> ApiResult<Page<M>> {
     spec.check(args)?;
     if args.limit == 0 {
         return Ok(Page::empty());
     }
-    let mut select = spec.rows(false, None);
+    let partial = spec.partial::<M>(fields);
+    let mut select = spec.rows(false, partial.as_ref());
     select.and_where(spec.tenancy(scope)).cond_where(filter.condition(db.get_database_backend()));
     narrow(&mut select, spec, args);
     select.limit(args.limit + 1);
-    let statement = db.get_database_backend().build(&select);
-    let mut rows = M::find_by_statement(statement).all(db).await?;
+    let rows = db.query_all_raw(db.get_database_backend().build(&select)).await?;
+    let mut rows = match (partial, rows.first()) {
+        (Some(partial), Some(first)) => {
+            let partial = partial.rows_like(first)?;
+            rows.iter().map(|row| partial.decode::<M>(row)).collect::<Result<Vec<M>, _>>()?
+        }
+        _ => rows.iter().map(|row| M::from_query_result(row, "")).collect::<Result<Vec<M>, _>>()?,
+    };
     if args.backward {
         rows.reverse();
     }

@@ -153,8 +153,8 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 }
 
 /// One page of the organization's workspaces.
-pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<workspace::Model>> {
-    page::page(cx.reads, cx.scope(), &WORKSPACES, &Filter::default(), args).await
+pub async fn list(cx: Ctx<'_>, args: &PageArgs, fields: &page::Fields) -> ApiResult<Page<workspace::Model>> {
+    page::page(cx.reads, cx.scope(), &WORKSPACES, &Filter::default(), args, fields).await
 }
 
 /// How many workspaces the organization has.

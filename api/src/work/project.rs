@@ -159,8 +159,8 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 }
 
 /// One page of the organization's projects.
-pub async fn list(cx: Ctx<'_>, args: &PageArgs) -> ApiResult<Page<project::Model>> {
-    page::page(cx.reads, cx.scope(), &PROJECTS, &Filter::default(), args).await
+pub async fn list(cx: Ctx<'_>, args: &PageArgs, fields: &page::Fields) -> ApiResult<Page<project::Model>> {
+    page::page(cx.reads, cx.scope(), &PROJECTS, &Filter::default(), args, fields).await
 }
 
 /// How many projects the organization has.

@@ -219,8 +219,13 @@ pub async fn get(db: &impl ConnectionTrait, scope: Scope, id: Uuid) -> ApiResult
 }
 
 /// One page of the organization's definitions narrowed by `query`, oldest first.
-pub async fn list(cx: Ctx<'_>, query: &DefinitionQuery, args: &PageArgs) -> ApiResult<Page<task_definition::Model>> {
-    page::page(cx.reads, cx.scope(), &DEFINITIONS, &query.filter(), args).await
+pub async fn list(
+    cx: Ctx<'_>,
+    query: &DefinitionQuery,
+    args: &PageArgs,
+    fields: &page::Fields,
+) -> ApiResult<Page<task_definition::Model>> {
+    page::page(cx.reads, cx.scope(), &DEFINITIONS, &query.filter(), args, fields).await
 }
 
 /// How many definitions (versions) `query` keeps.

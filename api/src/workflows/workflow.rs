@@ -347,8 +347,13 @@ pub async fn delete(cx: Ctx<'_>, id: Uuid) -> ApiResult<()> {
 }
 
 /// One page of the organization's workflows narrowed by `query`, oldest first.
-pub async fn list(cx: Ctx<'_>, query: &WorkflowQuery, args: &PageArgs) -> ApiResult<Page<workflow::Model>> {
-    page::page(cx.reads, cx.scope(), &WORKFLOWS_OF_PROJECT, &query.filter(), args).await
+pub async fn list(
+    cx: Ctx<'_>,
+    query: &WorkflowQuery,
+    args: &PageArgs,
+    fields: &page::Fields,
+) -> ApiResult<Page<workflow::Model>> {
+    page::page(cx.reads, cx.scope(), &WORKFLOWS_OF_PROJECT, &query.filter(), args, fields).await
 }
 
 /// How many of the organization's workflows `query` keeps.

@@ -5,7 +5,7 @@ use crate::{
     graphql::{
         connection::{Conn, connection, page_args, wants_total},
         parse_id,
-        relations::{ahead_of_nodes, ahead_of_one, by_id},
+        relations::{ahead_of_nodes, ahead_of_one, by_id, nodes_read},
         service_ctx,
     },
     sessions::schema::{session::DocumentationSession, todo::SessionTodo, workspace::Workspace},
@@ -45,7 +45,7 @@ impl WorkspaceQuery {
     ) -> async_graphql::Result<Conn<Workspace>> {
         let args = page_args(first, after, last, before)?;
         let cx = service_ctx(ctx)?;
-        let page = crate::sessions::workspace::list(cx, &args).await?;
+        let page = crate::sessions::workspace::list(cx, &args, &nodes_read::<Workspace>(ctx)).await?;
         let total = if wants_total(ctx) { Some(crate::sessions::workspace::count(cx).await?) } else { None };
         ahead_of_nodes::<Workspace>(ctx, &page.items).await?;
         Ok(connection(page, total, Workspace))

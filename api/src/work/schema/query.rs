@@ -5,7 +5,7 @@ use crate::{
     graphql::{
         connection::{Conn, connection, page_args, wants_total},
         parse_id,
-        relations::{ahead_of_nodes, ahead_of_one, by_id},
+        relations::{ahead_of_nodes, ahead_of_one, by_id, nodes_read},
         service_ctx,
     },
     work::{
@@ -33,7 +33,7 @@ impl WorkQuery {
     ) -> async_graphql::Result<Conn<Project>> {
         let args = page_args(first, after, last, before)?;
         let cx = service_ctx(ctx)?;
-        let page = crate::work::project::list(cx, &args).await?;
+        let page = crate::work::project::list(cx, &args, &nodes_read::<Project>(ctx)).await?;
         let total = if wants_total(ctx) { Some(crate::work::project::count(cx).await?) } else { None };
         ahead_of_nodes::<Project>(ctx, &page.items).await?;
         Ok(connection(page, total, Project))
@@ -54,7 +54,7 @@ impl WorkQuery {
         let args = page_args(first, after, last, before)?;
         let query = TaskQuery::try_from(filter.unwrap_or_default())?;
         let cx = service_ctx(ctx)?;
-        let page = crate::work::task::list(cx, &query, &args).await?;
+        let page = crate::work::task::list(cx, &query, &args, &nodes_read::<Task>(ctx)).await?;
         let total = if wants_total(ctx) { Some(crate::work::task::count(cx, &query).await?) } else { None };
         ahead_of_nodes::<Task>(ctx, &page.items).await?;
         Ok(connection(page, total, Task))

@@ -203,8 +203,13 @@ pub fn ready_filter(tag: Option<String>) -> Filter {
 }
 
 /// One page of the organization's tasks (of every project) narrowed by `query`, oldest first.
-pub async fn list(cx: Ctx<'_>, query: &TaskQuery, args: &PageArgs) -> ApiResult<Page<task::Model>> {
-    page::page(cx.reads, cx.scope(), &TASKS_OF_PROJECT, &query.filter()?, args).await
+pub async fn list(
+    cx: Ctx<'_>,
+    query: &TaskQuery,
+    args: &PageArgs,
+    fields: &page::Fields,
+) -> ApiResult<Page<task::Model>> {
+    page::page(cx.reads, cx.scope(), &TASKS_OF_PROJECT, &query.filter()?, args, fields).await
 }
 
 /// How many of the organization's tasks `query` keeps.

@@ -8,7 +8,7 @@ use crate::{
     graphql::{
         connection::{Conn, connection, page_args, wants_total},
         parse_id,
-        relations::{ahead_of_nodes, by_id},
+        relations::{ahead_of_nodes, by_id, nodes_read},
         service_ctx,
     },
     workflows::{
@@ -67,7 +67,7 @@ impl WorkflowsQuery {
             status: filter.status.map(|s| s.into_iter().map(Into::into).collect()),
         };
         let cx = service_ctx(ctx)?;
-        let page = workflows::list(cx, &query, &args).await?;
+        let page = workflows::list(cx, &query, &args, &nodes_read::<Workflow>(ctx)).await?;
         let total = if wants_total(ctx) { Some(workflows::count(cx, &query).await?) } else { None };
         ahead_of_nodes::<Workflow>(ctx, &page.items).await?;
         Ok(connection(page, total, Workflow))
@@ -93,7 +93,7 @@ impl WorkflowsQuery {
         let args = page_args(first, after, last, before)?;
         let query = DefinitionQuery { name: filter.and_then(|f| f.name) };
         let cx = service_ctx(ctx)?;
-        let page = definitions::list(cx, &query, &args).await?;
+        let page = definitions::list(cx, &query, &args, &nodes_read::<TaskDefinition>(ctx)).await?;
         let total = if wants_total(ctx) { Some(definitions::count(cx, &query).await?) } else { None };
         ahead_of_nodes::<TaskDefinition>(ctx, &page.items).await?;
         Ok(connection(page, total, TaskDefinition))

@@ -16,7 +16,7 @@ use crate::{
     graphql::{
         connection::{Conn, ConnectionTotal, Cursor, connection, page_args, wants_total},
         parse_id,
-        relations::ahead_of_nodes,
+        relations::{ahead_of_nodes, nodes_read},
         service_ctx,
     },
     service::{
@@ -76,7 +76,7 @@ impl EventQuery {
     ) -> async_graphql::Result<Conn<EventType>> {
         let args = page_args(first, after, last, before)?;
         let cx = service_ctx(ctx)?;
-        let page = crate::events::event_type::list(cx, &args).await?;
+        let page = crate::events::event_type::list(cx, &args, &nodes_read::<EventType>(ctx)).await?;
         let total = if wants_total(ctx) { Some(crate::events::event_type::count(cx).await?) } else { None };
         Ok(connection(page, total, EventType))
     }
@@ -98,7 +98,7 @@ impl EventQuery {
         let entity_id = entity_id.map(|id| parse_id("entityId", &id)).transpose()?;
         let cx = service_ctx(ctx)?;
         let filter = service::audit::filter(entity_id, entity_type);
-        let page = service::audit::list(cx, &filter, &args).await?;
+        let page = service::audit::list(cx, &filter, &args, &nodes_read::<AuditEntry>(ctx)).await?;
         let total = if wants_total(ctx) { Some(service::audit::count(cx, &filter).await?) } else { None };
         Ok(connection(page, total, AuditEntry))
     }

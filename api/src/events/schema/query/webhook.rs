@@ -7,7 +7,7 @@ use crate::{
     graphql::{
         connection::{Conn, connection, page_args, wants_total},
         parse_id,
-        relations::{ahead_of_nodes, ahead_of_one},
+        relations::{ahead_of_nodes, ahead_of_one, nodes_read},
         service_ctx,
     },
 };
@@ -30,7 +30,7 @@ impl WebhookQuery {
     ) -> async_graphql::Result<Conn<Webhook>> {
         let args = page_args(first, after, last, before)?;
         let cx = service_ctx(ctx)?;
-        let page = crate::events::webhook::list(cx, &args).await?;
+        let page = crate::events::webhook::list(cx, &args, &nodes_read::<Webhook>(ctx)).await?;
         let total = if wants_total(ctx) { Some(crate::events::webhook::count(cx).await?) } else { None };
         ahead_of_nodes::<Webhook>(ctx, &page.items).await?;
         Ok(connection(page, total, Webhook))
