@@ -27,6 +27,7 @@ mod spec;
 
 pub use counts::{count, counts_by_parent, counts_by_parent_and, counts_by_parent_and_enum};
 pub use fields::Fields;
+use fields::Rows;
 pub use filter::{Col, Cond, Filter, Predicate};
 pub use spec::{List, ListSpec, Tenancy};
 
@@ -146,13 +147,8 @@ pub async fn page<M: Listed>(
     narrow(&mut select, spec, args);
     select.limit(args.limit + 1);
     let rows = db.query_all_raw(db.get_database_backend().build(&select)).await?;
-    let mut rows = match (partial, rows.first()) {
-        (Some(partial), Some(first)) => {
-            let partial = partial.rows_like(first)?;
-            rows.iter().map(|row| partial.decode::<M>(row)).collect::<Result<Vec<M>, _>>()?
-        }
-        _ => rows.iter().map(|row| M::from_query_result(row, "")).collect::<Result<Vec<M>, _>>()?,
-    };
+    let decoding = Rows::of(partial, rows.first())?;
+    let mut rows = rows.iter().map(|row| decoding.decode::<M>(row)).collect::<Result<Vec<M>, _>>()?;
     if args.backward {
         rows.reverse();
     }
@@ -213,17 +209,11 @@ pub async fn pages_by_parent<M: Listed>(
             .to_owned()
     };
     let rows = db.query_all_raw(backend.build(&select)).await?;
-    let partial = match (partial, rows.first()) {
-        (Some(partial), Some(first)) => Some(partial.rows_like(first)?),
-        _ => None,
-    };
+    let decoding = Rows::of(partial, rows.first())?;
     let mut grouped: HashMap<Uuid, Vec<(i64, M)>> = HashMap::new();
     for row in rows {
         let parent: Uuid = row.try_get("", "page_parent")?;
-        let item = match &partial {
-            Some(partial) => partial.decode::<M>(&row)?,
-            None => M::from_query_result(&row, "")?,
-        };
+        let item = decoding.decode::<M>(&row)?;
         // Both read as a rank, highest first: `page_row` counts up in list order.
         let rank: i64 = if spec.is_ranked() {
             row.try_get("", "page_rank")?

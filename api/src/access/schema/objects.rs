@@ -11,6 +11,7 @@ use crate::{
     graphql::{
         connection::{connection, wants_total},
         object::{object, plain_enums},
+        relations::nodes_read,
         service_ctx, to_id,
         types::payload,
     },
@@ -112,7 +113,7 @@ object! {
         /// Pages hold 50 items by default and 100 at most.
         members() -> Member = |_this, ctx, args| {
             let cx = service_ctx(ctx)?;
-            let page = crate::access::member::list(cx, &args, &crate::service::page::Fields::All).await?;
+            let page = crate::access::member::list(cx, &args, &nodes_read::<Member>(ctx)).await?;
             let total = if wants_total(ctx) { Some(crate::access::member::count(cx).await?) } else { None };
             Ok(connection(page, total, Member))
         },
@@ -120,7 +121,7 @@ object! {
         /// below. Pages hold 50 items by default and 100 at most.
         api_keys() -> ApiKey = |_this, ctx, args| {
             let cx = service_ctx(ctx)?;
-            let page = crate::access::api_key::list(cx, &args, &crate::service::page::Fields::All).await?;
+            let page = crate::access::api_key::list(cx, &args, &nodes_read::<ApiKey>(ctx)).await?;
             let total = if wants_total(ctx) { Some(crate::access::api_key::count(cx).await?) } else { None };
             Ok(connection(page, total, ApiKey))
         },

@@ -15,7 +15,7 @@
 use std::{any::Any, collections::BTreeSet};
 
 use sea_orm::{
-    ColumnTrait, DbErr, EntityName, EntityTrait, ModelTrait, QueryResult,
+    ColumnTrait, DbErr, EntityName, EntityTrait, FromQueryResult, ModelTrait, QueryResult,
     sea_query::{ArrayType, SelectStatement, Value},
 };
 
@@ -56,7 +56,7 @@ type Reader = fn(&QueryResult, usize) -> Result<Value, DbErr>;
 
 /// Sets the columns `reads` names from `row` on the default row of a model, written into `out` (an
 /// `Option` of that model).
-type Decode = fn(row: &QueryResult, reads: &[Read], out: &mut dyn Any) -> Result<(), DbErr>;
+pub(super) type Decode = fn(row: &QueryResult, reads: &[Read], out: &mut dyn Any) -> Result<(), DbErr>;
 
 /// The decoder of values of type `ty`, as sea-orm's dynamic models decode them (`sea_orm::dynamic`),
 /// by position; `None` for a type no entity of Docket has.
@@ -190,8 +190,8 @@ impl Partial {
         }
     }
 
-    /// The decoder of rows shaped like `row` (a row of the statement, whose columns it finds by name).
-    pub(super) fn rows_like(&self, row: &QueryResult) -> Result<PartialRows, DbErr> {
+    /// The decoding of rows shaped like `row` (a row of the statement, whose columns it finds by name).
+    fn rows_like(&self, row: &QueryResult) -> Result<Rows, DbErr> {
         let names = row.column_names();
         let reads = self
             .columns
@@ -204,22 +204,39 @@ impl Partial {
                 Ok(Read { at, column, value })
             })
             .collect::<Result<_, DbErr>>()?;
-        Ok(PartialRows { reads, decode: self.decode })
+        Ok(Rows::Partial { reads, decode: self.decode })
     }
 }
 
-/// Decodes the rows of one statement ([`Partial::rows_like`]).
-pub(super) struct PartialRows {
-    reads: Vec<Read>,
-    decode: Decode,
+/// How the rows of one statement decode: by position, the columns of a [`Partial`] only, or whole
+/// by the row type's own decoder.
+pub(super) enum Rows {
+    /// Each row is the model's default with these columns set.
+    Partial { reads: Vec<Read>, decode: Decode },
+    /// Each row is read whole.
+    Whole,
 }
 
-impl PartialRows {
-    /// `row` as `M` (the table's model): its default with the columns read set.
-    pub(super) fn decode<M: 'static>(&self, row: &QueryResult) -> Result<M, DbErr> {
-        let mut out: Option<M> = None;
-        (self.decode)(row, &self.reads, &mut out)?;
-        out.ok_or_else(|| DbErr::Type("a partial row decoded nothing".into()))
+impl Rows {
+    /// The decoding of a statement's rows, `first` being one of them (`None`: there are none), read
+    /// for `partial` (`None`: whole rows).
+    pub(super) fn of(partial: Option<Partial>, first: Option<&QueryResult>) -> Result<Self, DbErr> {
+        match (partial, first) {
+            (Some(partial), Some(first)) => partial.rows_like(first),
+            _ => Ok(Self::Whole),
+        }
+    }
+
+    /// `row` as `M`.
+    pub(super) fn decode<M: FromQueryResult + 'static>(&self, row: &QueryResult) -> Result<M, DbErr> {
+        match self {
+            Self::Partial { reads, decode } => {
+                let mut out: Option<M> = None;
+                decode(row, reads, &mut out)?;
+                out.ok_or_else(|| DbErr::Type("a partial row decoded nothing".into()))
+            }
+            Self::Whole => M::from_query_result(row, ""),
+        }
     }
 }
 
