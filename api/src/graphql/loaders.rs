@@ -21,7 +21,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Scope,
-        page::{self, Fields, Filter, ListSpec, Listed, Page, PageArgs},
+        page::{self, Fields, Filter, ListSpec, Listed, Page, PageArgs, Parents},
         tenant::{self, Tenanted},
     },
 };
@@ -162,18 +162,30 @@ pub struct ChildPages<L> {
     list: PhantomData<L>,
 }
 
+/// How the parents of a batch are known ([`Parents::Read`] or [`Parents::Given`]).
+pub type ParentsAre = for<'a> fn(&'a [Uuid]) -> Parents<'a>;
+
 impl<L: ChildList> ChildPages<L> {
-    /// The pages of `keys`, their rows holding `fields`: one statement per filter and page.
+    /// The pages of `keys`, their rows holding `fields`, the parents known as `parents` says: one
+    /// statement per filter and page.
     pub async fn load_reading(
         &self,
         keys: &[PageKey],
         fields: &Fields,
+        parents: ParentsAre,
     ) -> ApiResult<HashMap<PageKey, ChildPage<L::Model>>> {
         let mut out = HashMap::new();
-        for ((filter, args), parents) in group_by(keys, |k| (k.parent, (k.filter.clone(), k.args.clone()))) {
-            let pages =
-                page::pages_by_parent::<L::Model>(&self.db, self.scope, L::spec(), &parents, &filter, &args, fields)
-                    .await?;
+        for ((filter, args), ids) in group_by(keys, |k| (k.parent, (k.filter.clone(), k.args.clone()))) {
+            let pages = page::pages_by_parent::<L::Model>(
+                &self.db,
+                self.scope,
+                L::spec(),
+                parents(&ids),
+                &filter,
+                &args,
+                fields,
+            )
+            .await?;
             for (parent, page) in pages {
                 let key = PageKey { parent, filter: filter.clone(), args: args.clone() };
                 out.insert(key, ChildPage { page, fields: fields.clone() });
@@ -190,9 +202,10 @@ impl<L: ChildList> Batch<PageKey> for ChildPages<L> {
         Self { db: db.clone(), scope, list: PhantomData }
     }
 
-    /// Whole rows: a page loaded on a resolver's demand serves whatever its nodes select.
+    /// Whole rows: a page loaded on a resolver's demand serves whatever its nodes select. Its parents
+    /// are looked up in the organization.
     async fn load(&self, keys: &[PageKey]) -> ApiResult<HashMap<PageKey, Self::Value>> {
-        self.load_reading(keys, &Fields::All).await
+        self.load_reading(keys, &Fields::All, |ids| Parents::Given(ids)).await
     }
 }
 
@@ -203,6 +216,19 @@ pub struct ChildCounts<L> {
     list: PhantomData<L>,
 }
 
+impl<L: ChildList> ChildCounts<L> {
+    /// The counts of `keys`, the parents known as `parents` says: one statement per filter.
+    pub async fn load_counting(&self, keys: &[CountKey], parents: ParentsAre) -> ApiResult<HashMap<CountKey, i64>> {
+        let mut out = HashMap::new();
+        for (filter, ids) in group_by(keys, |k| (k.parent, k.filter.clone())) {
+            for (parent, n) in page::counts_by_parent(&self.db, self.scope, L::spec(), parents(&ids), &filter).await? {
+                out.insert(CountKey { parent, filter: filter.clone() }, n);
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl<L: ChildList> Batch<CountKey> for ChildCounts<L> {
     type Value = i64;
 
@@ -210,13 +236,8 @@ impl<L: ChildList> Batch<CountKey> for ChildCounts<L> {
         Self { db: db.clone(), scope, list: PhantomData }
     }
 
+    /// Parents looked up in the organization.
     async fn load(&self, keys: &[CountKey]) -> ApiResult<HashMap<CountKey, i64>> {
-        let mut out = HashMap::new();
-        for (filter, parents) in group_by(keys, |k| (k.parent, k.filter.clone())) {
-            for (parent, n) in page::counts_by_parent(&self.db, self.scope, L::spec(), &parents, &filter).await? {
-                out.insert(CountKey { parent, filter: filter.clone() }, n);
-            }
-        }
-        Ok(out)
+        self.load_counting(keys, |ids| Parents::Given(ids)).await
     }
 }

@@ -44,7 +44,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         RequestContext, Scope,
-        page::{Filter, PageArgs},
+        page::{Filter, PageArgs, Parents},
         tenant::Tenanted,
     },
     state::AppState,
@@ -339,16 +339,20 @@ impl<'a, R> Level<'a, '_, R> {
                     }
                     let keys: Vec<CountKey> =
                         parents.iter().map(|&parent| CountKey { parent, filter: filter.clone() }).collect();
-                    let mut counts = ChildCounts::<L>::new(plan.db, plan.scope).load(&keys).await?;
+                    let mut counts = ChildCounts::<L>::new(plan.db, plan.scope)
+                        .load_counting(&keys, |ids| Parents::Read(ids))
+                        .await?;
                     Ok::<_, ApiError>(Some(
                         keys.into_iter().map(|k| (k.clone(), counts.remove(&k))).collect::<Vec<_>>(),
                     ))
                 };
                 // The rows hold what the nodes of every occurrence read: a resolver that would read more
-                // loads its page again (`relations::child_connection`).
+                // loads its page again (`relations::child_connection`). The parents are this level's rows,
+                // which services read for the viewer's organization.
                 let fields = fields_read::<C>(&nodes);
-                let (mut pages, counts) =
-                    try_join(ChildPages::<L>::new(plan.db, plan.scope).load_reading(&keys, &fields), counts).await?;
+                let loader = ChildPages::<L>::new(plan.db, plan.scope);
+                let pages = loader.load_reading(&keys, &fields, |ids| Parents::Read(ids));
+                let (mut pages, counts) = try_join(pages, counts).await?;
                 // Nodes that select only plain fields have nothing below them to load.
                 let children: Vec<L::Model> = match only_plain::<C>(&nodes) {
                     true => Vec::new(),

@@ -8,6 +8,8 @@
 //! when paging backwards) costs nothing extra. Per DESIGN, many parents' pages come from one
 //! statement: `(the organization's parents) CROSS JOIN LATERAL (... LIMIT n)` on PostgreSQL, which walks
 //! the index once per parent, and `ROW_NUMBER() OVER (PARTITION BY parent ...)` on SQLite, which has no LATERAL.
+//! Parents that services read for the same scope ([`Parents::Read`]) are taken as they are; others
+//! ([`Parents::Given`]) are looked up in the organization first.
 
 use std::collections::HashMap;
 
@@ -17,7 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::viewer::Scope;
+use super::{tenant::Owned, viewer::Scope};
 use crate::error::{ApiError, ApiResult};
 
 mod counts;
@@ -88,6 +90,48 @@ impl PageArgs {
     }
 }
 
+/// The parents of a statement of child lists ([`pages_by_parent`], [`counts_by_parent`]), and how
+/// they are known to be of the scope's organization.
+#[derive(Clone, Copy, Debug)]
+pub enum Parents<'a> {
+    /// Ids from outside the service layer (a resolver's parent object, a client's argument): the
+    /// statement keeps only those that are rows of the scope's organization, a lookup joined along
+    /// the parents' path to their organization.
+    Given(&'a [Uuid]),
+    /// Ids of rows that services read for this scope (the rows of a level loaded ahead): rows of the
+    /// organization already, so the statement reads their children directly. Their children are of
+    /// the organization too: every link between rows is checked to stay within one organization when
+    /// it is written (`super::tenant`).
+    Read(&'a [Uuid]),
+}
+
+impl<'a> Parents<'a> {
+    /// The ids.
+    pub fn ids(self) -> &'a [Uuid] {
+        match self {
+            Self::Given(ids) | Self::Read(ids) => ids,
+        }
+    }
+
+    /// PostgreSQL: a subquery of the parents' ids as `id` (the ids as one `uuid[]` parameter).
+    fn subquery(self, scope: Scope, table: Owned) -> SelectStatement {
+        match self {
+            Self::Given(ids) => table.ids_among_array(scope, ids),
+            Self::Read(ids) => {
+                Query::select().expr_as(Func::cust("unnest").arg(Expr::val(ids.to_vec())), "id").to_owned()
+            }
+        }
+    }
+
+    /// SQLite: the condition that `column` names one of the parents.
+    fn condition(self, scope: Scope, table: Owned, column: Col) -> Expr {
+        match self {
+            Self::Given(ids) => column.expr().in_subquery(table.ids_among(scope, ids)),
+            Self::Read(ids) => column.expr().is_in(ids.iter().copied()),
+        }
+    }
+}
+
 /// One page of rows plus Relay's page flags.
 #[derive(Clone, Debug)]
 pub struct Page<T> {
@@ -155,22 +199,22 @@ pub async fn page<M: Listed>(
     Ok(Page::from_rows(rows, args))
 }
 
-/// The same page of a list for each of `parents`, in one statement whatever their number; parents of
-/// another organization get nothing. Of each row, the fields outside `fields` may hold their type's
+/// The same page of a list for each of `parents`, in one statement whatever their number; given
+/// parents of another organization get nothing. Of each row, the fields outside `fields` may hold their type's
 /// default ([`Fields`]).
 pub async fn pages_by_parent<M: Listed>(
     db: &impl ConnectionTrait,
     scope: Scope,
     spec: &ListSpec,
-    parents: &[Uuid],
+    parents: Parents<'_>,
     filter: &Filter,
     args: &PageArgs,
     fields: &Fields,
 ) -> ApiResult<HashMap<Uuid, Page<M>>> {
     spec.check(args)?;
     let (parent, parent_table) = spec.parents()?;
-    let mut pages: HashMap<Uuid, Page<M>> = parents.iter().map(|p| (*p, Page::empty())).collect();
-    if args.limit == 0 || parents.is_empty() {
+    let mut pages: HashMap<Uuid, Page<M>> = parents.ids().iter().map(|p| (*p, Page::empty())).collect();
+    if args.limit == 0 || parents.ids().is_empty() {
         return Ok(pages);
     }
     let backend = db.get_database_backend();
@@ -190,10 +234,10 @@ pub async fn pages_by_parent<M: Listed>(
             rows.expr_window_as(Func::cust("ROW_NUMBER"), window, "page_row");
         }
         rows.limit(take);
-        per_parent(parent_table.ids_among_array(scope, parents), rows)
+        per_parent(parents.subquery(scope, parent_table), rows)
     } else {
         // SQLite has no LATERAL: number each parent's rows in list order and keep the first ones.
-        rows.and_where(parent.expr().in_subquery(parent_table.ids_among(scope, parents)));
+        rows.and_where(parents.condition(scope, parent_table, parent));
         for range in spec.range(args) {
             rows.and_where(range);
         }

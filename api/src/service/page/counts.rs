@@ -9,19 +9,19 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Col, Filter, ListSpec, per_parent};
+use super::{Col, Filter, ListSpec, Parents, per_parent};
 use crate::{error::ApiResult, service::viewer::Scope};
 
-/// How many rows the list holds for each of `parents` (0 when none, or of another organization), in
-/// one statement.
+/// How many rows the list holds for each of `parents` (0 when none, or given and of another
+/// organization), in one statement.
 pub async fn counts_by_parent(
     db: &impl ConnectionTrait,
     scope: Scope,
     spec: &ListSpec,
-    parents: &[Uuid],
+    parents: Parents<'_>,
     filter: &Filter,
 ) -> ApiResult<HashMap<Uuid, i64>> {
-    let mut counts: HashMap<Uuid, i64> = parents.iter().map(|p| (*p, 0)).collect();
+    let mut counts: HashMap<Uuid, i64> = parents.ids().iter().map(|p| (*p, 0)).collect();
     for (parent, _, n) in grouped_counts(db, scope, spec, parents, filter, None).await? {
         counts.insert(parent, n);
     }
@@ -37,7 +37,9 @@ pub async fn counts_by_parent_and(
     column: Col,
 ) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
     let mut counts: HashMap<Uuid, Vec<(String, i64)>> = parents.iter().map(|p| (*p, Vec::new())).collect();
-    for (parent, key, n) in grouped_counts(db, scope, spec, parents, &Filter::default(), Some(column)).await? {
+    for (parent, key, n) in
+        grouped_counts(db, scope, spec, Parents::Given(parents), &Filter::default(), Some(column)).await?
+    {
         counts.entry(parent).or_default().push((key.unwrap_or_default(), n));
     }
     for list in counts.values_mut() {
@@ -76,11 +78,11 @@ async fn grouped_counts(
     db: &impl ConnectionTrait,
     scope: Scope,
     spec: &ListSpec,
-    parents: &[Uuid],
+    parents: Parents<'_>,
     filter: &Filter,
     column: Option<Col>,
 ) -> ApiResult<Vec<(Uuid, Option<String>, i64)>> {
-    if parents.is_empty() {
+    if parents.ids().is_empty() {
         return Ok(Vec::new());
     }
     let (parent, parent_table) = spec.parents()?;
@@ -96,10 +98,10 @@ async fn grouped_counts(
         // `IN (parents)` leaves PostgreSQL to guess how many parents the organization's join keeps,
         // and on fresh tables it guesses badly (a hash of every row of the child table).
         rows.and_where(parent.expr().eq(Expr::col(("p", "id"))));
-        per_parent(parent_table.ids_among_array(scope, parents), rows)
+        per_parent(parents.subquery(scope, parent_table), rows)
     } else {
         rows.expr_as(parent.expr(), "page_parent").group_by_col(parent.column_ref());
-        rows.and_where(parent.expr().in_subquery(parent_table.ids_among(scope, parents)));
+        rows.and_where(parents.condition(scope, parent_table, parent));
         rows
     };
     let rows = db.query_all_raw(backend.build(&select)).await?;
