@@ -31,7 +31,9 @@
 //! [`Plain`] (every scalar, text, `Json`, lists and `Option`s of those, and the enums that
 //! [`plain_enums!`] lists), so a field whose value cannot be given in one pass fails the build.
 
-use async_graphql::{Json, Value, resolver_utils::EnumType};
+use std::{collections::HashMap, sync::OnceLock};
+
+use async_graphql::{Json, Name, Value, resolver_utils::EnumType};
 use chrono::{DateTime, Utc};
 
 /// A value a plain field gives, as the field's resolver would give it.
@@ -50,7 +52,20 @@ macro_rules! plain_scalars {
     )*};
 }
 
-plain_scalars!(async_graphql::ID, String, i32, i64, f64, bool, DateTime<Utc>);
+plain_scalars!(i32, i64, f64, bool, DateTime<Utc>);
+
+// Texts move into the value: `ScalarType::to_value` would copy them (it takes `&self`).
+impl Plain for async_graphql::ID {
+    fn plain(self) -> Value {
+        Value::String(self.0)
+    }
+}
+
+impl Plain for String {
+    fn plain(self) -> Value {
+        Value::String(self)
+    }
+}
 
 impl Plain for &str {
     fn plain(self) -> Value {
@@ -76,9 +91,16 @@ impl<T: Plain> Plain for Option<T> {
     }
 }
 
-/// The value of a GraphQL enum, as its resolver gives it.
-pub fn enum_value<T: EnumType>(value: T) -> Value {
-    async_graphql::resolver_utils::enum_value(value)
+/// The value of a GraphQL enum, as its resolver gives it (async-graphql's `enum_value`), its name
+/// shared from `names`: one per item of the enum, made on first use. async-graphql allocates the name
+/// of each value it gives, two allocations per todo of a dashboard.
+pub fn enum_value<T: EnumType>(value: T, names: &OnceLock<Vec<Name>>) -> Value {
+    let items = T::items();
+    let names = names.get_or_init(|| items.iter().map(|item| Name::new(item.name)).collect());
+    match items.iter().position(|item| item.value == value) {
+        Some(index) => Value::Enum(names[index].clone()),
+        None => async_graphql::resolver_utils::enum_value(value),
+    }
 }
 
 /// Makes GraphQL enums [`Plain`].
@@ -86,35 +108,20 @@ macro_rules! plain_enums {
     ($($ty:ty),* $(,)?) => {$(
         impl $crate::graphql::object::Plain for $ty {
             fn plain(self) -> async_graphql::Value {
-                $crate::graphql::object::enum_value(self)
+                // One per type: a static in the generic `enum_value` would be shared by every enum.
+                static NAMES: std::sync::OnceLock<Vec<async_graphql::Name>> = std::sync::OnceLock::new();
+                $crate::graphql::object::enum_value(self, &NAMES)
             }
         }
     )*};
 }
 pub(crate) use plain_enums;
 
-/// Whether `graphql` is the camelCase of `snake` (`filePath` of `file_path`), without allocating.
-pub fn is_camel_of(graphql: &str, snake: &str) -> bool {
-    let mut expected = snake.chars();
-    let mut upper = false;
-    let mut started = false;
-    for c in graphql.chars() {
-        let next = loop {
-            match expected.next() {
-                Some('_') if started => upper = true,
-                Some('_') => {}
-                other => break other,
-            }
-        };
-        let Some(next) = next else { return false };
-        started = true;
-        let want = if upper { next.to_ascii_uppercase() } else { next };
-        upper = false;
-        if c != want {
-            return false;
-        }
-    }
-    expected.all(|c| c == '_')
+/// `items` by their fields' GraphQL names (`filePath` for `file_path`, as async-graphql names
+/// them): a type's lookups by field name, built once per type ([`object!`]) and made for every field
+/// of every page.
+pub fn by_graphql_name<T>(items: impl IntoIterator<Item = (&'static str, T)>) -> HashMap<String, T> {
+    items.into_iter().map(|(field, item)| (super::prefetch::camel_case(field), item)).collect()
 }
 
 /// The fields of the row that a plain field's expression reads, from the expression's text
@@ -307,7 +314,12 @@ macro_rules! object {
 
         impl $crate::graphql::connection::PlainFields for $name {
             fn plain_index(name: &str) -> Option<usize> {
-                [$(stringify!($field)),*].iter().position(|field| $crate::graphql::object::is_camel_of(name, field))
+                // Asked for every field of every page: the names camelCased once.
+                static INDEX: std::sync::LazyLock<std::collections::HashMap<String, usize>> =
+                    std::sync::LazyLock::new(|| {
+                        $crate::graphql::object::by_graphql_name([$(stringify!($field)),*].into_iter().zip(0..))
+                    });
+                INDEX.get(name).copied()
             }
 
             #[allow(unused_assignments)] // the last field's increment
@@ -326,8 +338,8 @@ macro_rules! object {
 
             fn reads(name: &str) -> Option<&'static [&'static str]> {
                 // Each field's reads, from the text of its own expression: nothing to keep in step.
-                static READS: std::sync::LazyLock<Vec<(&'static str, Option<Vec<&'static str>>)>> =
-                    std::sync::LazyLock::new(|| vec![$(
+                static READS: std::sync::LazyLock<std::collections::HashMap<String, Option<Vec<&'static str>>>> =
+                    std::sync::LazyLock::new(|| $crate::graphql::object::by_graphql_name([$(
                         (stringify!($field), $crate::graphql::object::row_fields(stringify!($m), stringify!($value))),
                     )* $($(
                         // A connection reads its parent and filter expressions from the row.
@@ -335,11 +347,8 @@ macro_rules! object {
                             stringify!($m),
                             concat!(stringify!($parent), " ", stringify!($filter)),
                         )),
-                    )*)?]);
-                READS
-                    .iter()
-                    .find(|(field, _)| $crate::graphql::object::is_camel_of(name, field))
-                    .and_then(|(_, reads)| reads.as_deref())
+                    )*)?]));
+                READS.get(name).and_then(|reads| reads.as_deref())
             }
         }
     };
@@ -351,14 +360,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn camel_case_names_are_recognised_without_allocating() {
-        assert!(is_camel_of("filePath", "file_path"));
-        assert!(is_camel_of("id", "id"));
-        assert!(is_camel_of("leaseExpiresAt", "lease_expires_at"));
-        assert!(!is_camel_of("file_path", "file_path"));
-        assert!(!is_camel_of("filePat", "file_path"));
-        assert!(!is_camel_of("filePaths", "file_path"));
-        assert!(!is_camel_of("", "id"));
+    fn fields_are_found_by_their_graphql_names() {
+        let names = by_graphql_name([("file_path", 0), ("id", 1), ("lease_expires_at", 2)]);
+        assert_eq!(names.get("filePath"), Some(&0));
+        assert_eq!(names.get("id"), Some(&1));
+        assert_eq!(names.get("leaseExpiresAt"), Some(&2));
+        assert_eq!(names.get("file_path"), None);
+        assert_eq!(names.get("filePat"), None);
     }
 
     #[test]
@@ -397,6 +405,11 @@ mod tests {
         assert_eq!(Some("a").plain(), Value::String("a".into()));
         assert_eq!(Option::<i32>::None.plain(), Value::Null);
         assert_eq!(7_i64.plain(), Value::from(7));
+        let uuid = uuid::Uuid::now_v7();
+        let id = crate::graphql::to_id(uuid);
+        assert_eq!(id.0, uuid.to_string());
+        assert_eq!(id.clone().plain(), async_graphql::ScalarType::to_value(&id));
+        assert_eq!(String::from("b").plain(), async_graphql::ScalarType::to_value(&String::from("b")));
         let json = serde_json::json!({ "k": [1, 2] });
         assert_eq!(Json(&json).plain(), async_graphql::to_value(&json).unwrap());
     }

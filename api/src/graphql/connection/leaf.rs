@@ -68,7 +68,7 @@ pub fn fields_read<T: PlainFields>(nodes: &[SelectionField<'_>]) -> Fields {
             }
         }
     }
-    Fields::Only(read)
+    Fields::Only(read.into())
 }
 
 /// Whether `nodes` (selections over `T`) select only plain fields, so that nothing below them is
@@ -146,17 +146,31 @@ fn node_keys<T: PlainFields>(set: &SelectionSet) -> Option<Vec<NodeKey>> {
         .collect()
 }
 
-/// The object of `node` for `keys`, `typename` answering `__typename`.
-fn object(keys: &[NodeKey], typename: &str, node: &impl PlainFields) -> Option<Value> {
-    let mut map = IndexMap::with_capacity(keys.len());
-    for NodeKey { key, field } in keys {
-        let value = match field {
-            None => Value::String(typename.to_owned()),
-            Some(index) => node.plain_at(*index)?,
-        };
-        map.insert(key.clone(), value);
+/// The objects of a page's nodes for `keys`: each a copy of one object holding the keys, its values
+/// then set in place. Copying a map copies its hashes, where inserting hashes every key again (a
+/// dashboard's 15,000 fields).
+struct Objects<'a> {
+    keys: &'a [NodeKey],
+    shape: IndexMap<Name, Value>,
+}
+
+impl<'a> Objects<'a> {
+    /// Objects for `keys` (distinct response keys, [`leaves`]).
+    fn new(keys: &'a [NodeKey]) -> Self {
+        Self { keys, shape: keys.iter().map(|k| (k.key.clone(), Value::Null)).collect() }
     }
-    Some(Value::Object(map))
+
+    /// The object of `node`, `typename` answering `__typename`.
+    fn of(&self, typename: &str, node: &impl PlainFields) -> Option<Value> {
+        let mut map = self.shape.clone();
+        for (slot, NodeKey { field, .. }) in map.values_mut().zip(self.keys) {
+            *slot = match field {
+                None => Value::String(typename.to_owned()),
+                Some(index) => node.plain_at(*index)?,
+            };
+        }
+        Some(Value::Object(map))
+    }
 }
 
 /// The answer of connection `conn` for the selection `ctx` holds, when every part of it is understood.
@@ -172,8 +186,8 @@ pub fn answer<T: OutputType + PlainFields>(conn: &Inner<T>, ctx: &ContextSelecti
             }
             "nodes" => {
                 let keys = node_keys::<T>(branch.fields)?;
-                let typename = T::type_name();
-                let nodes: Option<Vec<Value>> = conn.edges.iter().map(|e| object(&keys, &typename, &e.node)).collect();
+                let (objects, typename) = (Objects::new(&keys), T::type_name());
+                let nodes: Option<Vec<Value>> = conn.edges.iter().map(|e| objects.of(&typename, &e.node)).collect();
                 Value::List(nodes?)
             }
             "edges" => {
@@ -181,17 +195,18 @@ pub fn answer<T: OutputType + PlainFields>(conn: &Inner<T>, ctx: &ContextSelecti
                 let edge_typename = Edge::<super::Cursor, T, async_graphql::connection::EmptyFields>::type_name();
                 let typename = T::type_name();
                 let mut edges = Vec::with_capacity(conn.edges.len());
-                let node_keys: Option<Vec<NodeKey>> = match parts.iter().find(|p| p.name == "node") {
-                    Some(node) => Some(node_keys::<T>(node.fields)?),
-                    None => None,
+                let node_keys: Vec<NodeKey> = match parts.iter().find(|p| p.name == "node") {
+                    Some(node) => node_keys::<T>(node.fields)?,
+                    None => Vec::new(),
                 };
+                let objects = Objects::new(&node_keys);
                 for edge in &conn.edges {
                     let mut object_map = IndexMap::with_capacity(parts.len());
                     for part in &parts {
                         let value = match part.name {
                             "__typename" if part.fields.items.is_empty() => Value::String(edge_typename.to_string()),
                             "cursor" if part.fields.items.is_empty() => Value::String(edge.cursor.encode_cursor()),
-                            "node" => object(node_keys.as_deref().unwrap_or_default(), &typename, &edge.node)?,
+                            "node" => objects.of(&typename, &edge.node)?,
                             _ => return None,
                         };
                         object_map.insert(part.key.clone(), value);

@@ -12,7 +12,7 @@
 //! its table's model (a listing that joins another table), or a column of a type [`reader`] does
 //! not decode, reads whole rows.
 
-use std::{any::Any, collections::BTreeSet};
+use std::{any::Any, collections::BTreeSet, sync::Arc};
 
 use sea_orm::{
     ColumnTrait, DbErr, EntityName, EntityTrait, FromQueryResult, ModelTrait, QueryResult,
@@ -25,8 +25,9 @@ pub enum Fields {
     /// Every field: the page holds whole rows.
     #[default]
     All,
-    /// These fields; the others hold their type's default.
-    Only(BTreeSet<&'static str>),
+    /// These fields; the others hold their type's default. Shared: every page of a statement, and
+    /// each copy its loader hands out, holds the same set.
+    Only(Arc<BTreeSet<&'static str>>),
 }
 
 impl Fields {
@@ -43,7 +44,7 @@ impl Fields {
     pub fn union(self, other: Fields) -> Fields {
         match (self, other) {
             (Self::Only(mut a), Self::Only(b)) => {
-                a.extend(b);
+                Arc::make_mut(&mut a).extend(b.iter().copied());
                 Self::Only(a)
             }
             _ => Self::All,
@@ -248,7 +249,7 @@ mod tests {
     use super::*;
 
     fn only(fields: &[&'static str]) -> Fields {
-        Fields::Only(fields.iter().copied().collect())
+        Fields::Only(Arc::new(fields.iter().copied().collect()))
     }
 
     #[test]
