@@ -319,6 +319,14 @@ const DEEP: &[(&str, u64)] = &[
             bottlenecks { waitingTasks task { phase { name } } } } } } }",
         7,
     ),
+    // One page read from two places (`nodes` and `edges`), each reading other fields of its rows,
+    // and by an alias: workspaces, sessions, todos, the dependencies of those whose edges ask.
+    (
+        "{ workspaces(first: $n) { nodes { sessions(first: 10) {
+            nodes { todos(first: 5) { nodes { id } } again: todos(first: 5) { totalCount nodes { status } } }
+            edges { node { todos(first: 5) { nodes { filePath dependencies(first: 2) { nodes { id } } } } } } } } } }",
+        5,
+    ),
     // A fragment, and a field under a field loaded by id: projects, tasks, their project, its
     // pull requests, their tasks, those tasks' subtasks.
     (
