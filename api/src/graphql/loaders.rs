@@ -21,7 +21,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         Scope,
-        page::{self, Fields, Filter, ListSpec, Listed, Page, PageArgs, Parents},
+        page::{self, Fields, Filter, Known, ListSpec, Listed, Page, PageArgs, Parents},
         tenant::{self, Tenanted},
     },
 };
@@ -162,17 +162,14 @@ pub struct ChildPages<L> {
     list: PhantomData<L>,
 }
 
-/// How the parents of a batch are known ([`Parents::Read`] or [`Parents::Given`]).
-pub type ParentsAre = for<'a> fn(&'a [Uuid]) -> Parents<'a>;
-
 impl<L: ChildList> ChildPages<L> {
-    /// The pages of `keys`, their rows holding `fields`, the parents known as `parents` says: one
+    /// The pages of `keys`, their rows holding `fields`, their parents known as `known` says: one
     /// statement per filter and page.
     pub async fn load_reading(
         &self,
         keys: &[PageKey],
         fields: &Fields,
-        parents: ParentsAre,
+        known: Known,
     ) -> ApiResult<HashMap<PageKey, ChildPage<L::Model>>> {
         let mut out = HashMap::new();
         for ((filter, args), ids) in group_by(keys, |k| (k.parent, (k.filter.clone(), k.args.clone()))) {
@@ -180,7 +177,7 @@ impl<L: ChildList> ChildPages<L> {
                 &self.db,
                 self.scope,
                 L::spec(),
-                parents(&ids),
+                Parents { ids: &ids, known },
                 &filter,
                 &args,
                 fields,
@@ -205,7 +202,7 @@ impl<L: ChildList> Batch<PageKey> for ChildPages<L> {
     /// Whole rows: a page loaded on a resolver's demand serves whatever its nodes select. Its parents
     /// are looked up in the organization.
     async fn load(&self, keys: &[PageKey]) -> ApiResult<HashMap<PageKey, Self::Value>> {
-        self.load_reading(keys, &Fields::All, |ids| Parents::Given(ids)).await
+        self.load_reading(keys, &Fields::All, Known::Given).await
     }
 }
 
@@ -217,11 +214,13 @@ pub struct ChildCounts<L> {
 }
 
 impl<L: ChildList> ChildCounts<L> {
-    /// The counts of `keys`, the parents known as `parents` says: one statement per filter.
-    pub async fn load_counting(&self, keys: &[CountKey], parents: ParentsAre) -> ApiResult<HashMap<CountKey, i64>> {
+    /// The counts of `keys`, their parents known as `known` says: one statement per filter.
+    pub async fn load_counting(&self, keys: &[CountKey], known: Known) -> ApiResult<HashMap<CountKey, i64>> {
         let mut out = HashMap::new();
         for (filter, ids) in group_by(keys, |k| (k.parent, k.filter.clone())) {
-            for (parent, n) in page::counts_by_parent(&self.db, self.scope, L::spec(), parents(&ids), &filter).await? {
+            for (parent, n) in
+                page::counts_by_parent(&self.db, self.scope, L::spec(), Parents { ids: &ids, known }, &filter).await?
+            {
                 out.insert(CountKey { parent, filter: filter.clone() }, n);
             }
         }
@@ -238,6 +237,6 @@ impl<L: ChildList> Batch<CountKey> for ChildCounts<L> {
 
     /// Parents looked up in the organization.
     async fn load(&self, keys: &[CountKey]) -> ApiResult<HashMap<CountKey, i64>> {
-        self.load_counting(keys, |ids| Parents::Given(ids)).await
+        self.load_counting(keys, Known::Given).await
     }
 }

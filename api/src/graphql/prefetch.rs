@@ -44,7 +44,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{
         RequestContext, Scope,
-        page::{Filter, PageArgs, Parents},
+        page::{Filter, Known, PageArgs},
         tenant::Tenanted,
     },
     state::AppState,
@@ -390,15 +390,13 @@ impl<'a, R> Level<'a, '_, R> {
             return;
         }
         // Each occurrence resolves once under each appearance of a parent among the rows.
-        let appearing: Vec<Uuid> = self.rows.iter().map(parent).collect();
         let mut appearances: HashMap<Uuid, usize> = HashMap::new();
-        for parent in &appearing {
-            *appearances.entry(*parent).or_default() += 1;
+        for row in self.rows {
+            *appearances.entry(parent(row)).or_default() += 1;
         }
-        let parents = distinct(appearing.iter().copied());
+        let parents = distinct(self.rows.iter().map(parent));
         for ((filter, page), Group { total, nodes, occurrences }) in groups {
-            let (plan, parents, appearing, appearances) =
-                (self.plan, parents.clone(), appearing.clone(), appearances.clone());
+            let (plan, parents, appearances) = (self.plan, parents.clone(), appearances.clone());
             self.steps.push(Box::pin(async move {
                 let keys: Vec<PageKey> = parents
                     .iter()
@@ -410,9 +408,8 @@ impl<'a, R> Level<'a, '_, R> {
                     }
                     let keys: Vec<CountKey> =
                         parents.iter().map(|&parent| CountKey { parent, filter: filter.clone() }).collect();
-                    let mut counts = ChildCounts::<L>::new(plan.db, plan.scope)
-                        .load_counting(&keys, |ids| Parents::Read(ids))
-                        .await?;
+                    let mut counts =
+                        ChildCounts::<L>::new(plan.db, plan.scope).load_counting(&keys, Known::Read).await?;
                     Ok::<_, ApiError>(Some(
                         keys.into_iter().map(|k| (k.clone(), counts.remove(&k))).collect::<Vec<_>>(),
                     ))
@@ -422,18 +419,16 @@ impl<'a, R> Level<'a, '_, R> {
                 // which services read for the viewer's organization.
                 let fields = fields_read::<C>(&nodes);
                 let loader = ChildPages::<L>::new(plan.db, plan.scope);
-                let pages = loader.load_reading(&keys, &fields, |ids| Parents::Read(ids));
+                let pages = loader.load_reading(&keys, &fields, Known::Read);
                 let (mut pages, counts) = try_join(pages, counts).await?;
                 // Nodes that select only plain fields have nothing below them to load. The rows below
                 // come once per appearance of their parent, as they will be answered.
                 let children: Vec<L::Model> = match only_plain::<C>(&nodes) {
                     true => Vec::new(),
-                    false => appearing
+                    false => keys
                         .iter()
-                        .filter_map(|parent| {
-                            pages.get(&PageKey { parent: *parent, filter: filter.clone(), args: page.clone() })
-                        })
-                        .flat_map(|loaded| loaded.page.items.iter().cloned())
+                        .filter_map(|key| Some((pages.get(key)?, appearances.get(&key.parent).copied().unwrap_or(1))))
+                        .flat_map(|(loaded, times)| std::iter::repeat_n(&loaded.page.items, times).flatten().cloned())
                         .collect(),
                 };
                 let reads = |key: &PageKey| occurrences * appearances.get(&key.parent).copied().unwrap_or(1);

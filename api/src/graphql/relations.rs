@@ -22,7 +22,7 @@ use super::{
 use crate::{
     error::ApiResult,
     service::{
-        page::{Fields, Filter, Page, PageArgs, Parents},
+        page::{Fields, Filter, Known, Page, PageArgs},
         tenant::Tenanted,
     },
 };
@@ -70,7 +70,7 @@ where
             // path) whose nodes read fewer fields: this one reads its page whole.
             loaded_now = true;
             let mut pages = ChildPages::<L>::new(plan.db, plan.scope)
-                .load_reading(std::slice::from_ref(&page_key), &Fields::All, |ids| Parents::Given(ids))
+                .load_reading(std::slice::from_ref(&page_key), &Fields::All, Known::Given)
                 .await?;
             pages.remove(&page_key).map_or_else(Page::empty, |loaded| loaded.page)
         }

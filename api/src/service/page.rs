@@ -8,8 +8,8 @@
 //! when paging backwards) costs nothing extra. Per DESIGN, many parents' pages come from one
 //! statement: `(the organization's parents) CROSS JOIN LATERAL (... LIMIT n)` on PostgreSQL, which walks
 //! the index once per parent, and `ROW_NUMBER() OVER (PARTITION BY parent ...)` on SQLite, which has no LATERAL.
-//! Parents that services read for the same scope ([`Parents::Read`]) are taken as they are; others
-//! ([`Parents::Given`]) are looked up in the organization first.
+//! Parents that services read for the same scope ([`Known::Read`]) are taken as they are; others
+//! ([`Known::Given`]) are looked up in the organization first.
 
 use std::collections::HashMap;
 
@@ -90,44 +90,45 @@ impl PageArgs {
     }
 }
 
-/// The parents of a statement of child lists ([`pages_by_parent`], [`counts_by_parent`]), and how
-/// they are known to be of the scope's organization.
-#[derive(Clone, Copy, Debug)]
-pub enum Parents<'a> {
+/// How the parents of a statement of child lists are known to be of the scope's organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Known {
     /// Ids from outside the service layer (a resolver's parent object, a client's argument): the
     /// statement keeps only those that are rows of the scope's organization, a lookup joined along
     /// the parents' path to their organization.
-    Given(&'a [Uuid]),
+    Given,
     /// Ids of rows that services read for this scope (the rows of a level loaded ahead): rows of the
     /// organization already, so the statement reads their children directly. Their children are of
     /// the organization too: every link between rows is checked to stay within one organization when
     /// it is written (`super::tenant`).
-    Read(&'a [Uuid]),
+    Read,
 }
 
-impl<'a> Parents<'a> {
-    /// The ids.
-    pub fn ids(self) -> &'a [Uuid] {
-        match self {
-            Self::Given(ids) | Self::Read(ids) => ids,
-        }
-    }
+/// The parents of a statement of child lists ([`pages_by_parent`], [`counts_by_parent`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Parents<'a> {
+    /// Their ids.
+    pub ids: &'a [Uuid],
+    /// How they are known to be of the scope's organization.
+    pub known: Known,
+}
 
+impl Parents<'_> {
     /// PostgreSQL: a subquery of the parents' ids as `id` (the ids as one `uuid[]` parameter).
     fn subquery(self, scope: Scope, table: Owned) -> SelectStatement {
-        match self {
-            Self::Given(ids) => table.ids_among_array(scope, ids),
-            Self::Read(ids) => {
-                Query::select().expr_as(Func::cust("unnest").arg(Expr::val(ids.to_vec())), "id").to_owned()
+        match self.known {
+            Known::Given => table.ids_among_array(scope, self.ids),
+            Known::Read => {
+                Query::select().expr_as(Func::cust("unnest").arg(Expr::val(self.ids.to_vec())), "id").to_owned()
             }
         }
     }
 
     /// SQLite: the condition that `column` names one of the parents.
     fn condition(self, scope: Scope, table: Owned, column: Col) -> Expr {
-        match self {
-            Self::Given(ids) => column.expr().in_subquery(table.ids_among(scope, ids)),
-            Self::Read(ids) => column.expr().is_in(ids.iter().copied()),
+        match self.known {
+            Known::Given => column.expr().in_subquery(table.ids_among(scope, self.ids)),
+            Known::Read => column.expr().is_in(self.ids.iter().copied()),
         }
     }
 }
@@ -213,8 +214,8 @@ pub async fn pages_by_parent<M: Listed>(
 ) -> ApiResult<HashMap<Uuid, Page<M>>> {
     spec.check(args)?;
     let (parent, parent_table) = spec.parents()?;
-    let mut pages: HashMap<Uuid, Page<M>> = parents.ids().iter().map(|p| (*p, Page::empty())).collect();
-    if args.limit == 0 || parents.ids().is_empty() {
+    let mut pages: HashMap<Uuid, Page<M>> = parents.ids.iter().map(|p| (*p, Page::empty())).collect();
+    if args.limit == 0 || parents.ids.is_empty() {
         return Ok(pages);
     }
     let backend = db.get_database_backend();

@@ -8,7 +8,7 @@
 //!   organization, and reaches no other rows: every link between rows (a dependency, a pull-request
 //!   link, a workspace's project) is checked to stay within one organization when it is written.
 //!   Parents that services have just read for the same scope (the rows of a level loaded ahead) are
-//!   of the organization already and are not looked up again (`super::page::Parents`).
+//!   of the organization already and are not looked up again (`super::page::Known::Read`).
 //!
 //! Workspaces, projects, audit entries, log events, event types and webhooks carry `organization_id`; every other
 //! table reaches it through its parents (a todo through its session and workspace, an execution

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Col, Filter, ListSpec, Parents, per_parent};
+use super::{Col, Filter, Known, ListSpec, Parents, per_parent};
 use crate::{error::ApiResult, service::viewer::Scope};
 
 /// How many rows the list holds for each of `parents` (0 when none, or given and of another
@@ -21,7 +21,7 @@ pub async fn counts_by_parent(
     parents: Parents<'_>,
     filter: &Filter,
 ) -> ApiResult<HashMap<Uuid, i64>> {
-    let mut counts: HashMap<Uuid, i64> = parents.ids().iter().map(|p| (*p, 0)).collect();
+    let mut counts: HashMap<Uuid, i64> = parents.ids.iter().map(|p| (*p, 0)).collect();
     for (parent, _, n) in grouped_counts(db, scope, spec, parents, filter, None).await? {
         counts.insert(parent, n);
     }
@@ -38,7 +38,8 @@ pub async fn counts_by_parent_and(
 ) -> ApiResult<HashMap<Uuid, Vec<(String, i64)>>> {
     let mut counts: HashMap<Uuid, Vec<(String, i64)>> = parents.iter().map(|p| (*p, Vec::new())).collect();
     for (parent, key, n) in
-        grouped_counts(db, scope, spec, Parents::Given(parents), &Filter::default(), Some(column)).await?
+        grouped_counts(db, scope, spec, Parents { ids: parents, known: Known::Given }, &Filter::default(), Some(column))
+            .await?
     {
         counts.entry(parent).or_default().push((key.unwrap_or_default(), n));
     }
@@ -82,7 +83,7 @@ async fn grouped_counts(
     filter: &Filter,
     column: Option<Col>,
 ) -> ApiResult<Vec<(Uuid, Option<String>, i64)>> {
-    if parents.ids().is_empty() {
+    if parents.ids.is_empty() {
         return Ok(Vec::new());
     }
     let (parent, parent_table) = spec.parents()?;
