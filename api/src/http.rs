@@ -30,15 +30,35 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// limit, an unsupported media type, a mutation over GET (Apollo's name for these).
 pub const BAD_REQUEST: &str = "BAD_REQUEST";
 
-/// What the handlers share.
+/// What the handlers share, behind one `Arc`: axum clones a handler's state for every request (and
+/// the route's service with it), which for the parts themselves meant a score of reference counts
+/// taken and dropped per request, contended between the worker threads.
 #[derive(Clone)]
-pub struct Server {
+pub struct Server(Arc<Shared>);
+
+/// The parts of a [`Server`].
+pub struct Shared {
     /// Pool, bus, configuration.
     pub state: AppState,
     /// What runs every operation, over HTTP and websockets.
     pub engine: Engine,
     /// Which browser origins may call the API.
     pub origins: Arc<origin::Origins>,
+}
+
+impl Server {
+    /// A server of these parts.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for Server {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// A response shaped like a GraphQL error, `{"errors":[{"message", "extensions":{"code"}}]}`, for a

@@ -24,7 +24,7 @@ use crate::{
     config::Config,
     db::{self, PoolSettings},
     graphql::build_engine,
-    http::{self, REQUEST_ID_HEADER, Server, origin::Origins},
+    http::{self, REQUEST_ID_HEADER, Server, Shared, origin::Origins},
     service::sealed::Sealer,
     state::AppState,
 };
@@ -234,7 +234,7 @@ async fn retention_sweep(state: AppState) {
 pub fn app(state: AppState) -> anyhow::Result<Router> {
     let origins = Arc::new(Origins::parse(&state.config.cors_origins)?);
     let cors = origins.cors_layer();
-    let server = Server { engine: build_engine(&state), state: state.clone(), origins };
+    let server = Server::new(Shared { engine: build_engine(&state), state: state.clone(), origins });
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let timeout = state.config.request_timeout();
     let refusals = http::Refusals { timeout, body_limit: state.config.body_limit_bytes };

@@ -97,14 +97,13 @@ async fn run(notifier: Weak<Notifier>, db: DatabaseConnection) {
     }
 }
 
-/// One statement for all `notices` (channel, payload).
+/// One statement for all `notices` (channel, payload), of one text whatever their number (the
+/// channels and payloads as two `text[]` parameters, unnested in order): the connection prepares
+/// it once, where a `pg_notify` per notice made a statement of its own for each number of notices.
 async fn send(db: &DatabaseConnection, notices: &[(&str, String)]) -> Result<(), sea_orm::DbErr> {
-    let mut sql = Sql::new("SELECT ");
-    for (i, (channel, payload)) in notices.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push("pg_notify(").bind(channel.to_string()).push(", ").bind(payload.clone()).push(")");
-    }
+    let (channels, payloads): (Vec<String>, Vec<String>) =
+        notices.iter().map(|(channel, payload)| (channel.to_string(), payload.clone())).unzip();
+    let mut sql = Sql::new("SELECT pg_notify(n.channel, n.payload) FROM unnest(");
+    sql.bind(channels).push(", ").bind(payloads).push(") AS n(channel, payload)");
     db.execute_raw(sql.build(db.get_database_backend())).await.map(|_| ())
 }

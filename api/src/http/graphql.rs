@@ -318,9 +318,9 @@ async fn upgrade(server: Server, parts: &mut Parts) -> Response {
                 == Some(async_graphql::http::WebSocketProtocols::GraphQLWS)
         }),
     };
-    websocket::configure(upgrade)
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| websocket::serve(socket, server.engine, protocol, handshake, server.state))
+    websocket::configure(upgrade).protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
+        websocket::serve(socket, server.engine.clone(), protocol, handshake, server.state.clone())
+    })
 }
 
 fn not_acceptable() -> Response {

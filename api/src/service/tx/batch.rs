@@ -1,9 +1,9 @@
 //! Group commit: the writes of many requests that arrive while others are in the database, sent as
 //! one statement, which the database runs as its own transaction.
 //!
-//! A request hands its write to a [`Batcher`] and waits for its own answer. Up to `in_flight`
-//! statements are in the database at once; the writes that arrive meanwhile wait (no timer: a write
-//! that finds a free slot goes at once) and go together, up to `max` in one statement, one statement
+//! A request hands its write to a [`Batcher`] and waits for its own answer. `in_flight` writers
+//! send statements, so up to that many are in the database at once; the writes that arrive meanwhile
+//! wait (no timer: a write that finds a writer idle goes at once) and go together, up to `max` in one statement, one statement
 //! per group (an organization: a statement never mixes two organizations' rows). Each write is its
 //! own request's, with that request's audit entry; the statement only shares the round trip, the
 //! parsing and the commit. When a statement of several writes fails, each is sent again alone, so an
@@ -14,14 +14,15 @@
 
 use std::{
     collections::HashMap,
+    panic::AssertUnwindSafe,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
 };
 
-use futures_util::future::BoxFuture;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use futures_util::{FutureExt, future::BoxFuture};
+use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -30,8 +31,8 @@ use crate::error::{ApiError, ApiResult};
 /// when the statement wrote nothing for it, e.g. a row of another organization).
 pub type WriteFn<I, O> = dyn for<'a> Fn(Uuid, &'a [I]) -> BoxFuture<'a, ApiResult<Vec<Option<O>>>> + Send + Sync;
 
-/// Sends writes of type `I` in batches; each answers an `O`. Cheap to clone; the writing task stops
-/// when the last clone is dropped and the writes in flight are answered.
+/// Sends writes of type `I` in batches; each answers an `O`. Cheap to clone; the writers stop when
+/// the last clone is dropped and the writes in flight are answered.
 pub struct Batcher<I, O> {
     queue: mpsc::UnboundedSender<Pending<I, O>>,
     stats: Arc<BatchStats>,
@@ -75,12 +76,15 @@ struct Pending<I, O> {
 }
 
 impl<I: Send + Sync + 'static, O: Send + 'static> Batcher<I, O> {
-    /// Starts the task that gathers writes (on the current Tokio runtime): at most `in_flight`
-    /// statements at once, at most `max` writes in one.
+    /// Starts `in_flight` writers (on the current Tokio runtime), each sending at most `max` writes in
+    /// one statement.
     pub fn start(in_flight: usize, max: usize, write: Arc<WriteFn<I, O>>) -> Self {
         let (queue, pending) = mpsc::unbounded_channel();
         let stats = Arc::new(BatchStats::default());
-        tokio::spawn(gather(pending, in_flight.max(1), max.max(1), write, stats.clone()));
+        let pending = Arc::new(Mutex::new(pending));
+        for _ in 0..in_flight.max(1) {
+            tokio::spawn(writer(pending.clone(), max.max(1), write.clone(), stats.clone()));
+        }
         Self { queue, stats }
     }
 
@@ -101,36 +105,42 @@ impl<I: Send + Sync + 'static, O: Send + 'static> Batcher<I, O> {
     }
 }
 
-/// Takes the next write, waits for a free slot, takes every write that arrived meanwhile (up to
-/// `max`), and sends them in a task of their own.
-async fn gather<I: Send + Sync + 'static, O: Send + 'static>(
-    mut queue: mpsc::UnboundedReceiver<Pending<I, O>>,
-    in_flight: usize,
+/// One of the writers: takes the next write, and every write that arrived while it was busy (up to
+/// `max`), and sends them itself, until the queue closes. The writer that holds the queue is the
+/// one that takes next; the statement goes from the same task, with no hand-over between the
+/// moment a statement ends and the next one starts. A write that panics loses only its batch (its
+/// requests get an internal error) and the writer goes on.
+async fn writer<I, O>(
+    queue: Arc<Mutex<mpsc::UnboundedReceiver<Pending<I, O>>>>,
     max: usize,
     write: Arc<WriteFn<I, O>>,
     stats: Arc<BatchStats>,
 ) {
-    let slots = Arc::new(Semaphore::new(in_flight));
-    while let Some(first) = queue.recv().await {
-        let Ok(slot) = slots.clone().acquire_owned().await else { return };
-        let mut batch = vec![first];
-        while batch.len() < max {
-            match queue.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
+    loop {
+        let batch = {
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else { return };
+            let mut batch = vec![first];
+            while batch.len() < max {
+                match queue.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
             }
+            batch
+        };
+        let mut groups: HashMap<Uuid, Vec<Pending<I, O>>> = HashMap::new();
+        for pending in batch {
+            groups.entry(pending.group).or_default().push(pending);
         }
-        let (write, stats) = (write.clone(), stats.clone());
-        tokio::spawn(async move {
-            let mut groups: HashMap<Uuid, Vec<Pending<I, O>>> = HashMap::new();
-            for pending in batch {
-                groups.entry(pending.group).or_default().push(pending);
-            }
+        let sent = AssertUnwindSafe(async {
             for (group, pendings) in groups {
                 send(&*write, &stats, group, pendings).await;
             }
-            drop(slot);
         });
+        if sent.catch_unwind().await.is_err() {
+            tracing::error!("a batched write panicked; its requests were answered with an internal error");
+        }
     }
 }
 
@@ -171,4 +181,27 @@ async fn counted<I, O>(
         stats.failures.fetch_add(1, Ordering::Relaxed);
     }
     answers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer whose statement panics: the requests of that batch get an error, and the writer
+    /// goes on to send the next.
+    #[tokio::test]
+    async fn a_panicking_write_fails_its_batch_and_the_writer_goes_on() {
+        let write: Arc<WriteFn<u32, u32>> = Arc::new(|_group, items: &[u32]| {
+            let items = items.to_vec();
+            Box::pin(async move {
+                assert!(!items.contains(&0), "a write of 0 panics");
+                Ok(items.iter().map(|item| Some(item * 10)).collect())
+            })
+        });
+        let batcher = Batcher::start(1, 10, write);
+        let group = Uuid::now_v7();
+        assert!(batcher.submit(group, 0).await.is_err());
+        assert_eq!(batcher.submit(group, 4).await.unwrap(), Some(40));
+        assert_eq!(batcher.stats().statements(), 2);
+    }
 }

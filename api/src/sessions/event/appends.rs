@@ -144,7 +144,7 @@ async fn write(
     let (last, updated) = (Session::LastEventSequence.as_str(), Session::UpdatedAt.as_str());
     let parent = session_event::Column::SessionId.as_str();
     sql.push(&format!("l AS (SELECT {id} FROM {sessions_table} WHERE {id} IN "));
-    Owned::of::<Sessions>().push_ids_in(&mut sql, scope, &sessions, DbBackend::Postgres);
+    Owned::of::<Sessions>().push_ids_in_unnested(&mut sql, scope, &sessions);
     sql.push(&format!(" ORDER BY {id} FOR UPDATE), "));
     sql.push(&format!("c AS (SELECT {parent}, count(*) AS n FROM i GROUP BY {parent}), "));
     sql.push(&format!("s AS (UPDATE {sessions_table} d SET {last} = d.{last} + c.n, {updated} = ")).bind(Utc::now());
