@@ -2,12 +2,12 @@
 //! one statement, which the database runs as its own transaction.
 //!
 //! A request hands its write to a [`Batcher`] and waits for its own answer. `in_flight` writers
-//! send statements, so up to that many are in the database at once; the writes that arrive meanwhile
-//! wait (no timer: a write that finds a writer idle goes at once) and go together, up to `max` in one statement, one statement
-//! per group (an organization: a statement never mixes two organizations' rows). Each write is its
-//! own request's, with that request's audit entry; the statement only shares the round trip, the
-//! parsing and the commit. When a statement of several writes fails, each is sent again alone, so an
-//! error reaches only the request that caused it.
+//! send statements, so up to that many are in the database at once; the writes that arrive
+//! meanwhile wait (no timer: a write that finds a writer idle goes at once) and go together, up to
+//! `max` in one statement, one statement per group (an organization: a statement never mixes two
+//! organizations' rows). Each write is its own request's, with that request's audit entry; the
+//! statement only shares the round trip, the parsing and the commit. When a statement of several
+//! writes fails, each is sent again alone, so an error reaches only the request that caused it.
 //!
 //! Rules are [`super::Tx`]'s: the caller checks the role before submitting, the audit entry is in
 //! the statement, the wake-ups go after it succeeded (the `write` function's job).
