@@ -7,9 +7,10 @@
 //! loaded by id) reads the selection set below it, and before any child resolves it loads every
 //! relation selected, for all parents at once, level by level down the tree. The rows are fed into
 //! the operation's DataLoaders, and pages handed over for as many reads as will ask for them
-//! ([`Prefetched`]), from which the child resolvers take them (`graphql::relations`). Each relation of a level is one statement (two for a connection whose
-//! `totalCount` is selected), and so is each level below. A key nobody fed is loaded by its
-//! DataLoader, batched with the others asked for at the same moment.
+//! ([`Prefetched`]), from which the child resolvers take them (`graphql::relations`). Each relation
+//! of a level is one statement (two for a connection whose `totalCount` is selected), and so is each
+//! level below. A key nobody fed is loaded by its DataLoader, batched with the others asked for at
+//! the same moment.
 //!
 //! What each object type can load ahead is declared next to the type, by implementing [`Prefetch`]
 //! with a [`Level`]: the same filter functions serve the resolver and the declaration, so both compute
@@ -298,6 +299,14 @@ fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
     ids.filter(|id| seen.insert(*id)).collect()
 }
 
+/// `ids` once per row that holds one, in order (the rows below a level come once per appearance of
+/// their parent, as they will be answered), and once each (the keys of the level's statement).
+fn appearing(ids: impl Iterator<Item = Uuid>) -> (Vec<Uuid>, Vec<Uuid>) {
+    let appearing: Vec<Uuid> = ids.collect();
+    let keys = distinct(appearing.iter().copied());
+    (appearing, keys)
+}
+
 /// One level of loading ahead: the rows of one object type and the selection over them. Each
 /// declared relation that the selection asks for adds one step; the steps run concurrently.
 pub struct Level<'a, 'r, R> {
@@ -421,17 +430,19 @@ impl<'a, R> Level<'a, '_, R> {
                 let loader = ChildPages::<L>::new(plan.db, plan.scope);
                 let pages = loader.load_reading(&keys, &fields, Known::Read);
                 let (mut pages, counts) = try_join(pages, counts).await?;
+                // How many rows of the level are the key's parent.
+                let times = |key: &PageKey| appearances.get(&key.parent).copied().unwrap_or(1);
                 // Nodes that select only plain fields have nothing below them to load. The rows below
                 // come once per appearance of their parent, as they will be answered.
                 let children: Vec<L::Model> = match only_plain::<C>(&nodes) {
                     true => Vec::new(),
                     false => keys
                         .iter()
-                        .filter_map(|key| Some((pages.get(key)?, appearances.get(&key.parent).copied().unwrap_or(1))))
+                        .filter_map(|key| Some((pages.get(key)?, times(key))))
                         .flat_map(|(loaded, times)| std::iter::repeat_n(&loaded.page.items, times).flatten().cloned())
                         .collect(),
                 };
-                let reads = |key: &PageKey| occurrences * appearances.get(&key.parent).copied().unwrap_or(1);
+                let reads = |key: &PageKey| occurrences * times(key);
                 plan.store
                     .hand::<ChildPages<L>, _>(plan, keys.into_iter().map(|k| (k.clone(), pages.remove(&k), reads(&k))));
                 if let Some(counts) = counts {
@@ -456,8 +467,7 @@ impl<'a, R> Level<'a, '_, R> {
         if fields.is_empty() {
             return;
         }
-        let appearing: Vec<Uuid> = self.rows.iter().filter_map(id).collect();
-        let (plan, keys) = (self.plan, distinct(appearing.iter().copied()));
+        let (plan, (appearing, keys)) = (self.plan, appearing(self.rows.iter().filter_map(id)));
         if keys.is_empty() {
             return; // No parent has one: the resolvers answer `null` without a read.
         }
@@ -504,8 +514,7 @@ impl<'a, R> Level<'a, '_, R> {
         if fields.is_empty() {
             return;
         }
-        let appearing: Vec<Uuid> = self.rows.iter().map(parent).collect();
-        let (plan, keys) = (self.plan, distinct(appearing.iter().copied()));
+        let (plan, (appearing, keys)) = (self.plan, appearing(self.rows.iter().map(parent)));
         self.steps.push(Box::pin(async move {
             let mut values = L::new(plan.db, plan.scope).load(&keys).await?;
             // Once per appearance of their parent, as they will be answered.
@@ -542,8 +551,7 @@ impl<'a, R> Level<'a, '_, R> {
         }
         let below: Vec<SelectionField<'a>> =
             fields.iter().flat_map(|field| paths.iter().flat_map(move |path| descend(*field, path))).collect();
-        let appearing: Vec<Uuid> = self.rows.iter().map(parent).collect();
-        let (plan, keys) = (self.plan, distinct(appearing.iter().copied()));
+        let (plan, (appearing, keys)) = (self.plan, appearing(self.rows.iter().map(parent)));
         self.steps.push(Box::pin(async move {
             let mut values = L::new(plan.db, plan.scope).load(&keys).await?;
             // Once per appearance of their parent, as they will be answered.
