@@ -65,8 +65,9 @@ where
 }
 
 /// The DataLoader of batch loader `L` for one root field of one operation, caching every key it is
-/// fed or loads.
-pub type OperationLoader<L> = DataLoader<Loaded<L>, HashMapCache>;
+/// fed or loads. Its cache hashes with foldhash, not the standard library's SipHash: a dashboard
+/// hashes its keys thousands of times.
+pub type OperationLoader<L> = DataLoader<Loaded<L>, HashMapCache<foldhash::fast::RandomState>>;
 
 /// Rows by id, of the organization only.
 pub struct ById<E> {

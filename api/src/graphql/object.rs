@@ -31,7 +31,9 @@
 //! [`Plain`] (every scalar, text, `Json`, lists and `Option`s of those, and the enums that
 //! [`plain_enums!`] lists), so a field whose value cannot be given in one pass fails the build.
 
-use std::{collections::HashMap, sync::OnceLock};
+use std::sync::OnceLock;
+
+use foldhash::HashMap;
 
 use async_graphql::{Json, Name, Value, resolver_utils::EnumType};
 use chrono::{DateTime, Utc};
@@ -315,7 +317,7 @@ macro_rules! object {
         impl $crate::graphql::connection::PlainFields for $name {
             fn plain_index(name: &str) -> Option<usize> {
                 // Asked for every field of every page: the names camelCased once.
-                static INDEX: std::sync::LazyLock<std::collections::HashMap<String, usize>> =
+                static INDEX: std::sync::LazyLock<foldhash::HashMap<String, usize>> =
                     std::sync::LazyLock::new(|| {
                         $crate::graphql::object::by_graphql_name([$(stringify!($field)),*].into_iter().zip(0..))
                     });
@@ -338,7 +340,7 @@ macro_rules! object {
 
             fn reads(name: &str) -> Option<&'static [&'static str]> {
                 // Each field's reads, from the text of its own expression: nothing to keep in step.
-                static READS: std::sync::LazyLock<std::collections::HashMap<String, Option<Vec<&'static str>>>> =
+                static READS: std::sync::LazyLock<foldhash::HashMap<String, Option<Vec<&'static str>>>> =
                     std::sync::LazyLock::new(|| $crate::graphql::object::by_graphql_name([$(
                         (stringify!($field), $crate::graphql::object::row_fields(stringify!($m), stringify!($value))),
                     )* $($(

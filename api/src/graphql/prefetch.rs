@@ -23,7 +23,6 @@
 
 use std::{
     any::{Any, TypeId},
-    collections::{HashMap, HashSet},
     hash::Hash,
     sync::{Arc, Mutex},
     time::Duration,
@@ -33,6 +32,7 @@ use async_graphql::{
     Context, InputType, Name, QueryPathSegment, SelectionField, Value,
     dataloader::{DataLoader, HashMapCache},
 };
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use futures_util::future::{BoxFuture, try_join, try_join_all};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -89,9 +89,12 @@ impl Prefetched {
         let loader = loaders.entry(TypeId::of::<L>()).or_insert_with(|| {
             // No batching window: the keys one resolver level asks for arrive in one poll, before the
             // load task runs; a window would only delay the lone lookups.
-            let loader =
-                DataLoader::with_cache(Loaded(L::new(plan.db, plan.scope)), tokio::spawn, HashMapCache::default())
-                    .delay(Duration::ZERO);
+            let loader = DataLoader::with_cache(
+                Loaded(L::new(plan.db, plan.scope)),
+                tokio::spawn,
+                HashMapCache::<foldhash::fast::RandomState>::new(),
+            )
+            .delay(Duration::ZERO);
             Arc::new(loader)
         });
         Arc::clone(loader)

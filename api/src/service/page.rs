@@ -29,7 +29,7 @@ mod spec;
 
 pub use counts::{count, counts_by_parent, counts_by_parent_and, counts_by_parent_and_enum};
 pub use fields::Fields;
-use fields::Rows;
+use fields::{Rows, value_at};
 pub use filter::{Col, Cond, Filter, Predicate};
 pub use spec::{List, ListSpec, Tenancy};
 
@@ -254,27 +254,76 @@ pub async fn pages_by_parent<M: Listed>(
             .to_owned()
     };
     let rows = db.query_all_raw(backend.build(&select)).await?;
-    let decoding = Rows::of(partial, rows.first())?;
-    let mut grouped: HashMap<Uuid, Vec<(i64, M)>> = HashMap::new();
+    let Some(first) = rows.first() else { return Ok(pages) };
+    let decoding = Rows::of(partial, Some(first))?;
+    // The parent and rank columns by position, found once: a lookup by name per row cost more than
+    // the row's other columns.
+    let names = first.column_names();
+    let position = |name: &str| {
+        names.iter().position(|n| n == name).ok_or_else(|| anyhow::anyhow!("a page without its `{name}` column"))
+    };
+    let parent_at = position("page_parent")?;
+    // Both read as a rank, highest first: `page_row` counts up in list order.
+    let rank_at = match (spec.is_ranked(), spec.numbered()) {
+        (true, _) => Some((position("page_rank")?, 1)),
+        (false, true) => Some((position("page_row")?, -1)),
+        (false, false) => None,
+    };
+    let mut groups: Vec<Group<M>> = Vec::with_capacity(parents.ids.len());
+    // Each parent's group, looked up only where the parent changes: the rows come grouped by parent
+    // (one page after another on PostgreSQL, by partition on SQLite).
+    let mut group_of: foldhash::HashMap<Uuid, usize> = foldhash::HashMap::default();
+    let mut current = 0;
     for row in rows {
-        let parent: Uuid = row.try_get("", "page_parent")?;
+        let parent: Uuid =
+            value_at(&row, parent_at)?.ok_or_else(|| anyhow::anyhow!("a page row without its parent"))?;
+        if groups.get(current).is_none_or(|g| g.parent != parent) {
+            current = *group_of.entry(parent).or_insert_with(|| {
+                groups.push(Group::new(parent, take as usize));
+                groups.len() - 1
+            });
+        }
         let item = decoding.decode::<M>(&row)?;
-        // Both read as a rank, highest first: `page_row` counts up in list order.
-        let rank: i64 = if spec.is_ranked() {
-            row.try_get("", "page_rank")?
-        } else if spec.numbered() {
-            -row.try_get::<i64>("", "page_row")?
-        } else {
-            0
+        let rank = match rank_at {
+            Some((at, sign)) => sign * value_at::<i64>(&row, at)?.unwrap_or_default(),
+            None => 0,
         };
-        grouped.entry(parent).or_default().push((rank, item));
+        let group = &mut groups[current];
+        group.ranks.push(rank);
+        group.items.push(item);
     }
-    for (parent, mut items) in grouped {
-        // Rows come back grouped but not necessarily ordered; put each page in list order.
-        items.sort_by(|(ra, a), (rb, b)| rb.cmp(ra).then_with(|| a.cursor_key().cmp(&b.cursor_key())));
-        pages.insert(parent, Page::from_rows(items.into_iter().map(|(_, item)| item).collect(), args));
+    for group in groups {
+        pages.insert(group.parent, Page::from_rows(group.in_list_order(), args));
     }
     Ok(pages)
+}
+
+/// The rows of one parent's page as they come, with their ranks.
+struct Group<M> {
+    parent: Uuid,
+    ranks: Vec<i64>,
+    items: Vec<M>,
+}
+
+impl<M: Listed> Group<M> {
+    fn new(parent: Uuid, capacity: usize) -> Self {
+        Self { parent, ranks: Vec::with_capacity(capacity), items: Vec::with_capacity(capacity) }
+    }
+
+    /// The rows in list order: highest rank first, then by cursor. They usually come so (each page
+    /// is read in list order), and are only moved when they do not.
+    fn in_list_order(self) -> Vec<M> {
+        let order =
+            |(ra, a): (&i64, &M), (rb, b): (&i64, &M)| rb.cmp(ra).then_with(|| a.cursor_key().cmp(&b.cursor_key()));
+        let Self { ranks, items, .. } = self;
+        let ordered = (1..items.len()).all(|i| order((&ranks[i - 1], &items[i - 1]), (&ranks[i], &items[i])).is_le());
+        if ordered {
+            return items;
+        }
+        let mut paired: Vec<(i64, M)> = ranks.into_iter().zip(items).collect();
+        paired.sort_by(|(ra, a), (rb, b)| order((ra, a), (rb, b)));
+        paired.into_iter().map(|(_, item)| item).collect()
+    }
 }
 
 /// The rows past the cursors, in list order.
@@ -296,4 +345,33 @@ fn per_parent(parents: SelectStatement, rows: SelectStatement) -> SelectStatemen
         .from_subquery(parents, "p")
         .join_lateral(JoinType::InnerJoin, rows, "c", Expr::val(true))
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::session_todo;
+
+    use super::*;
+
+    fn group(rows: &[(i64, u128)]) -> Group<session_todo::Model> {
+        let mut group = Group::new(Uuid::nil(), rows.len());
+        for &(rank, id) in rows {
+            group.ranks.push(rank);
+            group.items.push(session_todo::Model { id: Uuid::from_u128(id), ..Default::default() });
+        }
+        group
+    }
+
+    fn ids(rows: Vec<session_todo::Model>) -> Vec<u128> {
+        rows.iter().map(|row| row.id.as_u128()).collect()
+    }
+
+    #[test]
+    fn a_page_is_put_in_list_order_whatever_order_its_rows_came_in() {
+        // `page_row` 1, 2, 3 read as ranks -1, -2, -3: highest first.
+        assert_eq!(ids(group(&[(-2, 2), (-3, 3), (-1, 1)]).in_list_order()), [1, 2, 3]);
+        assert_eq!(ids(group(&[(-1, 1), (-2, 2), (-3, 3)]).in_list_order()), [1, 2, 3]);
+        // Equal ranks (a list without numbering) fall back on the cursor.
+        assert_eq!(ids(group(&[(0, 9), (0, 4), (0, 7)]).in_list_order()), [4, 7, 9]);
+    }
 }

@@ -8,7 +8,7 @@
 //! per node. Fragments count where they are spread; `__typename` counts like any field. The same walk
 //! counts the aliases (fields selected under an alias, through fragments) and the root fields.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use async_graphql::{
     Name, Positioned, Value, Variables,

@@ -14,6 +14,8 @@
 
 use std::{any::Any, collections::BTreeSet, sync::Arc};
 
+use sea_orm::sqlx;
+
 use sea_orm::{
     ColumnTrait, DbErr, EntityName, EntityTrait, FromQueryResult, ModelTrait, QueryResult,
     sea_query::{ArrayType, SelectStatement, Value},
@@ -63,19 +65,34 @@ pub(super) type Decode = fn(row: &QueryResult, reads: &[Read], out: &mut dyn Any
 /// by position; `None` for a type no entity of Docket has.
 fn reader(ty: &ArrayType) -> Option<Reader> {
     let read: Reader = match ty {
-        ArrayType::Bool => |row, at| Ok(Value::Bool(row.try_get_by_index(at)?)),
-        ArrayType::SmallInt => |row, at| Ok(Value::SmallInt(row.try_get_by_index(at)?)),
-        ArrayType::Int => |row, at| Ok(Value::Int(row.try_get_by_index(at)?)),
-        ArrayType::BigInt => |row, at| Ok(Value::BigInt(row.try_get_by_index(at)?)),
-        ArrayType::Float => |row, at| Ok(Value::Float(row.try_get_by_index(at)?)),
-        ArrayType::Double => |row, at| Ok(Value::Double(row.try_get_by_index(at)?)),
-        ArrayType::String => |row, at| Ok(Value::String(row.try_get_by_index(at)?)),
-        ArrayType::Uuid => |row, at| Ok(Value::Uuid(row.try_get_by_index(at)?)),
-        ArrayType::Json => |row, at| Ok(Value::Json(row.try_get_by_index::<Option<_>>(at)?.map(Box::new))),
-        ArrayType::ChronoDateTimeUtc => |row, at| Ok(Value::ChronoDateTimeUtc(row.try_get_by_index(at)?)),
+        ArrayType::Bool => |row, at| Ok(Value::Bool(value_at(row, at)?)),
+        ArrayType::SmallInt => |row, at| Ok(Value::SmallInt(value_at(row, at)?)),
+        ArrayType::Int => |row, at| Ok(Value::Int(value_at(row, at)?)),
+        ArrayType::BigInt => |row, at| Ok(Value::BigInt(value_at(row, at)?)),
+        ArrayType::Float => |row, at| Ok(Value::Float(value_at(row, at)?)),
+        ArrayType::Double => |row, at| Ok(Value::Double(value_at(row, at)?)),
+        ArrayType::String => |row, at| Ok(Value::String(value_at(row, at)?)),
+        ArrayType::Uuid => |row, at| Ok(Value::Uuid(value_at(row, at)?)),
+        ArrayType::Json => |row, at| Ok(Value::Json(value_at(row, at)?.map(Box::new))),
+        ArrayType::ChronoDateTimeUtc => |row, at| Ok(Value::ChronoDateTimeUtc(value_at(row, at)?)),
         _ => return None,
     };
     Some(read)
+}
+
+/// The value at position `at` of `row` as a `T`, `None` for NULL. On PostgreSQL without sqlx's check
+/// of the column's type against `T` (`try_get_unchecked`): the columns read are the entity's own,
+/// selected by the page's statement, so their types are those the entity declares, and the check
+/// (a comparison of type descriptions per value) cost a dashboard more than decoding the values.
+/// Elsewhere through sea-orm, which checks.
+pub(super) fn value_at<T>(row: &QueryResult, at: usize) -> Result<Option<T>, DbErr>
+where
+    T: sea_orm::TryGetable + sqlx::Type<sqlx::Postgres> + for<'r> sqlx::Decode<'r, sqlx::Postgres>,
+{
+    match row.try_as_pg_row() {
+        Some(pg) => sqlx::Row::try_get_unchecked::<Option<T>, _>(pg, at).map_err(|err| DbErr::Type(err.to_string())),
+        None => row.try_get_by_index(at),
+    }
 }
 
 /// One column a partial page reads: its position in the statement's rows, its place among the
