@@ -256,8 +256,8 @@ pub async fn pages_by_parent<M: Listed>(
     let rows = db.query_all_raw(backend.build(&select)).await?;
     let Some(first) = rows.first() else { return Ok(pages) };
     let decoding = Rows::of(partial, Some(first))?;
-    // The parent and rank columns by position, found once: a lookup by name per row cost more than
-    // the row's other columns.
+    // The parent and rank columns by position, found once: looking them up by name on every row cost
+    // as much as decoding the row's other columns.
     let names = first.column_names();
     let position = |name: &str| {
         names.iter().position(|n| n == name).ok_or_else(|| anyhow::anyhow!("a page without its `{name}` column"))
@@ -271,7 +271,8 @@ pub async fn pages_by_parent<M: Listed>(
     };
     let mut groups: Vec<Group<M>> = Vec::with_capacity(parents.ids.len());
     // Each parent's group, looked up only where the parent changes: the rows come grouped by parent
-    // (one page after another on PostgreSQL, by partition on SQLite).
+    // (one page after another on PostgreSQL; on SQLite, as its window numbers them), though nothing
+    // here depends on it.
     let mut group_of: foldhash::HashMap<Uuid, usize> = foldhash::HashMap::default();
     let mut current = 0;
     for row in rows {
