@@ -14,11 +14,10 @@
 
 use std::{any::Any, collections::BTreeSet, sync::Arc};
 
-use sea_orm::sqlx;
-
 use sea_orm::{
     ColumnTrait, DbErr, EntityName, EntityTrait, FromQueryResult, ModelTrait, QueryResult,
     sea_query::{ArrayType, SelectStatement, Value},
+    sqlx,
 };
 
 /// The fields of a row (the entity's model field names, `file_path`) that a page's reader reads.
