@@ -43,7 +43,7 @@ pub struct Shared {
     /// What runs every operation, over HTTP and websockets.
     pub engine: Engine,
     /// Which browser origins may call the API.
-    pub origins: Arc<origin::Origins>,
+    pub origins: origin::Origins,
 }
 
 impl Server {

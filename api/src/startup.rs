@@ -232,7 +232,7 @@ async fn retention_sweep(state: AppState) {
 ///
 /// Errors: a `--cors-origin` that is not an origin.
 pub fn app(state: AppState) -> anyhow::Result<Router> {
-    let origins = Arc::new(Origins::parse(&state.config.cors_origins)?);
+    let origins = Origins::parse(&state.config.cors_origins)?;
     let cors = origins.cors_layer();
     let server = Server::new(Shared { engine: build_engine(&state), state: state.clone(), origins });
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);

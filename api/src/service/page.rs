@@ -29,7 +29,7 @@ mod spec;
 
 pub use counts::{count, counts_by_parent, counts_by_parent_and, counts_by_parent_and_enum};
 pub use fields::Fields;
-use fields::{Rows, value_at};
+use fields::{ColumnNames, Rows, value_at};
 pub use filter::{Col, Cond, Filter, Predicate};
 pub use spec::{List, ListSpec, Tenancy};
 
@@ -192,7 +192,8 @@ pub async fn page<M: Listed>(
     narrow(&mut select, spec, args);
     select.limit(args.limit + 1);
     let rows = db.query_all_raw(db.get_database_backend().build(&select)).await?;
-    let decoding = Rows::of(partial, rows.first())?;
+    let names = rows.first().map(ColumnNames::of);
+    let decoding = Rows::of(partial, names.as_ref())?;
     let mut rows = rows.iter().map(|row| decoding.decode::<M>(row)).collect::<Result<Vec<M>, _>>()?;
     if args.backward {
         rows.reverse();
@@ -255,18 +256,15 @@ pub async fn pages_by_parent<M: Listed>(
     };
     let rows = db.query_all_raw(backend.build(&select)).await?;
     let Some(first) = rows.first() else { return Ok(pages) };
-    let decoding = Rows::of(partial, Some(first))?;
+    let names = ColumnNames::of(first);
+    let decoding = Rows::of(partial, Some(&names))?;
     // The parent and rank columns by position, found once: looking them up by name on every row cost
     // as much as decoding the row's other columns.
-    let names = first.column_names();
-    let position = |name: &str| {
-        names.iter().position(|n| n == name).ok_or_else(|| anyhow::anyhow!("a page without its `{name}` column"))
-    };
-    let parent_at = position("page_parent")?;
+    let parent_at = names.position("page_parent")?;
     // Both read as a rank, highest first: `page_row` counts up in list order.
     let rank_at = match (spec.is_ranked(), spec.numbered()) {
-        (true, _) => Some((position("page_rank")?, 1)),
-        (false, true) => Some((position("page_row")?, -1)),
+        (true, _) => Some((names.position("page_rank")?, 1)),
+        (false, true) => Some((names.position("page_row")?, -1)),
         (false, false) => None,
     };
     let mut groups: Vec<Group<M>> = Vec::with_capacity(parents.ids.len());

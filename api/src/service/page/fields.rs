@@ -207,21 +207,32 @@ impl Partial {
         }
     }
 
-    /// The decoding of rows shaped like `row` (a row of the statement, whose columns it finds by name).
-    fn rows_like(&self, row: &QueryResult) -> Result<Rows, DbErr> {
-        let names = row.column_names();
+    /// The decoding of rows of a statement with columns `names`.
+    fn rows_like(&self, names: &ColumnNames) -> Result<Rows, DbErr> {
         let reads = self
             .columns
             .iter()
-            .map(|&(column, name, value)| {
-                let at = names
-                    .iter()
-                    .position(|n| n == name)
-                    .ok_or_else(|| DbErr::Type(format!("the statement has no column `{name}`")))?;
-                Ok(Read { at, column, value })
-            })
+            .map(|&(column, name, value)| Ok(Read { at: names.position(name)?, column, value }))
             .collect::<Result<_, DbErr>>()?;
         Ok(Rows::Partial { reads, decode: self.decode })
+    }
+}
+
+/// The names of a statement's columns, read once from one of its rows, to find columns by position.
+pub(super) struct ColumnNames(Vec<String>);
+
+impl ColumnNames {
+    /// The columns of `row`'s statement.
+    pub(super) fn of(row: &QueryResult) -> Self {
+        Self(row.column_names())
+    }
+
+    /// The position of column `name`. Errors: the statement has no such column.
+    pub(super) fn position(&self, name: &str) -> Result<usize, DbErr> {
+        self.0
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| DbErr::Type(format!("the statement has no column `{name}`")))
     }
 }
 
@@ -235,11 +246,11 @@ pub(super) enum Rows {
 }
 
 impl Rows {
-    /// The decoding of a statement's rows, `first` being one of them (`None`: there are none), read
-    /// for `partial` (`None`: whole rows).
-    pub(super) fn of(partial: Option<Partial>, first: Option<&QueryResult>) -> Result<Self, DbErr> {
-        match (partial, first) {
-            (Some(partial), Some(first)) => partial.rows_like(first),
+    /// The decoding of a statement's rows, of columns `names` (`None`: there are no rows), read for
+    /// `partial` (`None`: whole rows).
+    pub(super) fn of(partial: Option<Partial>, names: Option<&ColumnNames>) -> Result<Self, DbErr> {
+        match (partial, names) {
+            (Some(partial), Some(names)) => partial.rows_like(names),
             _ => Ok(Self::Whole),
         }
     }
