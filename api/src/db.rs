@@ -163,6 +163,39 @@ pub async fn read_pool(
     Ok(db)
 }
 
+/// On PostgreSQL, the connections of the appends' writers ([`crate::sessions::event::Appends`]),
+/// `connections` at most, counted by `counter`: each runs one statement over and over, whose plan is
+/// the same for any batch, and PostgreSQL is told to keep that plan (`plan_cache_mode =
+/// force_generic_plan`). Left to choose, it compares after five runs on a connection the generic
+/// plan's cost with the average of the custom plans' so far, and prices a custom plan for a batch of
+/// a few sessions below the generic plan (priced for ten): from then on it plans every batch anew,
+/// which cost 1 to 2 ms of the database's CPU per statement on our bench (its execution for six
+/// appends: about 0.55 ms), and whether a connection fell into that depended on the first batches it
+/// ran. The other statements keep PostgreSQL's choice: their parameters (an organization's id) may
+/// well deserve a plan of their own.
+pub async fn writers_pool(
+    url: &str,
+    settings: &PoolSettings,
+    counter: &StatementCounter,
+    connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(connections.max(1))
+        .min_connections(0)
+        .connect_timeout(settings.connect_timeout)
+        .acquire_timeout(settings.acquire_timeout)
+        .test_before_acquire_if_idle_for(ALIVE_BYPASS_WINDOW)
+        .sqlx_logging(false)
+        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]));
+    if let Some(schema) = &settings.schema {
+        options.set_schema_search_path(schema.clone());
+    }
+    let mut db = Database::connect(options).await.map_err(|err| anyhow::anyhow!("opening the writers' pool: {err}"))?;
+    counter.count(&mut db);
+    Ok(db)
+}
+
 /// Opens `write`'s transaction for a unit of work. On SQLite it takes the write lock when it begins
 /// (`BEGIN IMMEDIATE`), waiting for another process's lock within the busy timeout: a transaction
 /// that read first and then found the file changed by another process could not wait, only fail.

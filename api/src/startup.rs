@@ -63,17 +63,20 @@ impl Application {
     /// Connects to the database, applies pending migrations and binds `config.listen`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let (db, statements) = open_database(&config, None).await?;
-        Self::build_with(config, db, statements).await
+        Self::build_with(config, db, statements, None).await
     }
 
     /// Like [`Application::build`] on an already opened and migrated database (tests use their own),
-    /// `db` being its write pool; the read pool is opened here.
+    /// `db` being its write pool and `schema` the PostgreSQL schema it uses instead of `public`; the
+    /// read pool and the appends' writers' pool are opened here.
     pub async fn build_with(
         config: Config,
         db: DatabaseConnection,
         statements: db::StatementCounter,
+        schema: Option<String>,
     ) -> anyhow::Result<Self> {
-        let reads = db::read_pool(&db, &config.database_url, &pool_settings(&config, None), &statements).await?;
+        let settings = pool_settings(&config, schema);
+        let reads = db::read_pool(&db, &config.database_url, &settings, &statements).await?;
         let bus = EventBus::new(reads.clone(), config.subscriber_buffer, config.event_poll_interval());
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let websockets = Arc::new(tokio::sync::watch::channel(0usize).0);
@@ -89,8 +92,13 @@ impl Application {
         }
         let sealer = Arc::new(Sealer::new(config.secrets_key.as_ref().map(|k| k.0.as_str()))?);
         let probes = Arc::new(crate::service::health::first_probe(&reads).await);
-        let appends = (db.get_database_backend() == DbBackend::Postgres)
-            .then(|| crate::sessions::event::Appends::start(db.clone(), bus.clone(), &config));
+        let appends = if db.get_database_backend() == DbBackend::Postgres {
+            let writers =
+                db::writers_pool(&config.database_url, &settings, &statements, config.append_statements).await?;
+            Some(crate::sessions::event::Appends::start(writers, bus.clone(), &config))
+        } else {
+            None
+        };
         let state = AppState {
             appends,
             db,

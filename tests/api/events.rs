@@ -256,3 +256,36 @@ async fn two_servers_appending_to_the_same_sessions_never_deadlock_and_stay_gapl
         assert_eq!(server.metric("docket_session_event_batch_failures_total ").await, 0);
     }
 }
+
+#[tokio::test]
+async fn the_appends_writers_keep_one_plan_for_their_statement_on_postgresql() {
+    let db = TestDb::new(false).await;
+    if db.schema.is_none() {
+        return; // SQLite appends one at a time through its writer; nothing is planned per batch
+    }
+    let settings = api::db::PoolSettings {
+        max_connections: 2,
+        busy_timeout: std::time::Duration::from_secs(1),
+        connect_timeout: std::time::Duration::from_secs(10),
+        acquire_timeout: std::time::Duration::from_secs(10),
+        schema: db.schema.clone(),
+    };
+    let counter = api::db::StatementCounter::default();
+    let writers = api::db::writers_pool(&db.url, &settings, &counter, 1).await.expect("the writers' pool opens");
+    let show = |setting: &'static str| {
+        let writers = writers.clone();
+        async move {
+            use sea_orm::ConnectionTrait;
+            let row = writers
+                .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, format!("SHOW {setting}")))
+                .await
+                .expect("SHOW runs")
+                .expect("SHOW answers");
+            row.try_get_by_index::<String>(0).expect("a text setting")
+        }
+    };
+    assert_eq!(show("plan_cache_mode").await, "force_generic_plan");
+    // The appends land in the server's schema, not in `public`.
+    assert!(show("search_path").await.contains(db.schema.as_deref().unwrap()));
+    assert_eq!(counter.get(), 2, "the writers' statements are counted");
+}

@@ -92,7 +92,7 @@ pub async fn spawn_app_on(db: &TestDb, tune: impl FnOnce(&mut Config)) -> TestAp
     tune(&mut config);
     let (pool, counter) =
         db.connect_with(std::time::Duration::from_millis(config.db_busy_timeout_ms), config.db_max_connections).await;
-    let app = Application::build_with(config, pool.clone(), counter).await.expect("build app");
+    let app = Application::build_with(config, pool.clone(), counter, db.schema.clone()).await.expect("build app");
     let port = app.port();
     let reads = app.state().reads.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

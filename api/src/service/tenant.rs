@@ -130,11 +130,14 @@ impl Owned {
     /// [`Owned::push_ids_in`] on PostgreSQL for a statement run over and over with a few ids (a
     /// batch of appends names one to a few dozen sessions): the ids go as one `uuid[]` parameter,
     /// unnested (`id IN (SELECT unnest($1))`), so that the statement has one text whatever their
-    /// number and PostgreSQL settles on its generic plan after its first five runs on a connection.
+    /// number, whose generic plan (priced for ten ids: index lookups) fits any batch.
     /// `IN ($1, ..., $n)` is a statement of its own for each number of ids, each planned anew for
-    /// its first five runs on each connection of the pool (about half a millisecond each for a batch
-    /// of appends), and `id = ANY($1)` with a few ids is planned anew on every run: PostgreSQL
-    /// prices its generic plan for ten ids and keeps the cheaper custom one.
+    /// its first five runs on each connection of the pool. PostgreSQL itself would still plan every
+    /// run of this one anew when the custom plans of its first runs were priced below the generic
+    /// one, as they are for a few ids: the appends' connections tell it not to
+    /// ([`crate::db::writers_pool`]). Deriving the ids from the statement's own rows instead
+    /// (`IN (SELECT session_id FROM <rows>)`) was tried: PostgreSQL estimates a row set of
+    /// `jsonb_to_recordset` at a hundred rows and scanned the whole table of sessions.
     pub fn push_ids_in_unnested(self, sql: &mut Sql, scope: Scope, ids: &[Uuid]) {
         let ids = (self.select)(scope, Ids::AmongUnnested(ids));
         sql.push("(").push_query(&ids, sea_orm::DbBackend::Postgres).push(")");

@@ -62,7 +62,8 @@ impl Row {
 }
 
 impl Appends {
-    /// Starts sending the appends of a server on PostgreSQL `db`, waking `bus`'s subscribers after
+    /// Starts sending the appends of a server on PostgreSQL through `db`, its writers' pool
+    /// ([`crate::db::writers_pool`]: PostgreSQL keeps the statement's generic plan there), waking `bus`'s subscribers after
     /// each statement. `config.append_statements` statements at most are in the database at once:
     /// the appends that arrive meanwhile gather into the next.
     pub fn start(db: DatabaseConnection, bus: EventBus, config: &Config) -> Self {
