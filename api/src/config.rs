@@ -38,7 +38,8 @@ pub struct Config {
     /// that arrive meanwhile wait and go together in the next (group commit). One gives the largest
     /// batches, so the least database CPU per append under load (docket-bench, 16 clients: 1, 2, 4 in
     /// flight gave 5,570, 4,815, 4,401 appends/s); more let appends pass a statement that waits for a
-    /// session's row lock (a long transaction elsewhere that wrote to that session).
+    /// session's row lock (a long transaction elsewhere that wrote to that session). Each statement
+    /// in flight has a connection of its own, beside the pool's (`--db-max-connections`).
     #[arg(long, env = "DOCKET_APPEND_STATEMENTS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64), global = true)]
     pub append_statements: u32,
     /// Milliseconds a SQLite statement waits for a lock another process holds (e.g. `docket import`)
