@@ -67,6 +67,23 @@ pub struct PoolSettings {
     pub schema: Option<String>,
 }
 
+/// The options every pool of `url` shares: `settings`' timeouts and schema, between `min` and `max`
+/// connections, no ping on acquire within [`ALIVE_BYPASS_WINDOW`], no statement logging.
+fn pool_options(url: &str, settings: &PoolSettings, (min, max): (u32, u32)) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max)
+        .min_connections(min)
+        .connect_timeout(settings.connect_timeout)
+        .acquire_timeout(settings.acquire_timeout)
+        .test_before_acquire_if_idle_for(ALIVE_BYPASS_WINDOW)
+        .sqlx_logging(false);
+    if let Some(schema) = &settings.schema {
+        options.set_schema_search_path(schema.clone());
+    }
+    options
+}
+
 /// Opens the pool writes go through on `url` and counts its statements.
 ///
 /// SQLite gets a single connection (it has one writer: the pool is the queue of this process's
@@ -74,15 +91,8 @@ pub struct PoolSettings {
 /// one database), WAL journaling and enforced foreign keys. Reads go through [`read_pool`].
 pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let sqlite = url.starts_with("sqlite:");
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        // On PostgreSQL the event listener keeps one connection of the pool for itself.
-        .max_connections(if sqlite { 1 } else { settings.max_connections.max(2) })
-        .min_connections(if sqlite { 1 } else { 0 })
-        .connect_timeout(settings.connect_timeout)
-        .acquire_timeout(settings.acquire_timeout)
-        .test_before_acquire_if_idle_for(ALIVE_BYPASS_WINDOW)
-        .sqlx_logging(false);
+    // On PostgreSQL the event listener keeps one connection of the pool for itself.
+    let mut options = pool_options(url, settings, if sqlite { (1, 1) } else { (0, settings.max_connections.max(2)) });
     if sqlite {
         // An in-memory database must never be closed by the pool, or its data is gone.
         options.idle_timeout(None::<Duration>).max_lifetime(None::<Duration>);
@@ -92,9 +102,6 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(Data
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(busy_timeout)
         });
-    }
-    if let Some(schema) = &settings.schema {
-        options.set_schema_search_path(schema.clone());
     }
     // Two processes opening one SQLite file at once can find it locked while the other switches it to
     // WAL (SQLite does not always wait for that lock): retry within the connect timeout.
@@ -145,14 +152,7 @@ pub async fn read_pool(
     if !has_read_pool(write.get_database_backend(), url) {
         return Ok(write.clone());
     }
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .max_connections(settings.max_connections.max(1))
-        .min_connections(1)
-        .connect_timeout(settings.connect_timeout)
-        .acquire_timeout(settings.acquire_timeout)
-        .test_before_acquire_if_idle_for(ALIVE_BYPASS_WINDOW)
-        .sqlx_logging(false);
+    let mut options = pool_options(url, settings, (1, settings.max_connections.max(1)));
     let busy_timeout = settings.busy_timeout;
     // The writer has switched the file to WAL; a reader only needs to wait out a checkpoint's lock.
     options.map_sqlx_sqlite_opts(move |opts| {
@@ -179,18 +179,8 @@ pub async fn writers_pool(
     counter: &StatementCounter,
     connections: u32,
 ) -> anyhow::Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .max_connections(connections.max(1))
-        .min_connections(0)
-        .connect_timeout(settings.connect_timeout)
-        .acquire_timeout(settings.acquire_timeout)
-        .test_before_acquire_if_idle_for(ALIVE_BYPASS_WINDOW)
-        .sqlx_logging(false)
-        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]));
-    if let Some(schema) = &settings.schema {
-        options.set_schema_search_path(schema.clone());
-    }
+    let mut options = pool_options(url, settings, (0, connections.max(1)));
+    options.map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]));
     let mut db = Database::connect(options).await.map_err(|err| anyhow::anyhow!("opening the writers' pool: {err}"))?;
     counter.count(&mut db);
     Ok(db)

@@ -63,9 +63,9 @@ impl Row {
 
 impl Appends {
     /// Starts sending the appends of a server on PostgreSQL through `db`, its writers' pool
-    /// ([`crate::db::writers_pool`]: PostgreSQL keeps the statement's generic plan there), waking `bus`'s subscribers after
-    /// each statement. `config.append_statements` statements at most are in the database at once:
-    /// the appends that arrive meanwhile gather into the next.
+    /// ([`crate::db::writers_pool`]: PostgreSQL keeps the statement's generic plan there), waking
+    /// `bus`'s subscribers after each statement. `config.append_statements` statements at most are in
+    /// the database at once: the appends that arrive meanwhile gather into the next.
     pub fn start(db: DatabaseConnection, bus: EventBus, config: &Config) -> Self {
         let in_flight = config.append_statements as usize;
         let write: Arc<WriteFn<Row, session_event::Model>> = Arc::new(move |organization_id, appends| {
