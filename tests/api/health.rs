@@ -6,7 +6,7 @@ use crate::helpers::{TestDb, spawn_app, spawn_app_on};
 
 #[tokio::test]
 async fn health_endpoints_report_live_and_ready() {
-    let (app, _db) = spawn_app().await;
+    let (app, db) = spawn_app().await;
     let (status, _) = app.get("/health/live", "application/json").await;
     assert_eq!(status, 200);
     let (status, body) = app.get("/health/ready", "application/json").await;
@@ -15,6 +15,14 @@ async fn health_endpoints_report_live_and_ready() {
     assert_eq!(body["pendingMigrations"], 0);
     assert_eq!(body["reasons"], json!([]));
     assert!(body["pools"]["write"]["max"].as_u64().unwrap() >= 1, "{body}");
+    // On PostgreSQL clients' session events have writers of their own: one connection per statement
+    // in flight (`--append-statements`, 1 by default).
+    if db.schema.is_some() {
+        assert_eq!(body["pools"]["appends"]["max"], 1, "{body}");
+        assert_eq!(app.metric("docket_db_pool_max_connections{pool=\"appends\"} ").await, 1);
+    } else {
+        assert!(body["pools"].get("appends").is_none(), "{body}");
+    }
 
     app.create_workspace("/measured").await;
     let writes = app.metric("docket_db_write_wait_seconds_count ").await;

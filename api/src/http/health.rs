@@ -16,13 +16,22 @@ pub async fn live() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "live" }))
 }
 
-/// The pools as they stand, by name: `write`, and `read` where reads have a pool of their own.
+/// The pools as they stand, by name: `write`, `read` where reads have a pool of their own (a SQLite
+/// file), `appends` where clients' session events have writers of their own (PostgreSQL).
 fn pools(state: &crate::state::AppState) -> Vec<(&'static str, Option<PoolState>)> {
     let mut pools = vec![("write", PoolState::of(&state.db))];
-    if crate::db::has_read_pool(state.db.get_database_backend(), &state.config.database_url) {
+    if separate_reads(state) {
         pools.push(("read", PoolState::of(&state.reads)));
     }
+    if let Some(appends) = &state.appends {
+        pools.push(("appends", PoolState::of(appends.pool())));
+    }
     pools
+}
+
+/// Whether reads have a pool of their own.
+fn separate_reads(state: &crate::state::AppState) -> bool {
+    crate::db::has_read_pool(state.db.get_database_backend(), &state.config.database_url)
 }
 
 /// Ready (200) when the database answered the health probe (every second, through the read pool)
@@ -30,16 +39,17 @@ fn pools(state: &crate::state::AppState) -> Vec<(&'static str, Option<PoolState>
 /// events between processes is connected; 503 otherwise. It answers at once, from what the probe
 /// last found and the pools as they stand. The body says what is missing: `{"status",
 /// "database": "reachable"|"unreachable"|"busy", "pendingMigrations", "eventListener":
-/// "connected"|"disconnected"|"not needed", "pools": {"read"?, "write"}: {"size", "idle", "inUse",
-/// "max"}, "reasons": [...]}` (`read` only where reads have a pool of their own: a SQLite file; a
-/// database that stopped answering because every connection of the pool is busy is named as such).
+/// "connected"|"disconnected"|"not needed", "pools": {"read"?, "write", "appends"?}: {"size", "idle",
+/// "inUse", "max"}, "reasons": [...]}` (`read` only where reads have a pool of their own: a SQLite
+/// file; `appends` only on PostgreSQL; a database that stopped answering because every connection of
+/// the pool reads use is busy is named as such).
 /// A process whose listener is down would serve subscribers that miss other processes' events until
 /// the slow poll, so it is not ready. The write pool is not judged: on SQLite its one connection is
 /// busy whenever anything is written.
 pub async fn ready(State(server): State<Server>) -> Response {
     let state = &server.state;
     let pools = pools(state);
-    let separate = pools.len() > 1;
+    let separate = separate_reads(state);
     let reads = PoolState::of(&state.reads);
     let probe = *state.probes.borrow();
     let mut reasons = Vec::new();
@@ -134,7 +144,8 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
     );
     body.push_str(
         "# HELP docket_db_pool_connections Database connections open, by pool (`read` on a SQLite file; \
-         `write` serves everything elsewhere) and state.\n\
+         `appends`, the writers of clients' session events, on PostgreSQL; `write` serves everything \
+         else) and state.\n\
          # TYPE docket_db_pool_connections gauge\n",
     );
     let pools = pools(state);

@@ -36,6 +36,7 @@ const MOST_PER_STATEMENT: usize = 100;
 #[derive(Clone)]
 pub struct Appends {
     batcher: Batcher<Row, session_event::Model>,
+    pool: DatabaseConnection,
 }
 
 /// An append waiting for its statement, as the statement reads it (`jsonb_to_recordset`, columns
@@ -68,11 +69,12 @@ impl Appends {
     /// the database at once: the appends that arrive meanwhile gather into the next.
     pub fn start(db: DatabaseConnection, bus: EventBus, config: &Config) -> Self {
         let in_flight = config.append_statements as usize;
+        let pool = db.clone();
         let write: Arc<WriteFn<Row, session_event::Model>> = Arc::new(move |organization_id, appends| {
             let (db, bus) = (db.clone(), bus.clone());
             Box::pin(async move { write(&db, &bus, Scope { organization_id }, appends).await })
         });
-        Self { batcher: Batcher::start(in_flight, MOST_PER_STATEMENT, write) }
+        Self { batcher: Batcher::start(in_flight, MOST_PER_STATEMENT, write), pool }
     }
 
     /// Appends a client's `event` to session `session_id` of `cx`'s organization with its audit
@@ -112,6 +114,11 @@ impl Appends {
         };
         let written = self.batcher.submit(cx.scope().organization_id, row).await?;
         written.ok_or(ApiError::NotFound { entity: "documentation session" })
+    }
+
+    /// The pool its writers send through (for `/health/ready` and `/metrics`).
+    pub fn pool(&self) -> &DatabaseConnection {
+        &self.pool
     }
 
     /// Statements sent and appends they held.
