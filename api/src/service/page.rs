@@ -33,6 +33,13 @@ use fields::{ColumnNames, Rows, value_at};
 pub use filter::{Col, Cond, Filter, Predicate};
 pub use spec::{List, ListSpec, Tenancy};
 
+/// The column a statement of many parents' rows adds for the parent each row belongs to.
+const PARENT_COLUMN: &str = "page_parent";
+/// The column a ranked list adds for its rank (highest first).
+const RANK_COLUMN: &str = "page_rank";
+/// The column a numbered page adds for its rows' place in list order, from 1.
+const ROW_COLUMN: &str = "page_row";
+
 /// Rows per page when the client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 /// Largest `first` or `last` accepted.
@@ -233,7 +240,7 @@ pub async fn pages_by_parent<M: Listed>(
             for (expr, order) in spec.order(args) {
                 window.order_by_expr(expr, order);
             }
-            rows.expr_window_as(Func::cust("ROW_NUMBER"), window, "page_row");
+            rows.expr_window_as(Func::cust("ROW_NUMBER"), window, ROW_COLUMN);
         }
         rows.limit(take);
         per_parent(parents.subquery(scope, parent_table), rows)
@@ -247,11 +254,11 @@ pub async fn pages_by_parent<M: Listed>(
         for (expr, order) in spec.order(args) {
             window.order_by_expr(expr, order);
         }
-        rows.expr_as(parent.expr(), "page_parent").expr_window_as(Func::cust("ROW_NUMBER"), window, "page_row");
+        rows.expr_as(parent.expr(), PARENT_COLUMN).expr_window_as(Func::cust("ROW_NUMBER"), window, ROW_COLUMN);
         Query::select()
             .column(Asterisk)
             .from_subquery(rows, "ranked")
-            .and_where(Expr::col("page_row").lte(take))
+            .and_where(Expr::col(ROW_COLUMN).lte(take))
             .to_owned()
     };
     let rows = db.query_all_raw(backend.build(&select)).await?;
@@ -260,11 +267,11 @@ pub async fn pages_by_parent<M: Listed>(
     let decoding = Rows::of(partial, Some(&names))?;
     // The parent and rank columns by position, found once: looking them up by name on every row cost
     // as much as decoding the row's other columns.
-    let parent_at = names.position("page_parent")?;
+    let parent_at = names.position(PARENT_COLUMN)?;
     // Both read as a rank, highest first: `page_row` counts up in list order.
     let rank_at = match (spec.is_ranked(), spec.numbered()) {
-        (true, _) => Some((names.position("page_rank")?, 1)),
-        (false, true) => Some((names.position("page_row")?, -1)),
+        (true, _) => Some((names.position(RANK_COLUMN)?, 1)),
+        (false, true) => Some((names.position(ROW_COLUMN)?, -1)),
         (false, false) => None,
     };
     let mut groups: Vec<Group<M>> = Vec::with_capacity(parents.ids.len());
@@ -339,7 +346,7 @@ fn narrow(select: &mut SelectStatement, spec: &ListSpec, args: &PageArgs) {
 /// `rows` reads `p.id`: PostgreSQL walks the child table's index once per parent.
 fn per_parent(parents: SelectStatement, rows: SelectStatement) -> SelectStatement {
     Query::select()
-        .expr_as(Expr::col(("p", "id")), "page_parent")
+        .expr_as(Expr::col(("p", "id")), PARENT_COLUMN)
         .column(("c", Asterisk))
         .from_subquery(parents, "p")
         .join_lateral(JoinType::InnerJoin, rows, "c", Expr::val(true))

@@ -101,14 +101,14 @@ async fn grouped_counts(
         rows.and_where(parent.expr().eq(Expr::col(("p", "id"))));
         per_parent(parents.subquery(scope, parent_table), rows)
     } else {
-        rows.expr_as(parent.expr(), "page_parent").group_by_col(parent.column_ref());
+        rows.expr_as(parent.expr(), super::PARENT_COLUMN).group_by_col(parent.column_ref());
         rows.and_where(parents.condition(scope, parent_table, parent));
         rows
     };
     let rows = db.query_all_raw(backend.build(&select)).await?;
     rows.iter()
         .map(|row| {
-            let parent: Uuid = row.try_get("", "page_parent")?;
+            let parent: Uuid = row.try_get("", super::PARENT_COLUMN)?;
             let key: Option<String> = if column.is_some() { Some(row.try_get("", "group_key")?) } else { None };
             let n: i64 = row.try_get("", "n")?;
             Ok((parent, key, n))

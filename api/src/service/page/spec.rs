@@ -202,7 +202,7 @@ impl ListSpec {
             select.expr_as(column.expr(), *alias);
         }
         if let (true, Some(Rank::Desc(rank))) = (with_rank, self.rank) {
-            select.expr_as(rank(), "page_rank");
+            select.expr_as(rank(), super::RANK_COLUMN);
         }
         select
     }
