@@ -17,8 +17,9 @@ pub mod query;
 pub mod relations;
 pub mod subscription;
 pub mod types;
+pub mod variables;
 
-use async_graphql::{Context, ID, MergedObject, Schema};
+use async_graphql::{Context, ID, MergedObject, Schema, ValidationMode};
 use uuid::Uuid;
 
 use crate::{
@@ -64,10 +65,15 @@ pub type AppSchema = Schema<Query, Mutation, subscription::Subscription>;
 /// without extensions, held to the configured limits (tokens, aliases, root fields, depth, complexity)
 /// ([`operation::Engine`] says what it does around each operation).
 pub fn build_engine(state: &AppState) -> operation::Engine {
-    let schema =
-        Schema::build(Query::default(), Mutation::default(), subscription::Subscription).data(state.clone()).finish();
+    let schema = |validation| {
+        Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
+            .data(state.clone())
+            .validation_mode(validation)
+            .finish()
+    };
     operation::Engine::new(
-        schema,
+        schema(ValidationMode::Strict),
+        schema(ValidationMode::Fast),
         limits::Limits {
             max_document_bytes: state.config.max_document_bytes,
             max_tokens: state.config.max_tokens,

@@ -292,23 +292,3 @@ async fn every_limit_refuses_before_the_work_with_its_figure_and_its_limit() {
     assert!(message.starts_with("syntax error at line 1, column "), "{message}");
     assert!(message.contains("b( }"), "{message}");
 }
-
-#[tokio::test]
-async fn a_document_run_again_is_held_to_the_limits_with_its_new_variables() {
-    let (app, _db) = spawn_app().await;
-    let query = "query($n: Int) { workspaces(first: $n) { nodes { sessions(first: $n) { nodes { todos(first: $n) { nodes { id } } } } } } }";
-    for _ in 0..2 {
-        let small = app.gql(query, json!({ "n": 2 })).await;
-        assert!(small["errors"].is_null(), "{small}");
-        let large = app.gql(query, json!({ "n": 100 })).await;
-        assert_eq!(error_code(&large), "GRAPHQL_VALIDATION_FAILED", "{large}");
-        assert!(large["errors"][0]["extensions"]["complexity"].as_u64().unwrap() > 1_000_000, "{large}");
-    }
-    let hits = app.metric("docket_graphql_document_cache_hits_total ").await;
-    assert!(hits >= 3, "the document was parsed once and found three times: {hits}");
-    // A document over a limit of its text is refused every time, never kept.
-    let long = format!("{{ {}}}", "__typename ".repeat(20_000));
-    for _ in 0..2 {
-        assert_eq!(app.gql(&long, json!({})).await["errors"][0]["extensions"]["maxTokens"], 15_000);
-    }
-}

@@ -9,6 +9,7 @@ mod batching;
 mod claiming;
 mod contention;
 mod database_url;
+mod documents;
 mod durability;
 mod event_log;
 mod events;

@@ -13,6 +13,11 @@
 //! - its aliases, root fields, depth and complexity are measured on the parsed document
 //!   ([`limits::cost`]) and an operation over a limit is refused with the figures before validation
 //!   and before anything runs;
+//! - it is validated by async-graphql's rules (on the schema that runs them all), unless its document
+//!   passed them before and the request's variables are certainly valid for their declared types
+//!   ([`variables`]): then it runs on a copy of the schema in `ValidationMode::Fast`, which skips
+//!   them (`Fast` alone would leave a bad variable to execution, a field error instead of the request
+//!   error GraphQL over HTTP asks for);
 //! - each operation gets its own store of rows loaded ahead ([`Prefetched`]);
 //! - every error is shaped ([`errors`]): a request error (validation, variables, an unknown
 //!   operation) is told from an execution error by its path, which async-graphql sets on every
@@ -32,7 +37,7 @@ use futures_util::{StreamExt, stream};
 
 use super::{
     AppSchema,
-    documents::Documents,
+    documents::{Documents, Kept},
     errors,
     limits::{
         Limits,
@@ -40,16 +45,37 @@ use super::{
     },
     persisted,
     prefetch::Prefetched,
+    variables::InputTypes,
 };
 
-/// The schema, the shape its limits are measured with, and the limits: what runs every operation.
-/// Cheap to clone.
+/// The schema (twice: validating and not), the shape its limits are measured with, its input types,
+/// and the limits: what runs every operation. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
     schema: AppSchema,
+    validated: AppSchema,
     shape: Arc<Shape>,
+    inputs: Arc<InputTypes>,
     limits: Limits,
     documents: Arc<Documents>,
+}
+
+/// How a request admitted to run is validated.
+enum Validation {
+    /// Its document passed async-graphql's rules before and its variables are certainly valid: it runs
+    /// on the schema that skips them.
+    Done,
+    /// It runs on the schema that validates; its document is recorded as validated once it executes.
+    Full(Arc<Kept>),
+}
+
+impl Validation {
+    /// Records that the request executed, when its document was validated for it.
+    fn executed(&self) {
+        if let Validation::Full(kept) = self {
+            kept.set_validated();
+        }
+    }
 }
 
 /// An operation's answer.
@@ -80,10 +106,21 @@ fn shaped(mut response: Response, executed: bool) -> Response {
 }
 
 impl Engine {
-    /// The engine of `schema` (built without extensions or limits) under `limits`.
-    pub fn new(schema: AppSchema, limits: Limits) -> Engine {
-        let shape = Arc::new(Shape::of_sdl(&schema.sdl()));
-        Engine { schema, shape, limits, documents: Arc::default() }
+    /// The engine of `schema` (built without extensions or limits) under `limits`; `validated` is the
+    /// same schema built with `ValidationMode::Fast`, for documents that passed validation before.
+    pub fn new(schema: AppSchema, validated: AppSchema, limits: Limits) -> Engine {
+        let sdl = schema.sdl();
+        let shape = Arc::new(Shape::of_sdl(&sdl));
+        let inputs = Arc::new(InputTypes::of_sdl(&sdl));
+        Engine { schema, validated, shape, inputs, limits, documents: Arc::default() }
+    }
+
+    /// The schema that runs a request validated as `validation` says.
+    fn schema_for(&self, validation: &Validation) -> &AppSchema {
+        match validation {
+            Validation::Done => &self.validated,
+            Validation::Full(_) => &self.schema,
+        }
     }
 
     /// How the cache of parsed documents has served.
@@ -102,8 +139,8 @@ impl Engine {
     }
 
     /// What must hold before `request` runs: it parses and is within the limits. Gives the name of
-    /// its operation, or the errors that refuse it.
-    fn admit(&self, request: &mut Request) -> Result<Option<String>, Vec<ServerError>> {
+    /// its operation and how it is to be validated, or the errors that refuse it.
+    fn admit(&self, request: &mut Request) -> Result<(Option<String>, Validation), Vec<ServerError>> {
         // Taken out while the document is borrowed, and put back: variables can be large (an event's data).
         let variables = std::mem::take(&mut request.variables);
         let measured = self.measure(request, &variables);
@@ -112,20 +149,21 @@ impl Engine {
     }
 
     /// Parses `request` and measures its operation with `variables` ([`Engine::admit`]).
-    fn measure(&self, request: &mut Request, variables: &Variables) -> Result<Option<String>, Vec<ServerError>> {
+    fn measure(
+        &self,
+        request: &mut Request,
+        variables: &Variables,
+    ) -> Result<(Option<String>, Validation), Vec<ServerError>> {
         let named = request.operation_name.clone();
         let to_persist = persisted::resolve(&self.documents, request).map_err(|err| vec![err])?;
-        let document = match self.documents.get(&request.query) {
-            Some(kept) => ExecutableDocument::clone(&kept),
+        let kept = match self.documents.get(&request.query) {
+            Some(kept) => kept,
             None => {
                 if let Some(over) = self.limits.check_source(&request.query) {
                     return Err(vec![over]);
                 }
                 match async_graphql::parser::parse_query(&request.query) {
-                    Ok(document) => {
-                        self.documents.keep(&request.query, Arc::new(document.clone()));
-                        document
-                    }
+                    Ok(document) => self.documents.keep(&request.query, document),
                     Err(err) => return Err(vec![errors::parse_error(&request.query, &err)]),
                 }
             }
@@ -133,13 +171,12 @@ impl Engine {
         if let Some(hash) = to_persist {
             self.documents.persist(hash, &request.query);
         }
-        request.set_parsed_query(document);
-        let document = match request.parsed_query() {
-            Ok(document) => document,
-            Err(err) => return Err(vec![err]),
-        };
+        request.set_parsed_query(ExecutableDocument::clone(&kept.document));
+        let document = &kept.document;
         // An unknown or missing operation is left to the schema, which refuses it with its message.
-        let Some(operation) = cost::operation(document, named.as_deref()) else { return Ok(named) };
+        let Some(operation) = cost::operation(document, named.as_deref()) else {
+            return Ok((named, Validation::Full(kept)));
+        };
         let name = named.or_else(|| {
             document
                 .operations
@@ -148,21 +185,33 @@ impl Engine {
                 .and_then(|(n, _)| n.map(|n| n.to_string()))
         });
         let over = self.limits.check(cost::measure(&self.shape, document, &operation.node, variables));
-        if over.is_empty() { Ok(name) } else { Err(over) }
+        if !over.is_empty() {
+            return Err(over);
+        }
+        let validation = if kept.validated() && self.inputs.certainly_valid(&operation.node, variables) {
+            self.documents.count_skipped_validation();
+            Validation::Done
+        } else {
+            Validation::Full(kept.clone())
+        };
+        Ok((name, validation))
     }
 
     /// Runs a query or mutation (its data set: viewer and such) and shapes its answer.
     pub async fn run(&self, mut request: Request) -> Answer {
-        let name = match self.admit(&mut request) {
-            Ok(name) => name,
+        let (name, validation) = match self.admit(&mut request) {
+            Ok(admitted) => admitted,
             Err(errors) => {
                 let response = Response::from_errors(errors);
                 return Answer { response, executed: false, name: request.operation_name };
             }
         };
         let started = Instant::now();
-        let response = self.schema.execute(request.data(Prefetched::default())).await;
+        let response = self.schema_for(&validation).execute(request.data(Prefetched::default())).await;
         let executed = executed(&response);
+        if executed {
+            validation.executed();
+        }
         let response = shaped(response, executed);
         tracing::debug!(
             graphql.operation_name = name.as_deref().unwrap_or(""),
@@ -182,14 +231,18 @@ impl Executor for Engine {
     }
 
     fn execute_stream(&self, mut request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
-        if let Err(refused) = self.admit(&mut request) {
-            return stream::once(async move { Response::from_errors(refused) }).boxed();
-        }
+        let validation = match self.admit(&mut request) {
+            Ok((_, validation)) => validation,
+            Err(refused) => return stream::once(async move { Response::from_errors(refused) }).boxed(),
+        };
         let request = request.data(Prefetched::default());
-        self.schema
+        self.schema_for(&validation)
             .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(|item| {
+            .map(move |item| {
                 let executed = executed(&item);
+                if executed {
+                    validation.executed();
+                }
                 shaped(item, executed)
             })
             .boxed()

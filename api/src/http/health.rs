@@ -180,8 +180,11 @@ pub async fn metrics(State(server): State<Server>) -> impl IntoResponse {
          docket_graphql_document_cache_misses_total {}\n\
          # HELP docket_graphql_documents_cached Parsed documents kept.\n\
          # TYPE docket_graphql_documents_cached gauge\n\
-         docket_graphql_documents_cached {}\n",
-        documents.hits, documents.misses, documents.kept
+         docket_graphql_documents_cached {}\n\
+         # HELP docket_graphql_validations_skipped_total Operations run without validating their document, which had passed validation before (their variables checked against their declared types).\n\
+         # TYPE docket_graphql_validations_skipped_total counter\n\
+         docket_graphql_validations_skipped_total {}\n",
+        documents.hits, documents.misses, documents.kept, documents.validations_skipped
     ));
     let waits = crate::db::WriteWaits::now();
     body.push_str(&format!(
