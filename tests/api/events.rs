@@ -133,7 +133,7 @@ async fn session_event_entries(client: &TestApp) -> i64 {
 #[tokio::test]
 async fn appends_sent_at_once_by_two_organizations_are_gapless_audited_and_stay_in_their_organization() {
     let (app, _db) = spawn_app().await;
-    let on_postgres = std::env::var("TEST_DATABASE_URL").is_ok();
+    let on_postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
     let (alpha, beta) = (app.create_tenant("alpha").await, app.create_tenant("beta").await);
     let (a1, _) = alpha.owner.start_session(&["a.rs"]).await;
     let (a2, _) = alpha.owner.start_session(&["b.rs"]).await;
