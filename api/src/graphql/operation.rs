@@ -53,7 +53,7 @@ use super::{
 #[derive(Clone)]
 pub struct Engine {
     schema: AppSchema,
-    validated: AppSchema,
+    skipping_validation: AppSchema,
     shape: Arc<Shape>,
     inputs: Arc<InputTypes>,
     limits: Limits,
@@ -106,19 +106,20 @@ fn shaped(mut response: Response, executed: bool) -> Response {
 }
 
 impl Engine {
-    /// The engine of `schema` (built without extensions or limits) under `limits`; `validated` is the
-    /// same schema built with `ValidationMode::Fast`, for documents that passed validation before.
-    pub fn new(schema: AppSchema, validated: AppSchema, limits: Limits) -> Engine {
+    /// The engine of `schema` (built without extensions or limits) under `limits`;
+    /// `skipping_validation` is the same schema built with `ValidationMode::Fast`, for documents that
+    /// passed validation before.
+    pub fn new(schema: AppSchema, skipping_validation: AppSchema, limits: Limits) -> Engine {
         let sdl = schema.sdl();
         let shape = Arc::new(Shape::of_sdl(&sdl));
         let inputs = Arc::new(InputTypes::of_sdl(&sdl));
-        Engine { schema, validated, shape, inputs, limits, documents: Arc::default() }
+        Engine { schema, skipping_validation, shape, inputs, limits, documents: Arc::default() }
     }
 
     /// The schema that runs a request validated as `validation` says.
     fn schema_for(&self, validation: &Validation) -> &AppSchema {
         match validation {
-            Validation::Done => &self.validated,
+            Validation::Done => &self.skipping_validation,
             Validation::Full(_) => &self.schema,
         }
     }
