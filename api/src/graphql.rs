@@ -85,6 +85,12 @@ pub fn build_engine(state: &AppState) -> operation::Engine {
     )
 }
 
+/// The definitions of the schema `sdl` describes, for what the engine derives from the schema (its
+/// limits' shape, its input types). An SDL that does not parse gives none; the schema's own always parses.
+pub fn parse_sdl(sdl: &str) -> Vec<async_graphql::parser::types::TypeSystemDefinition> {
+    async_graphql::parser::parse_schema(sdl).map(|document| document.definitions).unwrap_or_default()
+}
+
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     Schema::build(Query::default(), Mutation::default(), subscription::Subscription).finish().sdl()

@@ -110,9 +110,9 @@ impl Engine {
     /// `skipping_validation` is the same schema built with `ValidationMode::Fast`, for documents that
     /// passed validation before.
     pub fn new(schema: AppSchema, skipping_validation: AppSchema, limits: Limits) -> Engine {
-        let sdl = schema.sdl();
-        let shape = Arc::new(Shape::of_sdl(&sdl));
-        let inputs = Arc::new(InputTypes::of_sdl(&sdl));
+        let definitions = super::parse_sdl(&schema.sdl());
+        let shape = Arc::new(Shape::of(&definitions));
+        let inputs = Arc::new(InputTypes::of(&definitions));
         Engine { schema, skipping_validation, shape, inputs, limits, documents: Arc::default() }
     }
 

@@ -18,9 +18,7 @@
 
 use async_graphql::{
     Name, Value, Variables,
-    parser::types::{
-        BaseType, OperationDefinition, ServiceDocument, Type, TypeKind, TypeSystemDefinition, VariableDefinition,
-    },
+    parser::types::{BaseType, OperationDefinition, Type, TypeKind, TypeSystemDefinition, VariableDefinition},
 };
 use foldhash::{HashMap, HashMapExt, HashSet};
 
@@ -58,21 +56,17 @@ pub struct InputTypes {
 }
 
 impl InputTypes {
-    /// The input types `sdl` declares. An SDL that does not parse gives none (every value of a
-    /// custom type is then a doubt); the schema's own SDL always parses.
-    pub fn of_sdl(sdl: &str) -> InputTypes {
+    /// The input types among `definitions`, the schema's parsed SDL.
+    pub fn of(definitions: &[TypeSystemDefinition]) -> InputTypes {
         let mut types = HashMap::new();
-        let Ok(ServiceDocument { definitions }) = async_graphql::parser::parse_schema(sdl) else {
-            return InputTypes { types };
-        };
         for definition in definitions {
             let TypeSystemDefinition::Type(ty) = definition else { continue };
-            let ty = ty.node;
-            let input = match ty.kind {
+            let ty = &ty.node;
+            let input = match &ty.kind {
                 TypeKind::Scalar if SCALARS_ACCEPTING_ANY_VALUE.contains(&ty.name.node.as_str()) => InputType::AnyValue,
                 TypeKind::Scalar => InputType::UnknownScalar,
                 TypeKind::Enum(values) => {
-                    InputType::Enum(values.values.into_iter().map(|v| v.node.value.node.to_string()).collect())
+                    InputType::Enum(values.values.iter().map(|v| v.node.value.node.to_string()).collect())
                 }
                 TypeKind::InputObject(_) if ty.directives.iter().any(|d| d.node.name.node == "oneOf") => {
                     InputType::Object(None)
@@ -80,11 +74,11 @@ impl InputTypes {
                 TypeKind::InputObject(object) => InputType::Object(Some(
                     object
                         .fields
-                        .into_iter()
+                        .iter()
                         .map(|field| {
-                            let field = field.node;
+                            let field = &field.node;
                             let optional = field.ty.node.nullable || field.default_value.is_some();
-                            (field.name.node.to_string(), InputField { ty: field.ty.node, optional })
+                            (field.name.node.to_string(), InputField { ty: field.ty.node.clone(), optional })
                         })
                         .collect(),
                 )),
@@ -175,7 +169,8 @@ mod tests {
         let document = async_graphql::parser::parse_query(&query).expect("parses");
         let (_, operation) = document.operations.iter().next().expect("one operation");
         assert!(!operation.node.variable_definitions.is_empty());
-        InputTypes::of_sdl(SDL).certainly_valid(&operation.node, &Variables::from_json(variables))
+        InputTypes::of(&crate::graphql::parse_sdl(SDL))
+            .certainly_valid(&operation.node, &Variables::from_json(variables))
     }
 
     #[test]

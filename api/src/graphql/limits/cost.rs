@@ -14,7 +14,7 @@ use async_graphql::{
     Name, Positioned, Value, Variables,
     parser::types::{
         BaseType, ExecutableDocument, FieldDefinition, OperationDefinition, OperationType, Selection, SelectionSet,
-        ServiceDocument, Type, TypeKind, TypeSystemDefinition,
+        Type, TypeKind, TypeSystemDefinition,
     },
 };
 
@@ -62,31 +62,27 @@ fn fields_of(fields: &[Positioned<FieldDefinition>]) -> HashMap<String, FieldSha
 }
 
 impl Shape {
-    /// The shape of the schema `sdl` describes. An SDL that does not parse gives an empty shape (every
-    /// field counts one); the schema's own SDL always parses.
-    pub fn of_sdl(sdl: &str) -> Shape {
+    /// The shape of the schema whose SDL parsed into `definitions` (none: every field counts one).
+    pub fn of(definitions: &[TypeSystemDefinition]) -> Shape {
         let mut shape = Shape {
             types: HashMap::new(),
             query: "Query".into(),
             mutation: "Mutation".into(),
             subscription: "Subscription".into(),
         };
-        let Ok(ServiceDocument { definitions }) = async_graphql::parser::parse_schema(sdl) else {
-            return shape;
-        };
         for definition in definitions {
             match definition {
                 TypeSystemDefinition::Schema(schema) => {
-                    let schema = schema.node;
-                    let root = |name: Option<Positioned<Name>>, default: &str| {
-                        name.map_or_else(|| default.to_owned(), |n| n.node.to_string())
+                    let schema = &schema.node;
+                    let root = |name: &Option<Positioned<Name>>, default: &str| {
+                        name.as_ref().map_or_else(|| default.to_owned(), |n| n.node.to_string())
                     };
-                    shape.query = root(schema.query, "Query");
-                    shape.mutation = root(schema.mutation, "Mutation");
-                    shape.subscription = root(schema.subscription, "Subscription");
+                    shape.query = root(&schema.query, "Query");
+                    shape.mutation = root(&schema.mutation, "Mutation");
+                    shape.subscription = root(&schema.subscription, "Subscription");
                 }
                 TypeSystemDefinition::Type(ty) => {
-                    let ty = ty.node;
+                    let ty = &ty.node;
                     let fields = match &ty.kind {
                         TypeKind::Object(object) => fields_of(&object.fields),
                         TypeKind::Interface(interface) => fields_of(&interface.fields),
@@ -243,7 +239,7 @@ mod tests {
     ";
 
     fn cost(query: &str, variables: serde_json::Value) -> Cost {
-        let shape = Shape::of_sdl(SDL);
+        let shape = Shape::of(&crate::graphql::parse_sdl(SDL));
         let document = async_graphql::parser::parse_query(query).unwrap();
         let operation = operation(&document, None).unwrap();
         measure(&shape, &document, &operation.node, &Variables::from_json(variables))
