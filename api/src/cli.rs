@@ -214,5 +214,6 @@ async fn in_organization<T>(
 ) -> anyhow::Result<T> {
     let bus = crate::bus::EventBus::new(db.clone(), 1, std::time::Duration::from_secs(5));
     let request = RequestContext::of(Viewer::system("docket-cli", organization_id));
-    run(Ctx::over(db, &bus, &request)).await
+    let reads = crate::db::Reads::Pool(db.clone());
+    run(Ctx::over(db, &reads, &bus, &request)).await
 }

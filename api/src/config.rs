@@ -30,8 +30,9 @@ pub struct Config {
         hide_env_values = true
     )]
     pub database_url: String,
-    /// Most pooled connections: on PostgreSQL the pool's (at least 2: the event listener keeps one);
-    /// on a SQLite file the read pool's, beside the one connection SQLite writes through.
+    /// Most pooled connections: on PostgreSQL the write pool's (at least 2: the event listener keeps
+    /// one) and as many for reads; on a SQLite file the read pool's, beside the one connection SQLite
+    /// writes through.
     #[arg(long, env = "DOCKET_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
     /// On PostgreSQL, most statements of clients' session events in the database at once: the appends

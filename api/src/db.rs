@@ -1,5 +1,5 @@
-//! Opening the database: pool settings per backend, SQLite pragmas, the pool reads go through, and
-//! the SQL statement counter.
+//! Opening the database: pool settings per backend, SQLite pragmas, the connections reads and the
+//! appends' writers go through, and the SQL statement counter.
 
 use std::{
     sync::{
@@ -12,11 +12,15 @@ use std::{
 use anyhow::Context as _;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
+mod connections;
 mod open_error;
 mod pool_state;
+mod reads;
 
+pub use connections::{Held, PgConnections};
 pub use open_error::ConfigurationError;
 pub use pool_state::{PoolState, WriteWaits, count_timeout, timeouts};
+pub use reads::Reads;
 
 /// Counts the SQL statements a connection has run; read by `/metrics` and the batching tests.
 #[derive(Clone, Debug, Default)]
@@ -26,6 +30,12 @@ impl StatementCounter {
     /// Statements run so far.
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+
+    /// Counts a statement here and in the running operation's count.
+    fn add_one(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        let _ = OPERATION_STATEMENTS.try_with(|operation| operation.fetch_add(1, Ordering::Relaxed));
     }
 }
 
@@ -44,8 +54,9 @@ pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
 
 /// How long a pooled connection may have been idle and still be handed out without a ping first.
 /// sqlx pings on every acquire by default and again when a connection is released: on PostgreSQL
-/// three round trips for a one-statement request. The ping on release stays (it finds a connection
-/// left mid-statement by a cancelled request); on acquire only a connection idle this long is
+/// three round trips for a one-statement request. In sea-orm's pools (writes) the ping on release
+/// stays (it finds a connection left mid-statement by a cancelled request; reads and the appends'
+/// writers avoid it otherwise, [`PgConnections`]); on acquire only a connection idle this long is
 /// pinged, the window HikariCP uses (`aliveBypassWindowMs`, 500 ms). A connection that died within
 /// the window fails its statement once and is dropped by the pool.
 const ALIVE_BYPASS_WINDOW: Duration = Duration::from_millis(500);
@@ -53,8 +64,8 @@ const ALIVE_BYPASS_WINDOW: Duration = Duration::from_millis(500);
 /// Pool and timeout settings for [`connect`] and [`read_pool`].
 #[derive(Clone, Debug)]
 pub struct PoolSettings {
-    /// Most pooled connections: on PostgreSQL the pool's, on a SQLite file the read pool's (SQLite
-    /// writes through one connection).
+    /// Most pooled connections: on PostgreSQL the write pool's and as many for reads, on a SQLite
+    /// file the read pool's (SQLite writes through one connection).
     pub max_connections: u32,
     /// How long a SQLite statement waits for a lock another process holds before it fails
     /// (`UNAVAILABLE`).
@@ -125,32 +136,35 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<(Data
 impl StatementCounter {
     /// Counts the statements `db` runs here (and in the running operation's count).
     fn count(&self, db: &mut DatabaseConnection) {
-        let count = self.0.clone();
-        db.set_metric_callback(move |_info| {
-            count.fetch_add(1, Ordering::Relaxed);
-            let _ = OPERATION_STATEMENTS.try_with(|operation| operation.fetch_add(1, Ordering::Relaxed));
-        });
+        let counter = self.clone();
+        db.set_metric_callback(move |_info| counter.add_one());
     }
 }
 
-/// Whether a database at `url` on `backend` gets a read pool of its own: a SQLite file does; an
-/// in-memory SQLite database (one per connection) and PostgreSQL read through the write pool.
+/// Whether a database at `url` on `backend` gets a read pool of its own: PostgreSQL and a SQLite
+/// file do; an in-memory SQLite database (one per connection) reads through the write pool.
 pub fn has_read_pool(backend: sea_orm::DbBackend, url: &str) -> bool {
-    backend == sea_orm::DbBackend::Sqlite && !url.contains(":memory:") && !url.contains("mode=memory")
+    backend == sea_orm::DbBackend::Postgres || (!url.contains(":memory:") && !url.contains("mode=memory"))
 }
 
-/// The pool reads go through, counted by `counter`. On a SQLite file: up to `max_connections`
-/// connections of its own that cannot write (`PRAGMA query_only`): in WAL mode they read beside the
-/// writer and never wait for its lock, nor for a lock another process holds. On PostgreSQL (whose
-/// readers never wait for writers) and an in-memory SQLite database: `write` itself.
+/// The connections reads go through, counted by `counter`. On PostgreSQL: up to `max_connections` of
+/// their own, which go back to their pool without a round trip ([`PgConnections`]). On a SQLite file:
+/// up to `max_connections` connections of its own that cannot write (`PRAGMA query_only`): in WAL
+/// mode they read beside the writer and never wait for its lock, nor for a lock another process
+/// holds. On an in-memory SQLite database: `write` itself.
 pub async fn read_pool(
     write: &DatabaseConnection,
     url: &str,
     settings: &PoolSettings,
     counter: &StatementCounter,
-) -> anyhow::Result<DatabaseConnection> {
-    if !has_read_pool(write.get_database_backend(), url) {
-        return Ok(write.clone());
+) -> anyhow::Result<Reads> {
+    let backend = write.get_database_backend();
+    if !has_read_pool(backend, url) {
+        return Ok(Reads::Pool(write.clone()));
+    }
+    if backend == sea_orm::DbBackend::Postgres {
+        let connections = PgConnections::open(url, settings, settings.max_connections.max(1), counter, |o| o)?;
+        return Ok(Reads::Postgres(connections));
     }
     let mut options = pool_options(url, settings, (1, settings.max_connections.max(1)));
     let busy_timeout = settings.busy_timeout;
@@ -160,11 +174,12 @@ pub async fn read_pool(
     });
     let mut db = Database::connect(options).await.map_err(|err| anyhow::anyhow!("opening the read pool: {err}"))?;
     counter.count(&mut db);
-    Ok(db)
+    Ok(Reads::Pool(db))
 }
 
 /// On PostgreSQL, the connections of the appends' writers ([`crate::sessions::event::Appends`]),
-/// `connections` at most, counted by `counter`: each runs one statement over and over, whose plan is
+/// `connections` at most, counted by `counter`, going back to their pool without a round trip
+/// ([`PgConnections`]): each runs one statement over and over, whose plan is
 /// the same for any batch, and PostgreSQL is told to keep that plan (`plan_cache_mode =
 /// force_generic_plan`). Left to choose, it compares after five runs on a connection the generic
 /// plan's cost with the average of the custom plans' so far, and prices a custom plan for a batch of
@@ -173,17 +188,16 @@ pub async fn read_pool(
 /// appends: about 0.55 ms), and whether a connection fell into that depended on the first batches it
 /// ran. The other statements keep PostgreSQL's choice: their parameters (an organization's id) may
 /// well deserve a plan of their own.
-pub async fn writers_pool(
+pub fn writers_pool(
     url: &str,
     settings: &PoolSettings,
     counter: &StatementCounter,
     connections: u32,
-) -> anyhow::Result<DatabaseConnection> {
-    let mut options = pool_options(url, settings, (0, connections.max(1)));
-    options.map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]));
-    let mut db = Database::connect(options).await.map_err(|err| anyhow::anyhow!("opening the writers' pool: {err}"))?;
-    counter.count(&mut db);
-    Ok(db)
+) -> anyhow::Result<PgConnections> {
+    PgConnections::open(url, settings, connections.max(1), counter, |opts| {
+        opts.options([("plan_cache_mode", "force_generic_plan")])
+    })
+    .map_err(|err| err.context("opening the writers' pool"))
 }
 
 /// Opens `write`'s transaction for a unit of work. On SQLite it takes the write lock when it begins

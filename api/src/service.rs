@@ -50,8 +50,8 @@ impl RequestContext {
 pub struct Ctx<'a> {
     /// The pool writes go through: only [`Tx`] and the batched appends use it.
     pub db: &'a DatabaseConnection,
-    /// The pool reads go through.
-    pub reads: &'a DatabaseConnection,
+    /// The connections reads go through.
+    pub reads: &'a crate::db::Reads,
     /// Where committed events are announced.
     pub bus: &'a EventBus,
     /// Who is asking.
@@ -62,9 +62,15 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// A context whose reads and writes both go through `db` (background jobs, the command line).
-    pub fn over(db: &'a DatabaseConnection, bus: &'a EventBus, request: &'a RequestContext) -> Self {
-        Self { db, reads: db, bus, request, appends: None }
+    /// A context outside a request (background jobs, the command line), writing through `db` and
+    /// reading through `reads`, without batched appends.
+    pub fn over(
+        db: &'a DatabaseConnection,
+        reads: &'a crate::db::Reads,
+        bus: &'a EventBus,
+        request: &'a RequestContext,
+    ) -> Self {
+        Self { db, reads, bus, request, appends: None }
     }
 
     /// Who is asking.

@@ -77,7 +77,13 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let settings = pool_settings(&config, schema);
         let reads = db::read_pool(&db, &config.database_url, &settings, &statements).await?;
-        let bus = EventBus::new(reads.clone(), config.subscriber_buffer, config.event_poll_interval());
+        // The bus's feeds read through a sea-orm pool (on PostgreSQL its listener keeps a connection
+        // of it): a SQLite file's read pool, elsewhere the write pool.
+        let bus_pool = match &reads {
+            db::Reads::Pool(pool) => pool.clone(),
+            db::Reads::Postgres(_) => db.clone(),
+        };
+        let bus = EventBus::new(bus_pool, config.subscriber_buffer, config.event_poll_interval());
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let websockets = Arc::new(tokio::sync::watch::channel(0usize).0);
         let allow_anonymous = config.anonymous_allowed();
@@ -93,8 +99,7 @@ impl Application {
         let sealer = Arc::new(Sealer::new(config.secrets_key.as_ref().map(|k| k.0.as_str()))?);
         let probes = Arc::new(crate::service::health::first_probe(&reads).await);
         let appends = if db.get_database_backend() == DbBackend::Postgres {
-            let writers =
-                db::writers_pool(&config.database_url, &settings, &statements, config.append_statements).await?;
+            let writers = db::writers_pool(&config.database_url, &settings, &statements, config.append_statements)?;
             Some(crate::sessions::event::Appends::start(writers, bus.clone(), &config))
         } else {
             None
@@ -205,7 +210,7 @@ async fn expiry_sweep(state: AppState) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
-        match crate::sessions::session::expire_due_everywhere(&state.db, &state.bus).await {
+        match crate::sessions::session::expire_due_everywhere(&state.db, &state.reads, &state.bus).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "sessions expired"),
             Err(err) => tracing::warn!(error = %err, "expiry sweep failed"),

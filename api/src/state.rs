@@ -17,9 +17,9 @@ use crate::{
 pub struct AppState {
     /// The pool writes go through (units of work, background jobs).
     pub db: DatabaseConnection,
-    /// The pool reads go through: on a SQLite file, connections that read beside the writer
-    /// ([`crate::db::read_pool`]); elsewhere `db` itself.
-    pub reads: DatabaseConnection,
+    /// The connections reads go through ([`crate::db::read_pool`]): on PostgreSQL a pool of their
+    /// own, on a SQLite file connections that read beside the writer, on an in-memory database `db`.
+    pub reads: crate::db::Reads,
     /// What the database health probe last found (`/health/ready` answers from it).
     pub probes: Arc<tokio::sync::watch::Sender<crate::service::health::Probe>>,
     /// The event bus.

@@ -214,12 +214,12 @@ fn raw_settings() -> api::db::PoolSettings {
     }
 }
 
-/// The pool the raw floors read through: on a SQLite file a read pool beside the writer, as the
-/// server reads ([`api::db::read_pool`]); elsewhere [`raw_pool`] itself. The write pool is returned
-/// too, to be closed with it.
+/// The connections the raw floors read through, as the server reads ([`api::db::read_pool`]): on
+/// PostgreSQL a pool of their own, on a SQLite file a read pool beside the writer. The write pool is
+/// returned too, to be closed with it.
 pub async fn raw_read_pool(
     args: &Args,
-) -> anyhow::Result<(sea_orm::DatabaseConnection, sea_orm::DatabaseConnection, api::db::StatementCounter)> {
+) -> anyhow::Result<(sea_orm::DatabaseConnection, api::db::Reads, api::db::StatementCounter)> {
     let (write, counter) = raw_pool(args).await?;
     let reads = api::db::read_pool(&write, &args.database_url, &raw_settings(), &counter).await?;
     Ok((write, reads, counter))

@@ -271,7 +271,7 @@ async fn the_appends_writers_keep_one_plan_for_their_statement_on_postgresql() {
         schema: db.schema.clone(),
     };
     let counter = api::db::StatementCounter::default();
-    let writers = api::db::writers_pool(&db.url, &settings, &counter, 1).await.expect("the writers' pool opens");
+    let writers = api::db::writers_pool(&db.url, &settings, &counter, 1).expect("the writers' pool opens");
     let show = |setting: &'static str| {
         let writers = writers.clone();
         async move {

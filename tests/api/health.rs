@@ -20,6 +20,9 @@ async fn health_endpoints_report_live_and_ready() {
     if db.schema.is_some() {
         assert_eq!(body["pools"]["appends"]["max"], 1, "{body}");
         assert_eq!(app.metric("docket_db_pool_max_connections{pool=\"appends\"} ").await, 1);
+        // Reads have a pool of their own, as large as the write pool.
+        assert_eq!(body["pools"]["read"]["max"], body["pools"]["write"]["max"], "{body}");
+        assert_eq!(app.metric("docket_db_pool_max_connections{pool=\"read\"} ").await, 10);
     } else {
         assert!(body["pools"].get("appends").is_none(), "{body}");
     }
@@ -35,14 +38,23 @@ async fn readiness_reports_an_exhausted_pool_as_not_ready_and_recovers() {
     let db = TestDb::new(false).await;
     let app = spawn_app_on(&db, |config| config.db_max_connections = 2).await;
     app.wait_until_ready().await;
-    // Every connection reads can use, held: as if slow operations had them (on PostgreSQL the
-    // event listener holds one of them).
+    // Every connection reads can use, held: as if slow operations had them.
     // Taken until none comes free within half a second (the probe only borrows one for a moment).
-    let mut held = Vec::new();
-    while let Ok(begun) = tokio::time::timeout(std::time::Duration::from_millis(500), app.reads.begin()).await {
-        held.push(begun.unwrap());
+    let (mut held, mut begun) = (Vec::new(), Vec::new());
+    let wait = std::time::Duration::from_millis(500);
+    match &app.reads {
+        api::db::Reads::Postgres(connections) => {
+            while let Ok(connection) = tokio::time::timeout(wait, connections.hold()).await {
+                held.push(connection.unwrap());
+            }
+        }
+        api::db::Reads::Pool(pool) => {
+            while let Ok(transaction) = tokio::time::timeout(wait, pool.begin()).await {
+                begun.push(transaction.unwrap());
+            }
+        }
     }
-    assert!(api::db::PoolState::of(&app.reads).unwrap().exhausted());
+    assert!(app.reads.state().unwrap().exhausted());
     // The probe finds no connection; once its last answer is 3 s old, the server is not ready.
     let mut answer = (0, serde_json::Value::Null);
     for _ in 0..100 {
@@ -62,8 +74,11 @@ async fn readiness_reports_an_exhausted_pool_as_not_ready_and_recovers() {
     assert_eq!(status, 200, "liveness does not touch the database");
     let (_, metrics) = app.get("/metrics", "text/plain").await;
     assert!(metrics.contains("state=\"in_use\"} 2"), "{metrics}");
-    for transaction in held {
+    for transaction in begun {
         transaction.rollback().await.unwrap();
+    }
+    for connection in held {
+        connection.release();
     }
     app.wait_until_ready().await;
 }

@@ -35,8 +35,9 @@ pub struct TestApp {
     pub port: u16,
     /// The app's pool (for migration tests and direct checks).
     pub db: DatabaseConnection,
-    /// The pool the app reads through (its own on a SQLite file; `db` elsewhere and for processes).
-    pub reads: DatabaseConnection,
+    /// The connections the app reads through (its own on PostgreSQL and a SQLite file; `db` on an
+    /// in-memory database and for processes).
+    pub reads: api::db::Reads,
     pub(crate) client: reqwest::Client,
     pub(crate) _shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// The `docket` process, for apps started with [`spawn_process`].

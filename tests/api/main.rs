@@ -26,6 +26,7 @@ mod migrations;
 mod nodes;
 mod organizations;
 mod persisted_queries;
+mod read_connections;
 mod retention;
 mod roles;
 mod schema;

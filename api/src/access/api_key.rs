@@ -295,7 +295,7 @@ impl Authenticator {
     /// token where one is required; a token that is malformed, unknown, revoked or expired).
     pub async fn viewer(
         &self,
-        reads: &DatabaseConnection,
+        reads: &impl ConnectionTrait,
         writes: &DatabaseConnection,
         token: Option<&str>,
     ) -> ApiResult<Viewer> {

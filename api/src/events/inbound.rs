@@ -103,6 +103,7 @@ pub struct Received {
 #[tracing::instrument(skip_all, fields(source = %delivery.source, organization = %delivery.organization))]
 pub async fn receive(
     db: &sea_orm::DatabaseConnection,
+    reads: &crate::db::Reads,
     bus: &EventBus,
     sealer: &Sealer,
     delivery: Delivery<'_>,
@@ -125,7 +126,7 @@ pub async fn receive(
     new.idempotency_key = delivery.delivery_id.map(|id| id.chars().take(200).collect());
 
     let request = RequestContext::of(Viewer::system(&format!("hook:{}", delivery.source), org.id));
-    let cx = Ctx::over(db, bus, &request);
+    let cx = Ctx::over(db, reads, bus, &request);
     let mut tx = cx.begin(Role::Member).await?;
     let written =
         event_log::append(&tx, org.id, &request.viewer.principal_ref(), std::slice::from_ref(&new), true).await?;

@@ -12,12 +12,13 @@ mod summaries;
 use std::{collections::HashMap, future::Future, hash::Hash, marker::PhantomData};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use sea_orm::DatabaseConnection;
+
 pub(crate) use summaries::per_parent;
 pub use summaries::*;
 use uuid::Uuid;
 
 use crate::{
+    db::Reads,
     error::{ApiError, ApiResult},
     service::{
         Scope,
@@ -31,7 +32,7 @@ pub trait Batch<K>: Send + Sync + 'static {
     /// What a key maps to.
     type Value: Clone + Send + Sync + 'static;
     /// The loader over `db` for `scope`.
-    fn new(db: &DatabaseConnection, scope: Scope) -> Self;
+    fn new(db: &Reads, scope: Scope) -> Self;
     /// The values of `keys`, in one statement; a key without a value is absent.
     fn load(&self, keys: &[K]) -> impl Future<Output = ApiResult<HashMap<K, Self::Value>>> + Send;
 }
@@ -71,7 +72,7 @@ pub type OperationLoader<L> = DataLoader<Loaded<L>, HashMapCache<foldhash::fast:
 
 /// Rows by id, of the organization only.
 pub struct ById<E> {
-    db: DatabaseConnection,
+    db: Reads,
     scope: Scope,
     entity: PhantomData<E>,
 }
@@ -79,7 +80,7 @@ pub struct ById<E> {
 impl<E: Tenanted> Batch<Uuid> for ById<E> {
     type Value = E::Model;
 
-    fn new(db: &DatabaseConnection, scope: Scope) -> Self {
+    fn new(db: &Reads, scope: Scope) -> Self {
         Self { db: db.clone(), scope, entity: PhantomData }
     }
 
@@ -158,7 +159,7 @@ pub struct ChildPage<M> {
 
 /// Pages of a child list for many parents.
 pub struct ChildPages<L> {
-    db: DatabaseConnection,
+    db: Reads,
     scope: Scope,
     list: PhantomData<L>,
 }
@@ -196,7 +197,7 @@ impl<L: ChildList> ChildPages<L> {
 impl<L: ChildList> Batch<PageKey> for ChildPages<L> {
     type Value = ChildPage<L::Model>;
 
-    fn new(db: &DatabaseConnection, scope: Scope) -> Self {
+    fn new(db: &Reads, scope: Scope) -> Self {
         Self { db: db.clone(), scope, list: PhantomData }
     }
 
@@ -209,7 +210,7 @@ impl<L: ChildList> Batch<PageKey> for ChildPages<L> {
 
 /// Counts of a child list for many parents.
 pub struct ChildCounts<L> {
-    db: DatabaseConnection,
+    db: Reads,
     scope: Scope,
     list: PhantomData<L>,
 }
@@ -232,7 +233,7 @@ impl<L: ChildList> ChildCounts<L> {
 impl<L: ChildList> Batch<CountKey> for ChildCounts<L> {
     type Value = i64;
 
-    fn new(db: &DatabaseConnection, scope: Scope) -> Self {
+    fn new(db: &Reads, scope: Scope) -> Self {
         Self { db: db.clone(), scope, list: PhantomData }
     }
 

@@ -34,7 +34,6 @@ use async_graphql::{
 };
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use futures_util::future::{BoxFuture, try_join, try_join_all};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
@@ -180,7 +179,7 @@ impl Prefetched {
 #[derive(Clone, Copy)]
 pub struct Plan<'a> {
     /// The pool.
-    pub db: &'a DatabaseConnection,
+    pub db: &'a crate::db::Reads,
     /// The viewer's organization: every load is confined to it.
     pub scope: Scope,
     /// The operation's store.
@@ -347,7 +346,7 @@ pub struct Declared {
 /// What `T` declares it loads ahead: each relation field and the arguments its filter reads, for tests
 /// that hold them against the schema.
 pub fn declarations<T: Prefetch>() -> Vec<Declared> {
-    let db = sea_orm::DatabaseConnection::default();
+    let db = crate::db::Reads::Pool(sea_orm::DatabaseConnection::default());
     let store = Prefetched::default();
     let plan = Plan { db: &db, scope: crate::service::Scope { organization_id: Uuid::nil() }, store: &store, root: "" };
     let mut level = Level { plan, rows: &[], selection: &[], steps: Vec::new(), declared: Some(Vec::new()) };

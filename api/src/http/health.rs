@@ -16,15 +16,15 @@ pub async fn live() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "live" }))
 }
 
-/// The pools as they stand, by name: `write`, `read` where reads have a pool of their own (a SQLite
-/// file), `appends` where clients' session events have writers of their own (PostgreSQL).
+/// The pools as they stand, by name: `write`, `read` where reads have a pool of their own
+/// (PostgreSQL, a SQLite file), `appends` where clients' session events have writers of their own (PostgreSQL).
 fn pools(state: &crate::state::AppState) -> Vec<(&'static str, Option<PoolState>)> {
     let mut pools = vec![("write", PoolState::of(&state.db))];
     if separate_reads(state) {
-        pools.push(("read", PoolState::of(&state.reads)));
+        pools.push(("read", state.reads.state()));
     }
     if let Some(appends) = &state.appends {
-        pools.push(("appends", PoolState::of(appends.pool())));
+        pools.push(("appends", Some(appends.pool().state())));
     }
     pools
 }
@@ -40,8 +40,8 @@ fn separate_reads(state: &crate::state::AppState) -> bool {
 /// last found and the pools as they stand. The body says what is missing: `{"status",
 /// "database": "reachable"|"unreachable"|"busy", "pendingMigrations", "eventListener":
 /// "connected"|"disconnected"|"not needed", "pools": {"read"?, "write", "appends"?}: {"size", "idle",
-/// "inUse", "max"}, "reasons": [...]}` (`read` only where reads have a pool of their own: a SQLite
-/// file; `appends` only on PostgreSQL; a database that stopped answering because every connection of
+/// "inUse", "max"}, "reasons": [...]}` (`read` only where reads have a pool of their own:
+/// PostgreSQL and a SQLite file; `appends` only on PostgreSQL; a database that stopped answering because every connection of
 /// the pool reads use is busy is named as such).
 /// A process whose listener is down would serve subscribers that miss other processes' events until
 /// the slow poll, so it is not ready. The write pool is not judged: on SQLite its one connection is
@@ -50,7 +50,7 @@ pub async fn ready(State(server): State<Server>) -> Response {
     let state = &server.state;
     let pools = pools(state);
     let separate = separate_reads(state);
-    let reads = PoolState::of(&state.reads);
+    let reads = state.reads.state();
     let probe = *state.probes.borrow();
     let mut reasons = Vec::new();
     let (database, pending) = if probe.age() > STALE_AFTER {

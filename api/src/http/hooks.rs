@@ -36,7 +36,7 @@ pub async fn receive(
         body: &body,
     };
     let state = &server.state;
-    match inbound::receive(&state.db, &state.bus, &state.sealer, delivery).await {
+    match inbound::receive(&state.db, &state.reads, &state.bus, &state.sealer, delivery).await {
         Ok(received) => {
             (StatusCode::ACCEPTED, Json(json!({ "eventId": received.event.id, "duplicate": received.duplicate })))
                 .into_response()

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
+
+use crate::db::Reads;
 use tokio::{sync::watch, time::Instant};
 
 /// How often the probe asks.
@@ -41,7 +43,7 @@ impl Probe {
 }
 
 /// Asks the database whether it answers and what is pending.
-pub async fn database(db: &DatabaseConnection) -> DatabaseHealth {
+pub async fn database(db: &Reads) -> DatabaseHealth {
     let reachable = db.execute_unprepared("SELECT 1").await.is_ok();
     let pending_migrations =
         if reachable { Migrator::get_pending_migrations(db).await.map(|p| p.len()).ok() } else { None };
@@ -49,13 +51,13 @@ pub async fn database(db: &DatabaseConnection) -> DatabaseHealth {
 }
 
 /// Probes `db` now, for the first answer (at startup).
-pub async fn first_probe(db: &DatabaseConnection) -> watch::Sender<Probe> {
+pub async fn first_probe(db: &Reads) -> watch::Sender<Probe> {
     watch::Sender::new(Probe { health: database(db).await, answered_at: Instant::now() })
 }
 
 /// Probes `db` every second and publishes each answer; a probe that gets no answer within 2 s
 /// publishes nothing, so the last answer ages.
-pub async fn probe_forever(db: DatabaseConnection, probes: std::sync::Arc<watch::Sender<Probe>>) {
+pub async fn probe_forever(db: Reads, probes: std::sync::Arc<watch::Sender<Probe>>) {
     let mut tick = tokio::time::interval(PROBE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

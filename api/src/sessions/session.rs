@@ -362,7 +362,11 @@ async fn expire_one(cx: Ctx<'_>, id: Uuid, now: DateTime<Utc>) -> ApiResult<bool
 
 /// The background sweep: runs [`expire_due`] for every organization that has an expired session or a
 /// lapsed lease, as Docket itself (`system expiry-sweep`). Returns how many sessions expired.
-pub async fn expire_due_everywhere(db: &sea_orm::DatabaseConnection, bus: &crate::bus::EventBus) -> ApiResult<u64> {
+pub async fn expire_due_everywhere(
+    db: &sea_orm::DatabaseConnection,
+    reads: &crate::db::Reads,
+    bus: &crate::bus::EventBus,
+) -> ApiResult<u64> {
     let now = Utc::now();
     let lapsed_lease = session_todo::Entity::find()
         .select_only()
@@ -385,7 +389,7 @@ pub async fn expire_due_everywhere(db: &sea_orm::DatabaseConnection, bus: &crate
     let mut expired = 0;
     for organization in organizations {
         let request = RequestContext::of(Viewer::system("expiry-sweep", organization));
-        expired += expire_due(Ctx::over(db, bus, &request)).await?;
+        expired += expire_due(Ctx::over(db, reads, bus, &request)).await?;
     }
     Ok(expired)
 }

@@ -2,7 +2,7 @@
 //! floor: the same page with one SQL statement through the server's own `connect`.
 
 use api::service::sql::Sql;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use super::{Statements, closed_loop};
@@ -37,7 +37,7 @@ pub async fn raw(args: &Args) -> anyhow::Result<Row> {
     Ok(row)
 }
 
-async fn fetch(db: &DatabaseConnection) -> anyhow::Result<usize> {
+async fn fetch(db: &impl ConnectionTrait) -> anyhow::Result<usize> {
     let mut sql = Sql::new("SELECT id, name, path FROM workspaces WHERE organization_id = ");
     sql.bind(migration::DEFAULT_ORGANIZATION_ID).push(" ORDER BY id LIMIT 21");
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use api::service::sql::Sql;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend};
 use serde_json::json;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -184,7 +184,7 @@ pub async fn ready_raw(args: &Args, client: &Gql) -> anyhow::Result<Row> {
 }
 
 /// Ready tasks and (tasks, dependencies) of workflow `id`: how many of each.
-async fn read_workflow(db: &DatabaseConnection, id: Uuid) -> anyhow::Result<(usize, usize)> {
+async fn read_workflow(db: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<(usize, usize)> {
     let backend = db.get_database_backend();
     let mut sql = Sql::new("SELECT id, status, kind FROM workflows WHERE id = ");
     sql.bind(id);
@@ -229,7 +229,7 @@ pub async fn by_agent_raw(args: &Args, client: &Gql) -> anyhow::Result<Row> {
     Ok(row)
 }
 
-async fn agent_page(db: &DatabaseConnection, agent: &str) -> anyhow::Result<usize> {
+async fn agent_page(db: &impl ConnectionTrait, agent: &str) -> anyhow::Result<usize> {
     let mut sql = Sql::new(
         "SELECT id, title, status FROM tasks WHERE project_id IN \
          (SELECT id FROM projects WHERE organization_id = ",

@@ -101,7 +101,7 @@ async fn start(db: &TestDb, port: u16, mut command: tokio::process::Command) -> 
         address: format!("http://127.0.0.1:{port}"),
         port,
         db: pool.clone(),
-        reads: pool,
+        reads: api::db::Reads::Pool(pool),
         client: reqwest::Client::new(),
         _shutdown: None,
         process: Some(child),

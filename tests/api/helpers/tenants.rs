@@ -34,7 +34,8 @@ impl TestApp {
     pub async fn create_key(&self, organization_id: Uuid, role: Role, name: &str) -> String {
         let bus = api::bus::EventBus::new(self.db.clone(), 1, Duration::from_secs(5));
         let request = RequestContext::of(Viewer::system("tests", organization_id));
-        let cx = Ctx::over(&self.db, &bus, &request);
+        let reads = api::db::Reads::Pool(self.db.clone());
+        let cx = Ctx::over(&self.db, &reads, &bus, &request);
         let new = NewKey { name: name.to_owned(), role, expires_at: None, user_id: None };
         api_key::create(cx, new).await.expect("create the key").1
     }

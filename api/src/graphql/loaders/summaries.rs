@@ -13,14 +13,14 @@ macro_rules! per_parent {
     ($(#[$doc:meta])* $name:ident, $value:ty, $load:path) => {
         $(#[$doc])*
         pub struct $name {
-            db: sea_orm::DatabaseConnection,
+            db: $crate::db::Reads,
             scope: $crate::service::Scope,
         }
 
         impl $crate::graphql::loaders::Batch<uuid::Uuid> for $name {
             type Value = $value;
 
-            fn new(db: &sea_orm::DatabaseConnection, scope: $crate::service::Scope) -> Self {
+            fn new(db: &$crate::db::Reads, scope: $crate::service::Scope) -> Self {
                 Self { db: db.clone(), scope }
             }
 

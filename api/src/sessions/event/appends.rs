@@ -10,7 +10,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::session_event;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityName, FromQueryResult, IdenStatic, Iterable};
+use sea_orm::{ConnectionTrait, DbBackend, EntityName, FromQueryResult, IdenStatic, Iterable};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -19,6 +19,7 @@ use super::NewSessionEvent;
 use crate::{
     bus::EventBus,
     config::Config,
+    db::PgConnections,
     error::{ApiError, ApiResult},
     service::{
         BatchStats, Batcher, Ctx, Resource, Role, Scope, WriteFn,
@@ -36,7 +37,7 @@ const MOST_PER_STATEMENT: usize = 100;
 #[derive(Clone)]
 pub struct Appends {
     batcher: Batcher<Row, session_event::Model>,
-    pool: DatabaseConnection,
+    pool: PgConnections,
 }
 
 /// An append waiting for its statement, as the statement reads it (`jsonb_to_recordset`, columns
@@ -67,7 +68,7 @@ impl Appends {
     /// ([`crate::db::writers_pool`]: PostgreSQL keeps the statement's generic plan there), waking
     /// `bus`'s subscribers after each statement. `config.append_statements` statements at most are in
     /// the database at once: the appends that arrive meanwhile gather into the next.
-    pub fn start(db: DatabaseConnection, bus: EventBus, config: &Config) -> Self {
+    pub fn start(db: PgConnections, bus: EventBus, config: &Config) -> Self {
         let in_flight = config.append_statements as usize;
         let pool = db.clone();
         let write: Arc<WriteFn<Row, session_event::Model>> = Arc::new(move |organization_id, appends| {
@@ -117,7 +118,7 @@ impl Appends {
     }
 
     /// The pool its writers send through (for `/health/ready` and `/metrics`).
-    pub fn pool(&self) -> &DatabaseConnection {
+    pub fn pool(&self) -> &PgConnections {
         &self.pool
     }
 
@@ -130,7 +131,7 @@ impl Appends {
 /// Sends `appends` of organization `scope` as one statement and wakes their sessions' subscribers:
 /// for each append its event, `None` when its session is not one of the organization's.
 async fn write(
-    db: &DatabaseConnection,
+    db: &PgConnections,
     bus: &EventBus,
     scope: Scope,
     appends: &[Row],
