@@ -185,12 +185,12 @@ fn query(stmt: &Statement) -> sqlx::query::Query<'_, sqlx::Postgres, SqlxValues>
     sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
 }
 
-/// Counts a statement, runs `$work` on a held connection of `$self` and releases the connection
-/// when it succeeded.
+/// Runs `$work` on a held connection of `$self`, counting it as a statement, and releases the
+/// connection when it succeeded.
 macro_rules! on_held {
     ($self:ident, $error:path, |$connection:ident| $work:expr) => {{
-        $self.counter.add_one();
         let mut held = $self.hold().await?;
+        $self.counter.add_one();
         let $connection = held.connection();
         match $work.await {
             Ok(out) => {
