@@ -54,10 +54,10 @@ pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
 
 /// How long a pooled connection may have been idle and still be handed out without a ping first.
 /// sqlx pings on every acquire by default and again when a connection is released: on PostgreSQL
-/// three round trips for a one-statement request. In sea-orm's pools (writes) the ping on release
-/// stays (it finds a connection left mid-statement by a cancelled request; reads and the appends'
-/// writers avoid it otherwise, [`PgConnections`]); on acquire only a connection idle this long is
-/// pinged, the window HikariCP uses (`aliveBypassWindowMs`, 500 ms). A connection that died within
+/// three round trips for a one-statement request. In sea-orm's pools (the write pool, SQLite's read
+/// pool) the ping on release stays (it finds a connection left mid-statement by a cancelled request);
+/// reads and the appends' writers on PostgreSQL go through [`PgConnections`], which close such a
+/// connection instead. On acquire, in both, only a connection idle this long is pinged, the window HikariCP uses (`aliveBypassWindowMs`, 500 ms). A connection that died within
 /// the window fails its statement once and is dropped by the pool.
 const ALIVE_BYPASS_WINDOW: Duration = Duration::from_millis(500);
 
