@@ -57,8 +57,9 @@ pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
 /// three round trips for a one-statement request. In sea-orm's pools (the write pool, SQLite's read
 /// pool) the ping on release stays (it finds a connection left mid-statement by a cancelled request);
 /// reads and the appends' writers on PostgreSQL go through [`PgConnections`], which close such a
-/// connection instead. On acquire, in both, only a connection idle this long is pinged, the window HikariCP uses (`aliveBypassWindowMs`, 500 ms). A connection that died within
-/// the window fails its statement once and is dropped by the pool.
+/// connection instead. On acquire, in both, only a connection idle this long is pinged, the window
+/// HikariCP uses (`aliveBypassWindowMs`, 500 ms). A connection that died within the window fails its
+/// statement once and is dropped by the pool.
 const ALIVE_BYPASS_WINDOW: Duration = Duration::from_millis(500);
 
 /// Pool and timeout settings for [`connect`] and [`read_pool`].
