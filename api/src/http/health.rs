@@ -17,7 +17,8 @@ pub async fn live() -> Json<serde_json::Value> {
 }
 
 /// The pools as they stand, by name: `write`, `read` where reads have a pool of their own
-/// (PostgreSQL, a SQLite file), `appends` where clients' session events have writers of their own (PostgreSQL).
+/// (PostgreSQL, a SQLite file), `appends` where clients' session events have writers of their own
+/// (PostgreSQL).
 fn pools(state: &crate::state::AppState) -> Vec<(&'static str, Option<PoolState>)> {
     let mut pools = vec![("write", PoolState::of(&state.db))];
     if separate_reads(state) {
@@ -41,8 +42,8 @@ fn separate_reads(state: &crate::state::AppState) -> bool {
 /// "database": "reachable"|"unreachable"|"busy", "pendingMigrations", "eventListener":
 /// "connected"|"disconnected"|"not needed", "pools": {"read"?, "write", "appends"?}: {"size", "idle",
 /// "inUse", "max"}, "reasons": [...]}` (`read` only where reads have a pool of their own:
-/// PostgreSQL and a SQLite file; `appends` only on PostgreSQL; a database that stopped answering because every connection of
-/// the pool reads use is busy is named as such).
+/// PostgreSQL and a SQLite file; `appends` only on PostgreSQL; a database that stopped answering
+/// because every connection of the pool reads use is busy is named as such).
 /// A process whose listener is down would serve subscribers that miss other processes' events until
 /// the slow poll, so it is not ready. The write pool is not judged: on SQLite its one connection is
 /// busy whenever anything is written.
