@@ -46,8 +46,8 @@ pub enum ApiError {
     /// The server lacks a setting this needs (`NOT_CONFIGURED`); the message names it.
     #[error("{0}")]
     NotConfigured(String),
-    /// The database could not serve the request in time: no pooled connection, no turn to write, or a
-    /// lock another process holds past the busy timeout (`UNAVAILABLE`). Worth retrying; HTTP answers
+    /// The database could not serve the request in time: no pooled connection, none that could be
+    /// opened, no turn to write, or a lock another process holds past the busy timeout (`UNAVAILABLE`). Worth retrying; HTTP answers
     /// 503 with `Retry-After` when nothing of the request succeeded.
     #[error("{0}")]
     Unavailable(String),
@@ -94,7 +94,8 @@ impl From<anyhow::Error> for ApiError {
 }
 
 impl From<DbErr> for ApiError {
-    /// `RecordNotFound` becomes `NOT_FOUND`, a unique violation `CONFLICT`, text PostgreSQL cannot
+    /// `RecordNotFound` becomes `NOT_FOUND`, no free connection in time or none that could be opened
+    /// `UNAVAILABLE`, a unique violation `CONFLICT`, text PostgreSQL cannot
     /// store (a NUL character) `BAD_USER_INPUT`, the rest `Internal`.
     /// Services that know which constraint they hit map the error themselves with a better message.
     fn from(err: DbErr) -> Self {
@@ -104,6 +105,11 @@ impl From<DbErr> for ApiError {
         if let DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) = err {
             crate::db::count_timeout();
             return Self::Unavailable("the database is busy: no free connection in time; retry".into());
+        }
+        if let DbErr::Conn(source) = &err {
+            // No connection could be opened (the database is down or restarting): worth retrying.
+            tracing::warn!(error = %source, "cannot connect to the database");
+            return Self::Unavailable("the database cannot be reached; retry".into());
         }
         if is_busy(&err) {
             return Self::Unavailable("the database is locked by another writer; retry".into());

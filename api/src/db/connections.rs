@@ -141,8 +141,9 @@ impl PgConnections {
     }
 
     /// A connection of the pool, held until the returned [`Held`] is dropped or [`Held::release`]d.
-    /// Errors: `ConnectionAcquire(Timeout)` when none comes free within the
-    /// acquire timeout (`UNAVAILABLE`), `Conn` when a new one cannot be opened.
+    /// Errors: `ConnectionAcquire(Timeout)` when none comes free within the acquire timeout, or a new
+    /// one takes longer than the connect timeout; `Conn` when a new one cannot be opened (both
+    /// `UNAVAILABLE`, as sea-orm's pools give them).
     pub async fn hold(&self) -> Result<Held, DbErr> {
         match self.pool.get().await {
             Ok(object) => Ok(Held(Some(object))),
@@ -227,5 +228,38 @@ impl ConnectionTrait for PgConnections {
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let rows = on_held!(self, DbErr::Query, |connection| query(&stmt).fetch_all(connection))?;
         Ok(rows.into_iter().map(QueryResult::from).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ConnectionTrait;
+
+    use super::*;
+    use crate::error::ApiError;
+
+    #[tokio::test]
+    async fn a_database_that_cannot_be_reached_is_unavailable_not_an_internal_error() {
+        let settings = PoolSettings {
+            max_connections: 1,
+            busy_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+            schema: None,
+        };
+        // Nothing listens on the discard port of this machine.
+        let connections = PgConnections::open(
+            "postgres://docket@127.0.0.1:9/none",
+            &settings,
+            1,
+            &StatementCounter::default(),
+            |o| o,
+        )
+        .expect("a PostgreSQL URL");
+        let stmt = Statement::from_string(DbBackend::Postgres, "SELECT 1");
+        let err = connections.query_all_raw(stmt).await.expect_err("nothing to connect to");
+        assert!(matches!(err, DbErr::Conn(_)), "{err:?}");
+        assert_eq!(ApiError::from(err).code(), "UNAVAILABLE");
+        assert_eq!(connections.state().size, 0, "no connection counted that was never opened");
     }
 }
