@@ -164,7 +164,7 @@ pub async fn read_pool(
         return Ok(Reads::Pool(write.clone()));
     }
     if backend == sea_orm::DbBackend::Postgres {
-        let connections = PgConnections::open(url, settings, settings.max_connections.max(1), counter, |o| o)?;
+        let connections = PgConnections::open(url, settings, settings.max_connections, counter, |o| o)?;
         return Ok(Reads::Postgres(connections));
     }
     let mut options = pool_options(url, settings, (1, settings.max_connections.max(1)));
@@ -195,7 +195,7 @@ pub fn writers_pool(
     counter: &StatementCounter,
     connections: u32,
 ) -> anyhow::Result<PgConnections> {
-    PgConnections::open(url, settings, connections.max(1), counter, |opts| {
+    PgConnections::open(url, settings, connections, counter, |opts| {
         opts.options([("plan_cache_mode", "force_generic_plan")])
     })
     .map_err(|err| err.context("opening the writers' pool"))

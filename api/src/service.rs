@@ -48,7 +48,8 @@ impl RequestContext {
 /// What every service call gets.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
-    /// The pool writes go through: only [`Tx`] and the batched appends use it.
+    /// The pool writes go through: only [`Tx`] uses it (the batched appends of PostgreSQL have
+    /// connections of their own, `appends`).
     pub db: &'a DatabaseConnection,
     /// The connections reads go through.
     pub reads: &'a crate::db::Reads,

@@ -88,7 +88,7 @@ impl Drop for Sweeper {
 }
 
 impl PgConnections {
-    /// A pool of up to `max` connections to `url` with `settings`' timeouts and schema, whose
+    /// A pool of up to `max` connections (at least one) to `url` with `settings`' timeouts and schema, whose
     /// connections are opened when first needed; `options` adds connection settings (the appends'
     /// writers set `plan_cache_mode`). Errors: `url` is not a PostgreSQL URL sqlx understands.
     pub fn open(
@@ -180,10 +180,11 @@ impl Drop for Held {
     }
 }
 
-/// The statement as sqlx runs it, its values bound as sea-orm binds them.
-fn query(stmt: &Statement) -> sqlx::query::Query<'_, sqlx::Postgres, SqlxValues> {
-    let values = stmt.values.clone().unwrap_or_else(|| sea_orm::Values(Vec::new()));
-    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+/// The statement of `sql` and `values` as sqlx runs it, its values bound as sea-orm binds them (moved:
+/// an append's batch is one large text value).
+fn query(sql: &str, values: Option<sea_orm::Values>) -> sqlx::query::Query<'_, sqlx::Postgres, SqlxValues> {
+    let values = values.unwrap_or_else(|| sea_orm::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(sql), SqlxValues(values))
 }
 
 /// Runs `$work` on a held connection of `$self`, counting it as a statement, and releases the
@@ -210,7 +211,8 @@ impl ConnectionTrait for PgConnections {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let done: PgQueryResult = on_held!(self, DbErr::Exec, |connection| query(&stmt).execute(connection))?;
+        let Statement { sql, values, .. } = stmt;
+        let done: PgQueryResult = on_held!(self, DbErr::Exec, |connection| query(&sql, values).execute(connection))?;
         Ok(done.into())
     }
 
@@ -221,12 +223,14 @@ impl ConnectionTrait for PgConnections {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let row = on_held!(self, DbErr::Query, |connection| query(&stmt).fetch_optional(connection))?;
+        let Statement { sql, values, .. } = stmt;
+        let row = on_held!(self, DbErr::Query, |connection| query(&sql, values).fetch_optional(connection))?;
         Ok(row.map(QueryResult::from))
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let rows = on_held!(self, DbErr::Query, |connection| query(&stmt).fetch_all(connection))?;
+        let Statement { sql, values, .. } = stmt;
+        let rows = on_held!(self, DbErr::Query, |connection| query(&sql, values).fetch_all(connection))?;
         Ok(rows.into_iter().map(QueryResult::from).collect())
     }
 }

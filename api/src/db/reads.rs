@@ -36,40 +36,35 @@ impl Reads {
     }
 }
 
+/// Runs `$call` on whichever connections `$reads` holds, bound to `$connections`.
+macro_rules! on_either {
+    ($reads:expr, $connections:ident => $call:expr) => {
+        match $reads {
+            Reads::Postgres($connections) => $call,
+            Reads::Pool($connections) => $call,
+        }
+    };
+}
+
 #[async_trait::async_trait]
 impl ConnectionTrait for Reads {
     fn get_database_backend(&self) -> DbBackend {
-        match self {
-            Self::Postgres(_) => DbBackend::Postgres,
-            Self::Pool(db) => db.get_database_backend(),
-        }
+        on_either!(self, connections => connections.get_database_backend())
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        match self {
-            Self::Postgres(connections) => connections.execute_raw(stmt).await,
-            Self::Pool(db) => db.execute_raw(stmt).await,
-        }
+        on_either!(self, connections => connections.execute_raw(stmt).await)
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        match self {
-            Self::Postgres(connections) => connections.execute_unprepared(sql).await,
-            Self::Pool(db) => db.execute_unprepared(sql).await,
-        }
+        on_either!(self, connections => connections.execute_unprepared(sql).await)
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self {
-            Self::Postgres(connections) => connections.query_one_raw(stmt).await,
-            Self::Pool(db) => db.query_one_raw(stmt).await,
-        }
+        on_either!(self, connections => connections.query_one_raw(stmt).await)
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self {
-            Self::Postgres(connections) => connections.query_all_raw(stmt).await,
-            Self::Pool(db) => db.query_all_raw(stmt).await,
-        }
+        on_either!(self, connections => connections.query_all_raw(stmt).await)
     }
 }

@@ -193,7 +193,7 @@ impl Engine {
             self.documents.count_skipped_validation();
             Validation::Done
         } else {
-            Validation::Full(kept.clone())
+            Validation::Full(kept)
         };
         Ok((name, validation))
     }

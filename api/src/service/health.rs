@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
+use tokio::{sync::watch, time::Instant};
 
 use crate::db::Reads;
-use tokio::{sync::watch, time::Instant};
 
 /// How often the probe asks.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
